@@ -1,0 +1,56 @@
+namespace Bytez.Engine;
+
+/// <summary>
+/// The runtime seam: one implementation per inference library (ONNX Runtime, llama.cpp). Loads a model's weights
+/// once into an instance that then serves many requests.
+/// </summary>
+public interface IModelRuntime
+{
+    /// <summary>A short name for logs and docs, for example <c>onnx</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Whether this runtime can load the model (its format and task).</summary>
+    bool CanLoad(ModelDescriptor model);
+
+    /// <summary>Loads the model's weights into a new instance. The caller owns and disposes the instance.</summary>
+    ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken);
+}
+
+/// <summary>A loaded model: weights in memory, ready to serve requests concurrently.</summary>
+public interface IModelInstance : IDisposable
+{
+    /// <summary>The model this instance was loaded from.</summary>
+    ModelDescriptor Model { get; }
+}
+
+/// <summary>Options of one embedding call, taken from the request's <c>params</c>.</summary>
+public sealed record EmbeddingOptions
+{
+    /// <summary>Scale each vector to unit length; <see langword="null"/> means what the model's configuration prescribes.</summary>
+    public bool? Normalize { get; init; }
+
+    /// <summary>The name of a prompt from the model's configuration to prepend (for example <c>query</c>).</summary>
+    public string? PromptName { get; init; }
+
+    /// <summary>A literal prompt to prepend to every text.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Cut texts longer than the model's maximum length; when <see langword="false"/> they are refused.</summary>
+    public bool Truncate { get; init; } = true;
+}
+
+/// <summary>An instance of a text-embedding model (sentence-transformers style).</summary>
+public interface IEmbeddingInstance : IModelInstance
+{
+    /// <summary>The length of each embedding vector.</summary>
+    int Dimensions { get; }
+
+    /// <summary>The most tokens one text may have, special tokens included.</summary>
+    int MaxSequenceLength { get; }
+
+    /// <summary>The names of the prompts the model's configuration defines (for <see cref="EmbeddingOptions.PromptName"/>).</summary>
+    IReadOnlyCollection<string> PromptNames { get; }
+
+    /// <summary>Embeds the texts, one vector each, in input order.</summary>
+    ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, EmbeddingOptions options, CancellationToken cancellationToken);
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace Bytez.Engine;
+
+/// <summary>The output of one task run, written straight into the <c>output</c> field of the envelope.</summary>
+public abstract class TaskOutput
+{
+    /// <summary>Writes the output as one JSON value.</summary>
+    public abstract void WriteTo(Utf8JsonWriter writer);
+}
+
+/// <summary>One embedding: a JSON array of numbers.</summary>
+public sealed class EmbeddingOutput(float[] vector) : TaskOutput
+{
+    /// <summary>The embedding.</summary>
+    public float[] Vector { get; } = vector;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        WriteVector(writer, Vector);
+    }
+
+    internal static void WriteVector(Utf8JsonWriter writer, ReadOnlySpan<float> vector)
+    {
+        writer.WriteStartArray();
+        foreach (var x in vector)
+        {
+            writer.WriteNumberValue(x);
+        }
+
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>Several embeddings: a JSON array of arrays of numbers, in input order.</summary>
+public sealed class EmbeddingsOutput(float[][] vectors) : TaskOutput
+{
+    /// <summary>The embeddings, one per input text.</summary>
+    public float[][] Vectors { get; } = vectors;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        foreach (var v in Vectors)
+        {
+            EmbeddingOutput.WriteVector(writer, v);
+        }
+
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>Similarity scores of candidate sentences to a source sentence: a JSON array of numbers.</summary>
+public sealed class ScoresOutput(float[] scores) : TaskOutput
+{
+    /// <summary>One score per candidate, in input order.</summary>
+    public float[] Scores { get; } = scores;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        EmbeddingOutput.WriteVector(writer, Scores);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bytez.Protocol;
+
+/// <summary>Source-generated JSON metadata for every wire type, shared by the SDK and the server.</summary>
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = false)]
+[JsonSerializable(typeof(BytezResponse))]
+[JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(IReadOnlyList<ModelInfo>))]
+[JsonSerializable(typeof(List<ModelInfo>))]
+[JsonSerializable(typeof(RunRequest))]
+[JsonSerializable(typeof(ChatMessage))]
+[JsonSerializable(typeof(ModelParameters))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(float[]))]
+[JsonSerializable(typeof(float[][]))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+public sealed partial class ProtocolJsonContext : JsonSerializerContext;
