@@ -1,0 +1,423 @@
+using System.Threading.Channels;
+using Bytez.Engine.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Bytez.Engine.Onnx;
+
+/// <summary>
+/// A sentence-transformers model on ONNX Runtime: several single-threaded sessions fed in parallel, texts sorted by
+/// token count and cut into batches padded only to their own longest text, then pooled and normalized as the
+/// model's <c>modules.json</c> prescribes. Thread-safe; concurrent calls share the sessions.
+/// </summary>
+public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
+{
+    private readonly SessionSlot[] _slots;
+    private readonly Channel<SessionSlot> _free;
+    private readonly PrePackedWeightsContainer _prepacked;
+    private readonly SentenceTransformerConfig _config;
+    private readonly BertWordPieceTokenizer _tokenizer;
+    private readonly int _maxBatch;
+    private readonly int _hidden;
+    private int _disposed;
+
+    private OnnxEmbeddingInstance(
+        ModelDescriptor model, SentenceTransformerConfig config, BertWordPieceTokenizer tokenizer, SessionSlot[] slots,
+        PrePackedWeightsContainer prepacked, int hidden, int maxBatch)
+    {
+        Model = model;
+        _config = config;
+        _tokenizer = tokenizer;
+        _slots = slots;
+        _prepacked = prepacked;
+        _hidden = hidden;
+        _maxBatch = maxBatch;
+        _free = Channel.CreateUnbounded<SessionSlot>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+        foreach (var slot in slots)
+        {
+            _free.Writer.TryWrite(slot);
+        }
+
+        Dimensions = hidden * config.Pooling.ModeCount;
+        PromptNames = config.Prompts.Keys.ToArray();
+    }
+
+    /// <inheritdoc />
+    public ModelDescriptor Model { get; }
+
+    /// <inheritdoc />
+    public int Dimensions { get; }
+
+    /// <inheritdoc />
+    public int MaxSequenceLength => _config.MaxSequenceLength;
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> PromptNames { get; }
+
+    /// <summary>The configuration read from the model folder.</summary>
+    public SentenceTransformerConfig Configuration => _config;
+
+    /// <summary>The tokenizer of the model.</summary>
+    public BertWordPieceTokenizer Tokenizer => _tokenizer;
+
+    /// <summary>How many sessions run batches in parallel.</summary>
+    public int SessionCount => _slots.Length;
+
+    /// <summary>Loads the model folder of <paramref name="model"/> into new sessions.</summary>
+    /// <exception cref="EngineException">The folder is not a model this runtime can run.</exception>
+    public static OnnxEmbeddingInstance Load(ModelDescriptor model, OnnxRuntimeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var config = SentenceTransformerConfig.Load(model.Path);
+        var tokenizer = BertWordPieceTokenizer.FromDirectory(config.TokenizerFolder);
+        var prepacked = new PrePackedWeightsContainer();
+        var slots = new List<SessionSlot>();
+        try
+        {
+            using var sessionOptions = new SessionOptions
+            {
+                IntraOpNumThreads = options.IntraOpThreads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = options.FullGraphOptimization
+                    ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            };
+            if (options.IntraOpThreads == 1)
+            {
+                // No spinning thread pool to wake: the session runs on the calling thread.
+                sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+
+            for (var i = 0; i < options.EffectiveSessions; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                InferenceSession session;
+                try
+                {
+                    session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime could not load {config.OnnxPath}: {e.Message}", e);
+                }
+
+                slots.Add(new SessionSlot(session, config.MaxSequenceLength));
+            }
+
+            var first = slots[0];
+            var hidden = first.Hidden > 0 ? first.Hidden : config.WordEmbeddingDimension
+                ?? throw EngineException.NotSupported("The model's output width is dynamic and no pooling config states it.");
+            var maxBatch = options.MaxBatchSize;
+            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, hidden, maxBatch);
+        }
+        catch
+        {
+            foreach (var slot in slots)
+            {
+                slot.Dispose();
+            }
+
+            prepacked.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, EmbeddingOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+
+        var prompt = ResolvePrompt(options);
+        var skip = prompt.Length > 0 && !_config.Pooling.IncludePrompt
+            ? Math.Min(_tokenizer.CountTokens(prompt) - 1, _config.MaxSequenceLength)
+            : 0;
+
+        var encoded = new int[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var text = texts[i] ?? throw EngineException.BadInput($"Text {i} is null.");
+            var tokens = _tokenizer.Encode(prompt.Length > 0 ? prompt + text : text, _config.MaxSequenceLength);
+            if (tokens.WasTruncated && !options.Truncate)
+            {
+                throw EngineException.BadInput(
+                    $"Text {i} has {tokens.UntruncatedLength} tokens; this model takes at most {_config.MaxSequenceLength} " +
+                    "(special tokens included). Shorten it, or set `truncate` to true to cut it.");
+            }
+
+            encoded[i] = tokens.Ids;
+        }
+
+        // Sort by length so each batch pads only to its own longest text; results go back in input order.
+        var order = new int[encoded.Length];
+        var lengths = new int[encoded.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+            lengths[i] = encoded[i].Length;
+        }
+
+        Array.Sort(lengths, order);
+
+        // Spread small requests over the sessions too: a batch is at most MaxBatchSize, and at most n / sessions.
+        var batchSize = Math.Clamp((encoded.Length + _slots.Length - 1) / _slots.Length, 1, _maxBatch);
+        var batchCount = (encoded.Length + batchSize - 1) / batchSize;
+        var normalize = options.Normalize ?? _config.Normalize;
+        var results = new float[encoded.Length][];
+        var job = new Job(encoded, order, batchSize, skip, normalize, results);
+
+        if (batchCount == 1)
+        {
+            await RunBatchAsync(job, 0, cancellationToken).ConfigureAwait(false);
+            return results;
+        }
+
+        var workers = Math.Min(_slots.Length, batchCount);
+        var tasks = new Task[workers];
+        var next = -1;
+        for (var w = 0; w < workers; w++)
+        {
+            tasks[w] = Task.Run(
+                async () =>
+                {
+                    int batch;
+                    while ((batch = Interlocked.Increment(ref next)) < batchCount)
+                    {
+                        await RunBatchAsync(job, batch, cancellationToken).ConfigureAwait(false);
+                    }
+                },
+                cancellationToken);
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch when (tasks.Any(t => t.IsFaulted))
+        {
+            // Prefer a real failure over the cancellations it may have caused elsewhere.
+            var fault = tasks.First(t => t.IsFaulted).Exception!.InnerException!;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _free.Writer.TryComplete();
+        foreach (var slot in _slots)
+        {
+            slot.Dispose();
+        }
+
+        _prepacked.Dispose();
+    }
+
+    private string ResolvePrompt(EmbeddingOptions options)
+    {
+        if (options.Prompt is not null)
+        {
+            return options.Prompt; // as sentence-transformers: a literal prompt wins over a prompt name
+        }
+
+        if (options.PromptName is not null)
+        {
+            if (_config.Prompts.TryGetValue(options.PromptName, out var named))
+            {
+                return named;
+            }
+
+            throw EngineException.BadInput(_config.Prompts.Count == 0
+                ? $"Prompt name '{options.PromptName}' is unknown: this model defines no prompts."
+                : $"Prompt name '{options.PromptName}' is unknown; this model defines: {string.Join(", ", _config.Prompts.Keys.Order(StringComparer.Ordinal))}.");
+        }
+
+        return _config.DefaultPromptName is { } d ? _config.Prompts[d] : string.Empty;
+    }
+
+    private async ValueTask RunBatchAsync(Job job, int batch, CancellationToken cancellationToken)
+    {
+        SessionSlot slot;
+        try
+        {
+            slot = await _free.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(OnnxEmbeddingInstance));
+        }
+
+        try
+        {
+            var start = batch * job.BatchSize;
+            var count = Math.Min(job.BatchSize, job.Encoded.Length - start);
+            slot.Run(job, start, count, _config.Pooling, _hidden, cancellationToken);
+        }
+        finally
+        {
+            _free.Writer.TryWrite(slot);
+        }
+    }
+
+    private sealed record Job(int[][] Encoded, int[] Order, int BatchSize, int SkipTokens, bool Normalize, float[][] Results);
+
+    /// <summary>One session with its own reusable input and output buffers.</summary>
+    private sealed class SessionSlot : IDisposable
+    {
+        private readonly InferenceSession _session;
+        private readonly RunOptions _runOptions = new();
+        private readonly string[] _inputNames;
+        private readonly string[] _outputNames;
+        private readonly OrtValue[] _inputs;
+        private readonly OrtValue[] _outputs = new OrtValue[1];
+        private readonly bool _hasTokenTypes;
+        private long[] _ids = [];
+        private long[] _mask = [];
+        private long[] _types = [];
+        private float[] _output = [];
+
+        public SessionSlot(InferenceSession session, int maxSequenceLength)
+        {
+            _session = session;
+            var inputs = session.InputMetadata;
+            if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
+            {
+                session.Dispose();
+                throw EngineException.NotSupported(
+                    $"The ONNX model's inputs are {string.Join(", ", inputs.Keys)}; an encoder needs input_ids and attention_mask.");
+            }
+
+            _hasTokenTypes = inputs.ContainsKey("token_type_ids");
+            var unknown = inputs.Keys.Except(["input_ids", "attention_mask", "token_type_ids"]).ToList();
+            if (unknown.Count > 0)
+            {
+                session.Dispose();
+                throw EngineException.NotSupported($"The ONNX model takes inputs this runtime does not feed: {string.Join(", ", unknown)}.");
+            }
+
+            _inputNames = _hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
+            _inputs = new OrtValue[_inputNames.Length];
+
+            var outputs = session.OutputMetadata;
+            var name = new[] { "last_hidden_state", "token_embeddings" }.FirstOrDefault(outputs.ContainsKey)
+                ?? outputs.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key;
+            if (name is null)
+            {
+                session.Dispose();
+                throw EngineException.NotSupported(
+                    $"The ONNX model has no token-embedding output of shape [batch, sequence, hidden] (outputs: {string.Join(", ", outputs.Keys)}).");
+            }
+
+            _outputNames = [name];
+            Hidden = outputs[name].Dimensions[2];
+            _ = maxSequenceLength;
+        }
+
+        public int Hidden { get; }
+
+        public void Run(Job job, int start, int count, PoolingConfig pooling, int hidden, CancellationToken cancellationToken)
+        {
+            var seq = job.Encoded[job.Order[start + count - 1]].Length; // sorted: the last is the longest
+            var cells = count * seq;
+            if (_ids.Length < cells)
+            {
+                _ids = new long[cells];
+                _mask = new long[cells];
+                _types = _hasTokenTypes ? new long[cells] : [];
+            }
+
+            var outCells = (long)cells * hidden;
+            if (_output.Length < outCells)
+            {
+                _output = new float[outCells];
+            }
+
+            for (var r = 0; r < count; r++)
+            {
+                var ids = job.Encoded[job.Order[start + r]];
+                var row = r * seq;
+                for (var t = 0; t < ids.Length; t++)
+                {
+                    _ids[row + t] = ids[t];
+                    _mask[row + t] = 1;
+                }
+
+                Array.Clear(_ids, row + ids.Length, seq - ids.Length); // [PAD] is 0 in BERT vocabularies
+                Array.Clear(_mask, row + ids.Length, seq - ids.Length);
+            }
+
+            long[] shape = [count, seq];
+            var memory = OrtMemoryInfo.DefaultInstance;
+            try
+            {
+                _inputs[0] = OrtValue.CreateTensorValueFromMemory(memory, new Memory<long>(_ids, 0, cells), shape);
+                _inputs[1] = OrtValue.CreateTensorValueFromMemory(memory, new Memory<long>(_mask, 0, cells), shape);
+                if (_hasTokenTypes)
+                {
+                    _inputs[2] = OrtValue.CreateTensorValueFromMemory(memory, new Memory<long>(_types, 0, cells), shape);
+                }
+
+                _outputs[0] = OrtValue.CreateTensorValueFromMemory(memory, new Memory<float>(_output, 0, (int)outCells), [count, seq, hidden]);
+                _runOptions.Terminate = false;
+                using (cancellationToken.CanBeCanceled
+                    ? cancellationToken.Register(static s => ((RunOptions)s!).Terminate = true, _runOptions)
+                    : default)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    try
+                    {
+                        _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+                    }
+                    catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime failed to run the model: {e.Message}", e);
+                    }
+                }
+            }
+            finally
+            {
+                for (var i = 0; i < _inputs.Length; i++)
+                {
+                    _inputs[i]?.Dispose();
+                    _inputs[i] = null!;
+                }
+
+                _outputs[0]?.Dispose();
+                _outputs[0] = null!;
+            }
+
+            for (var r = 0; r < count; r++)
+            {
+                var index = job.Order[start + r];
+                var length = job.Encoded[index].Length;
+                var tokens = new ReadOnlySpan<float>(_output, r * seq * hidden, length * hidden);
+                job.Results[index] = Pooler.Pool(tokens, length, hidden, pooling, job.SkipTokens, job.Normalize);
+            }
+        }
+
+        public void Dispose()
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+        }
+    }
+}

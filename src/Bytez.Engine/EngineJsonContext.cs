@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Bytez.Engine;
+
+/// <summary>Source-generated JSON metadata for the engine's own files.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(Dictionary<string, long>))]
+internal sealed partial class EngineJsonContext : JsonSerializerContext;

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+
+namespace Bytez.Engine;
+
+/// <summary>
+/// The models this server can run. Ids are matched without regard to case, as the Hugging Face hub does, and the
+/// canonical spelling is kept.
+/// </summary>
+public sealed class ModelCatalog
+{
+    private readonly ConcurrentDictionary<string, ModelDescriptor> _models = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds a model, or replaces the entry with the same id.</summary>
+    public void Add(ModelDescriptor model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _models[model.Id] = model;
+    }
+
+    /// <summary>Adds several models.</summary>
+    public void AddRange(IEnumerable<ModelDescriptor> models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var model in models)
+        {
+            Add(model);
+        }
+    }
+
+    /// <summary>The model with this id, or <see langword="null"/>.</summary>
+    public ModelDescriptor? Find(string modelId) =>
+        _models.TryGetValue(modelId, out var model) ? model : null;
+
+    /// <summary>All models, optionally only those of one task, ordered by id.</summary>
+    public IReadOnlyList<ModelDescriptor> List(string? task = null) =>
+        _models.Values
+            .Where(m => task is null || string.Equals(m.Task, task, StringComparison.Ordinal))
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .ToList();
+}

@@ -1,0 +1,64 @@
+using Bytez.Engine;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Bytez.Server.Apis;
+
+/// <summary>
+/// The one place that turns failures into status codes and the envelope. Nothing a client sends may become a 500:
+/// engine errors carry their kind, and ASP.NET's own request errors (body too large, bad framing) keep theirs.
+/// </summary>
+public static partial class ErrorMapping
+{
+    /// <summary>The status code of an engine error kind.</summary>
+    public static int StatusCode(EngineErrorKind kind) => kind switch
+    {
+        EngineErrorKind.BadInput => StatusCodes.Status400BadRequest,
+        EngineErrorKind.NotSupported => StatusCodes.Status400BadRequest,
+        EngineErrorKind.NotFound => StatusCodes.Status404NotFound,
+        EngineErrorKind.Overloaded => StatusCodes.Status429TooManyRequests,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>Installs the handlers: exceptions and bare status codes (404, 405, 415) become envelopes.</summary>
+    public static WebApplication UseBytezErrors(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(errorApp => errorApp.Run(HandleExceptionAsync));
+        app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            var message = http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"Not found: {http.Request.Method} {http.Request.Path}. The API lives under /models/v2/ (list/models, list/tasks, {{org}}/{{model}}).",
+                StatusCodes.Status405MethodNotAllowed => $"Method {http.Request.Method} is not allowed on {http.Request.Path}.",
+                _ => ReasonPhrase(http.Response.StatusCode),
+            };
+            return Envelope.WriteErrorAsync(http, http.Response.StatusCode, message);
+        });
+        return app;
+    }
+
+    private static Task HandleExceptionAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        switch (error)
+        {
+            case EngineException engine:
+                return Envelope.WriteErrorAsync(context, StatusCode(engine.Kind), engine.Message);
+            case BadHttpRequestException bad:
+                return Envelope.WriteErrorAsync(context, bad.StatusCode, bad.Message);
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                return Task.CompletedTask;
+            default:
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Errors");
+                LogUnhandled(logger, error, context.Request.Method, context.Request.Path);
+                return Envelope.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Internal server error; the server log has the details.");
+        }
+    }
+
+    private static string ReasonPhrase(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : $"HTTP {status}";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception? error, string method, string path);
+}

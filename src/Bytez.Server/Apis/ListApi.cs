@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Bytez.Engine;
+using Bytez.Protocol;
+
+namespace Bytez.Server.Apis;
+
+/// <summary><c>GET list/models</c> and <c>GET list/tasks</c>.</summary>
+public static class ListApi
+{
+    /// <summary>Maps the list routes onto the API group.</summary>
+    public static RouteGroupBuilder MapListApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapGet("/list/models", ListModelsAsync);
+        api.MapGet("/list/tasks", ListTasksAsync);
+        return api;
+    }
+
+    private static Task ListModelsAsync(HttpContext context, InferenceEngine engine)
+    {
+        var (task, modelId) = Filters(context.Request.Query["task"], context.Request.Query["modelId"]);
+        var models = engine.Catalog.List(string.IsNullOrEmpty(task) ? null : task)
+            .Where(m => string.IsNullOrEmpty(modelId) || string.Equals(m.Id, modelId, StringComparison.OrdinalIgnoreCase))
+            .Select(m => ToModelInfo(engine, m))
+            .ToList();
+        return Envelope.WriteOutputAsync(context, w => JsonSerializer.Serialize(w, models, ProtocolJsonContext.Default.ListModelInfo));
+    }
+
+    private static Task ListTasksAsync(HttpContext context, InferenceEngine engine) =>
+        Envelope.WriteOutputAsync(context, w => JsonSerializer.Serialize(w, engine.SupportedTasks.ToList(), ProtocolJsonContext.Default.ListString));
+
+    /// <summary>
+    /// The task and model id filters. bytez.js 3.0.0 joins both with a second <c>?</c>
+    /// (<c>?task=a?modelId=b</c>); that form is read as meant.
+    /// </summary>
+    public static (string? Task, string? ModelId) Filters(string? task, string? modelId)
+    {
+        const string joined = "?modelId=";
+        if (task is not null && task.IndexOf(joined, StringComparison.Ordinal) is var at and >= 0)
+        {
+            modelId ??= task[(at + joined.Length)..];
+            task = task[..at];
+        }
+
+        return (task, modelId);
+    }
+
+    /// <summary>The listing entry of a model: its size from the real weights and its memory, measured once loaded.</summary>
+    public static ModelInfo ToModelInfo(InferenceEngine engine, ModelDescriptor model)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(model);
+        var ramGb = engine.RamRequired(model).Bytes / 1e9;
+        return new ModelInfo
+        {
+            ModelId = model.Id,
+            Task = model.Task,
+            Params = SignificantFigures(model.ParameterCount / 1e9, 3),
+            RamRequired = SignificantFigures(ramGb, 3),
+            Meter = Meter(ramGb, model.Task),
+            MeterPrice = "0 / sec",
+        };
+    }
+
+    /// <summary>
+    /// The hosted service's size class for an instance of this memory: micro up to 16 GB, then xs, sm, md, lg, xl,
+    /// xxl and super; <c>-lm</c> for language models. A self-hosted server charges nothing, so the price is 0.
+    /// </summary>
+    public static string Meter(double ramGb, string task)
+    {
+        var size = ramGb switch
+        {
+            <= 16 => "micro",
+            <= 24 => "xs",
+            <= 48 => "sm",
+            <= 96 => "md",
+            <= 192 => "lg",
+            <= 320 => "xl",
+            <= 640 => "xxl",
+            _ => "super",
+        };
+        return task is BytezTasks.TextGeneration or BytezTasks.Chat ? size + "-lm" : size;
+    }
+
+    private static double SignificantFigures(double value, int digits)
+    {
+        if (value <= 0)
+        {
+            return 0;
+        }
+
+        var scale = Math.Pow(10, digits - (int)Math.Ceiling(Math.Log10(value)));
+        return Math.Round(value * scale) / scale;
+    }
+}

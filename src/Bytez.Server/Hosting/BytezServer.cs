@@ -1,0 +1,88 @@
+using Bytez.Engine;
+using Bytez.Server.Apis;
+using Bytez.Server.Auth;
+
+namespace Bytez.Server.Hosting;
+
+/// <summary>Builds the server: the table of contents of what runs, in order.</summary>
+public static partial class BytezServer
+{
+    /// <summary>The route prefix of the Bytez v2 API.</summary>
+    public const string ApiPrefix = "/models/v2";
+
+    /// <summary>The address the server listens on unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> says otherwise.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    /// <summary>Creates the application from command-line arguments; <paramref name="configure"/> lets tests adjust the builder.</summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var options = ReadOptions(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
+        builder.Services.AddBytezEngine(options);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseBytezErrors();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(ApiPrefix), api => api.UseMiddleware<ApiKeyMiddleware>());
+
+        var api = app.MapGroup(ApiPrefix);
+        api.MapListApi();
+        api.MapRequestApi();
+        api.MapRunApi();
+
+        ReportStart(app);
+        return app;
+    }
+
+    /// <summary>Reads the options: the <c>Bytez</c> section, then <c>BYTEZ_HOME</c> and <c>BYTEZ_KEY</c>.</summary>
+    public static BytezServerOptions ReadOptions(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new BytezServerOptions();
+        configuration.GetSection(BytezServerOptions.Section).Bind(options);
+        if (string.IsNullOrWhiteSpace(configuration[$"{BytezServerOptions.Section}:Home"]) && configuration["BYTEZ_HOME"] is { Length: > 0 } home)
+        {
+            options.Home = home;
+        }
+
+        if (string.IsNullOrEmpty(options.Key) && configuration["BYTEZ_KEY"] is { Length: > 0 } key)
+        {
+            options.Key = key;
+        }
+
+        options.Home = Path.GetFullPath(options.Home);
+        return options;
+    }
+
+    private static void ReportStart(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<BytezServerOptions>();
+        var keys = app.Services.GetRequiredService<ApiKeyStore>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server");
+        var engine = app.Services.GetRequiredService<InferenceEngine>();
+        LogStarting(logger, options.Home, engine.Catalog.List().Count);
+        if (keys.GeneratedKey is { } key)
+        {
+            // Shown once: only the hash is stored.
+            Console.WriteLine($"""
+
+                A new API key was created for this server. It is shown only now; keep it:
+
+                    {key}
+
+                Clients send it as 'Authorization: Key {key}'. Set BYTEZ_KEY to choose your own key instead.
+
+                """);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bytez server: data directory {Home}, {Count} models in the catalog")]
+    private static partial void LogStarting(ILogger logger, string home, int count);
+}

@@ -1,0 +1,31 @@
+namespace Bytez.Server.Hosting;
+
+/// <summary>
+/// Settings of the server, bound from the configuration section <c>Bytez</c> (for example the environment variable
+/// <c>Bytez__Home</c>) with the shorter environment variables <c>BYTEZ_HOME</c> and <c>BYTEZ_KEY</c> as fallbacks.
+/// Every option is listed in docs/configuration.md.
+/// </summary>
+public sealed class BytezServerOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string Section = "Bytez";
+
+    /// <summary>The data directory: model store, key hash, measurements. Default <c>~/.bytez</c>.</summary>
+    public string Home { get; set; } = DefaultHome();
+
+    /// <summary>Where models live; default <c>&lt;Home&gt;/models</c>.</summary>
+    public string? ModelsPath { get; set; }
+
+    /// <summary>The one API key the server accepts. When unset, a key is generated at first start and only its hash kept.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Whether the embedded default models are installed into the model store at start.</summary>
+    public bool EmbeddedModels { get; set; } = true;
+
+    /// <summary>The model folder in effect.</summary>
+    public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;
+
+    /// <summary>The default data directory, <c>~/.bytez</c>.</summary>
+    public static string DefaultHome() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".bytez");
+}

@@ -1,0 +1,4 @@
+using Bytez.Server.Hosting;
+
+var app = BytezServer.Create(args);
+await app.RunAsync();

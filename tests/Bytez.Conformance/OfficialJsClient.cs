@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Bytez.Testing;
+
+namespace Bytez.Conformance;
+
+/// <summary>Runs one call of the official bytez.js client (from npm, unchanged) in Node against a test server.</summary>
+internal static class OfficialJsClient
+{
+    private static readonly string ScriptDir = typeof(OfficialJsClient).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "JsClientDir").Value!;
+
+    /// <summary>Runs <c>node client.mjs operation args</c> and returns the JSON the client gave back.</summary>
+    public static async Task<JsonElement> CallAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key)
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = ScriptDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("client.mjs");
+        start.ArgumentList.Add(operation);
+        if (args is not null)
+        {
+            start.ArgumentList.Add(JsonSerializer.Serialize(args));
+        }
+
+        start.Environment["BYTEZ_TEST_BASE"] = server.ApiBase.ToString();
+        start.Environment["BYTEZ_TEST_KEY"] = key;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout;
+        Assert.True(process.ExitCode == 0, $"node exited with {process.ExitCode}: {await stderr}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+}
