@@ -59,3 +59,20 @@ public sealed class StateTests
         }
     }
 }
+
+public sealed class BodyLimitTests
+{
+    [Fact]
+    public async Task Run_BodyOverTheLimit_Is413Envelope()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:MaxRequestBodyBytes"] = "1000" });
+        using var client = server.CreateHttpClient();
+        var big = new string('a', 5000);
+        var (status, body, _) = await PostAsync(client, "sentence-transformers/all-MiniLM-L6-v2", $$"""{"input": "{{big}}"}""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        AssertErrorEnvelope(body);
+        var (ok, _, _) = await PostAsync(client, "sentence-transformers/all-MiniLM-L6-v2", """{"input": "small"}""");
+        Assert.Equal(HttpStatusCode.OK, ok);
+    }
+}

@@ -24,6 +24,7 @@ public static partial class BytezServer
 
         var options = ReadOptions(builder.Configuration);
         builder.Services.AddSingleton(options);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
         builder.Services.AddBytezEngine(options);
         configure?.Invoke(builder);

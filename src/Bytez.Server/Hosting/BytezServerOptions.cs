@@ -22,6 +22,9 @@ public sealed class BytezServerOptions
     /// <summary>Whether the embedded default models are installed into the model store at start.</summary>
     public bool EmbeddedModels { get; set; } = true;
 
+    /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 32 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 32L << 20;
+
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;
 
