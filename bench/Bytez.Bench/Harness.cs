@@ -5,7 +5,7 @@ namespace Bytez.Bench;
 /// <summary>How much to run: the full benchmark or the seconds-long smoke version (<c>--quick</c>).</summary>
 internal sealed record RunSettings(bool Quick, int Passes, int Warmups, int SentenceLimit)
 {
-    public static RunSettings Full { get; } = new(Quick: false, Passes: 5, Warmups: 1, SentenceLimit: int.MaxValue);
+    public static RunSettings Full { get; } = new(Quick: false, Passes: 7, Warmups: 1, SentenceLimit: int.MaxValue);
 
     public static RunSettings QuickRun { get; } = new(Quick: true, Passes: 1, Warmups: 1, SentenceLimit: 16);
 }

@@ -41,7 +41,7 @@ internal sealed class Report(RunSettings settings, IReadOnlyList<string> sentenc
         md.AppendLine();
         md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
         md.AppendLine(inv, $"- Sentences: {sentences.Count} from bench/data/sentences.txt ({words.Min()}–{words.Max()} words; {tokens.Average():F1} tokens on average, {tokens.Min()}–{tokens.Max()}, [CLS]/[SEP] included)");
-        md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up pass, then the median of {settings.Passes} passes; the rows of one group run interleaved (pass 1 of each, pass 2 of each, ...). Spread = (slowest − fastest) / median.");
+        md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up pass, then the median of {settings.Passes} passes; all rows of the throughput table run interleaved (pass 1 of every row, then pass 2 of every row, ..., the order rotated each pass), so the machine's drift hits them alike. Spread = (slowest − fastest) / median.");
         md.AppendLine("- Tokenization is inside every row of (a) and (b) (the same tokenizer on both sides: the engine's `BertWordPieceTokenizer`), as are mean pooling and L2 normalization.");
         md.AppendLine(inv, $"- Total run time {TotalSeconds:F0} s.");
         md.AppendLine();

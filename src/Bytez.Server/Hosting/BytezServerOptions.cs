@@ -1,3 +1,5 @@
+using Bytez.Engine.Onnx;
+
 namespace Bytez.Server.Hosting;
 
 /// <summary>
@@ -24,6 +26,9 @@ public sealed class BytezServerOptions
 
     /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 32 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 32L << 20;
+
+    /// <summary>The ONNX Runtime backend: sessions per model, threads, batch size (section <c>Bytez:Onnx</c>).</summary>
+    public OnnxRuntimeOptions Onnx { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

@@ -30,7 +30,8 @@ public static class EngineServices
             return catalog;
         });
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
-        services.AddSingleton(new OnnxRuntimeOptions());
+        options.Onnx.Validate();
+        services.AddSingleton(options.Onnx);
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<InferenceEngine>();
