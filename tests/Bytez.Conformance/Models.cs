@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bytez.Testing;
 
 namespace Bytez.Conformance;
 
@@ -16,18 +17,7 @@ internal static class Models
     public const double PublishedSimilarity02 = 0.1046;
     public const double PublishedSimilarity12 = 0.1411;
 
-    public static float[] Vector(JsonElement array) => array.EnumerateArray().Select(x => x.GetSingle()).ToArray();
+    public static float[] Vector(JsonElement array) => Vectors.FromJson(array);
 
-    public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Count; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
+    public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<float> b) => Vectors.Cosine(a, b);
 }

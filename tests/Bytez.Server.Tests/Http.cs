@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Bytez.Testing;
 
 namespace Bytez.Server.Tests;
 
@@ -46,18 +47,7 @@ internal static class Http
         return body.GetProperty("output");
     }
 
-    public static float[] Vector(JsonElement array) => array.EnumerateArray().Select(x => x.GetSingle()).ToArray();
+    public static float[] Vector(JsonElement array) => Vectors.FromJson(array);
 
-    public static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
+    public static double Cosine(float[] a, float[] b) => Vectors.Cosine(a, b);
 }
