@@ -240,6 +240,7 @@ internal static class EmbeddingsBenchmark
         {
             await engine.EmbedAsync([s], options, CancellationToken.None).ConfigureAwait(false);
             await http.EmbedOneAsync(0, s).ConfigureAwait(false);
+            await http.PostRawAsync(s).ConfigureAwait(false);
         }
 
         var result = new LatencyResult();
@@ -265,6 +266,7 @@ internal static class EmbeddingsBenchmark
 
                 result.EngineMs.Add(e);
                 result.HttpMs.Add(h);
+                result.RawMs.Add(await TimeAsync(() => http.PostRawAsync(s)).ConfigureAwait(false));
             }
         }
 
@@ -286,6 +288,9 @@ internal sealed class LatencyResult
     public List<double> EngineMs { get; } = [];
 
     public List<double> HttpMs { get; } = [];
+
+    /// <summary>The same request through a bare HttpClient (no SDK, response not parsed), right after the other two.</summary>
+    public List<double> RawMs { get; } = [];
 
     /// <summary>The median of the per-sentence differences (HTTP minus engine for the same sentence, back to back).</summary>
     public double PairedOverheadMs => Stats.Median(HttpMs.Zip(EngineMs, (h, e) => h - e).ToList());

@@ -13,4 +13,7 @@ internal interface IHttpTarget : IAsyncDisposable
 
     /// <summary>Embeds one text through SDK client number <paramref name="client"/> (one request).</summary>
     Task<float[]> EmbedOneAsync(int client, string text);
+
+    /// <summary>The same request through a bare <see cref="HttpClient"/>: no SDK, the response bytes not parsed. Returns their count.</summary>
+    Task<int> PostRawAsync(string text);
 }

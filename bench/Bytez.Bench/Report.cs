@@ -114,6 +114,7 @@ internal sealed class Report(RunSettings settings, IReadOnlyList<string> sentenc
             md.AppendLine("| 1 client | median ms | p90 ms | p99 ms |");
             md.AppendLine("|---|---:|---:|---:|");
             md.AppendLine(inv, $"| SDK round trip (BytezClient → HTTP → server → engine) | {Stats.Median(Latency.HttpMs):F2} | {Stats.Percentile(Latency.HttpMs, 0.9):F2} | {Stats.Percentile(Latency.HttpMs, 0.99):F2} |");
+            md.AppendLine(inv, $"| bare HttpClient POST, same request (no SDK; response bytes not parsed) | {Stats.Median(Latency.RawMs):F2} | {Stats.Percentile(Latency.RawMs, 0.9):F2} | {Stats.Percentile(Latency.RawMs, 0.99):F2} |");
             md.AppendLine(inv, $"| engine in process (same instance, `EmbedAsync([s])`) | {Stats.Median(Latency.EngineMs):F2} | {Stats.Percentile(Latency.EngineMs, 0.9):F2} | {Stats.Percentile(Latency.EngineMs, 0.99):F2} |");
             md.AppendLine();
             md.AppendLine(inv, $"- HTTP overhead = median SDK round trip − median engine call = **{overhead:F2} ms** (median of the per-sentence differences: {Latency.PairedOverheadMs:F2} ms). Aim < 1 ms: {Met(overhead < 1)}.");

@@ -17,6 +17,7 @@ public sealed class ListApiTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Content.Headers.ContentLength);
         var models = AssertOutput(body).EnumerateArray().ToList();
         var ids = models.Select(m => m.GetProperty("modelId").GetString()).ToList();
         Assert.Contains(MiniLm, ids);

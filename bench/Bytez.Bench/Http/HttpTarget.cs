@@ -21,9 +21,14 @@ internal sealed class HttpTarget : IHttpTarget
     private readonly string _home;
     private readonly BytezClient[] _clients;
     private readonly BytezModel[] _models;
+    private readonly HttpClient _raw;
+    private readonly Uri _runUri;
 
-    private HttpTarget(WebApplication app, string home, BytezClient[] clients, IEmbeddingInstance instance, string description)
+    private HttpTarget(WebApplication app, string home, BytezClient[] clients, IEmbeddingInstance instance, string description, Uri baseAddress, string key)
     {
+        _raw = new HttpClient(new SocketsHttpHandler());
+        _raw.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Key " + key);
+        _runUri = new Uri(baseAddress, EmbeddedModels.MiniLM.Id);
         _app = app;
         _home = home;
         _clients = clients;
@@ -60,7 +65,7 @@ internal sealed class HttpTarget : IHttpTarget
             $"in-process server from `BytezServer.Create` on {baseAddress} (Kestrel, HTTP/1.1, API-key auth, log level Warning), " +
             $"engine options as the server registers them: {options.EffectiveSessions} sessions × {options.IntraOpThreads} thread, MaxBatchSize {options.MaxBatchSize}; " +
             $"{clients} `BytezClient`s (one each), `Model(id).RunAsync(sentence)` then `GetEmbedding()`; client and server share the {Environment.ProcessorCount} cores";
-        return new HttpTarget(app, home, sdk, instance, description);
+        return new HttpTarget(app, home, sdk, instance, description, baseAddress, key);
     }
 
     public async Task<float[]> EmbedOneAsync(int client, string text)
@@ -69,8 +74,18 @@ internal sealed class HttpTarget : IHttpTarget
         return result.GetEmbedding();
     }
 
+    public async Task<int> PostRawAsync(string text)
+    {
+        using var content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new RawBody(text), RawJsonContext.Default.RawBody));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await _raw.PostAsync(_runUri, content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false)).Length;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _raw.Dispose();
         foreach (var client in _clients)
         {
             client.Dispose();
@@ -87,3 +102,8 @@ internal sealed class HttpTarget : IHttpTarget
         }
     }
 }
+
+internal sealed record RawBody([property: System.Text.Json.Serialization.JsonPropertyName("input")] string Input);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(RawBody))]
+internal sealed partial class RawJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Bytez.Engine;
 
@@ -11,14 +12,16 @@ public static class Envelope
 
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    /// <summary>Writes a success envelope whose output is written by <paramref name="writeOutput"/>.</summary>
+    /// <summary>
+    /// Writes a success envelope whose output is written by <paramref name="writeOutput"/>. The envelope is built in
+    /// memory first and sent with a Content-Length in one write: no chunked framing, no second flush.
+    /// </summary>
     public static async Task WriteOutputAsync(HttpContext context, Action<Utf8JsonWriter> writeOutput, int status = StatusCodes.Status200OK)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(writeOutput);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = ContentType;
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions))
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNull("error");
@@ -27,7 +30,10 @@ public static class Envelope
             writer.WriteEndObject();
         }
 
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = ContentType;
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>Writes a success envelope around a task's output.</summary>
@@ -47,9 +53,8 @@ public static class Envelope
             return;
         }
 
-        context.Response.StatusCode = status;
-        context.Response.ContentType = ContentType;
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("error", message);
@@ -57,6 +62,9 @@ public static class Envelope
             writer.WriteEndObject();
         }
 
-        await context.Response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = ContentType;
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
     }
 }
