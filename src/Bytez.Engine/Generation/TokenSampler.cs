@@ -1,0 +1,379 @@
+namespace Bytez.Engine.Generation;
+
+/// <summary>
+/// Chooses the next token from a model's logits the way Hugging Face <c>generate</c> does: the logits processors
+/// first (repetition penalty, no-repeat n-grams, bad words, minimum length), then, when sampling, the warpers in
+/// Hugging Face's order (temperature, top-k, top-p, min-p, typical-p) and a draw from a seeded generator; without
+/// sampling, the most likely token (the first on ties, as <c>argmax</c>).
+/// </summary>
+public sealed class TokenSampler
+{
+    private readonly GenerationSettings _settings;
+    private readonly HashSet<int> _eos;
+    private readonly Random _random;
+    private float[] _scores = [];
+    private int[] _order = [];
+
+    /// <summary>Creates a sampler for one sequence.</summary>
+    /// <param name="settings">The request's generation settings.</param>
+    /// <param name="eosTokenIds">The tokens that end the sequence (suppressed until the minimum length).</param>
+    /// <param name="seedOffset">Added to the seed, so that several sequences of one request differ.</param>
+    public TokenSampler(GenerationSettings settings, IEnumerable<int> eosTokenIds, int seedOffset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+        _eos = [.. eosTokenIds];
+        _random = settings.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + seedOffset)) : new Random();
+    }
+
+    /// <summary>Picks the next token.</summary>
+    /// <param name="logits">The logits of the next position.</param>
+    /// <param name="tokens">Every token of the sequence so far, prompt included.</param>
+    /// <param name="promptLength">How many of <paramref name="tokens"/> are the prompt.</param>
+    public int Next(ReadOnlySpan<float> logits, IReadOnlyList<int> tokens, int promptLength)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (_scores.Length != logits.Length)
+        {
+            _scores = new float[logits.Length];
+            _order = new int[logits.Length];
+        }
+
+        var scores = _scores.AsSpan();
+        logits.CopyTo(scores);
+        ApplyProcessors(scores, tokens, promptLength);
+        if (!_settings.DoSample)
+        {
+            return ArgMax(scores);
+        }
+
+        ApplyWarpers(scores);
+        return Draw(scores);
+    }
+
+    private void ApplyProcessors(Span<float> scores, IReadOnlyList<int> tokens, int promptLength)
+    {
+        var penalty = (float)_settings.RepetitionPenalty;
+        if (penalty != 1f)
+        {
+            var seen = new HashSet<int>();
+            foreach (var t in tokens)
+            {
+                if ((uint)t < (uint)scores.Length && seen.Add(t))
+                {
+                    scores[t] = scores[t] < 0 ? scores[t] * penalty : scores[t] / penalty;
+                }
+            }
+        }
+
+        var n = _settings.NoRepeatNgramSize;
+        if (n > 0 && tokens.Count + 1 >= n)
+        {
+            // Ban every token that would complete an n-gram already present.
+            for (var start = 0; start + n <= tokens.Count; start++)
+            {
+                var matches = true;
+                for (var k = 0; k < n - 1 && matches; k++)
+                {
+                    matches = tokens[start + k] == tokens[tokens.Count - (n - 1) + k];
+                }
+
+                if (matches)
+                {
+                    Ban(scores, tokens[start + n - 1]);
+                }
+            }
+        }
+
+        foreach (var bad in _settings.BadWordsIds)
+        {
+            var prefix = bad.Length - 1;
+            if (prefix > tokens.Count)
+            {
+                continue;
+            }
+
+            var matches = true;
+            for (var k = 0; k < prefix && matches; k++)
+            {
+                matches = tokens[tokens.Count - prefix + k] == bad[k];
+            }
+
+            if (matches)
+            {
+                Ban(scores, bad[^1]);
+            }
+        }
+
+        if (tokens.Count - promptLength < _settings.MinimumNewTokens(promptLength))
+        {
+            foreach (var eos in _eos)
+            {
+                Ban(scores, eos);
+            }
+        }
+    }
+
+    private static void Ban(Span<float> scores, int token)
+    {
+        if ((uint)token < (uint)scores.Length)
+        {
+            scores[token] = float.NegativeInfinity;
+        }
+    }
+
+    private void ApplyWarpers(Span<float> scores)
+    {
+        if (_settings.Temperature != 1.0)
+        {
+            var t = (float)_settings.Temperature;
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] /= t;
+            }
+        }
+
+        // Rank once by score, highest first; each warper then cuts a prefix of that order or masks scores.
+        var order = _order.AsSpan();
+        if (_settings.TopK > 0)
+        {
+            KeepTopK(scores, _settings.TopK);
+        }
+
+        var kept = SortDescending(scores, order);
+
+        if (_settings.TopP < 1.0)
+        {
+            var probabilities = Softmax(scores, order, kept);
+            // Remove tokens whose cumulative probability, counted from the least likely, is at most 1 - top_p.
+            var fromBottom = 0.0;
+            var cut = kept;
+            for (var i = kept - 1; i >= 1; i--)
+            {
+                fromBottom += probabilities[i];
+                if (fromBottom > 1.0 - _settings.TopP)
+                {
+                    break;
+                }
+
+                cut = i;
+            }
+
+            kept = Mask(scores, order, kept, cut);
+        }
+
+        if (_settings.MinP > 0)
+        {
+            var probabilities = Softmax(scores, order, kept);
+            var floor = _settings.MinP * probabilities[0];
+            var cut = 1;
+            while (cut < kept && probabilities[cut] >= floor)
+            {
+                cut++;
+            }
+
+            kept = Mask(scores, order, kept, cut);
+        }
+
+        if (_settings.TypicalP < 1.0)
+        {
+            kept = ApplyTypical(scores, order, kept);
+        }
+    }
+
+    /// <summary>Masks all but the k highest scores, keeping every score that ties the k-th (as Hugging Face does).</summary>
+    private static void KeepTopK(Span<float> scores, int k)
+    {
+        var heap = new PriorityQueue<int, float>(k + 1);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (float.IsNegativeInfinity(scores[i]))
+            {
+                continue;
+            }
+
+            if (heap.Count < k)
+            {
+                heap.Enqueue(i, scores[i]);
+            }
+            else if (heap.TryPeek(out _, out var smallest) && scores[i] > smallest)
+            {
+                heap.EnqueueDequeue(i, scores[i]);
+            }
+        }
+
+        if (heap.Count < k || !heap.TryPeek(out _, out var threshold))
+        {
+            return;
+        }
+
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (scores[i] < threshold)
+            {
+                scores[i] = float.NegativeInfinity;
+            }
+        }
+    }
+
+    private int ApplyTypical(Span<float> scores, Span<int> order, int kept)
+    {
+        var probabilities = Softmax(scores, order, kept);
+        var entropy = 0.0;
+        for (var i = 0; i < kept; i++)
+        {
+            if (probabilities[i] > 0)
+            {
+                entropy -= probabilities[i] * Math.Log(probabilities[i]);
+            }
+        }
+
+        var candidates = new (double Distance, int Rank)[kept];
+        for (var i = 0; i < kept; i++)
+        {
+            var surprise = probabilities[i] > 0 ? -Math.Log(probabilities[i]) : double.PositiveInfinity;
+            candidates[i] = (Math.Abs(surprise - entropy), i);
+        }
+
+        Array.Sort(candidates, (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Rank.CompareTo(b.Rank));
+        var cumulative = 0.0;
+        var last = 0;
+        for (var i = 0; i < kept; i++)
+        {
+            cumulative += probabilities[candidates[i].Rank];
+            if (cumulative >= _settings.TypicalP)
+            {
+                break;
+            }
+
+            last = i + 1;
+        }
+
+        var keep = new bool[kept];
+        for (var i = 0; i <= Math.Min(last, kept - 1); i++)
+        {
+            keep[candidates[i].Rank] = true;
+        }
+
+        var write = 0;
+        for (var i = 0; i < kept; i++)
+        {
+            if (keep[i])
+            {
+                order[write++] = order[i];
+            }
+            else
+            {
+                scores[order[i]] = float.NegativeInfinity;
+            }
+        }
+
+        return write;
+    }
+
+    private static int SortDescending(Span<float> scores, Span<int> order)
+    {
+        var kept = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (!float.IsNegativeInfinity(scores[i]))
+            {
+                order[kept++] = i;
+            }
+        }
+
+        var keys = new float[kept];
+        for (var i = 0; i < kept; i++)
+        {
+            keys[i] = -scores[order[i]];
+        }
+
+        // Stable on ties by index, as the keys are distinct positions sorted together.
+        var indices = order[..kept].ToArray();
+        Array.Sort(keys, indices);
+        indices.CopyTo(order);
+        return kept;
+    }
+
+    private static int Mask(Span<float> scores, ReadOnlySpan<int> order, int kept, int cut)
+    {
+        for (var i = cut; i < kept; i++)
+        {
+            scores[order[i]] = float.NegativeInfinity;
+        }
+
+        return Math.Min(cut, kept);
+    }
+
+    private static double[] Softmax(ReadOnlySpan<float> scores, ReadOnlySpan<int> order, int kept)
+    {
+        var probabilities = new double[kept];
+        var max = scores[order[0]];
+        var sum = 0.0;
+        for (var i = 0; i < kept; i++)
+        {
+            probabilities[i] = Math.Exp(scores[order[i]] - max);
+            sum += probabilities[i];
+        }
+
+        for (var i = 0; i < kept; i++)
+        {
+            probabilities[i] /= sum;
+        }
+
+        return probabilities;
+    }
+
+    private int Draw(ReadOnlySpan<float> scores)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var s in scores)
+        {
+            max = Math.Max(max, s);
+        }
+
+        if (float.IsNegativeInfinity(max))
+        {
+            throw new EngineException(EngineErrorKind.BadInput, "Every token was excluded by the generation parameters (bad_words_ids, no_repeat_ngram_size, ...); nothing can be sampled.");
+        }
+
+        var sum = 0.0;
+        foreach (var s in scores)
+        {
+            sum += Math.Exp(s - max);
+        }
+
+        var target = _random.NextDouble() * sum;
+        var last = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (float.IsNegativeInfinity(scores[i]))
+            {
+                continue;
+            }
+
+            last = i;
+            target -= Math.Exp(scores[i] - max);
+            if (target < 0)
+            {
+                return i;
+            }
+        }
+
+        return last;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> scores)
+    {
+        var best = 0;
+        for (var i = 1; i < scores.Length; i++)
+        {
+            if (scores[i] > scores[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}
