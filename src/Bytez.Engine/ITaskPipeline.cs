@@ -14,3 +14,13 @@ public interface ITaskPipeline
     /// <summary>Runs one request. Throws <see cref="EngineException"/> for bad input.</summary>
     ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken);
 }
+
+/// <summary>A task whose output can also be streamed as text pieces.</summary>
+public interface IStreamingTaskPipeline : ITaskPipeline
+{
+    /// <summary>
+    /// Checks the request and starts the run; the returned sequence yields the output's text pieces as they are
+    /// produced. Bad input throws here, before anything is streamed; failures later surface while enumerating.
+    /// </summary>
+    ValueTask<IAsyncEnumerable<string>> StartStreamAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken);
+}

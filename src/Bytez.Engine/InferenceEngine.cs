@@ -69,6 +69,36 @@ public sealed partial class InferenceEngine : IDisposable
     public async ValueTask<TaskOutput> RunAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        var instance = await GetInstanceAsync(model, cancellationToken).ConfigureAwait(false);
+        return await pipeline.RunAsync(instance, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a streamed run: checks the request (throwing for bad input before anything is sent) and returns the
+    /// output's text pieces as they are produced.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown, its task cannot stream, or the input is bad.</exception>
+    public async ValueTask<IAsyncEnumerable<string>> StartStreamAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not IStreamingTaskPipeline streaming)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', whose output cannot be streamed; send \"stream\": false. Streaming is for: {string.Join(", ", StreamingTasks)}.");
+        }
+
+        var instance = await GetInstanceAsync(model, cancellationToken).ConfigureAwait(false);
+        return await streaming.StartStreamAsync(instance, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tasks whose output this server can stream, sorted.</summary>
+    public IReadOnlyList<string> StreamingTasks =>
+        _pipelines.Where(p => p.Value is IStreamingTaskPipeline).Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+
+    private (ModelDescriptor Model, ITaskPipeline Pipeline) Resolve(string modelId)
+    {
         var model = Catalog.Find(modelId) ?? throw EngineException.NotFound($"{UnknownModelMessage}: {modelId}");
         if (!_pipelines.TryGetValue(model.Task, out var pipeline))
         {
@@ -76,8 +106,7 @@ public sealed partial class InferenceEngine : IDisposable
                 $"Model {model.Id} has task '{model.Task}', which this server cannot run yet; it runs: {string.Join(", ", SupportedTasks)}.");
         }
 
-        var instance = await GetInstanceAsync(model, cancellationToken).ConfigureAwait(false);
-        return await pipeline.RunAsync(instance, request, cancellationToken).ConfigureAwait(false);
+        return (model, pipeline);
     }
 
     /// <summary>The loaded instance of the model, loading it now if needed. Concurrent callers share one load.</summary>

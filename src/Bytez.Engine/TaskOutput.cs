@@ -67,3 +67,54 @@ public sealed class ScoresOutput(float[] scores) : TaskOutput
         EmbeddingOutput.WriteVector(writer, Scores);
     }
 }
+
+/// <summary>A text: a JSON string (text-generation and other text tasks).</summary>
+public sealed class TextOutput(string text) : TaskOutput
+{
+    /// <summary>The text.</summary>
+    public string Text { get; } = text;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(Text);
+    }
+}
+
+/// <summary>The assistant's answer of a chat: <c>{"role": "assistant", "content": "..."}</c>.</summary>
+public sealed class ChatOutput(string content) : TaskOutput
+{
+    /// <summary>The assistant's text.</summary>
+    public string Content { get; } = content;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("role", "assistant");
+        writer.WriteString("content", Content);
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>Several outputs (for example <c>num_return_sequences</c> &gt; 1): a JSON array of them.</summary>
+public sealed class ListOutput(IReadOnlyList<TaskOutput> items) : TaskOutput
+{
+    /// <summary>The outputs, in order.</summary>
+    public IReadOnlyList<TaskOutput> Items { get; } = items;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        foreach (var item in Items)
+        {
+            item.WriteTo(writer);
+        }
+
+        writer.WriteEndArray();
+    }
+}

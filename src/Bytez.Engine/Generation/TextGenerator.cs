@@ -32,6 +32,15 @@ public readonly record struct GenerationPiece(string Text, FinishReason? Finish,
 /// </summary>
 public static class TextGenerator
 {
+    private static long _active;
+    private static long _cancelled;
+
+    /// <summary>Sequences being generated right now, in this process.</summary>
+    public static long ActiveSequences => Interlocked.Read(ref _active);
+
+    /// <summary>Sequences stopped by cancellation (a client that went away, a timeout) since the process started.</summary>
+    public static long CancelledSequences => Interlocked.Read(ref _cancelled);
+
     /// <summary>Generates one sequence after <paramref name="prompt"/>.</summary>
     /// <param name="model">The loaded model.</param>
     /// <param name="prompt">The prompt's token ids.</param>
@@ -70,6 +79,8 @@ public static class TextGenerator
         var clock = Stopwatch.StartNew();
 
         using var sequence = model.CreateSequence();
+        Interlocked.Increment(ref _active);
+        using var tracking = new Tracking(cancellationToken);
         if (budget == 0)
         {
             yield return new GenerationPiece(string.Empty, FinishReason.Length, 0);
@@ -120,6 +131,19 @@ public static class TextGenerator
             }
 
             logits = await sequence.ForwardAsync(new[] { token }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Counts a sequence as active while it runs, and as cancelled if its token fired.</summary>
+    private readonly struct Tracking(CancellationToken token) : IDisposable
+    {
+        public void Dispose()
+        {
+            Interlocked.Decrement(ref _active);
+            if (token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _cancelled);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
 
 namespace Bytez.Server.Hosting;
@@ -29,6 +30,9 @@ public sealed class BytezServerOptions
 
     /// <summary>The ONNX Runtime backend: sessions per model, threads, batch size (section <c>Bytez:Onnx</c>).</summary>
     public OnnxRuntimeOptions Onnx { get; set; } = new();
+
+    /// <summary>The llama.cpp backend: context size, threads, batch (section <c>Bytez:LlamaCpp</c>).</summary>
+    public LlamaCppOptions LlamaCpp { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

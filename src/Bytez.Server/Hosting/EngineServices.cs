@@ -1,12 +1,13 @@
 using Bytez.Engine;
 using Bytez.Engine.Embedded;
+using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
 using Bytez.Engine.Tasks;
 
 namespace Bytez.Server.Hosting;
 
-/// <summary>Registers the engine: catalog, runtimes, task pipelines and the engine itself.</summary>
-public static class EngineServices
+/// <summary>Registers the engine: model store and catalog, runtimes, task pipelines and the engine itself.</summary>
+public static partial class EngineServices
 {
     /// <summary>The file under the data directory that keeps measured model memory.</summary>
     public static string MemoryRecordsPath(BytezServerOptions options)
@@ -15,26 +16,43 @@ public static class EngineServices
         return Path.Combine(options.Home, "state", "model-memory.json");
     }
 
-    /// <summary>Adds the engine and fills the catalog (installing the embedded models on first start).</summary>
+    /// <summary>The model store of the configured models directory, reading ONNX folders and GGUF files.</summary>
+    public static ModelStore CreateStore(BytezServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ModelStore(options.ResolvedModelsPath, [new OnnxModelFormat(), new GgufModelFormat(options.LlamaCpp)]);
+    }
+
+    /// <summary>Adds the engine and fills the catalog: the embedded models (installed on first start) and every model in the store.</summary>
     public static IServiceCollection AddBytezEngine(this IServiceCollection services, BytezServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddSingleton(_ =>
+        options.Onnx.Validate();
+        services.AddSingleton(options.Onnx);
+        services.AddSingleton(options.LlamaCpp);
+        services.AddSingleton(_ => CreateStore(options));
+        services.AddSingleton(provider =>
         {
-            var catalog = new ModelCatalog();
+            var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Models");
             if (options.EmbeddedModels)
             {
-                catalog.AddRange(EmbeddedModels.EnsureExtracted(options.ResolvedModelsPath));
+                EmbeddedModels.EnsureExtracted(options.ResolvedModelsPath);
             }
 
+            var catalog = new ModelCatalog();
+            catalog.AddRange(provider.GetRequiredService<ModelStore>().Scan((id, why) => LogSkipped(logger, id, why)));
             return catalog;
         });
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
-        options.Onnx.Validate();
-        services.AddSingleton(options.Onnx);
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
+        services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
+        services.AddSingleton<IModelRuntime, LlamaCppRuntime>();
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
+        services.AddSingleton<ITaskPipeline, GenerationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string modelId, string reason);
 }

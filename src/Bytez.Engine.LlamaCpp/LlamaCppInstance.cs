@@ -1,0 +1,232 @@
+using System.Globalization;
+using Bytez.Engine.Generation;
+using Bytez.Engine.LlamaCpp.Gguf;
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using Microsoft.Extensions.Logging;
+
+namespace Bytez.Engine.LlamaCpp;
+
+/// <summary>
+/// A GGUF model loaded in llama.cpp: the weights once, and shared llama.cpp contexts whose sequence ids the
+/// <see cref="IDecoderSequence"/>s of this instance rent (<see cref="LlamaCppOptions.SequencesPerContext"/> per
+/// context). Thread-safe: sequences may be created, fed and disposed from any thread.
+/// </summary>
+public sealed partial class LlamaCppInstance : IGenerativeInstance
+{
+    private readonly LLamaWeights _weights;
+    private readonly LlamaCppOptions _options;
+    private readonly Lock _poolLock = new();
+    private readonly List<LlamaSharedContext> _contexts = [];
+    private readonly LlamaCppTokenizer _tokenizer;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    private LlamaCppInstance(ModelDescriptor model, string path, GgufFile header, LLamaWeights weights, LlamaCppOptions options, ILogger logger)
+    {
+        Model = model;
+        FilePath = path;
+        Header = header;
+        _weights = weights;
+        _options = options;
+        _logger = logger;
+        string arch = header.Architecture ?? "llama";
+        long trained = header.GetInteger(arch + ".context_length") ?? weights.ContextSize;
+        if (trained <= 0)
+        {
+            trained = options.MaxContextLength;
+        }
+
+        ContextLength = (int)Math.Min(trained, options.MaxContextLength);
+        VocabularySize = weights.Vocab.Count;
+        _tokenizer = new LlamaCppTokenizer(
+            weights, header.GetArray<string>("tokenizer.ggml.tokens"), header.GetBoolean("tokenizer.ggml.add_space_prefix") ?? true);
+        ChatTemplate = header.GetString("tokenizer.chat_template");
+        long? pad = header.GetInteger("tokenizer.ggml.padding_token_id");
+        Defaults = new GenerationDefaults
+        {
+            BosTokenId = _tokenizer.BosTokenId,
+            EosTokenIds = _tokenizer.EosTokenIds,
+            PadTokenId = pad is >= 0 and <= int.MaxValue ? (int)pad : null,
+        };
+    }
+
+    /// <inheritdoc />
+    public ModelDescriptor Model { get; }
+
+    /// <summary>The GGUF file the weights came from.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The GGUF header: metadata and tensor descriptions.</summary>
+    public GgufFile Header { get; }
+
+    /// <inheritdoc />
+    public ITextTokenizer Tokenizer => _tokenizer;
+
+    /// <inheritdoc />
+    public string? ChatTemplate { get; }
+
+    /// <inheritdoc />
+    public GenerationDefaults Defaults { get; }
+
+    /// <inheritdoc />
+    public int ContextLength { get; private set; }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <summary>The llama.cpp contexts open now (each serving up to <see cref="LlamaCppOptions.SequencesPerContext"/> sequences).</summary>
+    public int ContextCount
+    {
+        get
+        {
+            lock (_poolLock)
+            {
+                return _contexts.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IDecoderSequence CreateSequence()
+    {
+        lock (_poolLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (LlamaSharedContext context in _contexts)
+            {
+                if (context.TryRent(out int id))
+                {
+                    return new LlamaDecoderSequence(this, context, id);
+                }
+            }
+
+            LlamaSharedContext created = CreateContext();
+            _contexts.Add(created);
+            LogContextCreated(_logger, Model.Id, _contexts.Count);
+            return created.TryRent(out int first)
+                ? new LlamaDecoderSequence(this, created, first)
+                : throw new InvalidOperationException("A new llama.cpp context has no sequence id.");
+        }
+    }
+
+    /// <summary>Frees the contexts and the weights. Sequences still open fail from then on.</summary>
+    public void Dispose()
+    {
+        List<LlamaSharedContext> contexts;
+        lock (_poolLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            contexts = [.. _contexts];
+            _contexts.Clear();
+        }
+
+        foreach (LlamaSharedContext context in contexts)
+        {
+            context.Dispose();
+        }
+
+        _weights.Dispose();
+    }
+
+    internal void Release(LlamaSharedContext context, int sequenceId)
+    {
+        lock (_poolLock)
+        {
+            if (!context.IsDisposed)
+            {
+                context.Return(sequenceId);
+            }
+        }
+    }
+
+    internal static LlamaCppInstance Load(ModelDescriptor model, string path, LlamaCppOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        GgufFile header;
+        try
+        {
+            header = GgufFile.ReadHeader(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new EngineException(EngineErrorKind.BadInput, e.Message, e);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        LlamaNativeLog.Install(logger);
+        long started = Environment.TickCount64;
+        LLamaWeights weights;
+        using (LlamaNativeLog.Capture capture = LlamaNativeLog.StartCapture())
+        {
+            try
+            {
+                weights = LLamaWeights.LoadFromFile(new ModelParams(path) { GpuLayerCount = 0 });
+            }
+            catch (LoadWeightsFailedException e)
+            {
+                throw new EngineException(
+                    EngineErrorKind.NotSupported,
+                    $"llama.cpp could not load '{path}' (architecture '{header.Architecture ?? "?"}'): {capture.Reason()}",
+                    e);
+            }
+        }
+
+        LlamaCppInstance? instance = null;
+        try
+        {
+            instance = new LlamaCppInstance(model, path, header, weights, options, logger);
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (instance._poolLock)
+            {
+                LlamaSharedContext first = instance.CreateContext();
+                instance._contexts.Add(first);
+                instance.ContextLength = Math.Min(instance.ContextLength, first.SequenceCapacity);
+            }
+
+            LogLoaded(logger, model.Id, path, Environment.TickCount64 - started, instance.ContextLength, instance.VocabularySize);
+            return instance;
+        }
+        catch
+        {
+            if (instance is not null)
+            {
+                instance.Dispose();
+            }
+            else
+            {
+                weights.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private LlamaSharedContext CreateContext()
+    {
+        using LlamaNativeLog.Capture capture = LlamaNativeLog.StartCapture();
+        try
+        {
+            return new LlamaSharedContext(_weights.NativeHandle, ContextLength, _options.SequencesPerContext, _options);
+        }
+        catch (RuntimeError e)
+        {
+            throw new EngineException(
+                EngineErrorKind.Internal,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"llama.cpp could not create a context of {ContextLength} tokens x {_options.SequencesPerContext} sequences for '{Model.Id}': {capture.Reason()}"),
+                e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {ModelId} from {Path} in {Milliseconds} ms (context {ContextLength}, vocabulary {VocabularySize})")]
+    private static partial void LogLoaded(ILogger logger, string modelId, string path, long milliseconds, int contextLength, int vocabularySize);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{ModelId}: opened llama.cpp context #{Count}")]
+    private static partial void LogContextCreated(ILogger logger, string modelId, int count);
+}

@@ -1,0 +1,120 @@
+using Bytez.Engine.Generation;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Bytez.Engine.Onnx.Generation;
+
+/// <summary>
+/// A decoder-only language model on ONNX Runtime, loaded by <see cref="OnnxDecoderLoader"/>. One session is shared by
+/// all sequences (ONNX Runtime runs concurrent calls on one session); each sequence owns its key/value cache.
+/// Thread-safe; a sequence itself is used by one caller at a time.
+/// </summary>
+public sealed class OnnxDecoderInstance : IGenerativeInstance
+{
+    private readonly InferenceSession _session;
+    private int _disposed;
+
+    internal OnnxDecoderInstance(
+        ModelDescriptor model, string modelPath, InferenceSession session, DecoderSignature signature, DecoderModelConfig config,
+        ITextTokenizer tokenizer, string? chatTemplate, GenerationDefaults defaults)
+    {
+        Model = model;
+        ModelPath = modelPath;
+        _session = session;
+        Signature = signature;
+        Configuration = config;
+        Tokenizer = tokenizer;
+        ChatTemplate = chatTemplate;
+        Defaults = defaults;
+        VocabularySize = signature.VocabularySize;
+        ContextLength = config.ContextLength ?? ReadModelMaxLength(model.Path) ?? 2048;
+    }
+
+    /// <inheritdoc />
+    public ModelDescriptor Model { get; }
+
+    /// <summary>The ONNX file this instance runs.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>The model's <c>config.json</c>.</summary>
+    public DecoderModelConfig Configuration { get; }
+
+    /// <inheritdoc />
+    public ITextTokenizer Tokenizer { get; }
+
+    /// <inheritdoc />
+    public string? ChatTemplate { get; }
+
+    /// <inheritdoc />
+    public GenerationDefaults Defaults { get; }
+
+    /// <inheritdoc />
+    public int ContextLength { get; }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <summary>
+    /// Whether the graph takes a key/value cache (<c>past_key_values.*</c>). Without one each step recomputes the whole
+    /// sequence (exports made without <c>-with-past</c>).
+    /// </summary>
+    public bool HasKeyValueCache => Signature.HasCache;
+
+    /// <summary>Transformer layers whose keys and values are cached (0 without a cache).</summary>
+    public int CacheLayerCount => Signature.LayerCount;
+
+    /// <summary>Key/value heads of the cache.</summary>
+    public int KeyValueHeads => Signature.KeyValueHeads;
+
+    /// <summary>Width of one cached head.</summary>
+    public int HeadDim => Signature.HeadDim;
+
+    /// <summary>Whether the graph is an Optimum merged decoder (a <c>use_cache_branch</c> input).</summary>
+    public bool IsMergedDecoder => Signature.HasUseCacheBranch;
+
+    internal DecoderSignature Signature { get; }
+
+    internal InferenceSession Session
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _session;
+        }
+    }
+
+    /// <inheritdoc />
+    public IDecoderSequence CreateSequence()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return new OnnxDecoderSequence(this);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
+        }
+    }
+
+    private static int? ReadModelMaxLength(string folder)
+    {
+        var path = Path.Combine(folder, "tokenizer_config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.TryGetProperty("model_max_length", out var m) && m.TryGetInt64(out var max) && max is >= 2 and < 10_000_000
+                ? (int)max : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

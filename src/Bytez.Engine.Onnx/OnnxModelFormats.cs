@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Bytez.Engine.Embedded;
+using Bytez.Engine.Onnx.Generation;
+using Bytez.Protocol;
+
+namespace Bytez.Engine.Onnx;
+
+/// <summary>
+/// ONNX models in the Hugging Face layout: sentence-transformers embedding folders (<c>modules.json</c> or a plain
+/// encoder export) and decoder-only language models in the Optimum / transformers.js layout.
+/// </summary>
+public sealed class OnnxModelFormat : IModelFormat
+{
+    /// <summary>Bytes added to the weights for the runtime and caches in the memory estimate of a decoder: 128 MiB.</summary>
+    public const long DecoderOverheadBytes = 128L << 20;
+
+    /// <inheritdoc />
+    public string Name => "onnx (Hugging Face layout)";
+
+    /// <inheritdoc />
+    public ModelDescriptor? TryDescribe(string id, string path, string? task)
+    {
+        if (!Directory.Exists(path))
+        {
+            return null;
+        }
+
+        if (OnnxDecoderLoader.IsDecoderFolder(path))
+        {
+            var file = OnnxDecoderLoader.FindModelFile(path, null)!;
+            return new ModelDescriptor
+            {
+                Id = id,
+                Task = task ?? (HasChatTemplate(path) ? BytezTasks.Chat : BytezTasks.TextGeneration),
+                Path = path,
+                ParameterCount = OnnxParameterCounter.Count(file),
+                EstimatedRamBytes = WeightBytes(file) + DecoderOverheadBytes,
+            };
+        }
+
+        if (SentenceTransformerConfig.FindOnnxFile(path) is { } encoder
+            && (File.Exists(Path.Combine(path, "modules.json")) || File.Exists(Path.Combine(path, "vocab.txt")) || File.Exists(Path.Combine(path, "tokenizer.json"))))
+        {
+            return new ModelDescriptor
+            {
+                Id = id,
+                Task = task ?? BytezTasks.FeatureExtraction,
+                Path = path,
+                ParameterCount = OnnxParameterCounter.Count(encoder),
+                EstimatedRamBytes = EmbeddedModels.EstimateRamBytes(WeightBytes(encoder)),
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>The size of an ONNX file together with its external data files, if any.</summary>
+    public static long WeightBytes(string onnxFile)
+    {
+        ArgumentNullException.ThrowIfNull(onnxFile);
+        var bytes = new FileInfo(onnxFile).Length;
+        var directory = Path.GetDirectoryName(onnxFile)!;
+        var name = Path.GetFileName(onnxFile);
+        foreach (var data in Directory.EnumerateFiles(directory, name + "_data*"))
+        {
+            bytes += new FileInfo(data).Length;
+        }
+
+        return bytes;
+    }
+
+    private static bool HasChatTemplate(string folder)
+    {
+        var config = Path.Combine(folder, "tokenizer_config.json");
+        if (!File.Exists(config))
+        {
+            return File.Exists(Path.Combine(folder, "chat_template.jinja"));
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(config));
+            return document.RootElement.TryGetProperty("chat_template", out var template) && template.ValueKind != JsonValueKind.Null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The ONNX Runtime backend for decoder-only language models (text-generation and chat).</summary>
+public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null) : IModelRuntime
+{
+    private readonly OnnxRuntimeOptions _options = options ?? new OnnxRuntimeOptions();
+
+    /// <inheritdoc />
+    public string Name => "onnx (decoder)";
+
+    /// <inheritdoc />
+    public bool CanLoad(ModelDescriptor model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Task is BytezTasks.TextGeneration or BytezTasks.Chat && OnnxDecoderLoader.IsDecoderFolder(model.Path);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken) =>
+        await Task.Run(() => OnnxDecoderLoader.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false);
+}

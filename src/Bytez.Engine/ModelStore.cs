@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Bytez.Engine.Embedded;
+
+namespace Bytez.Engine;
+
+/// <summary>
+/// The models directory: one folder per model id (<c>&lt;root&gt;/&lt;org&gt;/&lt;name&gt;/</c>). A folder holds the
+/// model's files in the Hugging Face layout, or a <c>bytez-local.json</c> that points at files elsewhere on disk
+/// (what <see cref="Add"/> writes, so that large local models are never copied). Scanned at start.
+/// </summary>
+public sealed partial class ModelStore
+{
+    /// <summary>The file that registers a model kept outside the models directory.</summary>
+    public const string LocalManifestFileName = "bytez-local.json";
+
+    private readonly IReadOnlyList<IModelFormat> _formats;
+
+    /// <summary>Creates the store over a models directory and the formats this server can read.</summary>
+    public ModelStore(string root, IEnumerable<IModelFormat> formats)
+    {
+        ArgumentNullException.ThrowIfNull(formats);
+        Root = Path.GetFullPath(root);
+        _formats = formats.ToList();
+    }
+
+    /// <summary>The models directory.</summary>
+    public string Root { get; }
+
+    /// <summary>Whether an id is a valid <c>org/name</c> model id (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>).</summary>
+    public static bool IsValidId(string? id) => id is not null && ModelIdPattern().IsMatch(id) && !id.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>Every usable model folder; folders that cannot be read are reported through <paramref name="skipped"/>.</summary>
+    public IReadOnlyList<ModelDescriptor> Scan(Action<string, string>? skipped = null)
+    {
+        var models = new List<ModelDescriptor>();
+        if (!Directory.Exists(Root))
+        {
+            return models;
+        }
+
+        foreach (var orgDir in Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal))
+        {
+            foreach (var modelDir in Directory.EnumerateDirectories(orgDir).Order(StringComparer.Ordinal))
+            {
+                var id = $"{Path.GetFileName(orgDir)}/{Path.GetFileName(modelDir)}";
+                if (!IsValidId(id) || Path.GetFileName(modelDir).StartsWith('.'))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (Describe(id, modelDir) is { } model)
+                    {
+                        models.Add(model);
+                    }
+                    else
+                    {
+                        skipped?.Invoke(id, "no model files this server can read");
+                    }
+                }
+                catch (Exception e) when (e is EngineException or IOException or JsonException or UnauthorizedAccessException)
+                {
+                    skipped?.Invoke(id, e.Message);
+                }
+            }
+        }
+
+        return models;
+    }
+
+    /// <summary>
+    /// Registers a model from a local file or folder without copying it: writes a manifest under
+    /// <c>&lt;root&gt;/&lt;id&gt;/</c> that points at <paramref name="sourcePath"/>.
+    /// </summary>
+    /// <param name="sourcePath">A GGUF file, or a folder in the Hugging Face layout.</param>
+    /// <param name="id">The model id; default <c>local/&lt;file or folder name&gt;</c>.</param>
+    /// <param name="task">The task, when the files do not say it.</param>
+    /// <exception cref="EngineException">The id is invalid or the files are not a model this server can run.</exception>
+    public ModelDescriptor Add(string sourcePath, string? id = null, string? task = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        var source = Path.GetFullPath(sourcePath);
+        if (!File.Exists(source) && !Directory.Exists(source))
+        {
+            throw EngineException.NotFound($"Nothing at {source}.");
+        }
+
+        id ??= "local/" + Sanitize(Path.GetFileNameWithoutExtension(source.TrimEnd(Path.DirectorySeparatorChar)));
+        if (!IsValidId(id))
+        {
+            throw EngineException.BadInput($"'{id}' is not a valid model id: use org/name with letters, digits, '.', '_' and '-'.");
+        }
+
+        var model = DescribeFiles(id, source, task)
+            ?? throw EngineException.NotSupported(
+                $"{source} is not a model this server can read; it reads: {string.Join(", ", _formats.Select(f => f.Name))}.");
+        var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(folder);
+        var manifest = new LocalManifest { Id = id, Source = source, Task = model.Task };
+        var temp = Path.Combine(folder, LocalManifestFileName + ".tmp");
+        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
+        File.Move(temp, Path.Combine(folder, LocalManifestFileName), overwrite: true);
+        return model with { Source = ModelSource.Local };
+    }
+
+    private ModelDescriptor? Describe(string id, string folder)
+    {
+        if (EmbeddedModels.TryReadDescriptor(folder) is { } embedded)
+        {
+            return embedded;
+        }
+
+        var manifestPath = Path.Combine(folder, LocalManifestFileName);
+        if (File.Exists(manifestPath))
+        {
+            var manifest = JsonSerializer.Deserialize(File.ReadAllText(manifestPath), ModelStoreJsonContext.Default.LocalManifest)
+                ?? throw EngineException.BadInput($"{manifestPath} is empty.");
+            if (!File.Exists(manifest.Source) && !Directory.Exists(manifest.Source))
+            {
+                throw EngineException.NotFound($"{id} points at {manifest.Source}, which no longer exists.");
+            }
+
+            return DescribeFiles(id, manifest.Source, manifest.Task) is { } pointed ? pointed with { Source = ModelSource.Local } : null;
+        }
+
+        return DescribeFiles(id, folder, task: null) is { } inPlace ? inPlace with { Source = ModelSource.Local } : null;
+    }
+
+    private ModelDescriptor? DescribeFiles(string id, string path, string? task)
+    {
+        foreach (var format in _formats)
+        {
+            if (format.TryDescribe(id, path, task) is { } model)
+            {
+                return model;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Sanitize(string name) => InvalidIdCharacters().Replace(name, "-").Trim('-', '.') is { Length: > 0 } clean ? clean : "model";
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")]
+    private static partial Regex ModelIdPattern();
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+")]
+    private static partial Regex InvalidIdCharacters();
+
+    /// <summary>The content of <c>bytez-local.json</c>.</summary>
+    internal sealed class LocalManifest
+    {
+        [JsonPropertyName("id")]
+        public required string Id { get; init; }
+
+        [JsonPropertyName("source")]
+        public required string Source { get; init; }
+
+        [JsonPropertyName("task")]
+        public string? Task { get; init; }
+    }
+}
+
+/// <summary>Source-generated JSON metadata for the model store's manifest.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(ModelStore.LocalManifest))]
+internal sealed partial class ModelStoreJsonContext : JsonSerializerContext;

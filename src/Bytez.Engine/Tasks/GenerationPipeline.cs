@@ -1,0 +1,157 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Bytez.Engine.Generation;
+using Bytez.Protocol;
+
+namespace Bytez.Engine.Tasks;
+
+/// <summary>
+/// The <c>text-generation</c> and <c>chat</c> tasks on any <see cref="IGenerativeInstance"/>. The input's shape
+/// decides the mode: messages (<c>messages</c>, or <c>input</c> as a list of <c>{role, content}</c>) are a chat,
+/// rendered with the model's chat template, answered as <c>{"role": "assistant", "content"}</c>; a text
+/// (<c>text</c>, or <c>input</c> as a string) is continued, answered as a string that starts with the prompt unless
+/// <c>return_full_text</c> is false. Parameters are Hugging Face's generation parameters (<see cref="GenerationSettings"/>).
+/// </summary>
+public sealed class GenerationPipeline : IStreamingTaskPipeline
+{
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.TextGeneration, BytezTasks.Chat];
+
+    /// <inheritdoc />
+    public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+    {
+        var run = Prepare(instance, request);
+        var outputs = new List<TaskOutput>(run.Settings.NumReturnSequences);
+        for (var i = 0; i < run.Settings.NumReturnSequences; i++)
+        {
+            var text = new StringBuilder();
+            await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, i, cancellationToken).ConfigureAwait(false))
+            {
+                text.Append(piece.Text);
+            }
+
+            outputs.Add(run.Shape(text.ToString()));
+        }
+
+        return outputs.Count == 1 ? outputs[0] : new ListOutput(outputs);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncEnumerable<string>> StartStreamAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+    {
+        var run = Prepare(instance, request);
+        if (run.Settings.NumReturnSequences > 1)
+        {
+            throw EngineException.BadInput("`num_return_sequences` > 1 cannot be streamed; send \"stream\": false to get them all.");
+        }
+
+        return ValueTask.FromResult(Stream(run, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<string> Stream(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (run.EchoPrompt is { Length: > 0 } prompt)
+        {
+            yield return prompt;
+        }
+
+        await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, 0, cancellationToken).ConfigureAwait(false))
+        {
+            if (piece.Text.Length > 0)
+            {
+                yield return piece.Text;
+            }
+        }
+    }
+
+    private static PreparedRun Prepare(IModelInstance instance, RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(request);
+        if (instance is not IGenerativeInstance model)
+        {
+            throw EngineException.NotSupported($"The model {instance.Model.Id} does not generate text.");
+        }
+
+        var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize);
+        if (ReadMessages(request) is { } messages)
+        {
+            var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking);
+            var ids = model.Tokenizer.Encode(rendered, addSpecialTokens: false);
+            return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered);
+        }
+
+        var text = ReadText(request, model.Model.Task);
+        var promptIds = model.Tokenizer.Encode(text, addSpecialTokens: true);
+        var echo = settings.ReturnFullText != false ? text : null;
+        return new PreparedRun(model, promptIds, settings, echo, Chat: false, PromptText: text);
+    }
+
+    private static List<ChatPromptMessage>? ReadMessages(RunRequest request)
+    {
+        if (request.Messages is { } typed)
+        {
+            return typed.Select((m, i) => ChatPromptMessage.From(m.Role, m.Content, i)).ToList();
+        }
+
+        if (request.Input is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() > 0
+            && array.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
+        {
+            var list = new List<ChatPromptMessage>();
+            var index = 0;
+            foreach (var item in array.EnumerateArray())
+            {
+                if (!item.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
+                    || !item.TryGetProperty("content", out var content))
+                {
+                    throw EngineException.BadInput($"messages[{index}] must be an object {{\"role\": string, \"content\": string or blocks}}.");
+                }
+
+                list.Add(ChatPromptMessage.From(role.GetString()!, content, index++));
+            }
+
+            return list;
+        }
+
+        return null;
+    }
+
+    private static string ReadText(RunRequest request, string task)
+    {
+        if (request.Input is { } input && input.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            if (input.ValueKind == JsonValueKind.String)
+            {
+                return input.GetString()!;
+            }
+
+            if (input.ValueKind == JsonValueKind.Object && input.TryGetProperty("text", out var inner) && inner.ValueKind == JsonValueKind.String)
+            {
+                return inner.GetString()!;
+            }
+
+            throw EngineException.BadInput(
+                $"{task} expects `input` as a string (a prompt to continue) or a list of messages {{\"role\", \"content\"}} (a chat); got {Describe(input)}.");
+        }
+
+        return request.Text
+            ?? throw EngineException.BadInput(
+                $"{task} expects `input` (or `text`) as a string to continue, or `messages` (or `input`) as a list of {{\"role\", \"content\"}} for a chat; got nothing.");
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => value.GetArrayLength() == 0 ? "an empty list" : "a list that is not of messages",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => value.ValueKind.ToString(),
+    };
+
+    private sealed record PreparedRun(IGenerativeInstance Model, int[] Prompt, GenerationSettings Settings, string? EchoPrompt, bool Chat, string PromptText)
+    {
+        public TaskOutput Shape(string generated) =>
+            Chat ? new ChatOutput(generated) : new TextOutput((EchoPrompt ?? string.Empty) + generated);
+    }
+}

@@ -1,0 +1,73 @@
+using Bytez.Engine;
+
+namespace Bytez.Server.Hosting;
+
+/// <summary>
+/// <c>add-model &lt;path&gt; [--id org/name] [--task task]</c>: registers a local GGUF file or Hugging Face-layout
+/// folder in the models directory (without copying it), so that the server lists and serves it from its next start.
+/// </summary>
+public static class AddModelCommand
+{
+    /// <summary>The command's name on the command line.</summary>
+    public const string Name = "add-model";
+
+    /// <summary>Runs the command; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        string? path = null, id = null, task = null;
+        var settings = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--id" when i + 1 < args.Length:
+                    id = args[++i];
+                    break;
+                case "--task" when i + 1 < args.Length:
+                    task = args[++i];
+                    break;
+                case var a when a.StartsWith("--", StringComparison.Ordinal):
+                    settings.Add(a);
+                    if (!a.Contains('=', StringComparison.Ordinal) && i + 1 < args.Length)
+                    {
+                        settings.Add(args[++i]);
+                    }
+
+                    break;
+                default:
+                    if (path is not null)
+                    {
+                        error.WriteLine($"Unexpected argument '{args[i]}'.");
+                        return 2;
+                    }
+
+                    path = args[i];
+                    break;
+            }
+        }
+
+        if (path is null)
+        {
+            error.WriteLine("Usage: add-model <path to a .gguf file or a model folder> [--id org/name] [--task text-generation|chat|feature-extraction|sentence-similarity]");
+            return 2;
+        }
+
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine([.. settings]).Build();
+        var options = BytezServer.ReadOptions(configuration);
+        try
+        {
+            var model = EngineServices.CreateStore(options).Add(path, id, task);
+            output.WriteLine($"Added {model.Id} ({model.Task}, {model.ParameterCount:N0} parameters) from {Path.GetFullPath(path)}.");
+            output.WriteLine("Restart the server to serve it.");
+            return 0;
+        }
+        catch (EngineException e)
+        {
+            error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+}

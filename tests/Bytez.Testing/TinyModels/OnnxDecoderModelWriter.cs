@@ -1,0 +1,619 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Onnx;
+
+namespace Bytez.Testing.TinyModels;
+
+/// <summary>The block layout of a tiny decoder written by <see cref="OnnxDecoderModelWriter"/>.</summary>
+public enum OnnxDecoderArchitecture
+{
+    /// <summary>GPT-2: learned positions, LayerNorm, biased projections, GELU MLP, multi-head attention.</summary>
+    Gpt2,
+
+    /// <summary>Llama: rotary positions, RMSNorm, no biases, SiLU-gated MLP, grouped-query attention.</summary>
+    Llama,
+}
+
+/// <summary>What <see cref="OnnxDecoderModelWriter.Write"/> builds.</summary>
+public sealed record OnnxDecoderModelOptions
+{
+    /// <summary>The block layout (default GPT-2).</summary>
+    public OnnxDecoderArchitecture Architecture { get; init; } = OnnxDecoderArchitecture.Gpt2;
+
+    /// <summary>Whether the graph takes and returns a key/value cache (<c>past_key_values.*</c> / <c>present.*</c>); without it, full recomputation.</summary>
+    public bool KeyValueCache { get; init; } = true;
+
+    /// <summary>Write an Optimum merged decoder: file <c>decoder_model_merged.onnx</c> with a <c>use_cache_branch</c> bool [1] input (one graph serves both branches).</summary>
+    public bool Merged { get; init; }
+
+    /// <summary>The file name under <c>onnx/</c>; <see langword="null"/> means <c>model.onnx</c> (or <c>decoder_model_merged.onnx</c>).</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>Keep the cache and the logits in float16 at the graph's edge (as fp16 exports do); the math stays float32.</summary>
+    public bool Float16Io { get; init; }
+
+    /// <summary>The seed of the random weights.</summary>
+    public int Seed { get; init; } = 1234;
+
+    /// <summary>Transformer layers.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Model width.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Query heads.</summary>
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Key/value heads; <see langword="null"/> means <see cref="Heads"/> for GPT-2 and half of them for Llama.</summary>
+    public int? KeyValueHeads { get; init; }
+
+    /// <summary>Positions (<c>n_positions</c> / <c>max_position_embeddings</c>).</summary>
+    public int ContextLength { get; init; } = 128;
+}
+
+/// <summary>A tiny decoder folder written by <see cref="OnnxDecoderModelWriter"/>.</summary>
+/// <param name="Folder">The model folder.</param>
+/// <param name="OnnxPath">The ONNX file.</param>
+/// <param name="VocabularySize">Logits per position (the tokenizer's size).</param>
+/// <param name="Options">What was built.</param>
+public sealed record OnnxDecoderModel(string Folder, string OnnxPath, int VocabularySize, OnnxDecoderModelOptions Options)
+{
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c> (BOS and EOS).</summary>
+    public int EndOfTextId => OnnxDecoderModelWriter.EndOfTextId;
+
+    /// <summary>The id of <c>&lt;|im_start|&gt;</c>.</summary>
+    public int ImStartId => OnnxDecoderModelWriter.ImStartId;
+
+    /// <summary>The id of <c>&lt;|im_end|&gt;</c> (an EOS of the generation config).</summary>
+    public int ImEndId => OnnxDecoderModelWriter.ImEndId;
+}
+
+/// <summary>
+/// Writes, at test time, a complete tiny decoder-only model folder in the Hugging Face Optimum layout: random weights
+/// from a seed in <c>onnx/model.onnx</c> (opset 20; Optimum I/O names; causal mask by <c>Trilu</c> times the attention
+/// mask, then <c>Where(mask, scores, -1e9)</c>), <c>config.json</c>, <c>generation_config.json</c>, a byte-level BPE
+/// <c>tokenizer.json</c> (256 byte tokens, a few merges, <c>&lt;|endoftext|&gt;</c>, <c>&lt;|im_start|&gt;</c>,
+/// <c>&lt;|im_end|&gt;</c>) and a <c>tokenizer_config.json</c> with a ChatML chat template.
+/// </summary>
+public static class OnnxDecoderModelWriter
+{
+    /// <summary>The BPE merges of the tiny tokenizer, in rank order (byte-level spelling, <c>Ġ</c> is a space).</summary>
+    public static readonly IReadOnlyList<(string Left, string Right)> Merges =
+    [
+        ("Ġ", "t"), ("h", "e"), ("Ġt", "he"), ("i", "n"), ("Ġ", "a"), ("e", "r"), ("o", "n"), ("Ġ", "s"), ("r", "e"), ("l", "l"),
+    ];
+
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c>.</summary>
+    public static int EndOfTextId => 256 + Merges.Count;
+
+    /// <summary>The id of <c>&lt;|im_start|&gt;</c>.</summary>
+    public static int ImStartId => EndOfTextId + 1;
+
+    /// <summary>The id of <c>&lt;|im_end|&gt;</c>.</summary>
+    public static int ImEndId => EndOfTextId + 2;
+
+    /// <summary>The vocabulary size: bytes, merges and three special tokens.</summary>
+    public static int VocabularySize => EndOfTextId + 3;
+
+    /// <summary>The ChatML chat template written to <c>tokenizer_config.json</c>.</summary>
+    public const string ChatTemplate =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    /// <summary>Writes the model folder (created when missing) and returns what was written.</summary>
+    public static OnnxDecoderModel Write(string folder, OnnxDecoderModelOptions? options = null)
+    {
+        options ??= new OnnxDecoderModelOptions();
+        var kvHeads = options.KeyValueHeads ?? (options.Architecture == OnnxDecoderArchitecture.Llama ? Math.Max(1, options.Heads / 2) : options.Heads);
+        if (options.Hidden % options.Heads != 0 || options.Heads % kvHeads != 0)
+        {
+            throw new ArgumentException("Hidden must divide by Heads, and Heads by KeyValueHeads.", nameof(options));
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder, "onnx"));
+        var fileName = options.FileName ?? (options.Merged ? "decoder_model_merged.onnx" : "model.onnx");
+        var onnxPath = Path.Combine(folder, "onnx", fileName);
+        var model = new GraphBuilder(options, kvHeads).Build();
+        using (var stream = File.Create(onnxPath))
+        {
+            model.WriteTo(stream);
+        }
+
+        WriteJson(Path.Combine(folder, "config.json"), Config(options, kvHeads));
+        WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
+        {
+            ["bos_token_id"] = EndOfTextId,
+            ["eos_token_id"] = new JsonArray(EndOfTextId, ImEndId),
+            ["do_sample"] = false,
+            ["max_new_tokens"] = 32,
+            ["transformers_version"] = "4.46.0",
+        });
+        WriteJson(Path.Combine(folder, "tokenizer.json"), Tokenizer());
+        WriteJson(Path.Combine(folder, "tokenizer_config.json"), TokenizerConfig(options));
+        WriteJson(Path.Combine(folder, "special_tokens_map.json"), new JsonObject
+        {
+            ["bos_token"] = "<|endoftext|>",
+            ["eos_token"] = "<|endoftext|>",
+            ["unk_token"] = "<|endoftext|>",
+        });
+        return new OnnxDecoderModel(folder, onnxPath, VocabularySize, options);
+    }
+
+    /// <summary>GPT-2's table from bytes to the printable characters that spell them in byte-level BPE vocabularies.</summary>
+    public static string[] BytesToUnicode()
+    {
+        var table = new string[256];
+        var n = 0;
+        for (var b = 0; b < 256; b++)
+        {
+            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            table[b] = printable ? ((char)b).ToString() : ((char)(256 + n++)).ToString();
+        }
+
+        return table;
+    }
+
+    private static JsonObject Config(OnnxDecoderModelOptions o, int kvHeads) => o.Architecture == OnnxDecoderArchitecture.Gpt2
+        ? new JsonObject
+        {
+            ["architectures"] = new JsonArray("GPT2LMHeadModel"),
+            ["model_type"] = "gpt2",
+            ["activation_function"] = "gelu",
+            ["vocab_size"] = VocabularySize,
+            ["n_positions"] = o.ContextLength,
+            ["n_ctx"] = o.ContextLength,
+            ["n_embd"] = o.Hidden,
+            ["n_head"] = o.Heads,
+            ["n_layer"] = o.Layers,
+            ["n_inner"] = 4 * o.Hidden,
+            ["layer_norm_epsilon"] = 1e-5,
+            ["bos_token_id"] = EndOfTextId,
+            ["eos_token_id"] = EndOfTextId,
+            ["tie_word_embeddings"] = false,
+            ["use_cache"] = o.KeyValueCache,
+            ["torch_dtype"] = "float32",
+            ["transformers_version"] = "4.46.0",
+        }
+        : new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"),
+            ["model_type"] = "llama",
+            ["hidden_act"] = "silu",
+            ["vocab_size"] = VocabularySize,
+            ["max_position_embeddings"] = o.ContextLength,
+            ["hidden_size"] = o.Hidden,
+            ["intermediate_size"] = 2 * o.Hidden,
+            ["num_attention_heads"] = o.Heads,
+            ["num_key_value_heads"] = kvHeads,
+            ["num_hidden_layers"] = o.Layers,
+            ["head_dim"] = o.Hidden / o.Heads,
+            ["rms_norm_eps"] = 1e-6,
+            ["rope_theta"] = 10000.0,
+            ["bos_token_id"] = EndOfTextId,
+            ["eos_token_id"] = EndOfTextId,
+            ["tie_word_embeddings"] = false,
+            ["use_cache"] = o.KeyValueCache,
+            ["torch_dtype"] = "float32",
+            ["transformers_version"] = "4.46.0",
+        };
+
+    private static JsonObject Tokenizer()
+    {
+        var bytes = BytesToUnicode();
+        var vocab = new JsonObject();
+        for (var b = 0; b < 256; b++)
+        {
+            vocab[bytes[b]] = b;
+        }
+
+        var merges = new JsonArray();
+        for (var i = 0; i < Merges.Count; i++)
+        {
+            var (left, right) = Merges[i];
+            if (!vocab.ContainsKey(left) || !vocab.ContainsKey(right))
+            {
+                throw new InvalidOperationException($"Merge {left} {right} uses a token not yet in the vocabulary.");
+            }
+
+            vocab[left + right] = 256 + i;
+            merges.Add($"{left} {right}");
+        }
+
+        var added = new JsonArray();
+        foreach (var (content, id) in new[] { ("<|endoftext|>", EndOfTextId), ("<|im_start|>", ImStartId), ("<|im_end|>", ImEndId) })
+        {
+            added.Add(new JsonObject
+            {
+                ["id"] = id,
+                ["content"] = content,
+                ["single_word"] = false,
+                ["lstrip"] = false,
+                ["rstrip"] = false,
+                ["normalized"] = false,
+                ["special"] = true,
+            });
+        }
+
+        JsonObject ByteLevel(bool addPrefixSpace, bool trimOffsets) => new()
+        {
+            ["type"] = "ByteLevel",
+            ["add_prefix_space"] = addPrefixSpace,
+            ["trim_offsets"] = trimOffsets,
+            ["use_regex"] = true,
+        };
+
+        return new JsonObject
+        {
+            ["version"] = "1.0",
+            ["truncation"] = null,
+            ["padding"] = null,
+            ["added_tokens"] = added,
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = ByteLevel(false, true),
+            ["post_processor"] = ByteLevel(true, false),
+            ["decoder"] = ByteLevel(true, true),
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE",
+                ["dropout"] = null,
+                ["unk_token"] = null,
+                ["continuing_subword_prefix"] = "",
+                ["end_of_word_suffix"] = "",
+                ["fuse_unk"] = false,
+                ["byte_fallback"] = false,
+                ["ignore_merges"] = false,
+                ["vocab"] = vocab,
+                ["merges"] = merges,
+            },
+        };
+    }
+
+    private static JsonObject TokenizerConfig(OnnxDecoderModelOptions o)
+    {
+        var decoder = new JsonObject();
+        foreach (var (content, id) in new[] { ("<|endoftext|>", EndOfTextId), ("<|im_start|>", ImStartId), ("<|im_end|>", ImEndId) })
+        {
+            decoder[id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["content"] = content,
+                ["lstrip"] = false,
+                ["normalized"] = false,
+                ["rstrip"] = false,
+                ["single_word"] = false,
+                ["special"] = true,
+            };
+        }
+
+        return new JsonObject
+        {
+            ["add_bos_token"] = false,
+            ["add_prefix_space"] = false,
+            ["added_tokens_decoder"] = decoder,
+            ["bos_token"] = "<|endoftext|>",
+            ["eos_token"] = "<|endoftext|>",
+            ["unk_token"] = "<|endoftext|>",
+            ["pad_token"] = null,
+            ["chat_template"] = ChatTemplate,
+            ["clean_up_tokenization_spaces"] = false,
+            ["model_max_length"] = o.ContextLength,
+            ["tokenizer_class"] = "GPT2Tokenizer",
+        };
+    }
+
+    private static void WriteJson(string path, JsonNode node)
+        => File.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+
+    /// <summary>Builds the ONNX graph node by node.</summary>
+    private sealed class GraphBuilder
+    {
+        private const int FloatType = (int)TensorProto.Types.DataType.Float;
+        private const int Int64Type = (int)TensorProto.Types.DataType.Int64;
+        private const int BoolType = (int)TensorProto.Types.DataType.Bool;
+        private const int HalfType = (int)TensorProto.Types.DataType.Float16;
+        private readonly OnnxDecoderModelOptions _o;
+        private readonly int _kvHeads;
+        private readonly int _headDim;
+        private readonly Random _random;
+        private readonly GraphProto _graph = new() { Name = "tiny_decoder" };
+        private int _next;
+
+        public GraphBuilder(OnnxDecoderModelOptions options, int kvHeads)
+        {
+            _o = options;
+            _kvHeads = kvHeads;
+            _headDim = options.Hidden / options.Heads;
+            _random = new Random(options.Seed);
+        }
+
+        private bool Llama => _o.Architecture == OnnxDecoderArchitecture.Llama;
+
+        private int IoType => _o.Float16Io ? HalfType : FloatType;
+
+        public ModelProto Build()
+        {
+            var d = _o.Hidden;
+            var vocab = VocabularySize;
+            Input("input_ids", Int64Type, "batch_size", "sequence_length");
+            Input("attention_mask", Int64Type, "batch_size", "total_sequence_length");
+            Input("position_ids", Int64Type, "batch_size", "sequence_length");
+            if (_o.Merged)
+            {
+                Input("use_cache_branch", BoolType, 1L);
+            }
+
+            if (_o.KeyValueCache)
+            {
+                for (var i = 0; i < _o.Layers; i++)
+                {
+                    foreach (var part in new[] { "key", "value" })
+                    {
+                        Input($"past_key_values.{i}.{part}", IoType, "batch_size", (long)_kvHeads, "past_sequence_length", (long)_headDim);
+                    }
+                }
+            }
+
+            Output("logits", IoType, "batch_size", "sequence_length", (long)vocab);
+            if (_o.KeyValueCache)
+            {
+                for (var i = 0; i < _o.Layers; i++)
+                {
+                    foreach (var part in new[] { "key", "value" })
+                    {
+                        Output($"present.{i}.{part}", IoType, "batch_size", (long)_kvHeads, "total_sequence_length", (long)_headDim);
+                    }
+                }
+            }
+
+            // Embeddings.
+            var x = Node("Gather", [Weight("wte", [vocab, d], 1.0f), "input_ids"]);
+            if (!Llama)
+            {
+                x = Node("Add", [x, Node("Gather", [Weight("wpe", [_o.ContextLength, d], 0.5f), "position_ids"])]);
+            }
+
+            // Mask [B, 1, 1, S, T]: causal (Trilu with k = past length) times the attention mask.
+            var s = Node("Shape", ["input_ids"], n => { IntAttr(n, "start", 1); IntAttr(n, "end", 2); });
+            var t = Node("Shape", ["attention_mask"], n => { IntAttr(n, "start", 1); IntAttr(n, "end", 2); });
+            var k = Node("Squeeze", [Node("Sub", [t, s])]);
+            var ones = Node("ConstantOfShape", [Node("Concat", [s, t], n => IntAttr(n, "axis", 0))], n => TensorAttr(n, "value", FloatTensor("one", [1], [1f])));
+            var causal = Node("Trilu", [ones, k], n => IntAttr(n, "upper", 0));
+            var am = Node("Unsqueeze", [Node("Cast", ["attention_mask"], n => IntAttr(n, "to", FloatType)), Ints("mask_axes", [1, 2, 3])]);
+            var mask = Node("Cast", [Node("Mul", [am, causal])], n => IntAttr(n, "to", BoolType));
+
+            string? cos = null, sin = null;
+            if (Llama)
+            {
+                var half = _headDim / 2;
+                var invFreq = new float[half];
+                for (var i = 0; i < half; i++)
+                {
+                    invFreq[i] = (float)(1.0 / Math.Pow(10000.0, 2.0 * i / _headDim));
+                }
+
+                var pos = Node("Unsqueeze", [Node("Cast", ["position_ids"], n => IntAttr(n, "to", FloatType)), Ints("pos_axes", [2])]);
+                var freqs = Node("Mul", [pos, Init(FloatTensor("inv_freq", [half], invFreq))]);
+                var emb = Node("Concat", [freqs, freqs], n => IntAttr(n, "axis", -1));
+                var headAxis = Ints("head_axis", [1]);
+                cos = Node("Unsqueeze", [Node("Cos", [emb]), headAxis]);
+                sin = Node("Unsqueeze", [Node("Sin", [emb]), headAxis]);
+            }
+
+            var scale = Init(FloatTensor("scale", [], [1f / MathF.Sqrt(_headDim)]));
+            var minus = Init(FloatTensor("masked", [], [-1e9f]));
+            var rep = _o.Heads / _kvHeads;
+            var splitHeads = Ints("split_heads", [0, 0, _o.Heads, _headDim]);
+            var splitKv = Ints("split_kv", [0, 0, _kvHeads, _headDim]);
+            var groupQ = Ints("group_q", [0, _kvHeads, rep, -1, _headDim]);
+            var mergeGroups = Ints("merge_groups", [0, _o.Heads, -1, _headDim]);
+            var mergeHeads = Ints("merge_heads", [0, 0, d]);
+            var kvAxis = Ints("kv_axis", [2]);
+
+            for (var layer = 0; layer < _o.Layers; layer++)
+            {
+                var p = $"h{layer}.";
+                var h = Norm(x, p + "ln1");
+                var q = Heads(Linear(h, p + "q", d, _o.Heads * _headDim), splitHeads);
+                var kk = Heads(Linear(h, p + "k", d, _kvHeads * _headDim), splitKv);
+                var v = Heads(Linear(h, p + "v", d, _kvHeads * _headDim), splitKv);
+                if (Llama)
+                {
+                    q = Rotate(q, cos!, sin!);
+                    kk = Rotate(kk, cos!, sin!);
+                }
+
+                if (_o.KeyValueCache)
+                {
+                    if (_o.Float16Io)
+                    {
+                        // Round the new keys/values to float16 first, so the cache and recomputation see the same values.
+                        kk = Node("Concat", [$"past_key_values.{layer}.key", Node("Cast", [kk], n => IntAttr(n, "to", HalfType))], n => IntAttr(n, "axis", 2), $"present.{layer}.key");
+                        v = Node("Concat", [$"past_key_values.{layer}.value", Node("Cast", [v], n => IntAttr(n, "to", HalfType))], n => IntAttr(n, "axis", 2), $"present.{layer}.value");
+                        kk = Node("Cast", [kk], n => IntAttr(n, "to", FloatType));
+                        v = Node("Cast", [v], n => IntAttr(n, "to", FloatType));
+                    }
+                    else
+                    {
+                        kk = Node("Concat", [$"past_key_values.{layer}.key", kk], n => IntAttr(n, "axis", 2), $"present.{layer}.key");
+                        v = Node("Concat", [$"past_key_values.{layer}.value", v], n => IntAttr(n, "axis", 2), $"present.{layer}.value");
+                    }
+                }
+
+                var q5 = Node("Reshape", [q, groupQ]);
+                var k5 = Node("Unsqueeze", [kk, kvAxis]);
+                var v5 = Node("Unsqueeze", [v, kvAxis]);
+                var scores = Node("Mul", [Node("MatMul", [q5, Node("Transpose", [k5], n => IntsAttr(n, "perm", [0, 1, 2, 4, 3]))]), scale]);
+                var probs = Node("Softmax", [Node("Where", [mask, scores, minus])], n => IntAttr(n, "axis", -1));
+                var context = Node("Reshape", [Node("MatMul", [probs, v5]), mergeGroups]);
+                context = Node("Reshape", [Node("Transpose", [context], n => IntsAttr(n, "perm", [0, 2, 1, 3])), mergeHeads]);
+                x = Node("Add", [x, Linear(context, p + "o", d, d)]);
+
+                h = Norm(x, p + "ln2");
+                string mlp;
+                if (Llama)
+                {
+                    var gate = Linear(h, p + "gate", d, 2 * d);
+                    var silu = Node("Mul", [gate, Node("Sigmoid", [gate])]);
+                    mlp = Linear(Node("Mul", [silu, Linear(h, p + "up", d, 2 * d)]), p + "down", 2 * d, d);
+                }
+                else
+                {
+                    mlp = Linear(Node("Gelu", [Linear(h, p + "fc", d, 4 * d)]), p + "proj", 4 * d, d);
+                }
+
+                x = Node("Add", [x, mlp]);
+            }
+
+            x = Norm(x, "ln_f");
+            var lmHead = Weight("lm_head", [d, vocab], 1f / MathF.Sqrt(d) * 2f);
+            if (_o.Float16Io)
+            {
+                Node("Cast", [Node("MatMul", [x, lmHead])], n => IntAttr(n, "to", HalfType), "logits");
+            }
+            else
+            {
+                Node("MatMul", [x, lmHead], output: "logits");
+            }
+
+            var model = new ModelProto
+            {
+                IrVersion = 9,
+                ProducerName = "Bytez.Testing",
+                Graph = _graph,
+            };
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 20 });
+            return model;
+        }
+
+        private string Heads(string x, string shape)
+            => Node("Transpose", [Node("Reshape", [x, shape])], n => IntsAttr(n, "perm", [0, 2, 1, 3]));
+
+        private string Rotate(string x, string cos, string sin)
+        {
+            var halves = Nodes("Split", [x], 2, n => { IntAttr(n, "axis", -1); IntAttr(n, "num_outputs", 2); });
+            var rotated = Node("Concat", [Node("Neg", [halves[1]]), halves[0]], n => IntAttr(n, "axis", -1));
+            return Node("Add", [Node("Mul", [x, cos]), Node("Mul", [rotated, sin])]);
+        }
+
+        private string Norm(string x, string name)
+        {
+            var d = _o.Hidden;
+            var gain = Weight(name + ".g", [d], 0.1f, 1f);
+            if (!Llama)
+            {
+                return Node("LayerNormalization", [x, gain, Weight(name + ".b", [d], 0.1f)], n => { IntAttr(n, "axis", -1); FloatAttr(n, "epsilon", 1e-5f); });
+            }
+
+            var mean = Node("ReduceMean", [Node("Mul", [x, x]), Ints(name + ".axes", [-1])], n => IntAttr(n, "keepdims", 1));
+            var inv = Node("Reciprocal", [Node("Sqrt", [Node("Add", [mean, Init(FloatTensor(name + ".eps", [], [1e-6f]))])])]);
+            return Node("Mul", [Node("Mul", [x, inv]), gain]);
+        }
+
+        private string Linear(string x, string name, int inputs, int outputs)
+        {
+            var y = Node("MatMul", [x, Weight(name + ".w", [inputs, outputs], 1f / MathF.Sqrt(inputs))]);
+            return Llama ? y : Node("Add", [y, Weight(name + ".b", [outputs], 0.1f)]);
+        }
+
+        private string Weight(string name, int[] dims, float std, float mean = 0f)
+        {
+            var count = dims.Aggregate(1, (a, b) => a * b);
+            var data = new float[count];
+            for (var i = 0; i < count; i++)
+            {
+                // Box-Muller: a normal sample from two uniform ones.
+                var u1 = 1.0 - _random.NextDouble();
+                var u2 = _random.NextDouble();
+                data[i] = mean + std * (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2));
+            }
+
+            return Init(FloatTensor(name, dims, data));
+        }
+
+        private string Ints(string name, long[] values)
+        {
+            var tensor = new TensorProto { Name = name, DataType = Int64Type };
+            tensor.Dims.Add(values.Length);
+            tensor.Int64Data.Add(values);
+            return Init(tensor);
+        }
+
+        private static TensorProto FloatTensor(string name, int[] dims, float[] data)
+        {
+            var tensor = new TensorProto { Name = name, DataType = FloatType };
+            foreach (var dim in dims)
+            {
+                tensor.Dims.Add(dim);
+            }
+
+            var bytes = new byte[data.Length * 4];
+            Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+            tensor.RawData = ByteString.CopyFrom(bytes);
+            return tensor;
+        }
+
+        private string Init(TensorProto tensor)
+        {
+            _graph.Initializer.Add(tensor);
+            return tensor.Name;
+        }
+
+        private string Node(string op, string[] inputs, Action<NodeProto>? attributes = null, string? output = null)
+            => Nodes(op, inputs, 1, attributes, output)[0];
+
+        private string[] Nodes(string op, string[] inputs, int outputs, Action<NodeProto>? attributes = null, string? output = null)
+        {
+            var node = new NodeProto { OpType = op, Name = $"{op}_{_next}" };
+            node.Input.Add(inputs);
+            var names = new string[outputs];
+            for (var i = 0; i < outputs; i++)
+            {
+                names[i] = output ?? $"{op}_{_next}_out{i}";
+                node.Output.Add(names[i]);
+            }
+
+            _next++;
+            attributes?.Invoke(node);
+            _graph.Node.Add(node);
+            return names;
+        }
+
+        private void Input(string name, int type, params object[] dims) => _graph.Input.Add(ValueInfo(name, type, dims));
+
+        private void Output(string name, int type, params object[] dims) => _graph.Output.Add(ValueInfo(name, type, dims));
+
+        private static ValueInfoProto ValueInfo(string name, int type, object[] dims)
+        {
+            var shape = new TensorShapeProto();
+            foreach (var dim in dims)
+            {
+                shape.Dim.Add(dim is string param
+                    ? new TensorShapeProto.Types.Dimension { DimParam = param }
+                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim, System.Globalization.CultureInfo.InvariantCulture) });
+            }
+
+            return new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = shape } },
+            };
+        }
+
+        private static void IntAttr(NodeProto node, string name, long value)
+            => node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
+
+        private static void FloatAttr(NodeProto node, string name, float value)
+            => node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+
+        private static void IntsAttr(NodeProto node, string name, long[] values)
+        {
+            var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            attribute.Ints.Add(values);
+            node.Attribute.Add(attribute);
+        }
+
+        private static void TensorAttr(NodeProto node, string name, TensorProto value)
+            => node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value });
+    }
+}
