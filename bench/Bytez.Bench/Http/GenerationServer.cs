@@ -1,0 +1,96 @@
+using System.Text;
+using Bytez.Bench.Generation;
+using Bytez.Engine;
+using Bytez.Protocol;
+using Bytez.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bytez.Bench.Http;
+
+/// <summary>
+/// (3) The real server (<see cref="BytezServer.Create"/>: Kestrel, API-key auth, the engine as the server registers it)
+/// in this process on a loopback port the OS picks, serving the models registered under a fresh models directory
+/// (embedded models off), and one <see cref="BytezClient"/> that streams from it.
+/// </summary>
+internal sealed class GenerationServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly BytezClient _client;
+
+    private GenerationServer(WebApplication app, BytezClient client, Uri baseAddress)
+    {
+        _app = app;
+        _client = client;
+        BaseAddress = baseAddress;
+        Engine = app.Services.GetRequiredService<InferenceEngine>();
+        LlamaCpp = app.Services.GetRequiredService<Bytez.Engine.LlamaCpp.LlamaCppOptions>();
+        Onnx = app.Services.GetRequiredService<Bytez.Engine.Onnx.OnnxRuntimeOptions>();
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The server's own engine: its instances are what the server answers with.</summary>
+    public InferenceEngine Engine { get; }
+
+    /// <summary>The llama.cpp options the server registered.</summary>
+    public Bytez.Engine.LlamaCpp.LlamaCppOptions LlamaCpp { get; }
+
+    /// <summary>The ONNX Runtime options the server registered.</summary>
+    public Bytez.Engine.Onnx.OnnxRuntimeOptions Onnx { get; }
+
+    /// <summary>Registers the models (as <c>add-model</c> does) under a fresh models directory in <paramref name="home"/>, then starts the server.</summary>
+    public static async Task<GenerationServer> StartAsync(string home, IEnumerable<(string Path, string Id)> models)
+    {
+        var modelsRoot = Path.Combine(home, "models");
+        var store = EngineServices.CreateStore(new BytezServerOptions { Home = home, ModelsPath = modelsRoot });
+        foreach (var (path, id) in models)
+        {
+            store.Add(path, id, BytezTasks.TextGeneration);
+        }
+
+        var key = "bench-key-" + Guid.NewGuid().ToString("N");
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={modelsRoot}", $"--Bytez:Key={key}",
+            "--Bytez:EmbeddedModels=false",
+        ];
+        var app = BytezServer.Create(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var baseAddress = new Uri(address.TrimEnd('/') + BytezServer.ApiPrefix + "/");
+        var client = new BytezClient(new BytezClientOptions { ApiKey = key, BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) });
+        return new GenerationServer(app, client, baseAddress);
+    }
+
+    /// <summary>One streamed request through the SDK's <c>StreamAsync</c>: greedy, exactly <paramref name="newTokens"/> new tokens, prompt not echoed.</summary>
+    public async Task<GenerationRun> StreamAsync(string modelId, string prompt, int newTokens)
+    {
+        var parameters = new ModelParameters
+        {
+            MaxNewTokens = newTokens,
+            MinNewTokens = newTokens,
+            DoSample = false,
+            ReturnFullText = false,
+        };
+        var clock = new StreamClock();
+        var text = new StringBuilder();
+        await foreach (var piece in _client.Model(modelId).StreamAsync(prompt, parameters).ConfigureAwait(false))
+        {
+            clock.Piece(piece);
+            text.Append(piece);
+        }
+
+        return clock.Finish(newTokens, text.ToString(), null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
