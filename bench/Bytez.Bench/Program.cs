@@ -4,7 +4,8 @@ namespace Bytez.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Bytez.Bench -- embeddings [--quick] [--out file.md]</c>: the side-by-side
-/// embedding benchmark. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// embedding benchmark. <c>-- generation [--quick] [--gguf file] [--onnx folder] [--out file.md]</c>: tokens/s and time
+/// to first token, direct runtime vs engine vs server. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -13,23 +14,33 @@ internal static class Program
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.Error.WriteLine("usage: Bytez.Bench embeddings [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
 
+        var quick = args.Contains("--quick");
+        var output = Option(args, "--out");
         switch (args[0])
         {
             case "embeddings":
-                var quick = args.Contains("--quick");
-                var outIndex = Array.IndexOf(args, "--out");
-                var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : null;
                 return await EmbeddingsBenchmark.RunAsync(quick ? RunSettings.QuickRun : RunSettings.Full, output).ConfigureAwait(false);
+            case "generation":
+                return await Generation.GenerationBenchmark.RunAsync(
+                    quick ? Generation.GenerationRunSettings.QuickRun : Generation.GenerationRunSettings.Full,
+                    Option(args, "--gguf"), Option(args, "--onnx"), output).ConfigureAwait(false);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, micro");
                 return 2;
         }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

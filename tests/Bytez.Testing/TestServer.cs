@@ -43,8 +43,12 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The application's services.</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server; <paramref name="settings"/> adds or overrides configuration keys.</summary>
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? key = Key)
+    /// <summary>
+    /// Starts a server; <paramref name="settings"/> adds or overrides configuration keys, <paramref name="configure"/>
+    /// adds services (for example a collaborator that fails on purpose).
+    /// </summary>
+    public static async Task<TestServer> StartAsync(
+        IDictionary<string, string?>? settings = null, string? key = Key, Action<WebApplicationBuilder>? configure = null)
     {
         var ownsHome = settings is null || !settings.ContainsKey("Bytez:Home");
         var home = ownsHome
@@ -61,7 +65,11 @@ public sealed class TestServer : IAsyncDisposable
             args.Add($"--{name}={value}");
         }
 
-        var app = BytezServer.Create(args.ToArray(), builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        var app = BytezServer.Create(args.ToArray(), builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, home, ownsHome, new Uri(address.TrimEnd('/') + "/"));

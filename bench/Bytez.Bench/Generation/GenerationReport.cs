@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Bytez.Bench.Generation;
+
+/// <summary>Writes the generation benchmark's results as Markdown.</summary>
+internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnlyList<GenerationModelResult> models, double totalSeconds, Uri server)
+{
+    private const double Aim = 0.95;
+
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"## Generation: one stream, direct runtime vs engine vs server ({(settings.Quick ? "QUICK smoke run — not a measurement" : "full run")})");
+        md.AppendLine();
+        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {typeof(LLama.LLamaWeights).Assembly.GetName().Version} (CPU backend)");
+        md.AppendLine(inv, $"- Prompt (the same on every row): \"{GenerationBenchmark.Prompt}\"; greedy (`do_sample` false); exactly {settings.NewTokens} new tokens (`min_new_tokens` = `max_new_tokens` = {settings.NewTokens}: end-of-sequence tokens are masked on every row); `return_full_text` false.");
+        md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up generation, then the median of {settings.Passes} passes; the rows of one model run interleaved (pass 1 of every row, then pass 2, ..., the order rotated each pass). Spread = (slowest − fastest) / median of the decode speed.");
+        md.AppendLine("- **TTFT** = from the call (prompt text in hand) to the first non-empty piece of generated text (for the bare ONNX loop and the runtime-only row: the first token id); prefill included.");
+        md.AppendLine("  **decode tok/s** = (N − 1) / (time of the last piece − time of the first): the steady token rate. **e2e tok/s** = N / time of the last piece.");
+        md.AppendLine("  Ratios are against row (1) of the same model: tok/s this ÷ tok/s (1); TTFT (1) ÷ TTFT this (so ≥ 1 is faster than direct, for every column).");
+        md.AppendLine(inv, $"- (3) is the real server from `BytezServer.Create` in this process ({server}, Kestrel, HTTP/1.1, API-key auth, log level Warning, embedded models off), the models registered as `add-model` does; the SDK's `BytezModel.StreamAsync` reads the chunked response. Client and server share the {Environment.ProcessorCount} cores.");
+        md.AppendLine(inv, $"- Total run time {totalSeconds:F0} s.");
+        md.AppendLine();
+
+        var aims = new List<(string Model, GenerationScenario Row, double Decode, double E2e, double Ttft)>();
+        foreach (var model in models)
+        {
+            md.AppendLine(inv, $"### {model.Title}: {model.Description}");
+            md.AppendLine();
+            foreach (var line in model.Setup)
+            {
+                md.AppendLine(inv, $"- {line}");
+            }
+
+            md.AppendLine();
+            var baseline = model.Rows.FirstOrDefault(r => r.IsBaseline && r.Error is null);
+            md.AppendLine("| part | path | TTFT ms | decode tok/s | e2e tok/s | decode × (1) | e2e × (1) | TTFT (1) ÷ this | spread |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var row in model.Rows)
+            {
+                if (row.Error is not null)
+                {
+                    md.AppendLine(inv, $"| {row.Part} | {row.Name} | failed: {row.Error.Replace('|', '/')} | | | | | | |");
+                    continue;
+                }
+
+                var decode = Ratio(row.DecodeTokensPerSecond, baseline?.DecodeTokensPerSecond);
+                var e2e = Ratio(row.EndToEndTokensPerSecond, baseline?.EndToEndTokensPerSecond);
+                var ttft = Ratio(baseline?.FirstMs, row.FirstMs);
+                md.AppendLine(inv, $"| {row.Part} | {row.Name} | {row.FirstMs:F1} | {row.DecodeTokensPerSecond:F1} | {row.EndToEndTokensPerSecond:F1} | {decode:F2} | {e2e:F2} | {ttft:F2} | {row.Spread:P0} |");
+                if (!row.IsBaseline && (row.Part == "(3)" || row.Name.StartsWith("engine: TextGenerator", StringComparison.Ordinal)))
+                {
+                    aims.Add((model.Title, row, decode, e2e, ttft));
+                }
+            }
+
+            md.AppendLine();
+            md.AppendLine(inv, $"Agreement with (1) (greedy, same prompt; the text of each row's first generation):");
+            md.AppendLine();
+            foreach (var row in model.Rows.Where(r => !r.IsBaseline && r.Error is null))
+            {
+                md.AppendLine(inv, $"- {row.Part} {row.Name}: {Compare(baseline?.First, row.First)}");
+            }
+
+            if (baseline?.First is { } first)
+            {
+                md.AppendLine(inv, $"- (1) text starts: `{Shorten(first.Text)}`");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("### Aims (one stream: ≥ 0.95 of the direct call)");
+        md.AppendLine();
+        md.AppendLine("| model | path | decode tok/s × (1) | e2e tok/s × (1) | TTFT (1) ÷ this | aim met |");
+        md.AppendLine("|---|---|---:|---:|---:|---|");
+        foreach (var (model, row, decode, e2e, ttft) in aims)
+        {
+            var met = decode >= Aim && e2e >= Aim;
+            var label = row.Part == "(3)" ? "(3) server over HTTP via SDK" : "(2) engine TextGenerator";
+            md.AppendLine(inv, $"| {model} | {label} | {decode:F2} | {e2e:F2} | {ttft:F2} | {(met ? "**met**" : "not met")}{(met && ttft < Aim ? " (tok/s; TTFT not)" : string.Empty)} |");
+        }
+
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    private static string Compare(GenerationRun? baseline, GenerationRun? other)
+    {
+        if (baseline is null || other is null)
+        {
+            return "not compared (no baseline)";
+        }
+
+        var parts = new List<string>();
+        if (baseline.Text == other.Text)
+        {
+            parts.Add($"same text ({other.Text.Length} chars)");
+        }
+        else
+        {
+            var at = 0;
+            while (at < baseline.Text.Length && at < other.Text.Length && baseline.Text[at] == other.Text[at])
+            {
+                at++;
+            }
+
+            parts.Add($"**text differs** from char {at} of {baseline.Text.Length} (this: `{Shorten(other.Text[at..])}`; (1): `{Shorten(baseline.Text[at..])}`)");
+        }
+
+        if (baseline.Ids is { } a && other.Ids is { } b)
+        {
+            parts.Add(a.SequenceEqual(b) ? $"same {b.Count} token ids" : $"**token ids differ** from index {a.Zip(b).TakeWhile(p => p.First == p.Second).Count()}");
+        }
+
+        if (other.Tokens != baseline.Tokens)
+        {
+            parts.Add($"**{other.Tokens} tokens vs {baseline.Tokens}**");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    private static string Shorten(string text)
+    {
+        var clean = text.Replace("\n", "\\n", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace("|", "/", StringComparison.Ordinal);
+        return clean.Length <= 60 ? clean : clean[..60] + "…";
+    }
+
+    private static double Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : double.NaN;
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}
