@@ -77,7 +77,7 @@ internal sealed class BareOnnxDecoder : IDisposable
     public int VocabularySize { get; }
 
     /// <summary>Greedy decoding of <paramref name="newTokens"/> tokens after <paramref name="prompt"/>, never ending early.</summary>
-    public GenerationRun Generate(int[] prompt, int newTokens, IReadOnlyCollection<int> banned, Func<int[], string> decode)
+    public GenerationRun Generate(int[] prompt, int newTokens, IReadOnlyCollection<int> banned, Func<int[], string> decode, int tokensAtFirst)
     {
         var clock = new StreamClock();
         var generated = new List<int>(newTokens);
@@ -155,7 +155,7 @@ internal sealed class BareOnnxDecoder : IDisposable
                 feed = [token];
             }
 
-            return clock.Finish(generated.Count, decode([.. generated]), generated);
+            return clock.Finish(generated.Count, decode([.. generated]), generated, tokensAtFirst);
         }
         finally
         {

@@ -6,6 +6,7 @@ using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Protocol;
 using Bytez.Testing.TinyModels;
+using LLama.Extensions;
 using EngineGenerationSettings = Bytez.Engine.Generation.GenerationSettings;
 
 namespace Bytez.Bench.Generation;
@@ -13,7 +14,7 @@ namespace Bytez.Bench.Generation;
 /// <summary>How much to run: passes, warm-ups and the number of new tokens per generation.</summary>
 internal sealed record GenerationRunSettings(bool Quick, int Passes, int Warmups, int NewTokens)
 {
-    public static GenerationRunSettings Full { get; } = new(Quick: false, Passes: 7, Warmups: 1, NewTokens: 128);
+    public static GenerationRunSettings Full { get; } = new(Quick: false, Passes: 9, Warmups: 1, NewTokens: 128);
 
     public static GenerationRunSettings QuickRun { get; } = new(Quick: true, Passes: 1, Warmups: 1, NewTokens: 24);
 }
@@ -150,6 +151,17 @@ internal static class GenerationBenchmark
         result.Setup.Add($"{descriptor.ParameterCount:N0} parameters, vocabulary {instance.VocabularySize:N0}, context {instance.ContextLength:N0}; prompt {promptIds.Length} tokens; {n} new tokens");
         var request = new RunRequest { Input = JsonSerializer.SerializeToElement(Prompt), Params = parameters, Stream = true };
 
+        // A reference generation (untimed) tells how many tokens it takes for the first text to appear: a token may hold
+        // part of a UTF-8 character, and then the first piece of text waits for the next. Rows that see ids count their
+        // time to first token at that token, like the rows that see text.
+        var reference = await SequenceLoopAsync(instance, n, banned, 1).ConfigureAwait(false);
+        var detokenizer = new IncrementalDetokenizer(instance.Tokenizer, promptIds);
+        var k = 1 + reference.Ids!.TakeWhile(id => detokenizer.Add(id).Length == 0).Count();
+        if (k > 1)
+        {
+            result.Setup.Add($"the first {k - 1} generated token(s) hold an incomplete UTF-8 character, so the first text appears with token {k}; every row's TTFT is taken there");
+        }
+
         var disposables = new List<IDisposable>();
         var rows = result.Rows;
         try
@@ -187,20 +199,20 @@ internal static class GenerationBenchmark
                     $"ONNX Runtime; `{Path.GetFileName(decoder.ModelPath)}`; graph optimization ALL on both sides; engine and the (1) baseline {threads} intra-op thread(s) (the engine's default); " +
                     "the bare loop tokenizes with the model's tokenizer (the engine's, the same on every row) and decodes the ids to text once at the end");
                 rows.Add(new("(1)", $"direct: bare ONNX Runtime loop (InferenceSession, KV cache fed back, argmax), {threads} intra-op thread(s)",
-                    () => Task.FromResult(bare.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true))),
+                    () => Task.FromResult(bare.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true), k)),
                     isBaseline: true));
                 rows.Add(new("(1')", "direct: the same bare loop with ONNX Runtime's default threads (not a ratio base)",
-                    () => Task.FromResult(bareDefault.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true)))));
+                    () => Task.FromResult(bareDefault.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true), k))));
             }
 
             rows.Add(new("(2)", "engine: runtime's IDecoderSequence.ForwardAsync + argmax only (no sampler, no detokenizer)",
-                () => SequenceLoopAsync(instance, n, banned)));
+                () => SequenceLoopAsync(instance, n, banned, k)));
             rows.Add(new("(2)", "engine: TextGenerator.GenerateAsync on the server's instance",
                 () => EngineAsync(instance, generation)));
             rows.Add(new("(2)", "engine: GenerationPipeline via InferenceEngine.StartStreamAsync (the server's path without HTTP)",
-                () => PipelineAsync(engine, model.Id, request, n)));
+                () => PipelineAsync(engine, model.Id, request, n, k)));
             rows.Add(new("(3)", "server: HTTP streaming through the SDK's StreamAsync, 1 stream",
-                () => server.StreamAsync(model.Id, Prompt, n)));
+                () => server.StreamAsync(model.Id, Prompt, n, k)));
 
             Log($"Model {model.Id}: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes) of {n} tokens...");
             await RunInterleavedAsync(rows, settings).ConfigureAwait(false);
@@ -217,7 +229,7 @@ internal static class GenerationBenchmark
 #endif
 
     /// <summary>The runtime alone: the loop any caller of the engine's decoder interface would write.</summary>
-    private static async Task<GenerationRun> SequenceLoopAsync(IGenerativeInstance instance, int n, HashSet<int> banned)
+    private static async Task<GenerationRun> SequenceLoopAsync(IGenerativeInstance instance, int n, HashSet<int> banned, int tokensAtFirst)
     {
         var clock = new StreamClock();
         var prompt = instance.Tokenizer.Encode(Prompt, addSpecialTokens: true);
@@ -248,7 +260,7 @@ internal static class GenerationBenchmark
             logits = await sequence.ForwardAsync(next, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return clock.Finish(ids.Count, instance.Tokenizer.Decode([.. ids], true), ids);
+        return clock.Finish(ids.Count, instance.Tokenizer.Decode([.. ids], true), ids, tokensAtFirst);
     }
 
     private static async Task<GenerationRun> EngineAsync(IGenerativeInstance instance, EngineGenerationSettings settings)
@@ -256,18 +268,22 @@ internal static class GenerationBenchmark
         var clock = new StreamClock();
         var prompt = instance.Tokenizer.Encode(Prompt, addSpecialTokens: true);
         var text = new StringBuilder();
-        var tokens = 0;
+        int tokens = 0, atFirst = 0;
         await foreach (var piece in TextGenerator.GenerateAsync(instance, prompt, settings).ConfigureAwait(false))
         {
             clock.Piece(piece.Text);
             text.Append(piece.Text);
             tokens = piece.GeneratedTokens;
+            if (atFirst == 0 && piece.Text.Length > 0)
+            {
+                atFirst = tokens;
+            }
         }
 
-        return clock.Finish(tokens, text.ToString(), null);
+        return clock.Finish(tokens, text.ToString(), null, Math.Max(1, atFirst));
     }
 
-    private static async Task<GenerationRun> PipelineAsync(Bytez.Engine.InferenceEngine engine, string id, RunRequest request, int n)
+    private static async Task<GenerationRun> PipelineAsync(Bytez.Engine.InferenceEngine engine, string id, RunRequest request, int n, int tokensAtFirst)
     {
         var clock = new StreamClock();
         var text = new StringBuilder();
@@ -278,7 +294,7 @@ internal static class GenerationBenchmark
             text.Append(piece);
         }
 
-        return clock.Finish(n, text.ToString(), null);
+        return clock.Finish(n, text.ToString(), null, tokensAtFirst);
     }
 
     /// <summary>Warm-ups, then the passes round-robin with the order rotated each pass (as <see cref="Harness"/> does).</summary>

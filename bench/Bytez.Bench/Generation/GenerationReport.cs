@@ -19,8 +19,8 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
         md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {typeof(LLama.LLamaWeights).Assembly.GetName().Version} (CPU backend)");
         md.AppendLine(inv, $"- Prompt (the same on every row): \"{GenerationBenchmark.Prompt}\"; greedy (`do_sample` false); exactly {settings.NewTokens} new tokens (`min_new_tokens` = `max_new_tokens` = {settings.NewTokens}: end-of-sequence tokens are masked on every row); `return_full_text` false.");
         md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up generation, then the median of {settings.Passes} passes; the rows of one model run interleaved (pass 1 of every row, then pass 2, ..., the order rotated each pass). Spread = (slowest − fastest) / median of the decode speed.");
-        md.AppendLine("- **TTFT** = from the call (prompt text in hand) to the first non-empty piece of generated text (for the bare ONNX loop and the runtime-only row: the first token id); prefill included.");
-        md.AppendLine("  **decode tok/s** = (N − 1) / (time of the last piece − time of the first): the steady token rate. **e2e tok/s** = N / time of the last piece.");
+        md.AppendLine("- **TTFT** = from the call (prompt text in hand, tokenizing included) to the first non-empty piece of generated text; prefill included. Rows that see token ids, not text (the bare ONNX loop, the runtime-only row), take the time of the token with which that text appears (the first, unless it holds part of a UTF-8 character), so every row counts the same event.");
+        md.AppendLine("  **decode tok/s** = tokens after the first text ÷ (time of the last piece − time of the first): the steady token rate, prefill excluded. **e2e tok/s** = N ÷ time of the last piece (prefill included). The end is the last piece's arrival, so work a path does after its last token (StatelessExecutor evaluates the token it just yielded) is not counted.");
         md.AppendLine("  Ratios are against row (1) of the same model: tok/s this ÷ tok/s (1); TTFT (1) ÷ TTFT this (so ≥ 1 is faster than direct, for every column).");
         md.AppendLine(inv, $"- (3) is the real server from `BytezServer.Create` in this process ({server}, Kestrel, HTTP/1.1, API-key auth, log level Warning, embedded models off), the models registered as `add-model` does; the SDK's `BytezModel.StreamAsync` reads the chunked response. Client and server share the {Environment.ProcessorCount} cores.");
         md.AppendLine(inv, $"- Total run time {totalSeconds:F0} s.");
@@ -115,6 +115,11 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
         if (baseline.Ids is { } a && other.Ids is { } b)
         {
             parts.Add(a.SequenceEqual(b) ? $"same {b.Count} token ids" : $"**token ids differ** from index {a.Zip(b).TakeWhile(p => p.First == p.Second).Count()}");
+        }
+
+        if (other.TokensAtFirst != baseline.TokensAtFirst)
+        {
+            parts.Add($"first text with token {other.TokensAtFirst} vs {baseline.TokensAtFirst}");
         }
 
         if (other.Tokens != baseline.Tokens)

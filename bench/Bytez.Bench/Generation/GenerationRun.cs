@@ -5,24 +5,27 @@ namespace Bytez.Bench.Generation;
 /// <summary>
 /// What one generation call measured. Times are from the start of the call (prompt given, nothing tokenized yet).
 /// </summary>
-/// <param name="FirstMs">Time to first token: until the first non-empty piece of generated text arrived.</param>
-/// <param name="TotalMs">Until the last piece arrived (the stream ended).</param>
+/// <param name="FirstMs">Time to first token: until the first non-empty piece of generated text arrived (for paths that see
+/// ids only: until the token with which that text appears, see <see cref="StreamClock.Finish"/>).</param>
+/// <param name="TotalMs">Until the last piece arrived.</param>
 /// <param name="Tokens">New tokens generated.</param>
+/// <param name="TokensAtFirst">Tokens generated when the first text appeared (1 unless the first tokens hold an incomplete character).</param>
 /// <param name="Text">The generated text, concatenated (the prompt not included).</param>
 /// <param name="Ids">The generated token ids, where the path exposes them; otherwise <see langword="null"/>.</param>
-internal sealed record GenerationRun(double FirstMs, double TotalMs, int Tokens, string Text, IReadOnlyList<int>? Ids)
+internal sealed record GenerationRun(double FirstMs, double TotalMs, int Tokens, int TokensAtFirst, string Text, IReadOnlyList<int>? Ids)
 {
-    /// <summary>Decode speed: tokens after the first, over the time after the first (prefill excluded).</summary>
-    public double DecodeTokensPerSecond => Tokens > 1 && TotalMs > FirstMs ? (Tokens - 1) * 1000.0 / (TotalMs - FirstMs) : double.NaN;
+    /// <summary>Decode speed: tokens after the first text, over the time after it (prefill excluded).</summary>
+    public double DecodeTokensPerSecond => Tokens > TokensAtFirst && TotalMs > FirstMs ? (Tokens - TokensAtFirst) * 1000.0 / (TotalMs - FirstMs) : double.NaN;
 
     /// <summary>End-to-end speed: all tokens over the whole call, prefill included.</summary>
     public double EndToEndTokensPerSecond => TotalMs > 0 ? Tokens * 1000.0 / TotalMs : double.NaN;
 }
 
-/// <summary>Times a stream of text pieces: the first non-empty one and the end.</summary>
+/// <summary>Times a stream: text pieces (the first non-empty one, the last one) or token ids (each one).</summary>
 internal sealed class StreamClock
 {
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly List<long> _tokens = [];
     private long _first;
     private long _last;
 
@@ -46,19 +49,20 @@ internal sealed class StreamClock
     public void Token()
     {
         var now = Stopwatch.GetTimestamp();
-        if (_first == 0)
-        {
-            _first = now;
-        }
-
+        _tokens.Add(now);
         _last = now;
     }
 
-    public GenerationRun Finish(int tokens, string text, IReadOnlyList<int>? ids)
+    /// <summary>
+    /// Ends the measurement. <paramref name="tokensAtFirst"/>: how many tokens it takes for the first text to appear
+    /// (known for the model and prompt from a reference generation); for an id path the time to first token is then
+    /// the time of that token, so that every row counts the same thing.
+    /// </summary>
+    public GenerationRun Finish(int tokens, string text, IReadOnlyList<int>? ids, int tokensAtFirst)
     {
         var end = _last == 0 ? Stopwatch.GetTimestamp() : _last;
-        return new GenerationRun(
-            Harness.Milliseconds(_start, _first == 0 ? end : _first), Harness.Milliseconds(_start, end), tokens, text, ids);
+        var first = _tokens.Count > 0 ? _tokens[Math.Clamp(tokensAtFirst, 1, _tokens.Count) - 1] : _first == 0 ? end : _first;
+        return new GenerationRun(Harness.Milliseconds(_start, first), Harness.Milliseconds(_start, end), tokens, tokensAtFirst, text, ids);
     }
 }
 

@@ -45,15 +45,19 @@ internal sealed class LlamaDirect : IDisposable
         var parameters = new InferenceParams { MaxTokens = newTokens, SamplingPipeline = pipeline, AntiPrompts = [] };
         var clock = new StreamClock();
         var text = new StringBuilder();
-        var count = 0;
+        int count = 0, atFirst = 0;
         await foreach (var piece in _executor.InferAsync(prompt, parameters).ConfigureAwait(false))
         {
             clock.Piece(piece);
             text.Append(piece);
             count++;
+            if (atFirst == 0 && piece.Length > 0)
+            {
+                atFirst = count;
+            }
         }
 
-        return clock.Finish(count, text.ToString(), pipeline.Chosen);
+        return clock.Finish(count, text.ToString(), pipeline.Chosen, Math.Max(1, atFirst));
     }
 
     public void Dispose() => _weights.Dispose();
@@ -66,7 +70,7 @@ internal sealed class LlamaDirect : IDisposable
         public override LLamaToken Sample(SafeLLamaContextHandle ctx, int index)
         {
             var token = base.Sample(ctx, index);
-            Chosen.Add(token);
+            Chosen.Add((int)token);
             return token;
         }
 

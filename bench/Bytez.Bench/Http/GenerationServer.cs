@@ -6,6 +6,7 @@ using Bytez.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -67,7 +68,7 @@ internal sealed class GenerationServer : IAsyncDisposable
     }
 
     /// <summary>One streamed request through the SDK's <c>StreamAsync</c>: greedy, exactly <paramref name="newTokens"/> new tokens, prompt not echoed.</summary>
-    public async Task<GenerationRun> StreamAsync(string modelId, string prompt, int newTokens)
+    public async Task<GenerationRun> StreamAsync(string modelId, string prompt, int newTokens, int tokensAtFirst)
     {
         var parameters = new ModelParameters
         {
@@ -84,7 +85,7 @@ internal sealed class GenerationServer : IAsyncDisposable
             text.Append(piece);
         }
 
-        return clock.Finish(newTokens, text.ToString(), null);
+        return clock.Finish(newTokens, text.ToString(), null, tokensAtFirst);
     }
 
     public async ValueTask DisposeAsync()

@@ -23,7 +23,16 @@ public sealed class TokenSampler
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _eos = [.. eosTokenIds];
-        _random = settings.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)) + seedOffset)) : new Random();
+        _random = settings.Seed is { } seed ? new Random(MixSeed(seed, seedOffset)) : new Random();
+    }
+
+    /// <summary>Folds a 64-bit seed and a sequence offset into the 31-bit seed of <see cref="Random"/> (SplitMix64), the same in every process.</summary>
+    private static int MixSeed(long seed, int offset)
+    {
+        var z = unchecked((ulong)seed + ((ulong)(uint)offset * 0x9E3779B97F4A7C15UL) + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     /// <summary>Picks the next token.</summary>
@@ -249,8 +258,10 @@ public sealed class TokenSampler
             last = i + 1;
         }
 
+        // Keep through the cut and every token tied with it (Hugging Face removes only distances above the cut's).
+        last = Math.Min(last, kept - 1);
         var keep = new bool[kept];
-        for (var i = 0; i <= Math.Min(last, kept - 1); i++)
+        for (var i = 0; i < kept && (i <= last || candidates[i].Distance <= candidates[last].Distance); i++)
         {
             keep[candidates[i].Rank] = true;
         }
@@ -334,7 +345,7 @@ public sealed class TokenSampler
 
         if (float.IsNegativeInfinity(max))
         {
-            throw new EngineException(EngineErrorKind.BadInput, "Every token was excluded by the generation parameters (bad_words_ids, no_repeat_ngram_size, ...); nothing can be sampled.");
+            throw NothingLeft();
         }
 
         var sum = 0.0;
@@ -374,6 +385,9 @@ public sealed class TokenSampler
             }
         }
 
-        return best;
+        return scores.Length > 0 && !float.IsNegativeInfinity(scores[best]) ? best : throw NothingLeft();
     }
+
+    private static EngineException NothingLeft() => new(EngineErrorKind.BadInput,
+        "Every token was excluded by the generation parameters (bad_words_ids, no_repeat_ngram_size, ...); nothing can be generated.");
 }

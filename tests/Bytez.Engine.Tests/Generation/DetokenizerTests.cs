@@ -9,7 +9,7 @@ using Bytez.Testing.TinyModels;
 namespace Bytez.Engine.Tests.Generation;
 
 /// <summary>A tiny SentencePiece GGUF loaded in llama.cpp once for the class: its tokenizer is llama.cpp's own.</summary>
-public sealed class DetokenizerGgufFixture : IAsyncLifetime
+public sealed class TinyGgufFixture : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bytez-detok-" + Guid.NewGuid().ToString("N"));
     private readonly LlamaCppRuntime _runtime = new(new LlamaCppOptions { Threads = 1, SequencesPerContext = 1 });
@@ -42,7 +42,7 @@ public sealed class DetokenizerGgufFixture : IAsyncLifetime
 /// <see cref="IncrementalDetokenizer"/> with the real tokenizers: GPT-2's byte-level BPE and SentencePiece-style BPE
 /// (byte fallback) through <see cref="HfTokenizer"/>, and llama.cpp's own SentencePiece tokenizer of a GGUF.
 /// </summary>
-public sealed class DetokenizerTests(DetokenizerGgufFixture gguf) : IClassFixture<DetokenizerGgufFixture>
+public sealed class DetokenizerTests(TinyGgufFixture gguf) : IClassFixture<TinyGgufFixture>
 {
     private static readonly Lazy<HfTokenizer> Gpt2 = new(() => HfTokenizer.FromJson(TestTokenizerFiles.Gpt2()));
     private static readonly Lazy<HfTokenizer> Llama2 = new(() => HfTokenizer.FromJson(TestTokenizerFiles.Llama2Style()));

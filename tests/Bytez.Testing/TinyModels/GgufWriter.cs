@@ -1,50 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Bytez.Engine.LlamaCpp.Gguf;
 
 namespace Bytez.Testing.TinyModels;
-
-/// <summary>The value types of GGUF metadata (the numbers the format stores).</summary>
-public enum GgufWriterValueType : uint
-{
-    /// <summary>Unsigned 8-bit integer.</summary>
-    UInt8 = 0,
-
-    /// <summary>Signed 8-bit integer.</summary>
-    Int8 = 1,
-
-    /// <summary>Unsigned 16-bit integer.</summary>
-    UInt16 = 2,
-
-    /// <summary>Signed 16-bit integer.</summary>
-    Int16 = 3,
-
-    /// <summary>Unsigned 32-bit integer.</summary>
-    UInt32 = 4,
-
-    /// <summary>Signed 32-bit integer.</summary>
-    Int32 = 5,
-
-    /// <summary>32-bit float.</summary>
-    Float32 = 6,
-
-    /// <summary>Boolean (one byte).</summary>
-    Bool = 7,
-
-    /// <summary>UTF-8 string with a 64-bit length.</summary>
-    String = 8,
-
-    /// <summary>Array of one element type.</summary>
-    Array = 9,
-
-    /// <summary>Unsigned 64-bit integer.</summary>
-    UInt64 = 10,
-
-    /// <summary>Signed 64-bit integer.</summary>
-    Int64 = 11,
-
-    /// <summary>64-bit float.</summary>
-    Float64 = 12,
-}
 
 /// <summary>
 /// Writes GGUF files (version 3, F32 tensors only): metadata key/values and tensors, in the order added. Small and
@@ -55,7 +13,7 @@ public sealed class GgufWriter
     /// <summary>The alignment of the tensor data section and of each tensor in it.</summary>
     public const int Alignment = 32;
 
-    private readonly List<(string Key, GgufWriterValueType Type, object Value)> _metadata = [];
+    private readonly List<(string Key, GgufValueType Type, object Value)> _metadata = [];
     private readonly List<(string Name, long[] Dimensions, float[] Data)> _tensors = [];
 
     /// <summary>The metadata keys added so far, in order.</summary>
@@ -65,31 +23,31 @@ public sealed class GgufWriter
     public IReadOnlyList<(string Name, long[] Dimensions)> Tensors => _tensors.ConvertAll(t => (t.Name, t.Dimensions));
 
     /// <summary>Adds a string value.</summary>
-    public GgufWriter Add(string key, string value) => AddValue(key, GgufWriterValueType.String, value);
+    public GgufWriter Add(string key, string value) => AddValue(key, GgufValueType.String, value);
 
     /// <summary>Adds an unsigned 32-bit value.</summary>
-    public GgufWriter Add(string key, uint value) => AddValue(key, GgufWriterValueType.UInt32, value);
+    public GgufWriter Add(string key, uint value) => AddValue(key, GgufValueType.UInt32, value);
 
     /// <summary>Adds a signed 32-bit value.</summary>
-    public GgufWriter Add(string key, int value) => AddValue(key, GgufWriterValueType.Int32, value);
+    public GgufWriter Add(string key, int value) => AddValue(key, GgufValueType.Int32, value);
 
     /// <summary>Adds an unsigned 64-bit value.</summary>
-    public GgufWriter Add(string key, ulong value) => AddValue(key, GgufWriterValueType.UInt64, value);
+    public GgufWriter Add(string key, ulong value) => AddValue(key, GgufValueType.UInt64, value);
 
     /// <summary>Adds a 32-bit float value.</summary>
-    public GgufWriter Add(string key, float value) => AddValue(key, GgufWriterValueType.Float32, value);
+    public GgufWriter Add(string key, float value) => AddValue(key, GgufValueType.Float32, value);
 
     /// <summary>Adds a boolean value.</summary>
-    public GgufWriter Add(string key, bool value) => AddValue(key, GgufWriterValueType.Bool, value);
+    public GgufWriter Add(string key, bool value) => AddValue(key, GgufValueType.Bool, value);
 
     /// <summary>Adds an array of strings.</summary>
-    public GgufWriter Add(string key, IReadOnlyList<string> values) => AddValue(key, GgufWriterValueType.Array, values);
+    public GgufWriter Add(string key, IReadOnlyList<string> values) => AddValue(key, GgufValueType.Array, values);
 
     /// <summary>Adds an array of 32-bit floats.</summary>
-    public GgufWriter Add(string key, IReadOnlyList<float> values) => AddValue(key, GgufWriterValueType.Array, values);
+    public GgufWriter Add(string key, IReadOnlyList<float> values) => AddValue(key, GgufValueType.Array, values);
 
     /// <summary>Adds an array of signed 32-bit integers.</summary>
-    public GgufWriter Add(string key, IReadOnlyList<int> values) => AddValue(key, GgufWriterValueType.Array, values);
+    public GgufWriter Add(string key, IReadOnlyList<int> values) => AddValue(key, GgufValueType.Array, values);
 
     /// <summary>Adds an F32 tensor; <paramref name="dimensions"/> in ggml order (fastest-varying first).</summary>
     public GgufWriter AddTensor(string name, long[] dimensions, float[] data)
@@ -158,7 +116,7 @@ public sealed class GgufWriter
         w.Flush();
     }
 
-    private GgufWriter AddValue(string key, GgufWriterValueType type, object value)
+    private GgufWriter AddValue(string key, GgufValueType type, object value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(value);
@@ -184,7 +142,7 @@ public sealed class GgufWriter
         w.Write(bytes);
     }
 
-    private static void WriteValue(BinaryWriter w, GgufWriterValueType type, object value)
+    private static void WriteValue(BinaryWriter w, GgufValueType type, object value)
     {
         w.Write((uint)type);
         switch (value)
@@ -196,7 +154,7 @@ public sealed class GgufWriter
             case float f: w.Write(f); break;
             case bool b: w.Write(b ? (byte)1 : (byte)0); break;
             case IReadOnlyList<string> strings:
-                w.Write((uint)GgufWriterValueType.String);
+                w.Write((uint)GgufValueType.String);
                 w.Write((ulong)strings.Count);
                 foreach (string s in strings)
                 {
@@ -205,7 +163,7 @@ public sealed class GgufWriter
 
                 break;
             case IReadOnlyList<float> floats:
-                w.Write((uint)GgufWriterValueType.Float32);
+                w.Write((uint)GgufValueType.Float32);
                 w.Write((ulong)floats.Count);
                 foreach (float f in floats)
                 {
@@ -214,7 +172,7 @@ public sealed class GgufWriter
 
                 break;
             case IReadOnlyList<int> ints:
-                w.Write((uint)GgufWriterValueType.Int32);
+                w.Write((uint)GgufValueType.Int32);
                 w.Write((ulong)ints.Count);
                 foreach (int i in ints)
                 {
