@@ -11,7 +11,8 @@ namespace Bytez.Engine.LlamaCpp;
 /// <summary>
 /// A GGUF model loaded in llama.cpp: the weights once, and shared llama.cpp contexts whose sequence ids the
 /// <see cref="IDecoderSequence"/>s of this instance rent (<see cref="LlamaCppOptions.SequencesPerContext"/> per
-/// context). Thread-safe: sequences may be created, fed and disposed from any thread.
+/// context). Thread-safe: sequences may be created, fed and disposed from any thread. Concurrent feeds of sequences in
+/// the same context are merged into one llama.cpp decode (continuous batching; see <see cref="LlamaCppOptions.ContinuousBatching"/>).
 /// </summary>
 public sealed partial class LlamaCppInstance : IGenerativeInstance
 {
@@ -75,6 +76,15 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance
 
     /// <inheritdoc />
     public int VocabularySize { get; }
+
+    /// <summary>
+    /// Called after each llama.cpp decode with the number of sequences it carried (continuous batching merges the
+    /// concurrent steps of the sequences that share a context), for metrics. Runs on the decoding thread: keep it cheap.
+    /// </summary>
+    public Action<int>? BatchObserver { get; set; }
+
+    /// <summary>Test hook: given the sequence ids of a decode, a result to report instead of decoding, or <see langword="null"/> to decode.</summary>
+    internal Func<IReadOnlyList<int>, LLama.Native.DecodeResult?>? DecodeFault { get; set; }
 
     /// <summary>The llama.cpp contexts open now (each serving up to <see cref="LlamaCppOptions.SequencesPerContext"/> sequences).</summary>
     public int ContextCount
@@ -212,7 +222,7 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance
         using LlamaNativeLog.Capture capture = LlamaNativeLog.StartCapture();
         try
         {
-            return new LlamaSharedContext(_weights.NativeHandle, ContextLength, _options.SequencesPerContext, _options);
+            return new LlamaSharedContext(this, _weights.NativeHandle, ContextLength, _options.SequencesPerContext, _options);
         }
         catch (RuntimeError e)
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Bytez.Engine.Onnx.Batching;
 using Bytez.Engine.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 
@@ -9,6 +10,11 @@ namespace Bytez.Engine.Onnx;
 /// token count and cut into batches padded only to their own longest text, then pooled and normalized as the
 /// model's <c>modules.json</c> prescribes. Thread-safe; concurrent calls share the sessions.
 /// </summary>
+/// <remarks>
+/// With <see cref="OnnxRuntimeOptions.DynamicBatching"/> (the default) the texts of concurrent calls are queued and
+/// merged into shared batches of similar token counts, run by one thread per session; a call's prompt and
+/// normalization act on its own rows, so calls with different options share batches safely.
+/// </remarks>
 public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 {
     private readonly SessionSlot[] _slots;
@@ -18,12 +24,15 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly int _maxBatch;
     private readonly int _hidden;
+    private readonly DynamicBatcher? _batcher;
+    private Action<int>? _batchObserver;
     private int _disposed;
 
     private OnnxEmbeddingInstance(
         ModelDescriptor model, SentenceTransformerConfig config, BertWordPieceTokenizer tokenizer, SessionSlot[] slots,
-        PrePackedWeightsContainer prepacked, int hidden, int maxBatch)
+        PrePackedWeightsContainer prepacked, int hidden, OnnxRuntimeOptions options)
     {
+        var maxBatch = options.MaxBatchSize;
         Model = model;
         _config = config;
         _tokenizer = tokenizer;
@@ -39,6 +48,13 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 
         Dimensions = hidden * config.Pooling.ModeCount;
         PromptNames = config.Prompts.Keys.ToArray();
+        if (options.DynamicBatching)
+        {
+            _batcher = new DynamicBatcher(
+                slots.Length, maxBatch, options.MaxBatchWait,
+                (worker, rows, cancellationToken) => _slots[worker].Run(rows, _config.Pooling, _hidden, cancellationToken),
+                model.Id);
+        }
     }
 
     /// <inheritdoc />
@@ -61,6 +77,26 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 
     /// <summary>How many sessions run batches in parallel.</summary>
     public int SessionCount => _slots.Length;
+
+    /// <summary>Whether concurrent calls share batches (<see cref="OnnxRuntimeOptions.DynamicBatching"/>).</summary>
+    public bool DynamicBatching => _batcher is not null;
+
+    /// <summary>
+    /// Called with the number of texts of each batch just before it runs (for metrics), on the thread that runs it;
+    /// it must be fast and must not throw (an exception fails that batch's calls). <see langword="null"/> by default.
+    /// </summary>
+    public Action<int>? BatchObserver
+    {
+        get => _batchObserver;
+        set
+        {
+            _batchObserver = value;
+            if (_batcher is not null)
+            {
+                _batcher.Observer = value;
+            }
+        }
+    }
 
     /// <summary>Loads the model folder of <paramref name="model"/> into new sessions.</summary>
     /// <exception cref="EngineException">The folder is not a model this runtime can run.</exception>
@@ -109,8 +145,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
             var first = slots[0];
             var hidden = first.Hidden > 0 ? first.Hidden : config.WordEmbeddingDimension
                 ?? throw EngineException.NotSupported("The model's output width is dynamic and no pooling config states it.");
-            var maxBatch = options.MaxBatchSize;
-            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, hidden, maxBatch);
+            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, hidden, options);
         }
         catch
         {
@@ -141,7 +176,9 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
             ? Math.Min(_tokenizer.CountTokens(prompt) - 1, _config.MaxSequenceLength)
             : 0;
 
-        var encoded = new int[texts.Count][];
+        var normalize = options.Normalize ?? _config.Normalize;
+        var request = _batcher is null ? null : new EmbeddingRequest(texts.Count);
+        var items = new BatchItem[texts.Count];
         for (var i = 0; i < texts.Count; i++)
         {
             var text = texts[i] ?? throw EngineException.BadInput($"Text {i} is null.");
@@ -153,31 +190,26 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
                     "(special tokens included). Shorten it, or set `truncate` to true to cut it.");
             }
 
-            encoded[i] = tokens.Ids;
+            items[i] = new BatchItem(tokens.Ids, skip, normalize, i, request);
+        }
+
+        if (_batcher is not null)
+        {
+            return await _batcher.EmbedAsync(request!, items, cancellationToken).ConfigureAwait(false);
         }
 
         // Sort by length so each batch pads only to its own longest text; results go back in input order.
-        var order = new int[encoded.Length];
-        var lengths = new int[encoded.Length];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-            lengths[i] = encoded[i].Length;
-        }
-
-        Array.Sort(lengths, order);
+        Array.Sort(items, static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Index.CompareTo(b.Index));
 
         // Spread small requests over the sessions too: a batch is at most MaxBatchSize, and at most n / sessions.
-        var batchSize = Math.Clamp((encoded.Length + _slots.Length - 1) / _slots.Length, 1, _maxBatch);
-        var batchCount = (encoded.Length + batchSize - 1) / batchSize;
-        var normalize = options.Normalize ?? _config.Normalize;
-        var results = new float[encoded.Length][];
-        var job = new Job(encoded, order, batchSize, skip, normalize, results);
+        var batchSize = Math.Clamp((items.Length + _slots.Length - 1) / _slots.Length, 1, _maxBatch);
+        var batchCount = (items.Length + batchSize - 1) / batchSize;
+        var job = new Job(items, batchSize);
 
         if (batchCount == 1)
         {
             await RunBatchAsync(job, 0, cancellationToken).ConfigureAwait(false);
-            return results;
+            return Collect(items);
         }
 
         var workers = Math.Min(_slots.Length, batchCount);
@@ -208,7 +240,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
         }
 
-        return results;
+        return Collect(items);
     }
 
     /// <inheritdoc />
@@ -219,6 +251,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
             return;
         }
 
+        _batcher?.Dispose(); // stops its threads (terminating a running batch) before the sessions go
         _free.Writer.TryComplete();
         foreach (var slot in _slots)
         {
@@ -265,8 +298,9 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
         try
         {
             var start = batch * job.BatchSize;
-            var count = Math.Min(job.BatchSize, job.Encoded.Length - start);
-            slot.Run(job, start, count, _config.Pooling, _hidden, cancellationToken);
+            var count = Math.Min(job.BatchSize, job.Items.Length - start);
+            _batchObserver?.Invoke(count);
+            slot.Run(job.Items.AsSpan(start, count), _config.Pooling, _hidden, cancellationToken);
         }
         finally
         {
@@ -274,7 +308,18 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
         }
     }
 
-    private sealed record Job(int[][] Encoded, int[] Order, int BatchSize, int SkipTokens, bool Normalize, float[][] Results);
+    private static float[][] Collect(BatchItem[] items)
+    {
+        var results = new float[items.Length][];
+        foreach (var item in items)
+        {
+            results[item.Index] = item.Result!;
+        }
+
+        return results;
+    }
+
+    private sealed record Job(BatchItem[] Items, int BatchSize);
 
     /// <summary>One session with its own reusable input and output buffers.</summary>
     private sealed class SessionSlot : IDisposable
@@ -330,9 +375,16 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 
         public int Hidden { get; }
 
-        public void Run(Job job, int start, int count, PoolingConfig pooling, int hidden, CancellationToken cancellationToken)
+        /// <summary>Runs the rows as one batch padded to the longest of them; sets each row's pooled vector.</summary>
+        public void Run(ReadOnlySpan<BatchItem> rows, PoolingConfig pooling, int hidden, CancellationToken cancellationToken)
         {
-            var seq = job.Encoded[job.Order[start + count - 1]].Length; // sorted: the last is the longest
+            var count = rows.Length;
+            var seq = 0;
+            foreach (var row in rows)
+            {
+                seq = Math.Max(seq, row.Length);
+            }
+
             var cells = count * seq;
             if (_ids.Length < cells)
             {
@@ -349,7 +401,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 
             for (var r = 0; r < count; r++)
             {
-                var ids = job.Encoded[job.Order[start + r]];
+                var ids = rows[r].Tokens;
                 var row = r * seq;
                 for (var t = 0; t < ids.Length; t++)
                 {
@@ -407,10 +459,10 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
 
             for (var r = 0; r < count; r++)
             {
-                var index = job.Order[start + r];
-                var length = job.Encoded[index].Length;
+                var item = rows[r];
+                var length = item.Length;
                 var tokens = new ReadOnlySpan<float>(_output, r * seq * hidden, length * hidden);
-                job.Results[index] = Pooler.Pool(tokens, length, hidden, pooling, job.SkipTokens, job.Normalize);
+                item.Result = Pooler.Pool(tokens, length, hidden, pooling, item.SkipTokens, item.Normalize);
             }
         }
 

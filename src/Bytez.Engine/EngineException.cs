@@ -12,8 +12,14 @@ public enum EngineErrorKind
     /// <summary>The model exists but cannot do what was asked (400, names what is supported).</summary>
     NotSupported,
 
-    /// <summary>The server is at capacity; the client should retry later (429 or 503).</summary>
+    /// <summary>The model's queue is full; the client should retry later (429 with Retry-After).</summary>
     Overloaded,
+
+    /// <summary>The model cannot be served now: not enough memory, or its cluster is turned off (503).</summary>
+    Unavailable,
+
+    /// <summary>The request conflicts with the current state, such as creating a cluster that exists (409).</summary>
+    Conflict,
 
     /// <summary>Something failed inside the server (500).</summary>
     Internal,
@@ -34,6 +40,13 @@ public sealed class EngineException : Exception
 
     /// <summary>A not-found failure.</summary>
     public static EngineException NotFound(string message) => new(EngineErrorKind.NotFound, message);
+
+    /// <summary>A queue-full failure; <paramref name="retryAfter"/> tells the client when to try again.</summary>
+    public static EngineException Overloaded(string message, TimeSpan retryAfter) =>
+        new(EngineErrorKind.Overloaded, message) { RetryAfter = retryAfter };
+
+    /// <summary>When the client should retry (for <see cref="EngineErrorKind.Overloaded"/>), if known.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>A not-supported failure.</summary>
     public static EngineException NotSupported(string message) => new(EngineErrorKind.NotSupported, message);

@@ -43,6 +43,7 @@ public sealed class BytezClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         (_apiKey, BaseAddress, Timeout) = Validate(options, fallbackBaseAddress: null);
+        TimeProvider = options.TimeProvider ?? TimeProvider.System;
         var handler = new SocketsHttpHandler
         {
             // Pick up DNS changes of long-lived clients, as IHttpClientFactory would.
@@ -70,7 +71,9 @@ public sealed class BytezClient : IDisposable
     public BytezClient(HttpClient httpClient, BytezClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
-        (_apiKey, BaseAddress, Timeout) = Validate(options ?? new BytezClientOptions(), httpClient.BaseAddress);
+        options ??= new BytezClientOptions();
+        (_apiKey, BaseAddress, Timeout) = Validate(options, httpClient.BaseAddress);
+        TimeProvider = options.TimeProvider ?? TimeProvider.System;
         _http = httpClient;
         _ownsHttpClient = false;
         List = new BytezListApi(this);
@@ -91,8 +94,11 @@ public sealed class BytezClient : IDisposable
     /// <summary>How long one call may take (see <see cref="BytezClientOptions.Timeout"/>).</summary>
     public TimeSpan Timeout { get; }
 
-    /// <summary>The list endpoints: models and tasks.</summary>
+    /// <summary>The list endpoints: models, tasks and clusters.</summary>
     public BytezListApi List { get; }
+
+    /// <summary>The clock of <see cref="BytezModel.LoadAsync"/>'s polling and timeout (see <see cref="BytezClientOptions.TimeProvider"/>).</summary>
+    internal TimeProvider TimeProvider { get; }
 
     /// <summary>A handle on a model, to run or stream it. Creating one sends nothing.</summary>
     /// <param name="modelId">The model id, <c>org/name</c>, for example <c>openai-community/gpt2</c> or <c>openai/gpt-4o</c>.</param>
@@ -124,12 +130,23 @@ public sealed class BytezClient : IDisposable
     }
 
     /// <summary>Sends a request and folds every outcome except the caller's cancellation into a result.</summary>
-    internal async Task<BytezResult> SendAsync(
-        HttpMethod method, string relativePath, RunRequest? body, string? providerKey, CancellationToken cancellationToken)
+    internal Task<BytezResult> SendAsync(
+        HttpMethod method, string relativePath, RunRequest? body, string? providerKey, CancellationToken cancellationToken) =>
+        SendJsonAsync(method, relativePath, Serialize(body), providerKey, cancellationToken);
+
+    /// <summary>Sends a request with a cluster body (<c>PUT</c> and <c>PATCH</c> on a model).</summary>
+    internal Task<BytezResult> SendAsync(
+        HttpMethod method, string relativePath, ClusterRequest body, CancellationToken cancellationToken) =>
+        SendJsonAsync(
+            method, relativePath, JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJsonContext.Default.ClusterRequest), providerKey: null, cancellationToken);
+
+    /// <summary>Sends a request with an already serialized JSON body, or none.</summary>
+    private async Task<BytezResult> SendJsonAsync(
+        HttpMethod method, string relativePath, byte[]? jsonBody, string? providerKey, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var timeout = StartTimeout(cancellationToken);
-        using var request = CreateRequest(method, relativePath, body, providerKey);
+        using var request = CreateRequest(method, relativePath, jsonBody, providerKey);
         try
         {
             using var response = await _http
@@ -157,7 +174,7 @@ public sealed class BytezClient : IDisposable
         string relativePath, RunRequest body, string? providerKey, CancellationTokenSource timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var request = CreateRequest(HttpMethod.Post, relativePath, body, providerKey);
+        using var request = CreateRequest(HttpMethod.Post, relativePath, Serialize(body), providerKey);
         HttpResponseMessage? response = null;
         try
         {
@@ -217,7 +234,10 @@ public sealed class BytezClient : IDisposable
             ? $"The request timed out after {Timeout}."
             : exception.Message;
 
-    private HttpRequestMessage CreateRequest(HttpMethod method, string relativePath, RunRequest? body, string? providerKey)
+    private static byte[]? Serialize(RunRequest? body) =>
+        body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJsonContext.Default.RunRequest);
+
+    private HttpRequestMessage CreateRequest(HttpMethod method, string relativePath, byte[]? jsonBody, string? providerKey)
     {
         var request = new HttpRequestMessage(method, new Uri(BaseAddress, relativePath));
         request.Headers.Authorization = new AuthenticationHeaderValue("Key", _apiKey);
@@ -228,9 +248,9 @@ public sealed class BytezClient : IDisposable
             request.Headers.TryAddWithoutValidation("provider-key", providerKey);
         }
 
-        if (body is not null)
+        if (jsonBody is not null)
         {
-            var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJsonContext.Default.RunRequest));
+            var content = new ByteArrayContent(jsonBody);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Content = content;
         }

@@ -23,6 +23,13 @@ public sealed class BytezClientOptions
     /// </summary>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
+    /// <summary>
+    /// The clock that <see cref="BytezModel.LoadAsync"/> polls and times out by. When <see langword="null"/>,
+    /// <see cref="System.TimeProvider.System"/>. Tests can pass a fake clock; the per-call <see cref="Timeout"/> is
+    /// not affected.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; set; }
+
     /// <summary>The default of <see cref="Timeout"/>: 15 minutes.</summary>
     public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromMinutes(15);
 }

@@ -3,7 +3,7 @@ using Bytez.Protocol;
 
 namespace Bytez;
 
-/// <summary>The list endpoints of the API, reached through <see cref="BytezClient.List"/>.</summary>
+/// <summary>The list endpoints of the API (models, tasks, clusters), reached through <see cref="BytezClient.List"/>.</summary>
 public sealed class BytezListApi
 {
     private readonly BytezClient _client;
@@ -46,5 +46,17 @@ public sealed class BytezListApi
             .ConfigureAwait(false);
         var tasks = Envelope.Typed(result, ProtocolJsonContext.Default.StringArray);
         return new BytezResult<IReadOnlyList<string>>(tasks.Output, tasks.Error, tasks.StatusCode, tasks.ResponseBody);
+    }
+
+    /// <summary>
+    /// Lists the clusters of the account or server (<c>GET list/clusters</c>): every model with loaded instances or
+    /// settings, with its status (see <see cref="ClusterStatuses"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<BytezResult<IReadOnlyList<ClusterInfo>>> ClustersAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await _client.SendAsync(HttpMethod.Get, "list/clusters", body: null, providerKey: null, cancellationToken)
+            .ConfigureAwait(false);
+        return Envelope.Typed(result, ProtocolJsonContext.Default.IReadOnlyListClusterInfo);
     }
 }

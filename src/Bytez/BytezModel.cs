@@ -9,8 +9,8 @@ using Bytez.Protocol;
 namespace Bytez;
 
 /// <summary>
-/// A handle on one model, from <see cref="BytezClient.Model"/>: runs it (<c>POST {modelId}</c>) and streams its
-/// output. Cheap to create and thread-safe.
+/// A handle on one model, from <see cref="BytezClient.Model"/>: runs it (<c>POST {modelId}</c>), streams its
+/// output, and manages its cluster (load, status, update, shut down). Cheap to create and thread-safe.
 /// </summary>
 /// <remarks>
 /// The input is sent as the generic <c>input</c> field and the server maps it to the task's own field: a string for
@@ -20,7 +20,7 @@ namespace Bytez;
 /// <see cref="BytezResult{T}.EnsureSuccess"/>. Cancelling the caller's token throws
 /// <see cref="OperationCanceledException"/>.
 /// </remarks>
-public sealed class BytezModel
+public sealed partial class BytezModel
 {
     private const int ChunkSize = 16 * 1024;
 

@@ -28,7 +28,10 @@ public class BytezResult<T>
         ResponseBody = responseBody;
     }
 
-    /// <summary>The output of the call, or <see langword="null"/>/default when it failed.</summary>
+    /// <summary>
+    /// The output of the call, or <see langword="null"/>/default when it failed. (<see cref="BytezModel.LoadAsync"/>
+    /// keeps the last cluster it read when the cluster failed or the wait timed out.)
+    /// </summary>
     public T? Output { get; }
 
     /// <summary>The error message, or <see langword="null"/> when the call succeeded.</summary>

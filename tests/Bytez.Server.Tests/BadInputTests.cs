@@ -70,7 +70,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task WrongMethod_Is405Envelope()
     {
         using var client = fixture.Server.CreateHttpClient();
-        var (status, body, _) = await SendAsync(client, HttpMethod.Delete, "list/models");
+        var (status, body, _) = await SendAsync(client, HttpMethod.Get, "request/org/model");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
         AssertErrorEnvelope(body);

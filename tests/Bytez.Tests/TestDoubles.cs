@@ -97,13 +97,25 @@ internal static class TestClients
 
     public static readonly Uri BaseAddress = new("http://bytez.test/models/v2/");
 
-    public static BytezClient Create(FakeHandler handler, TimeSpan? timeout = null) =>
+    public static BytezClient Create(FakeHandler handler, TimeSpan? timeout = null, TimeProvider? timeProvider = null) =>
         new(new HttpClient(handler), new BytezClientOptions
         {
             ApiKey = Key,
             BaseAddress = BaseAddress,
             Timeout = timeout ?? BytezClientOptions.DefaultTimeout,
+            TimeProvider = timeProvider,
         });
+
+    /// <summary>A handler that gives the answers in order, one per request, repeating the last one.</summary>
+    public static FakeHandler Scripted(params (HttpStatusCode Status, string Body)[] answers)
+    {
+        var next = 0;
+        return new((_, _) =>
+        {
+            var (status, body) = answers[Math.Min(Interlocked.Increment(ref next) - 1, answers.Length - 1)];
+            return Task.FromResult(FakeHandler.JsonResponse(body, status));
+        });
+    }
 
     /// <summary>A handler that never answers, until the request is cancelled.</summary>
     public static FakeHandler Hanging() => new(async (_, cancellationToken) =>

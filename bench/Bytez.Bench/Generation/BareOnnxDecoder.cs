@@ -25,12 +25,26 @@ internal sealed class BareOnnxDecoder : IDisposable
 
     /// <param name="onnxPath">The decoder file.</param>
     /// <param name="intraOpThreads">Intra-op threads, or <see langword="null"/> for ONNX Runtime's default.</param>
-    public BareOnnxDecoder(string onnxPath, int? intraOpThreads)
+    /// <param name="engineSessionOptions">Also set what the engine's loader sets besides the threads (one inter-op
+    /// thread, sequential execution, and with one intra-op thread <c>session.intra_op.allow_spinning</c> = 0), to tell
+    /// session options from loop code when the two differ.</param>
+    public BareOnnxDecoder(string onnxPath, int? intraOpThreads, bool engineSessionOptions = false)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (intraOpThreads is { } threads)
         {
             options.IntraOpNumThreads = threads;
+        }
+
+        if (engineSessionOptions)
+        {
+            options.InterOpNumThreads = 1;
+            options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+            options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+            if (intraOpThreads == 1)
+            {
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            }
         }
 
         _session = new InferenceSession(onnxPath, options);

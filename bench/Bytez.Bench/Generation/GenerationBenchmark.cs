@@ -14,7 +14,7 @@ namespace Bytez.Bench.Generation;
 /// <summary>How much to run: passes, warm-ups and the number of new tokens per generation.</summary>
 internal sealed record GenerationRunSettings(bool Quick, int Passes, int Warmups, int NewTokens)
 {
-    public static GenerationRunSettings Full { get; } = new(Quick: false, Passes: 9, Warmups: 1, NewTokens: 128);
+    public static GenerationRunSettings Full { get; } = new(Quick: false, Passes: 15, Warmups: 1, NewTokens: 128);
 
     public static GenerationRunSettings QuickRun { get; } = new(Quick: true, Passes: 1, Warmups: 1, NewTokens: 24);
 }
@@ -157,6 +157,7 @@ internal static class GenerationBenchmark
         var reference = await SequenceLoopAsync(instance, n, banned, 1).ConfigureAwait(false);
         var detokenizer = new IncrementalDetokenizer(instance.Tokenizer, promptIds);
         var k = 1 + reference.Ids!.TakeWhile(id => detokenizer.Add(id).Length == 0).Count();
+        result.Setup.Add(MeasureEngineParts(instance, generation, promptIds, reference.Ids!, banned));
         if (k > 1)
         {
             result.Setup.Add($"the first {k - 1} generated token(s) hold an incomplete UTF-8 character, so the first text appears with token {k}; every row's TTFT is taken there");
@@ -195,6 +196,8 @@ internal static class GenerationBenchmark
                 disposables.Add(bare);
                 var bareDefault = new BareOnnxDecoder(decoder.ModelPath, null);
                 disposables.Add(bareDefault);
+                var bareEngineOptions = new BareOnnxDecoder(decoder.ModelPath, threads, engineSessionOptions: true);
+                disposables.Add(bareEngineOptions);
                 result.Setup.Add(
                     $"ONNX Runtime; `{Path.GetFileName(decoder.ModelPath)}`; graph optimization ALL on both sides; engine and the (1) baseline {threads} intra-op thread(s) (the engine's default); " +
                     "the bare loop tokenizes with the model's tokenizer (the engine's, the same on every row) and decodes the ids to text once at the end");
@@ -203,6 +206,8 @@ internal static class GenerationBenchmark
                     isBaseline: true));
                 rows.Add(new("(1')", "direct: the same bare loop with ONNX Runtime's default threads (not a ratio base)",
                     () => Task.FromResult(bareDefault.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true), k))));
+                rows.Add(new("(1'')", "direct: the same bare loop with the engine's session options (inter-op 1, sequential, no spinning; not a ratio base)",
+                    () => Task.FromResult(bareEngineOptions.Generate(instance.Tokenizer.Encode(Prompt, true), n, banned, ids => instance.Tokenizer.Decode(ids, true), k))));
             }
 
             rows.Add(new("(2)", "engine: runtime's IDecoderSequence.ForwardAsync + argmax only (no sampler, no detokenizer)",
@@ -213,6 +218,9 @@ internal static class GenerationBenchmark
                 () => PipelineAsync(engine, model.Id, request, n, k)));
             rows.Add(new("(3)", "server: HTTP streaming through the SDK's StreamAsync, 1 stream",
                 () => server.StreamAsync(model.Id, Prompt, n, k)));
+            var rawBody = JsonSerializer.SerializeToUtf8Bytes(new RunRequest { Input = request.Input, Params = parameters, Stream = true });
+            rows.Add(new("(3')", "server: the same streamed POST through a bare HttpClient (no SDK)",
+                () => server.StreamRawAsync(model.Id, rawBody, n, k)));
 
             Log($"Model {model.Id}: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes) of {n} tokens...");
             await RunInterleavedAsync(rows, settings).ConfigureAwait(false);
@@ -227,6 +235,51 @@ internal static class GenerationBenchmark
         }
     }
 #endif
+
+    /// <summary>
+    /// The engine's per-token work besides the runtime, each part timed alone over the reference tokens: the sampler
+    /// (<see cref="TokenSampler.Next"/> on a logits vector of the model's size) and the incremental detokenizer.
+    /// </summary>
+    private static string MeasureEngineParts(IGenerativeInstance instance, EngineGenerationSettings settings, int[] prompt, IReadOnlyList<int> ids, HashSet<int> banned)
+    {
+        var logits = new float[instance.VocabularySize];
+        var random = new Random(7);
+        for (var i = 0; i < logits.Length; i++)
+        {
+            logits[i] = random.NextSingle() * 10f;
+        }
+
+        var reps = Math.Max(1, 20_000 / ids.Count);
+        var tokens = new List<int>(prompt.Length + ids.Count);
+        var start = Stopwatch.GetTimestamp();
+        for (var r = 0; r < reps; r++)
+        {
+            var sampler = new TokenSampler(settings, banned);
+            tokens.Clear();
+            tokens.AddRange(prompt);
+            foreach (var id in ids)
+            {
+                _ = sampler.Next(logits, tokens, prompt.Length);
+                tokens.Add(id);
+            }
+        }
+
+        var samplerUs = Harness.Milliseconds(start, Stopwatch.GetTimestamp()) * 1000.0 / (reps * ids.Count);
+        start = Stopwatch.GetTimestamp();
+        var pieces = 0;
+        for (var r = 0; r < reps; r++)
+        {
+            var detokenizer = new IncrementalDetokenizer(instance.Tokenizer, prompt);
+            foreach (var id in ids)
+            {
+                pieces += detokenizer.Add(id).Length > 0 ? 1 : 0;
+            }
+        }
+
+        var detokenizerUs = Harness.Milliseconds(start, Stopwatch.GetTimestamp()) * 1000.0 / (reps * ids.Count);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"engine parts timed alone, per token: sampler (greedy, EOS masked, vocabulary {logits.Length:N0}) {samplerUs:F1} µs; incremental detokenizer {detokenizerUs:F1} µs; {pieces / reps} of {ids.Count} tokens yield a text piece (one HTTP chunk each)");
+    }
 
     /// <summary>The runtime alone: the loop any caller of the engine's decoder interface would write.</summary>
     private static async Task<GenerationRun> SequenceLoopAsync(IGenerativeInstance instance, int n, HashSet<int> banned, int tokensAtFirst)

@@ -21,11 +21,14 @@ internal sealed class GenerationServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly BytezClient _client;
+    private readonly HttpClient _raw;
 
-    private GenerationServer(WebApplication app, BytezClient client, Uri baseAddress)
+    private GenerationServer(WebApplication app, BytezClient client, Uri baseAddress, string key)
     {
         _app = app;
         _client = client;
+        _raw = new HttpClient(new SocketsHttpHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) };
+        _raw.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Key " + key);
         BaseAddress = baseAddress;
         Engine = app.Services.GetRequiredService<InferenceEngine>();
         LlamaCpp = app.Services.GetRequiredService<Bytez.Engine.LlamaCpp.LlamaCppOptions>();
@@ -64,7 +67,7 @@ internal sealed class GenerationServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         var baseAddress = new Uri(address.TrimEnd('/') + BytezServer.ApiPrefix + "/");
         var client = new BytezClient(new BytezClientOptions { ApiKey = key, BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) });
-        return new GenerationServer(app, client, baseAddress);
+        return new GenerationServer(app, client, baseAddress, key);
     }
 
     /// <summary>One streamed request through the SDK's <c>StreamAsync</c>: greedy, exactly <paramref name="newTokens"/> new tokens, prompt not echoed.</summary>
@@ -88,8 +91,40 @@ internal sealed class GenerationServer : IAsyncDisposable
         return clock.Finish(newTokens, text.ToString(), null, tokensAtFirst);
     }
 
+    /// <summary>
+    /// The same streamed request through a bare <see cref="HttpClient"/> (no SDK): the body pre-serialized, the response
+    /// read as bytes with <see cref="HttpCompletionOption.ResponseHeadersRead"/> and decoded as UTF-8.
+    /// </summary>
+    public async Task<GenerationRun> StreamRawAsync(string modelId, byte[] body, int newTokens, int tokensAtFirst)
+    {
+        var clock = new StreamClock();
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, modelId) { Content = content };
+        using var response = await _raw.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var decoder = Encoding.UTF8.GetDecoder();
+            var buffer = new byte[4096];
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+            var text = new StringBuilder();
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                var count = decoder.GetChars(buffer, 0, read, chars, 0, flush: false);
+                clock.Piece(count > 0 ? "x" : string.Empty);
+                text.Append(chars, 0, count);
+            }
+
+            return clock.Finish(newTokens, text.ToString(), null, tokensAtFirst);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        _raw.Dispose();
         _client.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

@@ -5,8 +5,10 @@ namespace Bytez.Engine.Onnx.Generation;
 
 /// <summary>
 /// A decoder-only language model on ONNX Runtime, loaded by <see cref="OnnxDecoderLoader"/>. One session is shared by
-/// all sequences (ONNX Runtime runs concurrent calls on one session); each sequence owns its key/value cache.
-/// Thread-safe; a sequence itself is used by one caller at a time.
+/// all sequences (ONNX Runtime runs concurrent calls on one session); each sequence owns its key/value cache. With
+/// <see cref="OnnxDecoderOptions.ContinuousBatching"/>, the single-token steps that sequences submit at the same time run
+/// as one batch (see <see cref="IsBatching"/>); prompts run alone. Thread-safe; a sequence itself is used by one caller
+/// at a time.
 /// </summary>
 public sealed class OnnxDecoderInstance : IGenerativeInstance
 {
@@ -15,7 +17,7 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance
 
     internal OnnxDecoderInstance(
         ModelDescriptor model, string modelPath, InferenceSession session, DecoderSignature signature, DecoderModelConfig config,
-        ITextTokenizer tokenizer, string? chatTemplate, GenerationDefaults defaults)
+        ITextTokenizer tokenizer, string? chatTemplate, GenerationDefaults defaults, OnnxDecoderOptions options)
     {
         Model = model;
         ModelPath = modelPath;
@@ -27,6 +29,8 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance
         Defaults = defaults;
         VocabularySize = signature.VocabularySize;
         ContextLength = config.ContextLength ?? ReadModelMaxLength(model.Path) ?? 2048;
+        MaxBatchSize = options.MaxBatchSize;
+        Scheduler = options.ContinuousBatching && DecoderBatchScheduler.CanBatch(signature) ? new DecoderBatchScheduler(this, options) : null;
     }
 
     /// <inheritdoc />
@@ -71,7 +75,25 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance
     /// <summary>Whether the graph is an Optimum merged decoder (a <c>use_cache_branch</c> input).</summary>
     public bool IsMergedDecoder => Signature.HasUseCacheBranch;
 
+    /// <summary>
+    /// Whether concurrent single-token steps of this instance's sequences run in batches: continuous batching is on
+    /// and the graph has a key/value cache, <c>attention_mask</c> and <c>position_ids</c>.
+    /// </summary>
+    public bool IsBatching => Scheduler is not null;
+
+    /// <summary>The most sequences in one batched step (<see cref="OnnxDecoderOptions.MaxBatchSize"/>).</summary>
+    public int MaxBatchSize { get; }
+
+    /// <summary>
+    /// Called after each session run of this instance's sequences with the number of sequences in it (1 for a prompt or
+    /// a step run alone), for metrics. Called on the thread that ran it, before the results are handed out (the next
+    /// batch waits for it): it should return quickly. Exceptions it throws are ignored.
+    /// </summary>
+    public Action<int>? BatchObserver { get; set; }
+
     internal DecoderSignature Signature { get; }
+
+    internal DecoderBatchScheduler? Scheduler { get; }
 
     internal InferenceSession Session
     {
@@ -89,11 +111,25 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance
         return new OnnxDecoderSequence(this);
     }
 
+    internal void ReportRun(int sequences)
+    {
+        try
+        {
+            BatchObserver?.Invoke(sequences);
+        }
+#pragma warning disable CA1031 // A metrics callback must not fail a run.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            Scheduler?.Dispose();
             _session.Dispose();
         }
     }

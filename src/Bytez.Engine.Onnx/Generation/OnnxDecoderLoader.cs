@@ -96,6 +96,7 @@ public static class OnnxDecoderLoader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(decoderOptions);
         options.Validate();
+        decoderOptions.Validate();
         var folder = model.Path;
         if (!Directory.Exists(folder))
         {
@@ -163,7 +164,7 @@ public static class OnnxDecoderLoader
         try
         {
             var signature = DecoderSignature.Read(session, config, onnx!);
-            return new OnnxDecoderInstance(model, onnx!, session, signature, config, tokenizer, chatTemplate, defaults);
+            return new OnnxDecoderInstance(model, onnx!, session, signature, config, tokenizer, chatTemplate, defaults, decoderOptions);
         }
         catch
         {

@@ -1,36 +1,53 @@
 using Bytez.Engine.Generation;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Bytez.Engine.Onnx.Generation;
 
 /// <summary>
 /// One sequence on an <see cref="OnnxDecoderInstance"/>. With a key/value cache, the <c>present.*</c> outputs of one
-/// call are fed as the <c>past_key_values.*</c> inputs of the next as they are (no copy); the first call feeds an empty
-/// past [1, kv_heads, 0, head_dim] (and <c>use_cache_branch</c> false in a merged decoder). Without a cache every call
-/// runs the whole sequence. <c>position_ids</c> are the absolute positions; <c>attention_mask</c> is all ones.
+/// call are kept (no copy) as the sequence's cache, a <see cref="KeyValueBlock"/>, and fed as the <c>past_key_values.*</c>
+/// inputs of the next; the first call feeds an empty past [1, kv_heads, 0, head_dim] (and <c>use_cache_branch</c> false
+/// in a merged decoder). Without a cache every call runs the whole sequence. <c>position_ids</c> are the absolute
+/// positions; <c>attention_mask</c> is all ones. Single-token steps of a sequence with a cache go through the instance's
+/// <see cref="DecoderBatchScheduler"/> (when batching is on), which may run them with other sequences' steps; the block
+/// then holds the rows of all of them, this sequence's at <see cref="Row"/> after <see cref="Pad"/> padding positions.
 /// </summary>
 internal sealed class OnnxDecoderSequence : IDecoderSequence
 {
     private readonly OnnxDecoderInstance _instance;
     private readonly DecoderSignature _sig;
     private readonly RunOptions _runOptions = new();
-    private readonly OrtValue[] _past;
-    private readonly OrtValue[] _inputs;
-    private readonly float[] _logits;
     private long[] _tokens = new long[64]; // every token fed, for recomputation without a cache
-    private bool _disposed;
+    private volatile bool _disposed;
 
     public OnnxDecoderSequence(OnnxDecoderInstance instance)
     {
         _instance = instance;
         _sig = instance.Signature;
-        _past = new OrtValue[_sig.PastNames.Length];
-        _inputs = new OrtValue[_sig.InputNames.Length];
-        _logits = new float[_sig.VocabularySize];
+        Logits = new float[_sig.VocabularySize];
+        instance.Scheduler?.Open();
     }
 
     public int Length { get; private set; }
+
+    /// <summary>The logits of the last call (valid until the next).</summary>
+    internal float[] Logits { get; }
+
+    /// <summary>The cache, or <see langword="null"/> before the first call (and without a cache).</summary>
+    internal KeyValueBlock? Block { get; private set; }
+
+    /// <summary>This sequence's row in <see cref="Block"/>.</summary>
+    internal int Row { get; private set; }
+
+    /// <summary>Padding positions before this sequence's own in its row of <see cref="Block"/>.</summary>
+    internal int Pad { get; private set; }
+
+    internal bool IsDisposed => _disposed;
+
+    // Scheduler state, guarded by the scheduler's lock.
+    internal bool Queued { get; set; }
+
+    internal int SkipWaits { get; set; }
 
     public ValueTask<ReadOnlyMemory<float>> ForwardAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken)
     {
@@ -58,95 +75,141 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
             }
         }
 
-        if (_tokens.Length < total)
+        if (count == 1 && Length > 0 && _instance.Scheduler is { } scheduler)
         {
-            Array.Resize(ref _tokens, Math.Max(total, _tokens.Length * 2));
+            return scheduler.StepAsync(this, span[0], cancellationToken);
         }
 
-        for (var i = 0; i < count; i++)
-        {
-            _tokens[Length + i] = span[i];
-        }
+        RunAlone(span, cancellationToken);
+        return ValueTask.FromResult<ReadOnlyMemory<float>>(Logits);
+    }
 
-        // With a cache, feed the new tokens after Length cached ones; without, feed everything from position 0.
+    /// <summary>Feeds <paramref name="tokens"/> in a run of this sequence alone; on success the sequence holds them.</summary>
+    internal void RunAlone(ReadOnlySpan<int> tokens, CancellationToken cancellationToken)
+    {
+        var count = tokens.Length;
+        var total = Length + count;
         var start = _sig.HasCache ? Length : 0;
         var fed = total - start;
+        if (!_sig.HasCache)
+        {
+            if (_tokens.Length < total)
+            {
+                Array.Resize(ref _tokens, Math.Max(total, _tokens.Length * 2));
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                _tokens[Length + i] = tokens[i];
+            }
+        }
+
         var session = _instance.Session;
+        var inputs = new OrtValue[_sig.InputNames.Length];
+        var fixedInputs = 0;
+        OrtValue[]? ownPast = null; // past tensors made for this run (an empty past, or this row copied out of a shared block)
         IDisposableReadOnlyCollection<OrtValue>? outputs = null;
         try
         {
             var n = 0;
-            _inputs[n++] = IndexTensor(_sig.InputIdsType, _tokens.AsSpan(start, fed), [1, fed], 0, false);
+            inputs[n++] = _sig.HasCache
+                ? DecoderTensors.Index(_sig.InputIdsType, [1, fed], tokens.ToArray(), static (t, i) => t[i])
+                : DecoderTensors.Index(_sig.InputIdsType, [1, fed], _tokens, static (t, i) => t[i]);
             if (_sig.AttentionMaskType is { } maskType)
             {
-                _inputs[n++] = IndexTensor(maskType, default, [1, total], 1, true);
+                inputs[n++] = DecoderTensors.Index(maskType, [1, total], 0, static (_, _) => 1);
             }
 
             if (_sig.PositionIdsType is { } positionType)
             {
-                _inputs[n++] = IndexTensor(positionType, default, [1, fed], start, true, counting: true);
+                inputs[n++] = DecoderTensors.Index(positionType, [1, fed], (long)start, static (s, i) => s + i);
             }
 
             if (_sig.HasUseCacheBranch)
             {
-                _inputs[n++] = OrtValue.CreateTensorValueFromMemory(new[] { Length > 0 }, [1]);
+                inputs[n++] = OrtValue.CreateTensorValueFromMemory(new[] { Length > 0 }, [1]);
             }
 
             if (_sig.LogitsToKeepType is { } keepType)
             {
-                _inputs[n++] = IndexTensor(keepType, default, [], 1, true);
+                inputs[n++] = DecoderTensors.Index(keepType, [], 0, static (_, _) => 1);
             }
 
-            for (var i = 0; i < _past.Length; i++)
+            fixedInputs = n;
+            if (_sig.HasCache)
             {
-                _past[i] ??= OrtValue.CreateAllocatedTensorValue(
-                    OrtAllocator.DefaultInstance, _sig.PastTypes[i], [1, _sig.KeyValueHeads, 0, _sig.HeadDim]);
-                _inputs[n++] = _past[i];
+                var block = Block;
+                if (block is not null && block.Rows == 1 && Pad == 0)
+                {
+                    block.Tensors.CopyTo(inputs, n);
+                }
+                else
+                {
+                    ownPast = new OrtValue[_sig.PastNames.Length];
+                    for (var i = 0; i < ownPast.Length; i++)
+                    {
+                        ownPast[i] = OrtValue.CreateAllocatedTensorValue(
+                            OrtAllocator.DefaultInstance, _sig.PastTypes[i], [1, _sig.KeyValueHeads, Length, _sig.HeadDim]);
+                        if (block is not null)
+                        {
+                            DecoderTensors.CopyRow(block.Tensors[i], Row, block.Columns, ownPast[i], 0, Length, Length,
+                                _sig.KeyValueHeads, _sig.HeadDim, DecoderTensors.ElementSize(_sig.PastTypes[i]));
+                        }
+                    }
+
+                    ownPast.CopyTo(inputs, n);
+                }
             }
 
-            _runOptions.Terminate = false;
-            using (cancellationToken.CanBeCanceled
-                ? cancellationToken.Register(static s => ((RunOptions)s!).Terminate = true, _runOptions)
-                : default)
+            outputs = DecoderTensors.Run(session, _sig, inputs, _runOptions, cancellationToken);
+            _instance.ReportRun(1);
+            DecoderTensors.CopyLastLogits(outputs[0], _sig.LogitsType, 0, 1, Logits);
+            if (_sig.HasCache)
             {
-                try
+                // The present outputs become the next call's past inputs, as they are.
+                var presents = new OrtValue[_sig.PastNames.Length];
+                for (var i = 0; i < presents.Length; i++)
                 {
-                    outputs = session.Run(_runOptions, _sig.InputNames, _inputs, _sig.OutputNames);
+                    presents[i] = outputs[i + 1];
                 }
-                catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw new OperationCanceledException(cancellationToken);
-                }
-                catch (OnnxRuntimeException e)
-                {
-                    throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime failed to run the decoder: {e.Message}", e);
-                }
+
+                outputs[0].Dispose();
+                outputs = null;
+                Advance(new KeyValueBlock(presents, 1, total, 1), 0, 0, count);
             }
-
-            CopyLastLogits(outputs[0]);
-
-            // The present outputs become the next call's past inputs, as they are.
-            for (var i = 0; i < _past.Length; i++)
+            else
             {
-                _past[i].Dispose();
-                _past[i] = outputs[i + 1];
+                Length = total;
             }
-
-            outputs[0].Dispose();
-            outputs = null;
-            Length = total;
-            return ValueTask.FromResult<ReadOnlyMemory<float>>(_logits);
         }
         finally
         {
-            for (var i = 0; i < _inputs.Length - _past.Length; i++)
+            for (var i = 0; i < fixedInputs; i++)
             {
-                _inputs[i]?.Dispose();
-                _inputs[i] = null!;
+                inputs[i]?.Dispose();
+            }
+
+            if (ownPast is not null)
+            {
+                foreach (var past in ownPast)
+                {
+                    past?.Dispose();
+                }
             }
 
             outputs?.Dispose();
         }
+    }
+
+    /// <summary>Takes <paramref name="block"/> as the cache after <paramref name="fed"/> more tokens, letting go of the old one.</summary>
+    internal void Advance(KeyValueBlock block, int row, int pad, int fed)
+    {
+        var old = Block;
+        Block = block;
+        Row = row;
+        Pad = pad;
+        Length += fed;
+        old?.Release();
     }
 
     public void Dispose()
@@ -157,81 +220,9 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
         }
 
         _disposed = true;
-        foreach (var past in _past)
-        {
-            past?.Dispose();
-        }
-
+        _instance.Scheduler?.Leave(this);
+        Block?.Release();
+        Block = null;
         _runOptions.Dispose();
-    }
-
-    /// <summary>
-    /// An int64 or int32 tensor, from <paramref name="values"/> or filled with <paramref name="fill"/> (counting up from
-    /// it when <paramref name="counting"/>).
-    /// </summary>
-    private static OrtValue IndexTensor(TensorElementType type, ReadOnlySpan<long> values, long[] shape, long fill, bool filled, bool counting = false)
-    {
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
-        if (type == TensorElementType.Int64)
-        {
-            var data = value.GetTensorMutableDataAsSpan<long>();
-            for (var i = 0; i < data.Length; i++)
-            {
-                data[i] = filled ? (counting ? fill + i : fill) : values[i];
-            }
-        }
-        else
-        {
-            var data = value.GetTensorMutableDataAsSpan<int>();
-            for (var i = 0; i < data.Length; i++)
-            {
-                data[i] = (int)(filled ? (counting ? fill + i : fill) : values[i]);
-            }
-        }
-
-        return value;
-    }
-
-    private void CopyLastLogits(OrtValue logits)
-    {
-        var shape = logits.GetTensorTypeAndShape().Shape;
-        var vocab = _logits.Length;
-        if (shape.Length == 0 || shape[^1] != vocab)
-        {
-            throw new EngineException(EngineErrorKind.Internal,
-                $"The decoder returned logits of shape [{string.Join(", ", shape)}]; expected a last dimension of {vocab}.");
-        }
-
-        switch (_sig.LogitsType)
-        {
-            case TensorElementType.Float:
-                {
-                    var data = logits.GetTensorDataAsSpan<float>();
-                    data[^vocab..].CopyTo(_logits);
-                    break;
-                }
-
-            case TensorElementType.Float16:
-                {
-                    var data = logits.GetTensorDataAsSpan<Float16>()[^vocab..];
-                    for (var i = 0; i < vocab; i++)
-                    {
-                        _logits[i] = data[i].ToFloat();
-                    }
-
-                    break;
-                }
-
-            default:
-                {
-                    var data = logits.GetTensorDataAsSpan<BFloat16>()[^vocab..];
-                    for (var i = 0; i < vocab; i++)
-                    {
-                        _logits[i] = data[i].ToFloat();
-                    }
-
-                    break;
-                }
-        }
     }
 }

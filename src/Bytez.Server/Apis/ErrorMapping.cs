@@ -16,6 +16,8 @@ public static partial class ErrorMapping
         EngineErrorKind.NotSupported => StatusCodes.Status400BadRequest,
         EngineErrorKind.NotFound => StatusCodes.Status404NotFound,
         EngineErrorKind.Overloaded => StatusCodes.Status429TooManyRequests,
+        EngineErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        EngineErrorKind.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -44,6 +46,11 @@ public static partial class ErrorMapping
         switch (error)
         {
             case EngineException engine:
+                if (engine.RetryAfter is { } retryAfter && !context.Response.HasStarted)
+                {
+                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 return Envelope.WriteErrorAsync(context, StatusCode(engine.Kind), engine.Message);
             case BadHttpRequestException bad:
                 return Envelope.WriteErrorAsync(context, bad.StatusCode, bad.Message);

@@ -38,7 +38,7 @@ public static partial class RunApi
     /// framing. A failure after the first byte writes <c>Error: message</c> and ends the stream; a client that goes
     /// away cancels the generation at its next token.
     /// </summary>
-    private static async Task StreamAsync(HttpContext context, IAsyncEnumerable<string> pieces)
+    internal static async Task StreamAsync(HttpContext context, IAsyncEnumerable<string> pieces)
     {
         var response = context.Response;
         var aborted = context.RequestAborted;

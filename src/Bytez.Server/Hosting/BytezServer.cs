@@ -1,6 +1,7 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
 using Bytez.Server.Auth;
+using Bytez.Server.Observability;
 
 namespace Bytez.Server.Hosting;
 
@@ -27,16 +28,22 @@ public static partial class BytezServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
         builder.Services.AddBytezEngine(options);
+        builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseBytezErrors();
-        app.UseWhen(c => c.Request.Path.StartsWithSegments(ApiPrefix), api => api.UseMiddleware<ApiKeyMiddleware>());
+        app.UseWhen(
+            c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix),
+            api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
         api.MapListApi();
         api.MapRequestApi();
+        api.MapClusterApi();
         api.MapRunApi();
+        app.MapGroup(V1Api.Prefix).MapV1Api();
+        app.MapBytezObservability();
 
         ReportStart(app);
         return app;

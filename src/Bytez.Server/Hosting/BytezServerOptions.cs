@@ -1,5 +1,6 @@
 using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
+using Bytez.Engine.Scheduling;
 
 namespace Bytez.Server.Hosting;
 
@@ -33,6 +34,9 @@ public sealed class BytezServerOptions
 
     /// <summary>The llama.cpp backend: context size, threads, batch (section <c>Bytez:LlamaCpp</c>).</summary>
     public LlamaCppOptions LlamaCpp { get; set; } = new();
+
+    /// <summary>Instances, memory budget, concurrency and queues (section <c>Bytez:Scheduler</c>).</summary>
+    public SchedulerOptions Scheduler { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

@@ -2,7 +2,10 @@ using Bytez.Engine;
 using Bytez.Engine.Embedded;
 using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
+using Bytez.Engine.Metrics;
+using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tasks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bytez.Server.Hosting;
 
@@ -44,6 +47,11 @@ public static partial class EngineServices
             return catalog;
         });
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
+        options.Scheduler.Validate();
+        services.AddSingleton(options.Scheduler);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<ModelScheduler>();
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
         services.AddSingleton<IModelRuntime, LlamaCppRuntime>();

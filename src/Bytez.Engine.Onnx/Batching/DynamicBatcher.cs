@@ -1,0 +1,438 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Bytez.Engine.Onnx.Batching;
+
+/// <summary>
+/// Merges the texts of concurrent embedding calls into batches of similar token counts and runs them on a fixed set
+/// of workers (one thread per session). A free worker takes a batch as soon as <c>maxBatch</c> texts are queued, or
+/// once the oldest queued call has waited <c>maxWait</c>; when several workers are free, the queue is split evenly
+/// among them so no session idles while work is queued.
+/// </summary>
+/// <remarks>
+/// A batch is formed around an anchor text taken from the calls in turn (round robin, so a call of thousands of texts
+/// does not starve the one-text calls behind it), and filled with the queued texts nearest to the anchor in token
+/// count, from any call: the queue is kept sorted by token count, so the batch is a contiguous window of it.
+/// </remarks>
+internal sealed class DynamicBatcher : IDisposable
+{
+    private static readonly Comparison<BatchItem> ByLength = static (a, b) =>
+        a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Sequence.CompareTo(b.Sequence);
+
+    private static readonly IComparer<BatchItem> LengthComparer = Comparer<BatchItem>.Create(ByLength);
+
+    private readonly object _gate = new();
+    private readonly List<BatchItem> _queue = [];                 // sorted by (length, sequence)
+    private readonly LinkedList<EmbeddingRequest> _requests = new(); // calls with queued texts, in turn order
+    private readonly Queue<List<BatchItem>> _ready = new();        // batches formed for free workers not yet awake
+    private readonly Thread[] _workers;
+    private readonly Action<int, ReadOnlySpan<BatchItem>, CancellationToken> _run;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly int _maxBatch;
+    private readonly long _maxWaitTicks;
+    private long _sequence;
+    private int _idle;
+    private bool _disposed;
+
+    /// <param name="workers">Workers (sessions) running batches in parallel.</param>
+    /// <param name="maxBatch">The most texts in one batch.</param>
+    /// <param name="maxWait">The longest a queued text waits for a fuller batch while a worker is free.</param>
+    /// <param name="run">Runs one batch on the given worker's session, setting each item's result.</param>
+    /// <param name="name">Names the worker threads.</param>
+    public DynamicBatcher(int workers, int maxBatch, TimeSpan maxWait, Action<int, ReadOnlySpan<BatchItem>, CancellationToken> run, string name)
+    {
+        _maxBatch = maxBatch;
+        _maxWaitTicks = (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
+        _run = run;
+        _workers = new Thread[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            var index = w;
+            _workers[w] = new Thread(() => WorkerLoop(index))
+            {
+                IsBackground = true,
+                Name = $"{name} batcher #{w}",
+            };
+            _workers[w].Start();
+        }
+    }
+
+    /// <summary>Called with the size of each batch just before it runs.</summary>
+    public Action<int>? Observer { get; set; }
+
+    /// <summary>Queues the tokenized texts of one call and returns its vectors in input order.</summary>
+    /// <param name="request">The call, created for these items.</param>
+    /// <param name="items">The call's texts (each with its index in the call and <paramref name="request"/>); any order.</param>
+    /// <param name="cancellationToken">Drops the call's texts still queued; a running batch completes unobserved.</param>
+    public Task<float[][]> EmbedAsync(EmbeddingRequest request, BatchItem[] items, CancellationToken cancellationToken)
+    {
+        var sorted = items;
+        Array.Sort(sorted, static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Index.CompareTo(b.Index));
+        request.Items = sorted;
+        request.Arrival = Stopwatch.GetTimestamp();
+        request.CancellationToken = cancellationToken;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(OnnxEmbeddingInstance));
+            }
+
+            foreach (var item in sorted)
+            {
+                item.Sequence = _sequence++;
+                item.Queued = true;
+            }
+
+            request.QueuedCount = sorted.Length;
+            if (sorted.Length > 16 && sorted.Length * 4 > _queue.Count)
+            {
+                _queue.AddRange(sorted);
+                _queue.Sort(ByLength);
+            }
+            else
+            {
+                foreach (var item in sorted)
+                {
+                    var at = _queue.BinarySearch(item, LengthComparer);
+                    _queue.Insert(~at, item);
+                }
+            }
+
+            _requests.AddLast(request);
+            Monitor.PulseAll(_gate);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            request.Registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((DynamicBatcher)((object[])state!)[0]).Cancel((EmbeddingRequest)((object[])state!)[1], token),
+                new object[] { this, request });
+            if (request.IsDone)
+            {
+                request.Registration.Unregister(); // completed before the registration was stored
+            }
+        }
+
+        return request.Task;
+    }
+
+    /// <summary>Stops the workers (a running batch is terminated), fails every queued call with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        List<EmbeddingRequest> orphans;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            orphans = [.. _requests];
+            foreach (var batch in _ready)
+            {
+                orphans.AddRange(batch.Select(i => i.Request!));
+            }
+
+            _requests.Clear();
+            _queue.Clear();
+            _ready.Clear();
+            Monitor.PulseAll(_gate);
+        }
+
+        _disposing.Cancel();
+        var disposed = new ObjectDisposedException(nameof(OnnxEmbeddingInstance));
+        foreach (var request in orphans)
+        {
+            request.Fail(disposed);
+        }
+
+        foreach (var worker in _workers)
+        {
+            if (worker != Thread.CurrentThread)
+            {
+                worker.Join();
+            }
+        }
+
+        _disposing.Dispose();
+    }
+
+    private void Cancel(EmbeddingRequest request, CancellationToken token)
+    {
+        lock (_gate)
+        {
+            RemoveQueued(request);
+        }
+
+        request.Cancel(token);
+    }
+
+    /// <summary>Takes a call's still-queued texts out of the queue. Holds the lock.</summary>
+    private void RemoveQueued(EmbeddingRequest request)
+    {
+        if (request.QueuedCount == 0)
+        {
+            return;
+        }
+
+        foreach (var item in request.Items)
+        {
+            if (item.Queued)
+            {
+                var at = _queue.BinarySearch(item, LengthComparer);
+                _queue.RemoveAt(at);
+                item.Queued = false;
+            }
+        }
+
+        request.QueuedCount = 0;
+        _requests.Remove(request);
+    }
+
+    private void WorkerLoop(int worker)
+    {
+        var batch = new List<BatchItem>(_maxBatch);
+        while (true)
+        {
+            List<BatchItem> taken;
+            lock (_gate)
+            {
+                _idle++;
+                try
+                {
+                    if (!TryTake(batch, out taken))
+                    {
+                        return; // disposed
+                    }
+                }
+                finally
+                {
+                    _idle--;
+                }
+            }
+
+            Run(worker, taken);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Waits (holding the lock between waits) until this worker has a batch to run; false once disposed.</summary>
+    private bool TryTake(List<BatchItem> own, out List<BatchItem> taken)
+    {
+        while (true)
+        {
+            if (_disposed)
+            {
+                taken = own;
+                return false;
+            }
+
+            if (_ready.TryDequeue(out var handed))
+            {
+                taken = handed;
+                return true;
+            }
+
+            var queued = _queue.Count;
+            if (queued == 0)
+            {
+                Monitor.Wait(_gate);
+                continue;
+            }
+
+            if (queued < _maxBatch && _maxWaitTicks > 0)
+            {
+                var oldest = long.MaxValue;
+                foreach (var request in _requests)
+                {
+                    oldest = Math.Min(oldest, request.Arrival);
+                }
+
+                var left = oldest + _maxWaitTicks - Stopwatch.GetTimestamp();
+                if (left > 0)
+                {
+                    // Timed waits have millisecond resolution: round up so the wait never turns into a spin.
+                    var milliseconds = (int)Math.Min(int.MaxValue, Math.Max(1, ((left * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency));
+                    Monitor.Wait(_gate, milliseconds);
+                    continue;
+                }
+            }
+
+            // Split what is queued evenly over the free workers that have nothing handed to them yet.
+            var free = Math.Max(1, _idle - _ready.Count);
+            var size = Math.Clamp((queued + free - 1) / free, 1, _maxBatch);
+            var batches = Math.Min(free, (queued + size - 1) / size);
+            Form(own, size);
+            for (var b = 1; b < batches && _queue.Count > 0; b++)
+            {
+                var other = new List<BatchItem>(size);
+                Form(other, size);
+                _ready.Enqueue(other);
+            }
+
+            if (_ready.Count > 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
+
+            taken = own;
+            return true;
+        }
+    }
+
+    /// <summary>Moves up to <paramref name="size"/> queued texts of similar length into <paramref name="batch"/>. Holds the lock.</summary>
+    private void Form(List<BatchItem> batch, int size)
+    {
+        // The anchor: the shortest queued text of the call whose turn it is.
+        var node = _requests.First!;
+        while (node.Value.QueuedCount == 0)
+        {
+            var next = node.Next!;
+            _requests.Remove(node);
+            node = next;
+        }
+
+        var request = node.Value;
+        while (!request.Items[request.Cursor].Queued)
+        {
+            request.Cursor++;
+        }
+
+        var anchor = request.Items[request.Cursor];
+        var at = _queue.BinarySearch(anchor, LengthComparer);
+        int lo = at, hi = at;
+        size = Math.Min(size, _queue.Count);
+        while (hi - lo + 1 < size)
+        {
+            // Widen towards the nearer length; on a tie towards the shorter, which adds no padding.
+            if (lo == 0)
+            {
+                hi++;
+            }
+            else if (hi == _queue.Count - 1 || anchor.Length - _queue[lo - 1].Length <= _queue[hi + 1].Length - anchor.Length)
+            {
+                lo--;
+            }
+            else
+            {
+                hi++;
+            }
+        }
+
+        for (var i = lo; i <= hi; i++)
+        {
+            var item = _queue[i];
+            item.Queued = false;
+            item.Request!.QueuedCount--;
+            batch.Add(item);
+        }
+
+        _queue.RemoveRange(lo, hi - lo + 1);
+
+        // Next turn goes to the next call; this one goes to the back if texts of it are still queued.
+        _requests.Remove(node);
+        if (request.QueuedCount > 0)
+        {
+            _requests.AddLast(node);
+        }
+    }
+
+    private void Run(int worker, List<BatchItem> batch)
+    {
+        // Texts of calls cancelled (or failed) since the batch was formed are dropped before it runs.
+        batch.RemoveAll(static i => i.Request!.IsDone);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        // The session pads to the longest row; sorted rows keep the layout the unbatched path uses.
+        batch.Sort(ByLength);
+        using var abandoned = AbandonedWhenAllCancel(batch, out var registrations);
+        try
+        {
+            Observer?.Invoke(batch.Count);
+            _run(worker, CollectionsMarshal.AsSpan(batch), abandoned?.Token ?? _disposing.Token);
+        }
+        catch (OperationCanceledException) when (!_disposing.IsCancellationRequested)
+        {
+            // Every caller of the batch gave up, so the run was terminated: nobody waits for it (each caller's own
+            // registration has cancelled it already, or is about to).
+            foreach (var item in batch)
+            {
+                item.Request!.Cancel(item.Request.CancellationToken);
+            }
+
+            return;
+        }
+        catch (Exception e)
+        {
+            var failure = _disposing.IsCancellationRequested ? new ObjectDisposedException(nameof(OnnxEmbeddingInstance)) : e;
+            foreach (var item in batch)
+            {
+                var request = item.Request!;
+                lock (_gate)
+                {
+                    RemoveQueued(request);
+                }
+
+                request.Fail(failure);
+            }
+
+            return;
+        }
+
+        finally
+        {
+            foreach (var registration in registrations)
+            {
+                registration.Dispose();
+            }
+        }
+
+        foreach (var item in batch)
+        {
+            item.Request!.Deliver(item);
+        }
+    }
+
+    /// <summary>
+    /// A token that is cancelled on disposal, or once every call with a text in the batch is cancelled (then the
+    /// native run is terminated: nobody waits for it); <see langword="null"/> when some caller cannot cancel.
+    /// </summary>
+    private CancellationTokenSource? AbandonedWhenAllCancel(List<BatchItem> batch, out List<CancellationTokenRegistration> registrations)
+    {
+        registrations = [];
+        var callers = new HashSet<EmbeddingRequest>(ReferenceEqualityComparer.Instance);
+        foreach (var item in batch)
+        {
+            if (!item.Request!.CancellationToken.CanBeCanceled)
+            {
+                return null;
+            }
+
+            callers.Add(item.Request);
+        }
+
+        var source = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
+        var live = new StrongBox<int>(callers.Count);
+        foreach (var caller in callers)
+        {
+            registrations.Add(caller.CancellationToken.UnsafeRegister(
+                static state =>
+                {
+                    var (count, cts) = ((StrongBox<int>, CancellationTokenSource))state!;
+                    if (Interlocked.Decrement(ref count.Value) == 0)
+                    {
+                        cts.Cancel();
+                    }
+                },
+                (live, source)));
+        }
+
+        return source;
+    }
+}

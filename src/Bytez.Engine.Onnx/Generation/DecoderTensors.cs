@@ -1,0 +1,129 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Bytez.Engine.Onnx.Generation;
+
+/// <summary>Building the inputs of a decoder run and reading its outputs.</summary>
+internal static class DecoderTensors
+{
+    /// <summary>An int64 or int32 tensor of <paramref name="shape"/> filled by <paramref name="fill"/>(flat index).</summary>
+    public static OrtValue Index<TState>(TensorElementType type, long[] shape, TState state, Func<TState, int, long> fill)
+    {
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
+        if (type == TensorElementType.Int64)
+        {
+            var data = value.GetTensorMutableDataAsSpan<long>();
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = fill(state, i);
+            }
+        }
+        else
+        {
+            var data = value.GetTensorMutableDataAsSpan<int>();
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = (int)fill(state, i);
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>Bytes per element of a cache type (float32, float16, bfloat16).</summary>
+    public static int ElementSize(TensorElementType type) => type == TensorElementType.Float ? 4 : 2;
+
+    /// <summary>
+    /// Copies the last <paramref name="length"/> positions of row <paramref name="sourceRow"/> of a cache tensor
+    /// [rows, heads, sourceColumns, headDim] into row <paramref name="targetRow"/> of <paramref name="target"/>
+    /// [rows, heads, targetColumns, headDim], right-aligned, zeroing the positions before them (the padding).
+    /// </summary>
+    public static void CopyRow(
+        OrtValue source, int sourceRow, int sourceColumns, OrtValue target, int targetRow, int targetColumns,
+        int length, int heads, int headDim, int elementSize)
+    {
+        var from = source.GetTensorMutableRawData();
+        var to = target.GetTensorMutableRawData();
+        var width = headDim * elementSize;
+        var pad = targetColumns - length;
+        for (var h = 0; h < heads; h++)
+        {
+            var src = (((long)sourceRow * heads + h) * sourceColumns + (sourceColumns - length)) * width;
+            var dst = ((long)targetRow * heads + h) * targetColumns * width;
+            to.Slice((int)dst, pad * width).Clear();
+            from.Slice((int)src, length * width).CopyTo(to.Slice((int)(dst + (long)pad * width), length * width));
+        }
+    }
+
+    /// <summary>Copies the logits of the last position of batch row <paramref name="row"/> into <paramref name="target"/> as float32.</summary>
+    public static void CopyLastLogits(OrtValue logits, TensorElementType type, int row, int rows, float[] target)
+    {
+        var shape = logits.GetTensorTypeAndShape().Shape;
+        var vocab = target.Length;
+        if (shape.Length < 2 || shape[^1] != vocab || shape[0] != rows)
+        {
+            throw new EngineException(EngineErrorKind.Internal,
+                $"The decoder returned logits of shape [{string.Join(", ", shape)}]; expected [{rows}, ..., {vocab}].");
+        }
+
+        // [rows, positions, vocab] (or [rows, vocab]): the last position of the row ends where the row does.
+        var perRow = checked((int)(shape.Aggregate(1L, (a, b) => a * b) / rows));
+        var start = row * perRow + perRow - vocab;
+        switch (type)
+        {
+            case TensorElementType.Float:
+                logits.GetTensorDataAsSpan<float>().Slice(start, vocab).CopyTo(target);
+                break;
+
+            case TensorElementType.Float16:
+                {
+                    var data = logits.GetTensorDataAsSpan<Float16>().Slice(start, vocab);
+                    for (var i = 0; i < vocab; i++)
+                    {
+                        target[i] = data[i].ToFloat();
+                    }
+
+                    break;
+                }
+
+            default:
+                {
+                    var data = logits.GetTensorDataAsSpan<BFloat16>().Slice(start, vocab);
+                    for (var i = 0; i < vocab; i++)
+                    {
+                        target[i] = data[i].ToFloat();
+                    }
+
+                    break;
+                }
+        }
+    }
+
+    /// <summary>
+    /// Runs the session with <paramref name="inputs"/> (in the signature's input order), stopping it through
+    /// <paramref name="runOptions"/> when <paramref name="cancellationToken"/> fires; ONNX Runtime failures become
+    /// <see cref="EngineException"/>s.
+    /// </summary>
+    public static IDisposableReadOnlyCollection<OrtValue> Run(
+        InferenceSession session, DecoderSignature signature, OrtValue[] inputs, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        runOptions.Terminate = false;
+        using (cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(static s => ((RunOptions)s!).Terminate = true, runOptions)
+            : default)
+        {
+            try
+            {
+                return session.Run(runOptions, signature.InputNames, inputs, signature.OutputNames);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime failed to run the decoder: {e.Message}", e);
+            }
+        }
+    }
+}

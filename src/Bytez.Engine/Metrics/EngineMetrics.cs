@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Bytez.Engine.Metrics;
+
+/// <summary>
+/// The engine's instruments, on the meter <see cref="MeterName"/> (System.Diagnostics.Metrics; exported by the
+/// server through OpenTelemetry). Every measurement carries the model id, and the task where it has one.
+/// </summary>
+public sealed class EngineMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Bytez.Engine";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _queueTime;
+    private readonly Histogram<long> _batchSize;
+    private readonly Counter<long> _tokens;
+    private readonly Histogram<double> _tokenRate;
+    private readonly Counter<long> _loads;
+    private readonly Counter<long> _evictions;
+    private readonly Counter<long> _refusals;
+
+    /// <summary>Creates the instruments on a new meter (from <paramref name="meterFactory"/> when given, so hosts and tests can collect them).</summary>
+    public EngineMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _requests = _meter.CreateCounter<long>("bytez.requests", "{request}", "Requests run, by model, task and outcome (ok, bad_input, not_found, refused, error, cancelled).");
+        _requestDuration = _meter.CreateHistogram<double>("bytez.request.duration", "s", "Time to serve a request, queueing included.");
+        _queueTime = _meter.CreateHistogram<double>("bytez.queue.time", "s", "Time a request waited for an instance.");
+        _batchSize = _meter.CreateHistogram<long>("bytez.batch.size", "{item}", "Items per batched model run (dynamic and continuous batching).");
+        _tokens = _meter.CreateCounter<long>("bytez.tokens.generated", "{token}", "Tokens generated.");
+        _tokenRate = _meter.CreateHistogram<double>("bytez.tokens.rate", "{token}/s", "Tokens per second of each generated sequence.");
+        _loads = _meter.CreateCounter<long>("bytez.instance.loads", "{instance}", "Instances loaded.");
+        _evictions = _meter.CreateCounter<long>("bytez.instance.evictions", "{instance}", "Instances unloaded, by reason (memory, idle, shutdown).");
+        _refusals = _meter.CreateCounter<long>("bytez.refusals", "{request}", "Requests refused, by reason (queue_full, memory).");
+    }
+
+    /// <summary>The meter, for observable instruments registered by other components.</summary>
+    public Meter Meter => _meter;
+
+    /// <summary>Records a finished request.</summary>
+    public void RequestCompleted(string modelId, string task, string outcome, TimeSpan duration)
+    {
+        var tags = new TagList { { "model", modelId }, { "task", task }, { "outcome", outcome } };
+        _requests.Add(1, tags);
+        _requestDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    /// <summary>Records how long a request waited in its model's queue.</summary>
+    public void Queued(string modelId, TimeSpan waited) => _queueTime.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+
+    /// <summary>Records the size of one batched model run.</summary>
+    public void Batch(string modelId, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", modelId));
+
+    /// <summary>Records a finished generated sequence: its tokens and their rate.</summary>
+    public void Generated(string modelId, int tokens, TimeSpan elapsed)
+    {
+        _tokens.Add(tokens, new KeyValuePair<string, object?>("model", modelId));
+        if (elapsed > TimeSpan.Zero && tokens > 0)
+        {
+            _tokenRate.Record(tokens / elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+        }
+    }
+
+    /// <summary>Records an instance load.</summary>
+    public void Loaded(string modelId) => _loads.Add(1, new KeyValuePair<string, object?>("model", modelId));
+
+    /// <summary>Records an instance unload and why.</summary>
+    public void Evicted(string modelId, string reason) =>
+        _evictions.Add(1, new TagList { { "model", modelId }, { "reason", reason } });
+
+    /// <summary>Records a refused request and why.</summary>
+    public void Refused(string modelId, string reason) =>
+        _refusals.Add(1, new TagList { { "model", modelId }, { "reason", reason } });
+
+    /// <summary>Disposes the meter.</summary>
+    public void Dispose() => _meter.Dispose();
+}

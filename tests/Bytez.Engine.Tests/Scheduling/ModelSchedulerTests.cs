@@ -1,0 +1,397 @@
+using Bytez.Engine.Metrics;
+using Bytez.Engine.Scheduling;
+using Bytez.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bytez.Engine.Tests.Scheduling;
+
+/// <summary>
+/// The scheduler's accounting: memory budget, eviction order, refusals, queues, idle unloading and warm minimums.
+/// The runtime is a collaborator made for these tests (instances that "take" the bytes their descriptor declares, as
+/// the resident-memory probe reports), so the numbers are exact; the server tests run the real runtimes.
+/// </summary>
+public sealed class ModelSchedulerTests : IDisposable
+{
+    private const long Mb = 1_000_000;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeRuntime _runtime = new();
+    private readonly EngineMetrics _metrics = new();
+    private ModelScheduler? _scheduler;
+
+    private ModelScheduler Create(long budget, int concurrency = 1, int queue = 4)
+    {
+        _scheduler = new ModelScheduler(
+            [_runtime],
+            new ModelMemoryRecords(null),
+            new SchedulerOptions { MemoryBudgetBytes = budget, ConcurrencyPerInstance = concurrency, QueueLimit = queue, IdleSweepInterval = TimeSpan.Zero },
+            _metrics,
+            _time,
+            totalMemoryBytes: null,
+            residentBytes: () => _runtime.Resident);
+        return _scheduler;
+    }
+
+    private static ModelDescriptor Model(string name, long bytes) =>
+        new() { Id = "test/" + name, Task = "fake", Path = "/nowhere", EstimatedRamBytes = bytes };
+
+    [Fact]
+    public async Task Acquire_LoadsOnceAndMeasuresTheInstance()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 300 * Mb);
+
+        using (var lease = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(a, lease.Instance.Model);
+        }
+
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.Equal(1, _runtime.Loads);
+        Assert.Equal(300 * Mb, scheduler.Memory.Get(a.Id));
+        Assert.Equal(300 * Mb, scheduler.UsedBytes);
+        var cluster = scheduler.Get(a.Id)!;
+        Assert.Equal(ClusterStatuses.Running, cluster.Status);
+        Assert.Equal(2, cluster.Inferences);
+        Assert.Equal(1, cluster.Instances);
+    }
+
+    [Fact]
+    public async Task Acquire_OverBudget_EvictsIdleInstancesLeastRecentlyUsedFirst()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 400 * Mb);
+        var b = Model("b", 400 * Mb);
+        var c = Model("c", 400 * Mb);
+        foreach (var model in new[] { a, b })
+        {
+            using var lease = await scheduler.AcquireAsync(model, TestContext.Current.CancellationToken);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // a was used last: b is older... use a again so that b is the least recently used.
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        using (await scheduler.AcquireAsync(c, TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.Equal(ClusterStatuses.Stopped, scheduler.Get(b.Id)!.Status);
+        Assert.Equal(ClusterStatuses.Running, scheduler.Get(a.Id)!.Status);
+        Assert.Equal(ClusterStatuses.Running, scheduler.Get(c.Id)!.Status);
+        Assert.Equal([b.Id], _runtime.Disposed);
+        Assert.True(scheduler.UsedBytes <= scheduler.BudgetBytes);
+    }
+
+    [Fact]
+    public async Task Acquire_NothingEvictable_RefusedAtOnceNamingTheMemory()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 700 * Mb);
+        var big = Model("big", 600 * Mb);
+        using var busy = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken);
+
+        var error = await Assert.ThrowsAsync<EngineException>(async () => await scheduler.AcquireAsync(big, TestContext.Current.CancellationToken));
+
+        Assert.Equal(EngineErrorKind.Unavailable, error.Kind);
+        Assert.Contains("0.6 GB", error.Message, StringComparison.Ordinal);
+        Assert.Contains("0.3 GB", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _runtime.Loads);
+    }
+
+    [Fact]
+    public async Task Acquire_LargerThanTheWholeBudget_RefusedEvenWhenEmpty()
+    {
+        var scheduler = Create(budget: 100 * Mb);
+
+        var error = await Assert.ThrowsAsync<EngineException>(async () => await scheduler.AcquireAsync(Model("huge", 200 * Mb), TestContext.Current.CancellationToken));
+
+        Assert.Equal(EngineErrorKind.Unavailable, error.Kind);
+        Assert.Equal(0, _runtime.Loads);
+    }
+
+    [Fact]
+    public async Task Acquire_BusyInstance_QueuesFirstComeFirstServedThenRefusesBeyondTheQueue()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 1, queue: 2);
+        var a = Model("a", 100 * Mb);
+        var first = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken);
+        var second = scheduler.AcquireAsync(a, TestContext.Current.CancellationToken).AsTask();
+        var third = scheduler.AcquireAsync(a, TestContext.Current.CancellationToken).AsTask();
+
+        var refused = await Assert.ThrowsAsync<EngineException>(async () => await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken));
+        Assert.Equal(EngineErrorKind.Overloaded, refused.Kind);
+        Assert.NotNull(refused.RetryAfter);
+        Assert.False(second.IsCompleted);
+
+        first.Dispose();
+        using (await second)
+        {
+            Assert.False(third.IsCompleted);
+        }
+
+        using (await third)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Acquire_CancelledWhileQueued_LeavesTheQueue()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 1, queue: 1);
+        var a = Model("a", 100 * Mb);
+        var first = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken);
+        using var cancel = new CancellationTokenSource();
+        var waiting = scheduler.AcquireAsync(a, cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        // Its place in the queue is free again.
+        var next = scheduler.AcquireAsync(a, TestContext.Current.CancellationToken).AsTask();
+        first.Dispose();
+        using (await next)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task SweepIdle_AfterTheTimeout_UnloadsDownToTheWarmMinimum()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 1);
+        var a = Model("a", 100 * Mb);
+        var b = Model("b", 100 * Mb);
+        scheduler.Create(a, new ClusterRequest { Timeout = 5, Capacity = new ClusterCapacity { Min = 1, Desired = 2, Max = 2 } });
+        scheduler.Create(b, new ClusterRequest { Timeout = 5 });
+        await WaitUntil(() => scheduler.Get(a.Id)!.Instances == 2 && scheduler.Get(b.Id)!.Instances == 1);
+
+        _time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(0, scheduler.SweepIdle());
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(2, scheduler.SweepIdle());
+        Assert.Equal(1, scheduler.Get(a.Id)!.Instances);
+        Assert.Equal(ClusterStatuses.Running, scheduler.Get(a.Id)!.Status);
+        Assert.Equal(ClusterStatuses.Stopped, scheduler.Get(b.Id)!.Status);
+
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, scheduler.SweepIdle());
+        Assert.Equal(1, scheduler.Get(a.Id)!.Instances);
+    }
+
+    [Fact]
+    public async Task SweepIdle_UseResetsTheTimer()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        scheduler.Create(a, new ClusterRequest { Timeout = 5 });
+        await WaitUntil(() => scheduler.Get(a.Id)!.Instances == 1);
+
+        _time.Advance(TimeSpan.FromMinutes(4));
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(0, scheduler.SweepIdle());
+    }
+
+    [Fact]
+    public async Task Acquire_UnderLoad_GrowsToCapacityMax()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 1, queue: 8);
+        var a = Model("a", 100 * Mb);
+        scheduler.Create(a, new ClusterRequest { Capacity = new ClusterCapacity { Min = 0, Desired = 1, Max = 3 } });
+        await WaitUntil(() => scheduler.Get(a.Id)!.Instances == 1);
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => scheduler.AcquireAsync(a, TestContext.Current.CancellationToken).AsTask()));
+
+        Assert.Equal(3, scheduler.Get(a.Id)!.Instances);
+        Assert.Equal(3, leases.Select(l => l.Instance).Distinct().Count());
+        foreach (var lease in leases)
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Update_Off_UnloadsAndRefusesUntilOn()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+        }
+
+        var off = scheduler.Update(a, new ClusterRequest { Status = "off" });
+
+        Assert.Equal(ClusterStatuses.Off, off.Status);
+        Assert.Equal(0, off.Instances);
+        var refused = await Assert.ThrowsAsync<EngineException>(async () => await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken));
+        Assert.Equal(EngineErrorKind.Unavailable, refused.Kind);
+        scheduler.Update(a, new ClusterRequest { Status = "on" });
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Delete_BusyInstance_UnloadsWhenTheRequestEnds()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        var lease = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken);
+
+        scheduler.Delete(a);
+
+        Assert.Null(scheduler.Get(a.Id));
+        Assert.Empty(_runtime.Disposed);
+        lease.Dispose();
+        Assert.Equal([a.Id], _runtime.Disposed);
+    }
+
+    [Fact]
+    public void Create_Twice_Conflicts()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        scheduler.Create(a, null);
+
+        var error = Assert.Throws<EngineException>(() => scheduler.Create(a, null));
+
+        Assert.Equal(EngineErrorKind.Conflict, error.Kind);
+        Assert.Equal("Cluster already exists", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0, 0, 1, 1)]
+    [InlineData(1441, 0, 1, 1)]
+    [InlineData(5, 2, 1, 1)]
+    [InlineData(5, 0, 3, 2)]
+    [InlineData(5, 0, 1, 11)]
+    public void Create_BadSettings_SaysTheValidRange(int timeout, int min, int desired, int max)
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+
+        var error = Assert.Throws<EngineException>(() => scheduler.Create(
+            Model("a", 1), new ClusterRequest { Timeout = timeout, Capacity = new ClusterCapacity { Min = min, Desired = desired, Max = max } }));
+
+        Assert.Equal(EngineErrorKind.BadInput, error.Kind);
+    }
+
+    [Fact]
+    public async Task Acquire_LoadFails_FailsTheWaitersAndReportsTheReason()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var broken = Model("broken", 100 * Mb);
+        _runtime.FailFor = broken.Id;
+
+        var error = await Assert.ThrowsAsync<EngineException>(async () => await scheduler.AcquireAsync(broken, TestContext.Current.CancellationToken));
+
+        Assert.Contains("weights are corrupt", error.Message, StringComparison.Ordinal);
+        var cluster = scheduler.Get(broken.Id)!;
+        Assert.Equal(ClusterStatuses.Failed, cluster.Status);
+        Assert.Contains("weights are corrupt", cluster.Failure, StringComparison.Ordinal);
+        Assert.Equal(0, scheduler.UsedBytes);
+    }
+
+    [Fact]
+    public async Task Stress_MoreModelsThanFit_NeverExceedsTheBudget()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 2, queue: 64);
+        var models = Enumerable.Range(0, 12).Select(i => Model("m" + i, (150 + (i % 4) * 100) * Mb)).ToList();
+        var peak = 0L;
+        var refused = 0;
+        var served = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                using var lease = await scheduler.AcquireAsync(models[(i * 7) % models.Count], ct);
+                Interlocked.Increment(ref served);
+                var used = scheduler.UsedBytes;
+                long seen;
+                while ((seen = Interlocked.Read(ref peak)) < used && Interlocked.CompareExchange(ref peak, used, seen) != seen)
+                {
+                }
+
+                await Task.Yield();
+            }
+            catch (EngineException e) when (e.Kind is EngineErrorKind.Unavailable or EngineErrorKind.Overloaded)
+            {
+                Interlocked.Increment(ref refused);
+            }
+        });
+
+        Assert.True(peak <= scheduler.BudgetBytes, $"peak {peak} over budget {scheduler.BudgetBytes}");
+        Assert.True(served > 0);
+        Assert.Equal(300, served + refused);
+        Assert.Equal(_runtime.Loads - _runtime.Disposed.Count, scheduler.List().Sum(c => c.Instances));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition());
+    }
+
+    public void Dispose()
+    {
+        _scheduler?.Dispose();
+        _metrics.Dispose();
+    }
+
+    private sealed class FakeRuntime : IModelRuntime
+    {
+        private long _resident;
+
+        public int Loads;
+
+        public string? FailFor { get; set; }
+
+        public List<string> Disposed { get; } = [];
+
+        public long Resident => Interlocked.Read(ref _resident);
+
+        public string Name => "fake";
+
+        public bool CanLoad(ModelDescriptor model) => true;
+
+        public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            if (model.Id == FailFor)
+            {
+                throw new InvalidDataException("the weights are corrupt");
+            }
+
+            Interlocked.Increment(ref Loads);
+            Interlocked.Add(ref _resident, model.EstimatedRamBytes);
+            return new Instance(this, model);
+        }
+
+        private sealed class Instance(FakeRuntime runtime, ModelDescriptor model) : IModelInstance
+        {
+            public ModelDescriptor Model { get; } = model;
+
+            public void Dispose()
+            {
+                lock (runtime.Disposed)
+                {
+                    runtime.Disposed.Add(Model.Id);
+                }
+
+                Interlocked.Add(ref runtime._resident, -Model.EstimatedRamBytes);
+            }
+        }
+    }
+}
