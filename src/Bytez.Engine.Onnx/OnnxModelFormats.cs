@@ -90,9 +90,10 @@ public sealed class OnnxModelFormat : IModelFormat
 }
 
 /// <summary>The ONNX Runtime backend for decoder-only language models (text-generation and chat).</summary>
-public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null) : IModelRuntime
+public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null, OnnxDecoderOptions? decoderOptions = null) : IModelRuntime
 {
     private readonly OnnxRuntimeOptions _options = options ?? new OnnxRuntimeOptions();
+    private readonly OnnxDecoderOptions _decoderOptions = decoderOptions ?? OnnxDecoderOptions.Default;
 
     /// <inheritdoc />
     public string Name => "onnx (decoder)";
@@ -106,5 +107,5 @@ public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null) : IMo
 
     /// <inheritdoc />
     public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken) =>
-        await Task.Run(() => OnnxDecoderLoader.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Task.Run(() => OnnxDecoderLoader.Load(model, _options, _decoderOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
 }

@@ -54,3 +54,10 @@ public interface IEmbeddingInstance : IModelInstance
     /// <summary>Embeds the texts, one vector each, in input order.</summary>
     ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, EmbeddingOptions options, CancellationToken cancellationToken);
 }
+
+/// <summary>An instance that merges concurrent work into batched runs, and reports each run's size.</summary>
+public interface IBatchingInstance : IModelInstance
+{
+    /// <summary>Called with the number of items in each batched run (for metrics); <see langword="null"/> for none.</summary>
+    Action<int>? BatchObserver { get; set; }
+}

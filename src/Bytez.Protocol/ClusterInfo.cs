@@ -46,7 +46,9 @@ public sealed class ClusterInfo
     [JsonPropertyName("inferences")] public long Inferences { get; init; }
 
     /// <summary>When the last request was served, or <see langword="null"/>.</summary>
-    [JsonPropertyName("lastInference")] public DateTimeOffset? LastInference { get; init; }
+    [JsonPropertyName("lastInference")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? LastInference { get; init; }
 
     /// <summary>Why the cluster failed, when <see cref="Status"/> is <c>failed</c> (our extension).</summary>
     [JsonPropertyName("failure")]

@@ -11,8 +11,15 @@ internal static class OfficialJsClient
     private static readonly string ScriptDir = typeof(OfficialJsClient).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "JsClientDir").Value!;
 
-    /// <summary>Runs <c>node client.mjs operation args</c> and returns the JSON the client gave back.</summary>
-    public static async Task<JsonElement> CallAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key)
+    /// <summary>Runs <c>node client.mjs operation args</c> (bytez.js 3.0.0) and returns the JSON the client gave back.</summary>
+    public static Task<JsonElement> CallAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
+        RunAsync("client.mjs", server, operation, args, key);
+
+    /// <summary>Runs <c>node client-v0.mjs operation args</c> (bytez.js 0.4.2, the v1 API) and returns the JSON the client gave back.</summary>
+    public static Task<JsonElement> CallV0Async(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
+        RunAsync("client-v0.mjs", server, operation, args, key);
+
+    private static async Task<JsonElement> RunAsync(string script, TestServer server, string operation, object? args, string key)
     {
         var start = new ProcessStartInfo("node")
         {
@@ -21,7 +28,7 @@ internal static class OfficialJsClient
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("client.mjs");
+        start.ArgumentList.Add(script);
         start.ArgumentList.Add(operation);
         if (args is not null)
         {
@@ -29,6 +36,7 @@ internal static class OfficialJsClient
         }
 
         start.Environment["BYTEZ_TEST_BASE"] = server.ApiBase.ToString();
+        start.Environment["BYTEZ_TEST_ROOT"] = server.BaseAddress.ToString();
         start.Environment["BYTEZ_TEST_KEY"] = key;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -37,6 +45,8 @@ internal static class OfficialJsClient
         await process.WaitForExitAsync(timeout.Token);
         var output = await stdout;
         Assert.True(process.ExitCode == 0, $"node exited with {process.ExitCode}: {await stderr}");
-        return JsonDocument.Parse(output).RootElement.Clone();
+        // The result is the last line; the v1 client logs its loading states to stdout before it.
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        return JsonDocument.Parse(last).RootElement.Clone();
     }
 }

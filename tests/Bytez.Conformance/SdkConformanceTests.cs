@@ -146,3 +146,52 @@ public sealed class SdkConformanceTests(ServerFixture fixture) : IClassFixture<S
         Assert.Contains("stream", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 }
+
+/// <summary>The cluster lifecycle through our SDK against our server.</summary>
+public sealed class SdkClusterTests
+{
+    [Fact]
+    public async Task Lifecycle_LoadStatusUpdateShutdown_ThroughTheSdk()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = new BytezClient(new BytezClientOptions { ApiKey = TestServer.Key, BaseAddress = server.ApiBase });
+        var model = client.Model(Models.ArcticXs);
+
+        var loaded = await model.LoadAsync(
+            new ClusterRequest { Timeout = 3, Capacity = new ClusterCapacity { Min = 1, Desired = 1, Max = 2 } },
+            timeout: TimeSpan.FromMinutes(2),
+            pollInterval: TimeSpan.FromMilliseconds(50),
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Null(loaded.Error);
+        Assert.Equal(ClusterStatuses.Running, loaded.Output!.Status);
+        Assert.Equal(3, loaded.Output.Timeout);
+
+        (await model.RunAsync("hello", cancellationToken: TestContext.Current.CancellationToken)).EnsureSuccess();
+        var status = await model.StatusAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, status.Output!.Inferences);
+        Assert.NotNull(status.Output.LastInference);
+
+        var updated = await model.UpdateAsync(new ClusterRequest { Timeout = 30 }, TestContext.Current.CancellationToken);
+        Assert.Equal(30, updated.Output!.Timeout);
+
+        var clusters = await client.List.ClustersAsync(TestContext.Current.CancellationToken);
+        Assert.Contains(clusters.Output!, c => c.ModelId == Models.ArcticXs);
+
+        var shutdown = await model.ShutdownAsync(TestContext.Current.CancellationToken);
+        Assert.Null(shutdown.Error);
+        var after = await model.StatusAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task Load_ModelTooBigForTheBudget_ReportsTheMemoryRefusal()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Scheduler:MemoryBudgetBytes"] = "1000000" });
+        using var client = new BytezClient(new BytezClientOptions { ApiKey = TestServer.Key, BaseAddress = server.ApiBase });
+
+        var result = await client.Model(Models.MiniLm).LoadAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Contains("Not enough memory", result.Error, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, result.StatusCode);
+    }
+}

@@ -112,8 +112,9 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
     [InlineData(true)]
     public async Task ForwardAsync_StreamsJoinMidwayAndLeaveEarly_EachEqualsAlone(bool precise)
     {
-        // A small batch size, so the prompts of joining streams are split across decodes shared with others' steps.
-        using var instance = await LoadAsync(Options(batchSize: 8, precise: precise));
+        // A small batch size, so the prompts of joining streams are split across decodes shared with others' steps; a
+        // long BatchWait, so streams merge even when a busy machine delays their callers.
+        using var instance = await LoadAsync(Options(batchSize: 8, precise: precise, wait: TimeSpan.FromMilliseconds(50)));
         var prompts = Prompts;
         int[] counts = [60, 12, 40, 7, 55, 20, 33, 48];
         var alone = await AloneAsync(instance, prompts, i => counts[i]);
@@ -221,14 +222,15 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
         var prompts = Prompts[..5];
         var alone = await AloneAsync(instance, prompts, _ => 40);
         using var victim = new CancellationTokenSource();
+        int victimSteps = 0;
         var runs = await Task.WhenAll(prompts.Select((p, i) => Task.Run(async () =>
         {
             using var sequence = instance.CreateSequence();
             if (i != 4)
             {
-                return await StreamAsync(sequence, p, 40, Ct, step =>
+                return await StreamAsync(sequence, p, 40, Ct, _ =>
                 {
-                    if (i == 0 && step == 15)
+                    if (Volatile.Read(ref victimSteps) >= 8 && !victim.IsCancellationRequested)
                     {
                         victim.Cancel(); // lands wherever stream 4 is: queued, in a decode, or between steps
                     }
@@ -242,6 +244,7 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
             while (true)
             {
                 run.Add(logits.Span);
+                Interlocked.Increment(ref victimSteps);
                 if (run.Tokens.Count == 40)
                 {
                     break;
@@ -484,6 +487,9 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
         {
             run.Add(logits.Span);
             onStep?.Invoke(step);
+            // Hand the step on, as the engine's generator hands each piece to its consumer. (A feed decoded by its own
+            // caller completes synchronously: without this, one stream could run to its end before another starts.)
+            await Task.Yield();
             if (step < count - 1)
             {
                 logits = await sequence.ForwardAsync(new[] { run.Tokens[^1] }, ct);

@@ -38,8 +38,8 @@ public sealed class GenerationServer : IAsyncDisposable
     /// <summary>The ONNX model as written.</summary>
     public OnnxDecoderModel Onnx { get; }
 
-    /// <summary>Writes the models, registers them and starts the server.</summary>
-    public static async Task<GenerationServer> StartAsync()
+    /// <summary>Writes the models, registers them and starts the server; <paramref name="settings"/> adds configuration.</summary>
+    public static async Task<GenerationServer> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var root = Directory.CreateTempSubdirectory("bytez-generation-").FullName;
         var gguf = GgufModelWriter.WriteTinyLlama(Path.Combine(root, "files", "tiny.gguf"), new GgufTinyOptions { ContextLength = 1024 });
@@ -59,13 +59,19 @@ public sealed class GenerationServer : IAsyncDisposable
             }
         }
 
-        var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["Bytez:ModelsPath"] = models,
             ["Bytez:EmbeddedModels"] = "false",
             ["Bytez:LlamaCpp:Threads"] = "1",
             ["Bytez:Onnx:IntraOpThreads"] = "1",
-        }).ConfigureAwait(false);
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var server = await TestServer.StartAsync(all).ConfigureAwait(false);
         return new GenerationServer(root, server, gguf, onnx);
     }
 

@@ -16,7 +16,7 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine(inv, $"## Generation: one stream, direct runtime vs engine vs server ({(settings.Quick ? "QUICK smoke run — not a measurement" : "full run")})");
         md.AppendLine();
-        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {typeof(LLama.LLamaWeights).Assembly.GetName().Version} (CPU backend)");
+        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {LlamaSharpVersion()} (CPU backend)");
         md.AppendLine(inv, $"- Prompt (the same on every row): \"{GenerationBenchmark.Prompt}\"; greedy (`do_sample` false); exactly {settings.NewTokens} new tokens (`min_new_tokens` = `max_new_tokens` = {settings.NewTokens}: end-of-sequence tokens are masked on every row); `return_full_text` false.");
         md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up generation, then the median of {settings.Passes} passes; the rows of one model run interleaved (pass 1 of every row, then pass 2, ..., the order rotated each pass). Spread = (slowest − fastest) / median of the decode speed.");
         md.AppendLine("- **TTFT** = from the call (prompt text in hand, tokenizing included) to the first non-empty piece of generated text; prefill included. Rows that see token ids, not text (the bare ONNX loop, the runtime-only row), take the time of the token with which that text appears (the first, unless it holds part of a UTF-8 character), so every row counts the same event.");
@@ -149,6 +149,13 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
     {
         var clean = text.Replace("\n", "\\n", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace("|", "/", StringComparison.Ordinal);
         return clean.Length <= 60 ? clean : clean[..60] + "…";
+    }
+
+    private static string LlamaSharpVersion()
+    {
+        var assembly = typeof(LLama.LLamaWeights).Assembly;
+        var informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+        return informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "?";
     }
 
     private static double Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : double.NaN;

@@ -32,6 +32,8 @@ internal sealed class DynamicBatcher : IDisposable
     private readonly int _maxBatch;
     private readonly long _maxWaitTicks;
     private long _sequence;
+
+    internal static double PaddingLimit = 0.0;
     private int _idle;
     private bool _disposed;
 
@@ -246,9 +248,19 @@ internal sealed class DynamicBatcher : IDisposable
             if (queued < _maxBatch && _maxWaitTicks > 0)
             {
                 var oldest = long.MaxValue;
-                foreach (var request in _requests)
+                for (var node = _requests.First; node is not null;)
                 {
-                    oldest = Math.Min(oldest, request.Arrival);
+                    var next = node.Next;
+                    if (node.Value.QueuedCount == 0)
+                    {
+                        _requests.Remove(node); // all its texts went into other calls' batches
+                    }
+                    else
+                    {
+                        oldest = Math.Min(oldest, node.Value.Arrival);
+                    }
+
+                    node = next;
                 }
 
                 var left = oldest + _maxWaitTicks - Stopwatch.GetTimestamp();
@@ -305,14 +317,20 @@ internal sealed class DynamicBatcher : IDisposable
         var at = _queue.BinarySearch(anchor, LengthComparer);
         int lo = at, hi = at;
         size = Math.Min(size, _queue.Count);
+        long tokens = anchor.Length;
         while (hi - lo + 1 < size)
         {
             // Widen towards the nearer length; on a tie towards the shorter, which adds no padding.
-            if (lo == 0)
+            var left = lo > 0 && (hi == _queue.Count - 1 || anchor.Length - _queue[lo - 1].Length <= _queue[hi + 1].Length - anchor.Length);
+            var next = left ? _queue[lo - 1] : _queue[hi + 1];
+            var longest = left ? _queue[hi].Length : next.Length;
+            if (PaddingLimit > 0 && (hi - lo + 2) * (long)longest > PaddingLimit * (tokens + next.Length))
             {
-                hi++;
+                break; // the rest waits for a batch of its own length rather than padding this one
             }
-            else if (hi == _queue.Count - 1 || anchor.Length - _queue[lo - 1].Length <= _queue[hi + 1].Length - anchor.Length)
+
+            tokens += next.Length;
+            if (left)
             {
                 lo--;
             }

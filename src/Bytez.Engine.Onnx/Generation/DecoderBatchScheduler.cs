@@ -10,7 +10,7 @@ namespace Bytez.Engine.Onnx.Generation;
 /// caller's thread; other steps queue, and those submitted while a run is in progress form the next batch (up to <see cref="OnnxDecoderOptions.MaxBatchSize"/>),
 /// run by the instance's pump thread, which keeps going while steps come. Between steps sequences join (their first step
 /// after the prompt) and leave (disposed, or simply not stepping). The pump waits for the sequences of its previous run
-/// for at most that run's duration, so that streams stepping together stay in one batch; one that comes too late is
+/// for at most that run's duration (at least 1 ms, at most 20 ms; a disposed one is not waited for), so that streams stepping together stay in one batch; one that comes too late is
 /// not waited for during its next few steps (a slow consumer does not hold the others back).
 /// </summary>
 /// <remarks>
@@ -73,7 +73,10 @@ internal sealed class DecoderBatchScheduler : IDisposable
                 _queue.Add(step);
                 if (_running)
                 {
-                    Monitor.PulseAll(_lock);
+                    if (_queue.Count >= _maxBatch || !AnyExpectedMissing())
+                    {
+                        Monitor.PulseAll(_lock); // the pump may be gathering, and has what it waits for
+                    }
                 }
                 else
                 {
@@ -252,15 +255,7 @@ internal sealed class DecoderBatchScheduler : IDisposable
         var rejoin = _lastRun < MinimumRejoinWait ? MinimumRejoinWait : _lastRun > MaximumRejoinWait ? MaximumRejoinWait : _lastRun;
         while (_queue.Count < _maxBatch)
         {
-            var missing = false;
-            foreach (var sequence in _expected)
-            {
-                if (!sequence.Queued && !sequence.IsDisposed)
-                {
-                    missing = true;
-                    break;
-                }
-            }
+            var missing = AnyExpectedMissing();
 
             var wait = TimeSpan.Zero;
             if (missing)
@@ -294,6 +289,20 @@ internal sealed class DecoderBatchScheduler : IDisposable
             // that are awaited need the processor).
             Monitor.Wait(_lock, Math.Max(1, (int)Math.Ceiling(remaining.TotalMilliseconds)));
         }
+    }
+
+    /// <summary>With the lock held: whether a sequence of the previous run has not come back yet.</summary>
+    private bool AnyExpectedMissing()
+    {
+        foreach (var sequence in _expected)
+        {
+            if (!sequence.Queued && !sequence.IsDisposed)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Execute(Step[] batch)

@@ -10,7 +10,7 @@ namespace Bytez.Engine.Onnx.Generation;
 /// as one batch (see <see cref="IsBatching"/>); prompts run alone. Thread-safe; a sequence itself is used by one caller
 /// at a time.
 /// </summary>
-public sealed class OnnxDecoderInstance : IGenerativeInstance
+public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
 {
     private readonly InferenceSession _session;
     private int _disposed;

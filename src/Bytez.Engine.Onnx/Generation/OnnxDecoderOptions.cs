@@ -29,7 +29,7 @@ public sealed record OnnxDecoderOptions
     /// <summary>
     /// How long a batch waits for more steps before it runs (default zero: it runs as soon as the previous run ends,
     /// with the steps submitted meanwhile). Sequences of the previous batch are waited for regardless, for at most
-    /// the duration of that run, so that streams stepping together stay together.
+    /// the duration of that run (at least 1 ms, at most 20 ms), so that streams stepping together stay together.
     /// </summary>
     public TimeSpan MaxBatchWait { get; init; } = TimeSpan.Zero;
 

@@ -572,6 +572,11 @@ public sealed partial class ModelScheduler : IDisposable
                 var clock = Stopwatch.StartNew();
                 var instance = await runtime.LoadAsync(model, _stopping.Token).ConfigureAwait(false);
                 var measured = Math.Max(0, _residentBytes() - before);
+                if (instance is IBatchingInstance batching)
+                {
+                    batching.BatchObserver = size => Metrics.Batch(model.Id, size);
+                }
+
                 Memory.Set(model.Id, measured);
                 Metrics.Loaded(model.Id);
                 LogLoaded(model.Id, runtime.Name, clock.Elapsed.TotalMilliseconds, measured / (1024.0 * 1024.0));

@@ -1,5 +1,6 @@
 using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
+using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Scheduling;
 
 namespace Bytez.Server.Hosting;
@@ -31,6 +32,9 @@ public sealed class BytezServerOptions
 
     /// <summary>The ONNX Runtime backend: sessions per model, threads, batch size (section <c>Bytez:Onnx</c>).</summary>
     public OnnxRuntimeOptions Onnx { get; set; } = new();
+
+    /// <summary>The ONNX decoder backend: weight variant, continuous batching (section <c>Bytez:OnnxDecoder</c>).</summary>
+    public OnnxDecoderOptions OnnxDecoder { get; set; } = new();
 
     /// <summary>The llama.cpp backend: context size, threads, batch (section <c>Bytez:LlamaCpp</c>).</summary>
     public LlamaCppOptions LlamaCpp { get; set; } = new();

@@ -33,6 +33,8 @@ public static partial class EngineServices
         options.Onnx.Validate();
         services.AddSingleton(options.Onnx);
         services.AddSingleton(options.LlamaCpp);
+        options.OnnxDecoder.Validate();
+        services.AddSingleton(options.OnnxDecoder);
         services.AddSingleton(_ => CreateStore(options));
         services.AddSingleton(provider =>
         {
