@@ -250,6 +250,8 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
                     break;
                 }
 
+                await Task.Yield();
+
                 int length = sequence.Length;
                 try
                 {
