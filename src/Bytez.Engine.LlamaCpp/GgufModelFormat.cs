@@ -41,6 +41,7 @@ public sealed class GgufModelFormat : IModelFormat
             Task = task ?? (header.GetString("tokenizer.chat_template") is { Length: > 0 } ? BytezTasks.Chat : BytezTasks.TextGeneration),
             Path = path,
             ParameterCount = header.ParameterCount,
+            WeightBytes = new FileInfo(file).Length,
             EstimatedRamBytes = new FileInfo(file).Length + LlamaCppRuntime.EstimateContextBytes(header, _options),
         };
     }

@@ -14,7 +14,7 @@ namespace Bytez.Engine.LlamaCpp;
 /// context). Thread-safe: sequences may be created, fed and disposed from any thread. Concurrent feeds of sequences in
 /// the same context are merged into one llama.cpp decode (continuous batching; see <see cref="LlamaCppOptions.ContinuousBatching"/>).
 /// </summary>
-public sealed partial class LlamaCppInstance : IGenerativeInstance
+public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingInstance
 {
     private readonly LLamaWeights _weights;
     private readonly LlamaCppOptions _options;

@@ -15,7 +15,7 @@ namespace Bytez.Engine.Onnx;
 /// merged into shared batches of similar token counts, run by one thread per session; a call's prompt and
 /// normalization act on its own rows, so calls with different options share batches safely.
 /// </remarks>
-public sealed class OnnxEmbeddingInstance : IEmbeddingInstance
+public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstance
 {
     private readonly SessionSlot[] _slots;
     private readonly Channel<SessionSlot> _free;

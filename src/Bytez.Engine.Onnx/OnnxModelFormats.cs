@@ -34,6 +34,7 @@ public sealed class OnnxModelFormat : IModelFormat
                 Task = task ?? (HasChatTemplate(path) ? BytezTasks.Chat : BytezTasks.TextGeneration),
                 Path = path,
                 ParameterCount = OnnxParameterCounter.Count(file),
+                WeightBytes = WeightBytes(file),
                 EstimatedRamBytes = WeightBytes(file) + DecoderOverheadBytes,
             };
         }
@@ -47,6 +48,7 @@ public sealed class OnnxModelFormat : IModelFormat
                 Task = task ?? BytezTasks.FeatureExtraction,
                 Path = path,
                 ParameterCount = OnnxParameterCounter.Count(encoder),
+                WeightBytes = WeightBytes(encoder),
                 EstimatedRamBytes = EmbeddedModels.EstimateRamBytes(WeightBytes(encoder)),
             };
         }

@@ -33,4 +33,7 @@ public sealed record ModelDescriptor
 
     /// <summary>Bytes an instance is expected to take before one has been loaded (weights plus runtime overhead).</summary>
     public long EstimatedRamBytes { get; init; }
+
+    /// <summary>The size of the weight files on disk: the least memory an instance takes, whatever a measurement says.</summary>
+    public long WeightBytes { get; init; }
 }

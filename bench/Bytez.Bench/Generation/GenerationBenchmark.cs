@@ -212,6 +212,15 @@ internal static class GenerationBenchmark
 
             rows.Add(new("(2)", "engine: runtime's IDecoderSequence.ForwardAsync + argmax only (no sampler, no detokenizer)",
                 () => SequenceLoopAsync(instance, n, banned, k)));
+            if (instance is OnnxDecoderInstance)
+            {
+                // The same runtime-only loop on a second instance loaded without the continuous-batching scheduler, to
+                // tell the scheduler's per-step hand-off from the rest of the runtime.
+                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false });
+                disposables.Add(unbatched);
+                rows.Add(new("(2)", "engine: the same runtime-only loop on an instance loaded with `ContinuousBatching = false`",
+                    () => SequenceLoopAsync(unbatched, n, banned, k)));
+            }
             rows.Add(new("(2)", "engine: TextGenerator.GenerateAsync on the server's instance",
                 () => EngineAsync(instance, generation)));
             rows.Add(new("(2)", "engine: GenerationPipeline via InferenceEngine.StartStreamAsync (the server's path without HTTP)",

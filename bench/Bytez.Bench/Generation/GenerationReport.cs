@@ -153,9 +153,10 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
 
     private static string LlamaSharpVersion()
     {
-        var assembly = typeof(LLama.LLamaWeights).Assembly;
-        var informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
-        return informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "?";
+        // The assembly and informational versions of LLamaSharp 0.30.0 read 0.0.0.0; the file version carries the release.
+        var location = typeof(LLama.LLamaWeights).Assembly.Location;
+        var version = string.IsNullOrEmpty(location) ? null : System.Diagnostics.FileVersionInfo.GetVersionInfo(location).FileVersion;
+        return string.IsNullOrEmpty(version) || version.StartsWith("0.0.0", StringComparison.Ordinal) ? "(version not in the assembly; see Directory.Packages.props)" : version;
     }
 
     private static double Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : double.NaN;

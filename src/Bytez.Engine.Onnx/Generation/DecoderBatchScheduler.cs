@@ -24,6 +24,7 @@ namespace Bytez.Engine.Onnx.Generation;
 internal sealed class DecoderBatchScheduler : IDisposable
 {
     private const int SkippedWaitsAfterLate = 4;
+    private const int InlineStepsBetweenYields = 16;
     private static readonly TimeSpan MinimumRejoinWait = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan MaximumRejoinWait = TimeSpan.FromMilliseconds(20);
 
@@ -41,6 +42,7 @@ internal sealed class DecoderBatchScheduler : IDisposable
     private int _open; // sequences created and not disposed
     private Thread? _pump;
     private TimeSpan _lastRun;
+    private int _inlineSteps;
 
     public DecoderBatchScheduler(OnnxDecoderInstance instance, OnnxDecoderOptions options)
     {
@@ -113,7 +115,13 @@ internal sealed class DecoderBatchScheduler : IDisposable
     {
         try
         {
-            await Task.Yield();
+            if (Interlocked.Increment(ref _inlineSteps) % InlineStepsBetweenYields == 0)
+            {
+                // Now and then give the thread back, so that a lone stream cannot hold it for a whole generation while
+                // a request that would join it waits for a thread.
+                await Task.Yield();
+            }
+
             sequence.RunAlone([token], cancellationToken);
             return sequence.Logits;
         }

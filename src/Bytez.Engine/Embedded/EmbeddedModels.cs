@@ -192,6 +192,7 @@ public static class EmbeddedModels
                 Source = ModelSource.Embedded,
                 ParameterCount = root.GetProperty("parameter_count").GetInt64(),
                 EstimatedRamBytes = EstimateRamBytes(bytes),
+                WeightBytes = bytes,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException)

@@ -571,7 +571,9 @@ public sealed partial class ModelScheduler : IDisposable
                 var before = _residentBytes();
                 var clock = Stopwatch.StartNew();
                 var instance = await runtime.LoadAsync(model, _stopping.Token).ConfigureAwait(false);
-                var measured = Math.Max(0, _residentBytes() - before);
+                // Other threads allocate and free while a load runs, so the growth of resident memory can read low;
+                // an instance never takes less than its weights.
+                var measured = Math.Max(Math.Max(0, _residentBytes() - before), model.WeightBytes);
                 if (instance is IBatchingInstance batching)
                 {
                     batching.BatchObserver = size => Metrics.Batch(model.Id, size);

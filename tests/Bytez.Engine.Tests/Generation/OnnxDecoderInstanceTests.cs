@@ -158,12 +158,21 @@ public sealed class OnnxDecoderInstanceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var instance = OnnxDecoderTestFolder.Load(_folder.Write("m", new() { ContextLength = 4096 }));
         using var sequence = instance.CreateSequence();
-        var prompt = Enumerable.Range(0, 1500).Select(i => i % 256).ToArray();
+        var prompt = Enumerable.Range(0, 4000).Select(i => i % 256).ToArray();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromMilliseconds(10));
+
+        // A dedicated thread cancels: a thread-pool timer can fire late when parallel test classes keep the pool busy,
+        // after the prefill has already finished.
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            cts.Cancel();
+        });
+        canceller.Start();
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await sequence.ForwardAsync(prompt, cts.Token));
         var cancelledAfter = watch.Elapsed;
+        canceller.Join();
         Assert.Equal(0, sequence.Length);
 
         watch.Restart();
