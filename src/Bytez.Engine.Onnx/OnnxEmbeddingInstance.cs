@@ -111,20 +111,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         var slots = new List<SessionSlot>();
         try
         {
-            using var sessionOptions = new SessionOptions
-            {
-                IntraOpNumThreads = options.IntraOpThreads,
-                InterOpNumThreads = 1,
-                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-                GraphOptimizationLevel = options.FullGraphOptimization
-                    ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_BASIC,
-                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-            };
-            if (options.IntraOpThreads == 1)
-            {
-                // No spinning thread pool to wake: the session runs on the calling thread.
-                sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            }
+            using var sessionOptions = options.CreateSessionOptions();
 
             for (var i = 0; i < options.EffectiveSessions; i++)
             {

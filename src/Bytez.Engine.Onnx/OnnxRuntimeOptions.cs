@@ -43,6 +43,31 @@ public sealed class OnnxRuntimeOptions
     /// <summary>Sessions to create after resolving <see langword="null"/>.</summary>
     public int EffectiveSessions => Sessions ?? Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// ONNX Runtime session options for these settings: sequential execution, the configured intra-op threads (no
+    /// spinning thread pool when there is one thread: the session runs on the calling thread), the optimization level.
+    /// The caller disposes them.
+    /// </summary>
+    public Microsoft.ML.OnnxRuntime.SessionOptions CreateSessionOptions()
+    {
+        var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions
+        {
+            IntraOpNumThreads = IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = Microsoft.ML.OnnxRuntime.ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = FullGraphOptimization
+                ? Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+                : Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            LogSeverityLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (IntraOpThreads == 1)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
+        return sessionOptions;
+    }
+
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()

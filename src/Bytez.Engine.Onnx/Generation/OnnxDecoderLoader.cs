@@ -137,19 +137,7 @@ public static class OnnxDecoderLoader
         var tokenizer = CreateTokenizer(folder);
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = options.FullGraphOptimization
-                ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_BASIC,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        if (options.IntraOpThreads == 1)
-        {
-            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        }
+        using var sessionOptions = options.CreateSessionOptions();
 
         InferenceSession session;
         try
