@@ -5,7 +5,8 @@ namespace Bytez.Bench;
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Bytez.Bench -- embeddings [--quick] [--out file.md]</c>: the side-by-side
 /// embedding benchmark. <c>-- generation [--quick] [--gguf file] [--onnx folder] [--out file.md]</c>: tokens/s and time
-/// to first token, direct runtime vs engine vs server. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// to first token, direct runtime vs engine vs server. <c>-- load [--quick] [--out file.md]</c>: concurrent clients and
+/// streams with batching on and off, and cold starts. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -15,6 +16,7 @@ internal static class Program
         {
             Console.Error.WriteLine("usage: Bytez.Bench embeddings [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench load [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
@@ -29,11 +31,15 @@ internal static class Program
                 return await Generation.GenerationBenchmark.RunAsync(
                     quick ? Generation.GenerationRunSettings.QuickRun : Generation.GenerationRunSettings.Full,
                     Option(args, "--gguf"), Option(args, "--onnx"), output).ConfigureAwait(false);
+#if !BENCH_NO_HTTP
+            case "load":
+                return await Load.LoadBenchmark.RunAsync(quick ? Load.LoadRunSettings.QuickRun : Load.LoadRunSettings.Full, output).ConfigureAwait(false);
+#endif
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, micro");
                 return 2;
         }
     }
