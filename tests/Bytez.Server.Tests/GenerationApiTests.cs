@@ -223,3 +223,23 @@ public sealed class GenerationApiTests(GenerationFixture fixture) : IClassFixtur
         return (response, chunks);
     }
 }
+
+/// <summary>Generation shows up in the Prometheus metrics.</summary>
+public sealed class GenerationMetricsTests(GenerationFixture fixture) : IClassFixture<GenerationFixture>
+{
+    [Fact]
+    public async Task Metrics_AfterGeneration_CountTokensAndTheirRate()
+    {
+        using var client = fixture.Generation.Server.CreateHttpClient();
+        await PostAsync(client, GenerationServer.GgufModel, """{"input": "Count", "params": {"max_new_tokens": 7, "min_new_tokens": 7}}""");
+
+        using var scrape = new HttpClient { BaseAddress = fixture.Generation.Server.BaseAddress };
+        var text = await scrape.GetStringAsync("metrics", TestContext.Current.CancellationToken);
+
+        var tokens = text.Split('\n').Single(l => l.StartsWith("bytez_tokens_generated_total{", StringComparison.Ordinal) && l.Contains("model=\"local/tiny-gguf\"", StringComparison.Ordinal));
+        Assert.True(double.Parse(tokens[(tokens.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 7, tokens);
+        Assert.Contains("bytez_tokens_rate", text, StringComparison.Ordinal);
+        Assert.Contains("bytez_batch_size", text, StringComparison.Ordinal);
+        Assert.Contains("bytez_queue_time_seconds", text, StringComparison.Ordinal);
+    }
+}

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
+using Bytez.Engine.Metrics;
 using Bytez.Protocol;
 
 namespace Bytez.Engine.Tasks;
@@ -15,6 +17,11 @@ namespace Bytez.Engine.Tasks;
 /// </summary>
 public sealed class GenerationPipeline : IStreamingTaskPipeline
 {
+    private readonly EngineMetrics? _metrics;
+
+    /// <summary>Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate.</summary>
+    public GenerationPipeline(EngineMetrics? metrics = null) => _metrics = metrics;
+
     /// <inheritdoc />
     public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.TextGeneration, BytezTasks.Chat];
 
@@ -26,11 +33,15 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         for (var i = 0; i < run.Settings.NumReturnSequences; i++)
         {
             var text = new StringBuilder();
+            var started = Stopwatch.GetTimestamp();
+            var tokens = 0;
             await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, i, cancellationToken).ConfigureAwait(false))
             {
                 text.Append(piece.Text);
+                tokens = piece.GeneratedTokens;
             }
 
+            _metrics?.Generated(run.Model.Model.Id, tokens, Stopwatch.GetElapsedTime(started));
             outputs.Add(run.Shape(text.ToString()));
         }
 
@@ -49,19 +60,29 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         return ValueTask.FromResult(Stream(run, cancellationToken));
     }
 
-    private static async IAsyncEnumerable<string> Stream(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string> Stream(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (run.EchoPrompt is { Length: > 0 } prompt)
         {
             yield return prompt;
         }
 
-        await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, 0, cancellationToken).ConfigureAwait(false))
+        var started = Stopwatch.GetTimestamp();
+        var tokens = 0;
+        try
         {
-            if (piece.Text.Length > 0)
+            await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, 0, cancellationToken).ConfigureAwait(false))
             {
-                yield return piece.Text;
+                tokens = piece.GeneratedTokens;
+                if (piece.Text.Length > 0)
+                {
+                    yield return piece.Text;
+                }
             }
+        }
+        finally
+        {
+            _metrics?.Generated(run.Model.Model.Id, tokens, Stopwatch.GetElapsedTime(started));
         }
     }
 
