@@ -177,7 +177,7 @@ internal static class GenerationBenchmark
                 var ours = LLama.Native.LLamaContextParams.Default();
                 var missing = direct.EndOfGeneration.Except(banned).ToList();
                 result.Setup.Add(
-                    $"llama.cpp through LLamaSharp, CPU backend; {threads} thread(s) on both sides (the engine's default, `LlamaCppOptions.Threads` = cores / 2); " +
+                    $"llama.cpp through LLamaSharp, CPU backend; {threads} thread(s) on both sides (the engine's default `LlamaCppOptions.EffectiveThreads`); " +
                     $"flash attention: direct {directParams.llama_flash_attn_type}, engine {ours.llama_flash_attn_type}; " +
                     $"direct context {directParams.n_ctx} tokens × 1 sequence (made fresh by StatelessExecutor on every call), engine context {instance.ContextLength} tokens × {server.LlamaCpp.SequencesPerContext} sequences (kept)");
                 if (missing.Count > 0)
