@@ -62,19 +62,9 @@ internal static class GenerationBenchmark
         {
             // --- The models: tiny ones written now in real formats, plus whatever the user points at -------------------
             Log("Writing the tiny models...");
-            var ggufOptions = new GgufTinyOptions
-            {
-                Vocabulary = GgufVocabularyKind.Gpt2,
-                Layers = 4,
-                EmbeddingLength = 256,
-                FeedForwardLength = 1024,
-                Heads = 8,
-                KeyValueHeads = 4,
-                ContextLength = 512,
-            };
-            var tinyGguf = GgufModelWriter.WriteTinyLlama(Path.Combine(work, "tiny-gguf", "tiny-llama-gpt2.gguf"), ggufOptions);
-            var onnxOptions = new OnnxDecoderModelOptions { Layers = 4, Hidden = 512, Heads = 8, ContextLength = 512 };
-            var tinyOnnx = OnnxDecoderModelWriter.Write(Path.Combine(work, "tiny-onnx"), onnxOptions);
+            var (tinyGguf, tinyOnnx) = BenchModels.Write(work);
+            var ggufOptions = BenchModels.GgufOptions;
+            var onnxOptions = BenchModels.OnnxOptions;
 
             var models = new List<ModelCase>
             {

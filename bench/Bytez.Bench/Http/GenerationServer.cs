@@ -4,11 +4,7 @@ using Bytez.Engine;
 using Bytez.Protocol;
 using Bytez.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Bytez.Bench.Http;
 
@@ -62,10 +58,7 @@ internal sealed class GenerationServer : IAsyncDisposable
             "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={modelsRoot}", $"--Bytez:Key={key}",
             "--Bytez:EmbeddedModels=false",
         ];
-        var app = BytezServer.Create(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var baseAddress = new Uri(address.TrimEnd('/') + BytezServer.ApiPrefix + "/");
+        var (app, baseAddress) = await BenchServerHost.StartAsync(args).ConfigureAwait(false);
         var client = new BytezClient(new BytezClientOptions { ApiKey = key, BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) });
         return new GenerationServer(app, client, baseAddress, key);
     }

@@ -3,11 +3,7 @@ using Bytez.Engine.Embedded;
 using Bytez.Engine.Onnx;
 using Bytez.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Bytez.Bench.Http;
 
@@ -46,10 +42,7 @@ internal sealed class HttpTarget : IHttpTarget
         var home = Path.Combine(Path.GetTempPath(), "bytez-bench-home-" + Guid.NewGuid().ToString("N"));
         var key = "bench-key-" + Guid.NewGuid().ToString("N");
         string[] args = ["--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={modelsRoot}", $"--Bytez:Key={key}"];
-        var app = BytezServer.Create(args, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var baseAddress = new Uri(address.TrimEnd('/') + BytezServer.ApiPrefix + "/");
+        var (app, baseAddress) = await BenchServerHost.StartAsync(args).ConfigureAwait(false);
 
         // The very instance the server answers with, so the in-process latency is of the same sessions.
         var engine = app.Services.GetRequiredService<InferenceEngine>();

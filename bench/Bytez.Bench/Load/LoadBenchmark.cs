@@ -1,3 +1,4 @@
+using Bytez.Bench.Generation;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -232,19 +233,9 @@ internal static class LoadBenchmark
         try
         {
             Log("Generation: writing the tiny models (as the generation mode does)...");
-            var ggufOptions = new GgufTinyOptions
-            {
-                Vocabulary = GgufVocabularyKind.Gpt2,
-                Layers = 4,
-                EmbeddingLength = 256,
-                FeedForwardLength = 1024,
-                Heads = 8,
-                KeyValueHeads = 4,
-                ContextLength = 512,
-            };
-            var tinyGguf = GgufModelWriter.WriteTinyLlama(Path.Combine(work, "tiny-gguf", "tiny-llama-gpt2.gguf"), ggufOptions);
-            var onnxOptions = new OnnxDecoderModelOptions { Layers = 4, Hidden = 512, Heads = 8, ContextLength = 512 };
-            var tinyOnnx = OnnxDecoderModelWriter.Write(Path.Combine(work, "tiny-onnx"), onnxOptions);
+            var (tinyGguf, tinyOnnx) = BenchModels.Write(work);
+            var ggufOptions = BenchModels.GgufOptions;
+            var onnxOptions = BenchModels.OnnxOptions;
             (string Path, string Id, string Title)[] models =
             [
                 (tinyGguf.Path, "bench/tiny-gguf", $"tiny GGUF llama via llama.cpp ({ggufOptions.Layers} layers, d {ggufOptions.EmbeddingLength}, {tinyGguf.ParameterCount / 1e6:F1} M parameters)"),

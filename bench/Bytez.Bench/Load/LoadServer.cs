@@ -1,11 +1,9 @@
 using Bytez.Engine;
 using Bytez.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Bytez.Bench.Http;
 
 namespace Bytez.Bench.Load;
 
@@ -73,10 +71,7 @@ internal sealed class LoadServer : IAsyncDisposable
         }
 
         args.AddRange(settings.Select(s => "--" + s));
-        var app = BytezServer.Create([.. args], builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var baseAddress = new Uri(address.TrimEnd('/') + BytezServer.ApiPrefix + "/");
+        var (app, baseAddress) = await BenchServerHost.StartAsync([.. args]).ConfigureAwait(false);
         return new LoadServer(app, home, baseAddress, key, label);
     }
 
