@@ -126,6 +126,29 @@ public sealed class InferenceEngine
         }
     }
 
+    /// <summary>
+    /// Loads a model that need not be in the catalog (a candidate being installed), runs one request on it, and returns
+    /// the bytes its instance takes: measured at load. The instance stays loaded until idle, like any other.
+    /// </summary>
+    /// <exception cref="EngineException">The task is not served, the model cannot load, or the request fails.</exception>
+    public async Task<long> TryOutAsync(ModelDescriptor model, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_pipelines.TryGetValue(model.Task, out var pipeline))
+        {
+            throw EngineException.NotSupported(
+                $"Model {model.Id} has task '{model.Task}', which this server cannot run yet; it runs: {string.Join(", ", SupportedTasks)}.");
+        }
+
+        using (var lease = await Scheduler.AcquireAsync(model, cancellationToken).ConfigureAwait(false))
+        {
+            await pipeline.RunAsync(lease.Instance, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        return RamRequired(model).Bytes;
+    }
+
     /// <summary>An instance of the model, loading one if needed (for in-process callers such as benchmarks). It stays loaded until idle.</summary>
     public async ValueTask<IModelInstance> GetInstanceAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {

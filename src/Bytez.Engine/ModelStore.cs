@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Bytez.Engine.Embedded;
+using Bytez.Protocol;
 
 namespace Bytez.Engine;
 
@@ -14,6 +15,8 @@ public sealed partial class ModelStore
 {
     /// <summary>The file that registers a model kept outside the models directory.</summary>
     public const string LocalManifestFileName = "bytez-local.json";
+
+    private const string HubOrigin = "hub";
 
     private readonly IReadOnlyList<IModelFormat> _formats;
 
@@ -29,7 +32,7 @@ public sealed partial class ModelStore
     public string Root { get; }
 
     /// <summary>Whether an id is a valid <c>org/name</c> model id (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>).</summary>
-    public static bool IsValidId(string? id) => id is not null && ModelIdPattern().IsMatch(id) && !id.Contains("..", StringComparison.Ordinal);
+    public static bool IsValidId(string? id) => ModelIds.IsValid(id);
 
     /// <summary>Every usable model folder; folders that cannot be read are reported through <paramref name="skipped"/>.</summary>
     public IReadOnlyList<ModelDescriptor> Scan(Action<string, string>? skipped = null)
@@ -79,7 +82,27 @@ public sealed partial class ModelStore
     /// <param name="id">The model id; default <c>local/&lt;file or folder name&gt;</c>.</param>
     /// <param name="task">The task, when the files do not say it.</param>
     /// <exception cref="EngineException">The id is invalid or the files are not a model this server can run.</exception>
-    public ModelDescriptor Add(string sourcePath, string? id = null, string? task = null)
+    /// <param name="origin">Where the files came from: <see cref="ModelSource.Local"/> (the default) or <see cref="ModelSource.Hub"/>.</param>
+    public ModelDescriptor Add(string sourcePath, string? id = null, string? task = null, ModelSource origin = ModelSource.Local)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        var source = Path.GetFullPath(sourcePath);
+        id ??= "local/" + Sanitize(Path.GetFileNameWithoutExtension(source.TrimEnd(Path.DirectorySeparatorChar)));
+        var model = Inspect(source, id, task);
+        var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(folder);
+        var manifest = new LocalManifest { Id = id, Source = source, Task = model.Task, Origin = origin == ModelSource.Hub ? HubOrigin : null };
+        var temp = Path.Combine(folder, LocalManifestFileName + ".tmp");
+        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
+        File.Move(temp, Path.Combine(folder, LocalManifestFileName), overwrite: true);
+        return model with { Source = origin };
+    }
+
+    /// <summary>
+    /// Describes the model at a file or folder under an id without registering it: what <see cref="Add"/> would add.
+    /// </summary>
+    /// <exception cref="EngineException">Nothing is there, the id is invalid, or the files are not a model this server can run.</exception>
+    public ModelDescriptor Inspect(string sourcePath, string id, string? task = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
         var source = Path.GetFullPath(sourcePath);
@@ -88,22 +111,14 @@ public sealed partial class ModelStore
             throw EngineException.NotFound($"Nothing at {source}.");
         }
 
-        id ??= "local/" + Sanitize(Path.GetFileNameWithoutExtension(source.TrimEnd(Path.DirectorySeparatorChar)));
         if (!IsValidId(id))
         {
-            throw EngineException.BadInput($"'{id}' is not a valid model id: use org/name with letters, digits, '.', '_' and '-'.");
+            throw EngineException.BadInput($"'{id}' is not a valid model id: use {ModelIds.Rule}.");
         }
 
-        var model = DescribeFiles(id, source, task)
+        return DescribeFiles(id, source, task)
             ?? throw EngineException.NotSupported(
                 $"{source} is not a model this server can read; it reads: {string.Join(", ", _formats.Select(f => f.Name))}.");
-        var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
-        Directory.CreateDirectory(folder);
-        var manifest = new LocalManifest { Id = id, Source = source, Task = model.Task };
-        var temp = Path.Combine(folder, LocalManifestFileName + ".tmp");
-        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
-        File.Move(temp, Path.Combine(folder, LocalManifestFileName), overwrite: true);
-        return model with { Source = ModelSource.Local };
     }
 
     private ModelDescriptor? Describe(string id, string folder)
@@ -123,7 +138,8 @@ public sealed partial class ModelStore
                 throw EngineException.NotFound($"{id} points at {manifest.Source}, which no longer exists.");
             }
 
-            return DescribeFiles(id, manifest.Source, manifest.Task) is { } pointed ? pointed with { Source = ModelSource.Local } : null;
+            var origin = manifest.Origin == HubOrigin ? ModelSource.Hub : ModelSource.Local;
+            return DescribeFiles(id, manifest.Source, manifest.Task) is { } pointed ? pointed with { Source = origin } : null;
         }
 
         return DescribeFiles(id, folder, task: null) is { } inPlace ? inPlace with { Source = ModelSource.Local } : null;
@@ -144,9 +160,6 @@ public sealed partial class ModelStore
 
     private static string Sanitize(string name) => InvalidIdCharacters().Replace(name, "-").Trim('-', '.') is { Length: > 0 } clean ? clean : "model";
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")]
-    private static partial Regex ModelIdPattern();
-
     [GeneratedRegex("[^A-Za-z0-9._-]+")]
     private static partial Regex InvalidIdCharacters();
 
@@ -161,6 +174,10 @@ public sealed partial class ModelStore
 
         [JsonPropertyName("task")]
         public string? Task { get; init; }
+
+        [JsonPropertyName("origin")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Origin { get; init; }
     }
 }
 

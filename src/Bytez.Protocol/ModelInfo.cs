@@ -5,6 +5,21 @@ namespace Bytez.Protocol;
 /// <summary>One entry of <c>GET /models/v2/list/models</c>: a model, its task and its size.</summary>
 public sealed class ModelInfo
 {
+    /// <summary>
+    /// Rounds a value to three significant figures, as <c>params</c> (billions) and <c>ramRequired</c> (GB) are
+    /// given; zero and negative values give zero.
+    /// </summary>
+    public static double ThreeSignificantFigures(double value)
+    {
+        if (value <= 0 || double.IsNaN(value))
+        {
+            return 0;
+        }
+
+        var scale = Math.Pow(10, 3 - (int)Math.Ceiling(Math.Log10(value)));
+        return Math.Round(value * scale) / scale;
+    }
+
     /// <summary>The model id, <c>org/name</c> as on the Hugging Face hub.</summary>
     [JsonPropertyName("modelId")]
     public required string ModelId { get; init; }

@@ -55,8 +55,8 @@ public static class ListApi
         {
             ModelId = model.Id,
             Task = model.Task,
-            Params = SignificantFigures(model.ParameterCount / 1e9, 3),
-            RamRequired = SignificantFigures(ramGb, 3),
+            Params = ModelInfo.ThreeSignificantFigures(model.ParameterCount / 1e9),
+            RamRequired = ModelInfo.ThreeSignificantFigures(ramGb),
             Meter = Meter(ramGb, model.Task),
             MeterPrice = "0 / sec",
         };
@@ -82,14 +82,4 @@ public static class ListApi
         return task is BytezTasks.TextGeneration or BytezTasks.Chat ? size + "-lm" : size;
     }
 
-    private static double SignificantFigures(double value, int digits)
-    {
-        if (value <= 0)
-        {
-            return 0;
-        }
-
-        var scale = Math.Pow(10, digits - (int)Math.Ceiling(Math.Log10(value)));
-        return Math.Round(value * scale) / scale;
-    }
 }
