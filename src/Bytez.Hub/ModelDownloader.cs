@@ -1,0 +1,419 @@
+using System.Buffers;
+using System.Net;
+using Bytez.Hub.Download;
+
+namespace Bytez.Hub;
+
+/// <summary>
+/// Downloads a plan's files into the hub cache: resumes each file from the bytes already on disk
+/// (<c>blobs/&lt;hash&gt;.incomplete</c>) with HTTP Range, retries transient failures with backoff, verifies each file
+/// (SHA-256 for LFS files, the git blob hash for others) before it becomes a blob, and links it into the snapshot.
+/// Files already in the cache (downloaded by this server or by Python tools) are verified and reused.
+/// </summary>
+public sealed class ModelDownloader
+{
+    private const int BufferSize = 1 << 17;
+
+    private readonly HttpClient _http;
+    private readonly HubCache _cache;
+    private readonly HubOptions _options;
+
+    /// <summary>Creates the downloader over the hub client's <see cref="HttpClient"/> (owned by the caller), the cache and the options.</summary>
+    public ModelDownloader(HttpClient http, HubCache cache, HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(options);
+        _http = http;
+        _cache = cache;
+        _options = options;
+    }
+
+    /// <summary>
+    /// Fetches every file of the plan and returns the snapshot folder; checks free disk space first. Progress is
+    /// reported as bytes on disk (at most a few times a second).
+    /// </summary>
+    /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
+    public Task<string> DownloadAsync(DownloadPlan plan, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken) =>
+        DownloadAsync(plan, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Fetches every file of the plan, then records <paramref name="revision"/> (a branch or tag) as pointing at the
+    /// plan's commit in <c>refs/</c>, and returns the snapshot folder.
+    /// </summary>
+    /// <param name="plan">The files to fetch.</param>
+    /// <param name="revision">The revision the plan was made for, or <see langword="null"/> to write no ref.</param>
+    /// <param name="progress">Receives bytes on disk, at most a few times a second, and a final report.</param>
+    /// <param name="cancellationToken">Stops the download; partial files stay for a later resume.</param>
+    /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
+    public async Task<string> DownloadAsync(
+        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var snapshot = _cache.SnapshotPath(plan.ModelId, plan.Commit);
+        var entries = plan.Files.Select(file => new Entry(
+            file,
+            _cache.BlobPath(plan.ModelId, RequireBlobName(file)),
+            _cache.IncompletePath(plan.ModelId, RequireBlobName(file)),
+            _cache.LockPath(plan.ModelId, RequireBlobName(file)),
+            _cache.SnapshotFilePath(plan.ModelId, plan.Commit, file.Path))).ToList();
+
+        foreach (var entry in entries)
+        {
+            entry.Counted = BytesOnDisk(entry);
+        }
+
+        CheckDiskSpace(plan, entries);
+        var tracker = new ProgressTracker(progress, plan.TotalBytes);
+        tracker.Add(entries.Sum(e => e.Counted));
+        foreach (var entry in entries)
+        {
+            tracker.CurrentFile = entry.File.Path;
+            await FetchAsync(plan, entry, tracker, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (revision is not null)
+        {
+            _cache.WriteRef(plan.ModelId, revision, plan.Commit);
+        }
+
+        Directory.CreateDirectory(snapshot);
+        tracker.Complete();
+        return snapshot;
+    }
+
+    private static string RequireBlobName(HubFile file)
+    {
+        if (file.Size < 0)
+        {
+            throw new HubException(HubErrorKind.Invalid, $"The hub published a negative size for '{file.Path}'.");
+        }
+
+        return file.BlobName ?? throw new HubException(HubErrorKind.Invalid, $"The hub published no hash for '{file.Path}'; it cannot be verified.");
+    }
+
+    private static long BytesOnDisk(Entry entry)
+    {
+        if (File.Exists(entry.Blob) || IsMovedSnapshotFile(entry))
+        {
+            return entry.File.Size;
+        }
+
+        var incomplete = new FileInfo(entry.Incomplete);
+        return incomplete.Exists && incomplete.Length <= entry.File.Size ? incomplete.Length : 0;
+    }
+
+    /// <summary>A snapshot entry that is the file itself (the blob was moved there where links are impossible).</summary>
+    private static bool IsMovedSnapshotFile(Entry entry)
+    {
+        var info = new FileInfo(entry.SnapshotFile);
+        return info.Exists && info.LinkTarget is null && info.Length == entry.File.Size;
+    }
+
+    private void CheckDiskSpace(DownloadPlan plan, List<Entry> entries)
+    {
+        var needed = entries.GroupBy(e => e.Blob, StringComparer.Ordinal).Sum(g => g.First().File.Size - g.First().Counted);
+        Directory.CreateDirectory(_cache.Root);
+        long free;
+        try
+        {
+            free = new DriveInfo(_cache.Root).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return; // The platform cannot tell; the write fails with its own error if the disk fills.
+        }
+
+        if (free < needed + _options.MinFreeDiskBytes)
+        {
+            throw new HubException(HubErrorKind.TooLarge,
+                $"{plan.ModelId} needs {HubHttp.FormatBytes(needed)} more, {HubHttp.FormatBytes(free)} free on {_cache.Root} " +
+                $"(Bytez:Hub:MinFreeDiskBytes keeps {HubHttp.FormatBytes(_options.MinFreeDiskBytes)} free).");
+        }
+    }
+
+    private async Task FetchAsync(DownloadPlan plan, Entry entry, ProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var blobLock = await BlobLock.AcquireAsync(entry.Blob, entry.Lock, cancellationToken).ConfigureAwait(false);
+        await using (blobLock.ConfigureAwait(false))
+        {
+            void SetDone(long bytes)
+            {
+                tracker.Add(bytes - entry.Counted);
+                entry.Counted = bytes;
+            }
+
+            if (!File.Exists(entry.Blob) && IsMovedSnapshotFile(entry))
+            {
+                if (await VerifyAsync(tracker, entry.File, entry.SnapshotFile, cancellationToken).ConfigureAwait(false))
+                {
+                    SetDone(entry.File.Size);
+                    return;
+                }
+
+                File.Delete(entry.SnapshotFile);
+            }
+
+            if (File.Exists(entry.Blob))
+            {
+                if (await VerifyAsync(tracker, entry.File, entry.Blob, cancellationToken).ConfigureAwait(false))
+                {
+                    _cache.Link(plan.ModelId, plan.Commit, entry.File);
+                    SetDone(entry.File.Size);
+                    return;
+                }
+
+                File.Delete(entry.Blob);
+                SetDone(0);
+            }
+
+            await DownloadBlobAsync(plan, entry, tracker, SetDone, cancellationToken).ConfigureAwait(false);
+            _cache.Link(plan.ModelId, plan.Commit, entry.File);
+        }
+    }
+
+    /// <summary>Hashes a whole file already on disk, reporting the verifying phase meanwhile.</summary>
+    private static async Task<bool> VerifyAsync(ProgressTracker tracker, HubFile file, string path, CancellationToken cancellationToken)
+    {
+        tracker.Verifying = true;
+        try
+        {
+            return await BlobHasher.VerifyAsync(file, path, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            tracker.Verifying = false;
+        }
+    }
+
+    private async Task DownloadBlobAsync(DownloadPlan plan, Entry entry, ProgressTracker tracker, Action<long> setDone, CancellationToken cancellationToken)
+    {
+        var target = new HubTarget(_options.Endpoint, plan.ModelId, plan.Commit, entry.File.Path);
+        var freshRetried = false;
+        var failures = 0;
+        while (true)
+        {
+            var result = await AttemptAsync(plan, entry, target, tracker, setDone, cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case Outcome.Completed:
+                    return;
+                case Outcome.Mismatch when !freshRetried:
+                    freshRetried = true;
+                    failures = 0;
+                    setDone(0);
+                    continue;
+                case Outcome.Mismatch:
+                    setDone(0);
+                    throw new HubException(HubErrorKind.Integrity,
+                        $"{result.Algorithm} of {entry.File.Path} is {result.Actual}, the hub published {result.Expected}; the file was deleted.");
+                default:
+                    failures = result.Progressed ? 1 : failures + 1;
+                    if (failures >= _options.MaxAttempts)
+                    {
+                        throw new HubException(HubErrorKind.Unavailable,
+                            $"Downloading {entry.File.Path} of {plan.ModelId} from {_options.Endpoint} kept failing after {failures} attempts: " +
+                            $"{result.Cause?.Message}", result.Cause);
+                    }
+
+                    await Task.Delay(HubHttp.Backoff(_options, failures, result.RetryAfter), cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async Task<Attempt> AttemptAsync(
+        DownloadPlan plan, Entry entry, HubTarget target, ProgressTracker tracker, Action<long> setDone, CancellationToken cancellationToken)
+    {
+        var size = entry.File.Size;
+        Directory.CreateDirectory(Path.GetDirectoryName(entry.Incomplete)!);
+        using var hasher = new BlobHasher(entry.File);
+        var stream = new FileStream(entry.Incomplete, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            BufferSize = 0,
+        });
+        bool verified;
+        await using (stream.ConfigureAwait(false))
+        {
+            var length = stream.Length;
+            if (length > size)
+            {
+                stream.SetLength(0);
+                length = 0;
+            }
+
+            if (length > 0)
+            {
+                // The bytes a previous attempt or process left are hashed once, then the rest streams in after them.
+                tracker.Verifying = true;
+                try
+                {
+                    await hasher.AppendAsync(stream, length, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    tracker.Verifying = false;
+                }
+            }
+
+            setDone(length);
+            if (length < size)
+            {
+                var fetched = await FetchRangeAsync(plan, entry, target, stream, hasher, length, setDone, cancellationToken).ConfigureAwait(false);
+                if (fetched is { } failure)
+                {
+                    return failure;
+                }
+            }
+
+            stream.Flush(flushToDisk: true);
+            verified = stream.Length == size;
+        }
+
+        var actual = hasher.Finish();
+        if (verified && string.Equals(actual, hasher.Expected, StringComparison.Ordinal))
+        {
+            File.Move(entry.Incomplete, entry.Blob, overwrite: true);
+            return new Attempt(Outcome.Completed);
+        }
+
+        File.Delete(entry.Incomplete);
+        return new Attempt(Outcome.Mismatch) { Algorithm = hasher.Algorithm, Actual = actual, Expected = hasher.Expected };
+    }
+
+    /// <summary>Appends the rest of the file from the hub; <see langword="null"/> when the stream holds every byte (or the hub said 416).</summary>
+    private async Task<Attempt?> FetchRangeAsync(
+        DownloadPlan plan, Entry entry, HubTarget target, FileStream stream, BlobHasher hasher, long start, Action<long> setDone,
+        CancellationToken cancellationToken)
+    {
+        var size = entry.File.Size;
+        var position = start;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ReadTimeout);
+        var address = HubHttp.ResolveAddress(_options, plan.ModelId, plan.Commit, entry.File.Path);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var response = await HubHttp.GetAsync(_http, _options, address, start, timeout.Token).ConfigureAwait(false);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.PartialContent when response.Content.Headers.ContentRange?.From is { } from && from != start:
+                    stream.SetLength(0);
+                    setDone(0);
+                    return Transient(new IOException($"The hub answered a range from byte {from} when asked for byte {start}."), false);
+                case HttpStatusCode.PartialContent:
+                    break;
+                case HttpStatusCode.OK:
+                    if (start > 0)
+                    {
+                        stream.SetLength(0);
+                        stream.Position = 0;
+                        hasher.Reset();
+                        position = 0;
+                        setDone(0);
+                    }
+
+                    break;
+                case HttpStatusCode.RequestedRangeNotSatisfiable:
+                    return null;
+                default:
+                    var error = await HubHttp.ToExceptionAsync(response, target, timeout.Token).ConfigureAwait(false);
+                    if (!HubHttp.IsTransient(response.StatusCode))
+                    {
+                        throw error;
+                    }
+
+                    return Transient(error, false, HubHttp.RetryAfter(response));
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    timeout.CancelAfter(_options.ReadTimeout);
+                    var read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), timeout.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    if (position + read > size)
+                    {
+                        await stream.DisposeAsync().ConfigureAwait(false);
+                        File.Delete(entry.Incomplete);
+                        setDone(0);
+                        throw new HubException(HubErrorKind.Integrity,
+                            $"The hub sent more than the {size} bytes it published for {entry.File.Path} of {plan.ModelId}; the file was deleted.");
+                    }
+
+                    hasher.Append(buffer.AsSpan(0, read));
+                    await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    position += read;
+                    setDone(position);
+                }
+            }
+
+            return position < size
+                ? Transient(new IOException($"The hub ended the body of {entry.File.Path} after {position} of {size} bytes."), position > start)
+                : null;
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Transient(new TimeoutException($"The hub sent nothing for {_options.ReadTimeout.TotalSeconds:0.#} s.", e), position > start);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return Transient(e, position > start);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static Attempt Transient(Exception cause, bool progressed, TimeSpan? retryAfter = null) =>
+        new(Outcome.Transient) { Cause = cause, Progressed = progressed, RetryAfter = retryAfter };
+
+    private enum Outcome
+    {
+        Completed,
+        Mismatch,
+        Transient,
+    }
+
+    private sealed record Attempt(Outcome Outcome)
+    {
+        public Exception? Cause { get; init; }
+
+        public bool Progressed { get; init; }
+
+        public TimeSpan? RetryAfter { get; init; }
+
+        public string? Algorithm { get; init; }
+
+        public string? Actual { get; init; }
+
+        public string? Expected { get; init; }
+    }
+
+    private sealed class Entry(HubFile file, string blob, string incomplete, string lockPath, string snapshotFile)
+    {
+        public HubFile File { get; } = file;
+
+        public string Blob { get; } = blob;
+
+        public string Incomplete { get; } = incomplete;
+
+        public string Lock { get; } = lockPath;
+
+        public string SnapshotFile { get; } = snapshotFile;
+
+        /// <summary>This file's bytes on disk as last counted into the progress.</summary>
+        public long Counted { get; set; }
+    }
+}

@@ -1,0 +1,406 @@
+using System.Text.RegularExpressions;
+using Bytez.Hub.Planning;
+
+namespace Bytez.Hub;
+
+/// <summary>
+/// Decides, from a repository's metadata alone, whether this server can run it and which files to fetch: the task
+/// from the pipeline tag, the format (ONNX in the Optimum layout, or GGUF), the weight variant or quantization the
+/// options ask for, and the tokenizer and configuration files the engine reads. Checks the size caps.
+/// </summary>
+public static partial class RepositoryPlanner
+{
+    private const string OnnxVariantOption = "Bytez:Hub:OnnxVariant";
+    private const string GgufQuantizationOption = "Bytez:Hub:GgufQuantization";
+    private const string MaxFileBytesOption = "Bytez:Hub:MaxFileBytes";
+    private const string MaxModelBytesOption = "Bytez:Hub:MaxModelBytes";
+
+    /// <summary>The plan for a repository.</summary>
+    /// <exception cref="HubException">Unsupported (the message says what is supported) or too large.</exception>
+    public static DownloadPlan Plan(HubRepository repository, HubOptions options, SupportedModels supported)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(supported);
+
+        var files = new Dictionary<string, HubFile>(StringComparer.Ordinal);
+        foreach (var file in repository.Files)
+        {
+            files.TryAdd(file.Path, file);
+        }
+
+        var task = TaskOf(repository, files, supported);
+        var selection = EngineLayout.DecoderTasks.Contains(task, StringComparer.Ordinal)
+            ? PlanDecoder(repository, files, options, supported, task)
+            : PlanEncoder(repository, files, supported, task);
+
+        var chosen = selection.Format == ModelFormats.Onnx
+            ? SupportFiles(files).Concat(selection.Weights).ToList()
+            : selection.Weights.ToList();
+
+        foreach (var file in chosen)
+        {
+            if (!PlanText.IsSafeRelativePath(file.Path))
+            {
+                throw new HubException(
+                    HubErrorKind.Invalid,
+                    $"The repository {repository.Id} lists a file with an unsafe path, '{PlanText.Printable(file.Path)}' (rooted, '..', '\\', ':' or control characters); it is not downloaded.");
+            }
+
+            if (file.Size < 0)
+            {
+                throw new HubException(HubErrorKind.Invalid, $"The hub states a negative size for {file.Path} of {repository.Id}.");
+            }
+        }
+
+        CheckCaps(repository, chosen, options);
+        return new DownloadPlan
+        {
+            ModelId = repository.Id,
+            Commit = repository.Commit,
+            Task = task,
+            Format = selection.Format,
+            Files = chosen,
+            ModelPath = selection.ModelPath,
+        };
+    }
+
+    private static string TaskOf(HubRepository repository, Dictionary<string, HubFile> files, SupportedModels supported)
+    {
+        var supportedList = PlanText.List(supported.Tasks.Order(StringComparer.Ordinal));
+        var task = repository.PipelineTag;
+        if (string.IsNullOrWhiteSpace(task))
+        {
+            if (files.Keys.Any(GgufSelector.IsModelFile))
+            {
+                task = "text-generation";
+            }
+            else if (string.Equals(repository.LibraryName, "sentence-transformers", StringComparison.OrdinalIgnoreCase))
+            {
+                task = "feature-extraction";
+            }
+            else
+            {
+                throw new HubException(
+                    HubErrorKind.Unsupported,
+                    $"The repository {repository.Id} has no pipeline tag, so its task is unknown (this server serves: {supportedList}). "
+                    + "A repository tagged with one of these tasks, a GGUF repository, or a sentence-transformers repository can be requested.");
+            }
+        }
+
+        if (!supported.Tasks.Contains(task))
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} is for the task '{task}', which this server does not serve (supported: {supportedList}).");
+        }
+
+        return task;
+    }
+
+    private static Selection PlanEncoder(HubRepository repository, Dictionary<string, HubFile> files, SupportedModels supported, string task)
+    {
+        // The embedding runtime loads onnx/model.onnx or model.onnx only: a precision variant would not be found by it,
+        // so HubOptions.OnnxVariant applies to decoders alone.
+        var onnx = EngineLayout.EncoderFiles.FirstOrDefault(files.ContainsKey);
+        if (onnx is null || !supported.Formats.Contains(ModelFormats.Onnx))
+        {
+            throw NoUsableFormat(repository, files, supported, task, decoder: false);
+        }
+
+        if (!files.ContainsKey("tokenizer.json") && !files.ContainsKey("vocab.txt"))
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has ONNX weights ({onnx}) but no tokenizer.json (nor a WordPiece vocab.txt); this server needs one to tokenize.");
+        }
+
+        return new Selection(ModelFormats.Onnx, WithExternalData(files, files[onnx]), string.Empty);
+    }
+
+    private static Selection PlanDecoder(
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, SupportedModels supported, string task)
+    {
+        var encoderDecoder = EncoderDecoderEvidence(repository, files);
+        if (encoderDecoder is not null)
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} is an encoder-decoder model ({encoderDecoder}); encoder-decoder models are not supported yet. "
+                + "This server runs decoder-only language models for text-generation.");
+        }
+
+        var onnxSupported = supported.Formats.Contains(ModelFormats.Onnx);
+        var ggufSupported = supported.Formats.Contains(ModelFormats.Gguf);
+        var ggufModels = GgufSelector.Models(files.Values);
+        var hasOnnxDecoder = DecoderVariants(files).Count > 0;
+
+        HubException? onnxFailure = null;
+        if (onnxSupported && hasOnnxDecoder)
+        {
+            var (selection, failure) = TryOnnxDecoder(repository, files, options);
+            if (selection is not null)
+            {
+                return selection;
+            }
+
+            onnxFailure = failure;
+        }
+
+        if (ggufSupported && ggufModels.Count > 0)
+        {
+            return PlanGguf(repository, ggufModels, options);
+        }
+
+        throw onnxFailure ?? NoUsableFormat(repository, files, supported, task, decoder: true);
+    }
+
+    private static (Selection? Selection, HubException? Failure) TryOnnxDecoder(
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options)
+    {
+        var variant = string.IsNullOrWhiteSpace(options.OnnxVariant) ? null : options.OnnxVariant.Trim();
+        var suffixes = variant is null ? EngineLayout.DecoderFallbackSuffixes : [EngineLayout.SuffixOf(variant)];
+        HubFile? weights = null;
+        foreach (var suffix in suffixes)
+        {
+            weights = EngineLayout.DecoderFolders
+                .SelectMany(folder => EngineLayout.DecoderBaseNames.Select(name => folder + name + suffix + ".onnx"))
+                .Where(files.ContainsKey)
+                .Select(path => files[path])
+                .FirstOrDefault();
+            if (weights is not null)
+            {
+                break;
+            }
+        }
+
+        var available = PlanText.List(DecoderVariants(files));
+        if (weights is null)
+        {
+            return (null, new HubException(
+                HubErrorKind.Unsupported,
+                variant is null
+                    ? $"The repository {repository.Id} has ONNX decoder weights only in variants this server does not know ({available}); set {OnnxVariantOption} to one of them."
+                    : $"The repository {repository.Id} has no ONNX weights for the variant '{variant}' ({OnnxVariantOption}); it has: {available}. "
+                      + $"Set {OnnxVariantOption} to one of them, or leave it unset for full precision."));
+        }
+
+        var fileName = weights.Path[(weights.Path.LastIndexOf('/') + 1)..];
+        if (repository.Architectures.Count > 0
+            && !repository.Architectures.Any(EngineLayout.IsCausalLanguageModel)
+            && !fileName.StartsWith("decoder_", StringComparison.Ordinal))
+        {
+            return (null, new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} is a {string.Join(", ", repository.Architectures)}, not a causal language model (…ForCausalLM or …LMHeadModel); "
+                + "the ONNX runtime of this server runs decoder-only language models for text-generation."));
+        }
+
+        if (!files.ContainsKey("config.json"))
+        {
+            return (null, new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has ONNX decoder weights ({weights.Path}) but no config.json; this server reads the model's shape from it."));
+        }
+
+        if (!files.ContainsKey("tokenizer.json"))
+        {
+            return (null, new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has ONNX decoder weights ({weights.Path}) but no tokenizer.json; this server needs the Hugging Face tokenizer.json to run a language model."));
+        }
+
+        return (new Selection(ModelFormats.Onnx, WithExternalData(files, weights), string.Empty), null);
+    }
+
+    private static Selection PlanGguf(HubRepository repository, IReadOnlyList<GgufModel> models, HubOptions options)
+    {
+        var quantization = options.GgufQuantization?.Trim();
+        var matching = string.IsNullOrEmpty(quantization) ? [] : models.Where(m => GgufSelector.Matches(m, quantization)).ToList();
+        GgufModel chosen;
+        if (matching.Count > 0)
+        {
+            chosen = matching[0];
+        }
+        else if (models.Count == 1)
+        {
+            chosen = models[0];
+        }
+        else
+        {
+            var available = PlanText.List(models.Select(GgufSelector.QuantizationOf).Distinct(StringComparer.OrdinalIgnoreCase));
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has several GGUF files and none for the quantization '{quantization}' ({GgufQuantizationOption}); "
+                + $"it has: {available}. Set {GgufQuantizationOption} to one of them.");
+        }
+
+        if (!chosen.IsComplete)
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has an incomplete split GGUF model ({chosen.First.Path}: {chosen.Parts.Count} of {chosen.SplitTotal} parts).");
+        }
+
+        return new Selection(ModelFormats.Gguf, chosen.Parts, chosen.First.Path);
+    }
+
+    /// <summary>The ONNX file and its external data (<c>&lt;file&gt;_data</c>, <c>&lt;file&gt;_data_1</c>, ..., <c>&lt;file&gt;.data</c>) in the same folder.</summary>
+    private static IReadOnlyList<HubFile> WithExternalData(Dictionary<string, HubFile> files, HubFile onnx)
+    {
+        var data = files.Values
+            .Where(f => f.Path.StartsWith(onnx.Path + "_data", StringComparison.Ordinal) || f.Path == onnx.Path + ".data")
+            .Where(f => !f.Path[onnx.Path.Length..].Contains('/', StringComparison.Ordinal))
+            .OrderBy(f => f.Path.Length)
+            .ThenBy(f => f.Path, StringComparer.Ordinal);
+        return [onnx, .. data];
+    }
+
+    /// <summary>The configuration and tokenizer files present, in <see cref="EngineLayout.SupportFiles"/> order, then module configs (<c>1_Pooling/config.json</c>).</summary>
+    private static IEnumerable<HubFile> SupportFiles(Dictionary<string, HubFile> files)
+    {
+        foreach (var name in EngineLayout.SupportFiles)
+        {
+            if (files.TryGetValue(name, out var file))
+            {
+                yield return file;
+            }
+        }
+
+        foreach (var file in files.Values.Where(f => ModuleConfig().IsMatch(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            yield return file;
+        }
+    }
+
+    /// <summary>The precision variants of the ONNX decoder files present (<c>fp32</c> for the full-precision names), as the engine names them.</summary>
+    private static List<string> DecoderVariants(Dictionary<string, HubFile> files)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var path in files.Keys)
+        {
+            var folder = EngineLayout.DecoderFolders.FirstOrDefault(f => path.StartsWith(f, StringComparison.Ordinal) && path.IndexOf('/', f.Length) < 0);
+            if (folder is null || !path.EndsWith(".onnx", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var stem = path[folder.Length..^".onnx".Length];
+            foreach (var name in EngineLayout.DecoderBaseNames)
+            {
+                if (stem == name)
+                {
+                    found.Add("fp32");
+                }
+                else if (stem.StartsWith(name + "_", StringComparison.Ordinal))
+                {
+                    var rest = stem[(name.Length + 1)..];
+                    if (name == "decoder_model" && (rest.StartsWith("merged", StringComparison.Ordinal) || rest.StartsWith("with_past", StringComparison.Ordinal)))
+                    {
+                        continue;
+                    }
+
+                    found.Add(rest == "quantized" ? "q8" : rest);
+                }
+            }
+        }
+
+        return [.. found];
+    }
+
+    /// <summary>What makes the repository an encoder-decoder model, or <see langword="null"/> when nothing does.</summary>
+    private static string? EncoderDecoderEvidence(HubRepository repository, Dictionary<string, HubFile> files)
+    {
+        if (repository.ModelType is { } type && EngineLayout.EncoderDecoderModelTypes.Contains(type))
+        {
+            return $"model_type '{type}'";
+        }
+
+        if (repository.GgufArchitecture is { } arch && EngineLayout.EncoderDecoderModelTypes.Contains(arch))
+        {
+            return $"GGUF architecture '{arch}'";
+        }
+
+        var encoder = files.Keys.FirstOrDefault(p => EncoderModelFile().IsMatch(p));
+        return encoder is null ? null : $"it has {encoder}";
+    }
+
+    private static HubException NoUsableFormat(
+        HubRepository repository, Dictionary<string, HubFile> files, SupportedModels supported, string task, bool decoder)
+    {
+        var needs = new List<string>();
+        if (supported.Formats.Contains(ModelFormats.Onnx))
+        {
+            needs.Add(decoder ? "ONNX in the Hugging Face/Optimum layout (onnx/model.onnx)" : "ONNX in the Hugging Face/Optimum layout (onnx/model.onnx or model.onnx)");
+        }
+
+        if (decoder && supported.Formats.Contains(ModelFormats.Gguf))
+        {
+            needs.Add("a GGUF file");
+        }
+
+        var need = needs.Count == 0
+            ? $"this server has no runtime installed that serves {task} (installed formats: {PlanText.List(supported.Formats.Order(StringComparer.Ordinal))})"
+            : "this server needs " + string.Join(" or ", needs);
+        var converted = decoder ? "an onnx-community/ repository or a -GGUF repository" : "an onnx-community/ or Xenova/ repository";
+        return new HubException(
+            HubErrorKind.Unsupported,
+            $"The repository {repository.Id} has no weights this server can run for {task}: it has {DescribeWeights(files)}; {need}. "
+            + $"A converted repository (for example {converted}) can be requested instead.");
+    }
+
+    /// <summary>The weight formats a repository has, for messages (<c>safetensors, pytorch .bin</c>).</summary>
+    private static string DescribeWeights(Dictionary<string, HubFile> files)
+    {
+        var kinds = new List<string>();
+        void Add(string kind, Func<string, bool> test)
+        {
+            if (files.Keys.Any(test))
+            {
+                kinds.Add(kind);
+            }
+        }
+
+        Add("safetensors", p => p.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase));
+        Add("pytorch .bin", p => p.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".pth", StringComparison.OrdinalIgnoreCase));
+        Add("ONNX in another layout", p => p.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+        Add("GGUF", GgufSelector.IsModelFile);
+        Add("TensorFlow .h5", p => p.EndsWith(".h5", StringComparison.OrdinalIgnoreCase));
+        Add("Flax .msgpack", p => p.EndsWith(".msgpack", StringComparison.OrdinalIgnoreCase));
+        Add("OpenVINO", p => p.EndsWith(".xml", StringComparison.OrdinalIgnoreCase) && p.Contains("openvino", StringComparison.OrdinalIgnoreCase));
+        Add("Core ML", p => p.Contains(".mlpackage/", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".mlmodel", StringComparison.OrdinalIgnoreCase));
+        return kinds.Count == 0 ? "no weight files" : string.Join(", ", kinds);
+    }
+
+    private static void CheckCaps(HubRepository repository, IReadOnlyList<HubFile> chosen, HubOptions options)
+    {
+        foreach (var file in chosen)
+        {
+            if (file.Size > options.MaxFileBytes)
+            {
+                throw new HubException(
+                    HubErrorKind.TooLarge,
+                    $"The file {file.Path} of {repository.Id} is {PlanText.SizeWithBytes(file.Size)}, more than the {PlanText.SizeWithBytes(options.MaxFileBytes)} "
+                    + $"a single file may be ({MaxFileBytesOption}).");
+            }
+        }
+
+        var total = chosen.Sum(f => f.Size);
+        if (total > options.MaxModelBytes)
+        {
+            throw new HubException(
+                HubErrorKind.TooLarge,
+                $"The model {repository.Id} needs {PlanText.SizeWithBytes(total)} in {chosen.Count} files, more than the {PlanText.SizeWithBytes(options.MaxModelBytes)} "
+                + $"one model may download ({MaxModelBytesOption}).");
+        }
+    }
+
+    /// <summary>The chosen weights: format, files and the path the engine loads.</summary>
+    private sealed record Selection(string Format, IReadOnlyList<HubFile> Weights, string ModelPath);
+
+    [GeneratedRegex(@"^[0-9]+_[^/]+/config\.json$", RegexOptions.CultureInvariant)]
+    private static partial Regex ModuleConfig();
+
+    [GeneratedRegex(@"^(onnx/)?encoder_model[^/]*\.onnx$", RegexOptions.CultureInvariant)]
+    private static partial Regex EncoderModelFile();
+}

@@ -1,0 +1,158 @@
+using Bytez.Hub.Jobs;
+using Bytez.Protocol;
+
+namespace Bytez.Hub.Tests;
+
+/// <summary>The SQLite job store on a real database file: what survives a reopen, how duplicate requests join.</summary>
+public sealed class ModelRequestStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("bytez-store-").FullName;
+
+    private string DatabasePath => Path.Combine(_folder, "state", "bytez.db");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EnqueueAsync_NewModel_CreatesQueuedJobThatSurvivesReopening()
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var (job, created) = await store.EnqueueAsync("Org/Model", "main", "https://example.com/hook", T0, Ct);
+
+        var reopened = new SqliteModelRequestStore(DatabasePath);
+        var found = await reopened.FindAsync("org/model", Ct);
+
+        Assert.True(created);
+        Assert.Equal(ModelRequestStates.Queued, job.State);
+        Assert.NotNull(found);
+        Assert.Equal("Org/Model", found.ModelId);
+        Assert.Equal("main", found.Revision);
+        Assert.Equal("https://example.com/hook", found.Webhook);
+        Assert.Equal(T0, found.CreatedAt);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_UnfinishedJob_JoinsIt()
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var (first, _) = await store.EnqueueAsync("org/model", "main", null, T0, Ct);
+        await store.SaveAsync(first with { State = ModelRequestStates.Downloading, BytesDone = 10, BytesTotal = 100 }, Ct);
+
+        var (second, created) = await store.EnqueueAsync("ORG/MODEL", "main", null, T0.AddMinutes(1), Ct);
+
+        Assert.False(created);
+        Assert.Equal(ModelRequestStates.Downloading, second.State);
+        Assert.Equal(10, second.BytesDone);
+        Assert.Single(await store.ListAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData(ModelRequestStates.Failed)]
+    [InlineData(ModelRequestStates.Ready)]
+    public async Task EnqueueAsync_FinishedJob_QueuesItAgainClean(string finalState)
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var (first, _) = await store.EnqueueAsync("org/model", "main", null, T0, Ct);
+        await store.SaveAsync(first with { State = finalState, Error = "boom", EndedAt = T0.AddMinutes(1), Attempts = 2 }, Ct);
+
+        var (again, created) = await store.EnqueueAsync("org/model", "v2", null, T0.AddMinutes(2), Ct);
+
+        Assert.True(created);
+        Assert.Equal(ModelRequestStates.Queued, again.State);
+        Assert.Null(again.Error);
+        Assert.Null(again.EndedAt);
+        Assert.Equal("v2", again.Revision);
+        Assert.Equal(again with { Files = [] }, (await store.FindAsync("org/model", Ct))! with { Files = [] });
+    }
+
+    [Fact]
+    public async Task SaveAsync_EveryField_RoundTrips()
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var job = new ModelRequestJob
+        {
+            ModelId = "org/model",
+            State = ModelRequestStates.Ready,
+            Revision = "main",
+            Commit = new string('a', 40),
+            Task = BytezTasks.Chat,
+            Format = ModelFormats.Gguf,
+            ModelPath = "model-Q4_K_M.gguf",
+            Files = [new ModelRequestFile { Path = "model-Q4_K_M.gguf", Size = 123, Sha256 = new string('b', 64) }, new ModelRequestFile { Path = "README.md", Size = 4 }],
+            BytesDone = 127,
+            BytesTotal = 127,
+            Webhook = "https://example.com/hook",
+            RamBytes = 1_234_567_890,
+            ParameterCount = 494_000_000,
+            Attempts = 3,
+            CreatedAt = T0,
+            StartedAt = T0.AddSeconds(1),
+            EndedAt = T0.AddSeconds(90),
+            UpdatedAt = T0.AddSeconds(90),
+        };
+
+        await store.SaveAsync(job, Ct);
+        var read = await new SqliteModelRequestStore(DatabasePath).FindAsync("org/model", Ct);
+
+        Assert.NotNull(read);
+        Assert.Equal(job with { Files = [] }, read with { Files = [] });
+        Assert.Equal(
+            job.Files.Select(f => (f.Path, f.Size, f.Sha256)),
+            read.Files.Select(f => (f.Path, f.Size, f.Sha256)));
+    }
+
+    [Fact]
+    public async Task ListAsync_SeveralJobs_NewestFirst()
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+        await store.EnqueueAsync("org/old", "main", null, T0, Ct);
+        await store.EnqueueAsync("org/new", "main", null, T0.AddHours(1), Ct);
+        await store.EnqueueAsync("org/middle", "main", null, T0.AddMinutes(30), Ct);
+
+        var jobs = await store.ListAsync(Ct);
+
+        Assert.Equal(["org/new", "org/middle", "org/old"], jobs.Select(j => j.ModelId));
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_ManyConcurrentRequestsForOneModel_CreateOneJob()
+    {
+        var store = new SqliteModelRequestStore(DatabasePath);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => store.EnqueueAsync("org/model", "main", null, T0, Ct), Ct)));
+
+        Assert.Single(results, r => r.Created);
+        Assert.Single(await store.ListAsync(Ct));
+    }
+
+    [Fact]
+    public void Constructor_DatabaseFromNewerServer_RefusesToOpen()
+    {
+        _ = new SqliteModelRequestStore(DatabasePath);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99;";
+            command.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var error = Assert.Throws<InvalidOperationException>(() => new SqliteModelRequestStore(DatabasePath));
+
+        Assert.Contains("newer", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
