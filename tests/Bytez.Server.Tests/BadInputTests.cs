@@ -70,20 +70,47 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task WrongMethod_Is405Envelope()
     {
         using var client = fixture.Server.CreateHttpClient();
-        var (status, body, _) = await SendAsync(client, HttpMethod.Get, "request/org/model");
+        var (status, body, _) = await SendAsync(client, HttpMethod.Put, "request/org/model");
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
         AssertErrorEnvelope(body);
     }
 
     [Fact]
-    public async Task RequestModel_NotInCatalog_Is501SayingWhy()
+    public async Task RequestModel_InvalidId_Is400SayingTheRule()
     {
         using var client = fixture.Server.CreateHttpClient();
-        var (status, body, _) = await PostAsync(client, "request/openai-community/gpt2", "");
+        var (status, body, _) = await PostAsync(client, "request/org/..model", "");
 
-        Assert.Equal(HttpStatusCode.NotImplemented, status);
-        Assert.Contains("openai-community/gpt2", AssertErrorEnvelope(body), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("org/name", AssertErrorEnvelope(body), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[1]", "JSON object")]
+    [InlineData("{\"webhook\": \"ftp://example.com/x\"}", "http")]
+    [InlineData("{\"webhook\": \"http://127.0.0.1:9/x\"}", "AllowPrivateWebhooks")]
+    [InlineData("{\"webhook\": \"http://localhost/x\"}", "AllowPrivateWebhooks")]
+    [InlineData("{\"revision\": 3}", "string")]
+    [InlineData("{\"priority\": 1}", "'revision' and 'webhook'")]
+    [InlineData("{not json", "not valid JSON")]
+    public async Task RequestModel_BadBody_Is400SayingWhatIsExpected(string requestBody, string expected)
+    {
+        using var client = fixture.Server.CreateHttpClient();
+        var (status, body, _) = await PostAsync(client, "request/openai-community/gpt2", requestBody);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(expected, AssertErrorEnvelope(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetRequest_NoSuchRequest_Is404Envelope()
+    {
+        using var client = fixture.Server.CreateHttpClient();
+        var (status, body, _) = await GetAsync(client, "request/nobody/nothing");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("nobody/nothing", AssertErrorEnvelope(body), StringComparison.Ordinal);
     }
 
     [Fact]

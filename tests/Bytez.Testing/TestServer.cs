@@ -54,7 +54,12 @@ public sealed class TestServer : IAsyncDisposable
         var home = ownsHome
             ? Path.Combine(Path.GetTempPath(), "bytez-test-home-" + Guid.NewGuid().ToString("N"))
             : settings!["Bytez:Home"]!;
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={SharedModelsPath}" };
+        // The hub cache lives in the server's own data directory: tests never touch the user's Hugging Face cache.
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={SharedModelsPath}",
+            $"--Bytez:Hub:CachePath={Path.Combine(home, "hf-cache")}",
+        };
         if (key is not null)
         {
             args.Add($"--Bytez:Key={key}");

@@ -1,4 +1,5 @@
 using Bytez.Engine;
+using Bytez.Hub;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Bytez.Server.Apis;
@@ -19,6 +20,18 @@ public static partial class ErrorMapping
         EngineErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         EngineErrorKind.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The status code of a hub error kind (a model request the server refuses at once).</summary>
+    public static int StatusCode(HubErrorKind kind) => kind switch
+    {
+        HubErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        HubErrorKind.Unsupported => StatusCodes.Status400BadRequest,
+        HubErrorKind.NotFound => StatusCodes.Status404NotFound,
+        HubErrorKind.Unauthorized => StatusCodes.Status403Forbidden,
+        HubErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        HubErrorKind.Integrity => StatusCodes.Status502BadGateway,
+        _ => StatusCodes.Status503ServiceUnavailable,
     };
 
     /// <summary>Installs the handlers: exceptions and bare status codes (404, 405, 415) become envelopes.</summary>
@@ -52,6 +65,8 @@ public static partial class ErrorMapping
                 }
 
                 return Envelope.WriteErrorAsync(context, StatusCode(engine.Kind), engine.Message);
+            case HubException hub:
+                return Envelope.WriteErrorAsync(context, StatusCode(hub.Kind), hub.Message);
             case BadHttpRequestException bad:
                 return Envelope.WriteErrorAsync(context, bad.StatusCode, bad.Message);
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:

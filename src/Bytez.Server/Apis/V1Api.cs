@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bytez.Engine;
 using Bytez.Engine.Scheduling;
+using Bytez.Hub.Jobs;
 using Bytez.Protocol;
 
 namespace Bytez.Server.Apis;
@@ -26,7 +27,54 @@ public static class V1Api
         v1.MapPost("/status", StatusAsync);
         v1.MapPost("/run", RunAsync);
         v1.MapPost("/delete", DeleteAsync);
+        v1.MapPost("/job", JobAsync);
         return v1;
+    }
+
+    /// <summary>
+    /// <c>process(id)</c> of the v1 clients: queues a model request. A new job answers <c>{model, success, modified}</c>;
+    /// asking again answers <c>{model, message, startTime, endTime}</c> with "Model is already queued" or "Model available".
+    /// </summary>
+    private static async Task JobAsync(HttpContext context, ModelRequestQueue queue)
+    {
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        var modelId = ModelField(body);
+        var outcome = await queue.RequestAsync(modelId, options: null, context.RequestAborted).ConfigureAwait(false);
+        if (outcome == ModelRequestOutcome.Queued)
+        {
+            await WriteBareAsync(context, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("model", modelId);
+                w.WriteBoolean("success", true);
+                w.WriteBoolean("modified", true);
+                w.WriteEndObject();
+            }).ConfigureAwait(false);
+            return;
+        }
+
+        var job = await queue.GetAsync(modelId, context.RequestAborted).ConfigureAwait(false);
+        await WriteBareAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("model", modelId);
+            w.WriteString("message", RequestApi.Message(outcome));
+            WriteTime(w, "startTime", job?.StartedAt ?? job?.CreatedAt);
+            WriteTime(w, "endTime", job?.EndedAt);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)
+    {
+        if (time is { } value)
+        {
+            w.WriteString(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 
     private static Task ListAsync(HttpContext context, InferenceEngine engine)

@@ -28,6 +28,7 @@ public static partial class BytezServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
         builder.Services.AddBytezEngine(options);
+        builder.Services.AddBytezHub(options);
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -63,6 +64,17 @@ public static partial class BytezServer
         if (string.IsNullOrEmpty(options.Key) && configuration["BYTEZ_KEY"] is { Length: > 0 } key)
         {
             options.Key = key;
+        }
+
+        // The Hugging Face variables, as huggingface_hub reads them, unless the Bytez section sets the option.
+        if (string.IsNullOrWhiteSpace(configuration[$"{BytezServerOptions.Section}:Hub:Endpoint"]) && configuration["HF_ENDPOINT"] is { Length: > 0 } endpoint)
+        {
+            options.Hub.Endpoint = endpoint;
+        }
+
+        if (string.IsNullOrEmpty(options.Hub.Token) && configuration["HF_TOKEN"] is { Length: > 0 } token)
+        {
+            options.Hub.Token = token;
         }
 
         options.Home = Path.GetFullPath(options.Home);

@@ -1,4 +1,5 @@
 using Bytez.Engine.LlamaCpp;
+using Bytez.Hub;
 using Bytez.Engine.Onnx;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Scheduling;
@@ -41,6 +42,9 @@ public sealed class BytezServerOptions
 
     /// <summary>Instances, memory budget, concurrency and queues (section <c>Bytez:Scheduler</c>).</summary>
     public SchedulerOptions Scheduler { get; set; } = new();
+
+    /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
+    public HubOptions Hub { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

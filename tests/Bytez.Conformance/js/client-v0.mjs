@@ -6,7 +6,7 @@
 //
 // Usage: node client-v0.mjs <operation> [arguments as JSON]
 //   listAll | byTask {"task"} | instances | start {"modelId", "options"?} | load {"modelId", "options"?}
-//   status {"modelId"} | run {"modelId", "input", "options"?} | stop {"modelId"}
+//   status {"modelId"} | run {"modelId", "input", "options"?} | stop {"modelId"} | process {"modelId"}
 import Bytez from "bytez-v0";
 
 const root = process.env.BYTEZ_TEST_ROOT; // e.g. http://127.0.0.1:41234/
@@ -34,6 +34,7 @@ switch (operation) {
   case "load": await model.load(args.options); result = await model.status(); break;
   case "status": result = await model.status(); break;
   case "stop": result = await model.stop(); break;
+  case "process": result = await client.process(args.modelId); break;
   case "run": {
     result = await model.run(args.input, args.options ?? {});
     if (result && typeof result.getReader === "function") {

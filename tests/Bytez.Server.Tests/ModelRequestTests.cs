@@ -1,0 +1,403 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Bytez.Protocol;
+using Bytez.Testing;
+using Bytez.Testing.Hub;
+using Bytez.Testing.TinyModels;
+using static Bytez.Server.Tests.Http;
+
+namespace Bytez.Server.Tests;
+
+/// <summary>
+/// Requesting Hugging Face models end to end: a fake hub on loopback serving tiny real-format models (and a real
+/// embedding model), the real server downloading, verifying, measuring and serving them through the Bytez routes.
+/// </summary>
+public sealed class ModelRequestTests
+{
+    private const string ArcticXs = "Snowflake/snowflake-arctic-embed-xs";
+
+    [Fact]
+    public async Task Request_OnnxDecoder_IsDownloadedVerifiedMeasuredAndServed()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/tiny-onnx");
+        using var client = env.CreateClient();
+
+        var (status, body) = await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Job queued", AssertOutput(body).GetString());
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal(repo.Commit, final.Commit);
+        Assert.Equal("onnx", final.Format);
+        Assert.Contains(final.Files, f => f.Path == "onnx/model.onnx" && f.Sha256 is { Length: 64 });
+        Assert.Contains(final.Files, f => f.Path == "tokenizer.json");
+        Assert.Equal(final.BytesTotal, final.BytesDone);
+        Assert.True(final.RamRequired > 0);
+        Assert.True(final.Params > 0);
+        Assert.NotNull(final.EndedAt);
+
+        // Listed with the measured memory, and it runs through the Bytez route.
+        var listed = await FindListedAsync(client, repo.Id);
+        Assert.Equal(final.RamRequired!.Value, listed.GetProperty("ramRequired").GetDouble(), 3);
+        var (runStatus, run, _) = await PostAsync(client, repo.Id, """{"text": "Hello", "params": {"max_new_tokens": 4}}""");
+        Assert.Equal(HttpStatusCode.OK, runStatus);
+        Assert.Equal(JsonValueKind.String, AssertOutput(run).ValueKind);
+
+        // In the Hugging Face cache layout: refs/main names the commit; snapshot files link to verified blobs.
+        var repoFolder = Path.Combine(env.CachePath, "models--test-org--tiny-onnx");
+        Assert.Equal(repo.Commit, File.ReadAllText(Path.Combine(repoFolder, "refs", "main")));
+        var weights = new FileInfo(Path.Combine(repoFolder, "snapshots", repo.Commit, "onnx", "model.onnx"));
+        Assert.NotNull(weights.LinkTarget);
+        var sha = final.Files.Single(f => f.Path == "onnx/model.onnx").Sha256!;
+        Assert.Equal(Path.Combine(repoFolder, "blobs", sha), weights.ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+        Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weights.FullName))));
+
+        // Asking again says so.
+        var (_, again) = await env.RequestAsync(client, repo.Id);
+        Assert.Equal("Model available", AssertOutput(again).GetString());
+    }
+
+    [Fact]
+    public async Task Request_ReadyModel_IsServedAfterRestartWithoutDownloadingAgain()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddGguf(env.Hub, "test-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"]);
+        using (var client = env.CreateClient())
+        {
+            await env.RequestAsync(client, repo.Id);
+            Assert.Equal(ModelRequestStates.Ready, (await HubServer.WaitAsync(client, repo.Id)).State);
+        }
+
+        var requestsBefore = env.Hub.Requests.Count;
+        await env.RestartAsync();
+        using var restarted = env.CreateClient();
+
+        var listed = await FindListedAsync(restarted, repo.Id);
+        var (runStatus, run, _) = await PostAsync(restarted, repo.Id, """{"messages": [{"role": "user", "content": "Hi"}], "params": {"max_new_tokens": 3}}""");
+        var status = await HubServer.GetStatusAsync(restarted, repo.Id);
+
+        Assert.Equal("chat", listed.GetProperty("task").GetString());
+        Assert.True(listed.GetProperty("ramRequired").GetDouble() > 0);
+        Assert.Equal(HttpStatusCode.OK, runStatus);
+        Assert.Equal(JsonValueKind.Object, AssertOutput(run).ValueKind);
+        Assert.Equal(ModelRequestStates.Ready, status?.State);
+        Assert.Equal(requestsBefore, env.Hub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Request_GgufRepositoryWithSeveralQuantizations_DownloadsOnlyTheConfiguredOne()
+    {
+        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:GgufQuantization"] = "Q8_0" });
+        var repo = AddGguf(env.Hub, "test-org/multi-GGUF", ["tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "tiny-F16.gguf"]);
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal("gguf", final.Format);
+        Assert.Equal(["tiny-Q8_0.gguf"], final.Files.Select(f => f.Path));
+        Assert.Equal(1, repo.Downloads("tiny-Q8_0.gguf"));
+        Assert.Equal(0, repo.Downloads("tiny-Q4_K_M.gguf"));
+        Assert.Equal(0, repo.Downloads("tiny-F16.gguf"));
+    }
+
+    [Fact]
+    public async Task Request_RealEmbeddingModel_ServesTheSameVectorsAsTheLocalCopy()
+    {
+        await using var env = await HubServer.StartAsync();
+        var folder = Bytez.Engine.Embedded.EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, TestContext.Current.CancellationToken)
+            .Single(m => m.Id == ArcticXs).Path;
+        var repo = env.Hub.AddFolder("test-org/arctic-embed-xs", folder);
+        repo.PipelineTag = "sentence-similarity";
+        repo.LibraryName = "sentence-transformers";
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+        var (_, run, _) = await PostAsync(client, repo.Id, """{"text": "What is a snowflake?"}""");
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal("sentence-similarity", final.Task);
+        Assert.DoesNotContain(final.Files, f => f.Path == "bytez-model.json");
+        var vector = Vector(AssertOutput(run));
+        Assert.Equal(384, vector.Length);
+        await using var local = await TestServer.StartAsync();
+        using var localClient = local.CreateHttpClient();
+        var (_, localRun, _) = await PostAsync(localClient, ArcticXs, """{"text": "What is a snowflake?"}""");
+        Assert.True(Cosine(vector, Vector(AssertOutput(localRun))) > 0.999999);
+    }
+
+    [Fact]
+    public async Task Request_UnknownRepository_FailsSayingNotFound()
+    {
+        await using var env = await HubServer.StartAsync();
+        using var client = env.CreateClient();
+
+        var (status, body) = await env.RequestAsync(client, "nobody/no-such-model");
+        var final = await HubServer.WaitAsync(client, "nobody/no-such-model");
+
+        Assert.Equal("Job queued", AssertOutput(body).GetString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("not found", final.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("nobody/no-such-model", final.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_GatedRepository_FailsWithoutTokenAndSucceedsWithIt()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "gated-org/tiny-onnx");
+        repo.RequiredToken = "hf_test_token";
+        using (var client = env.CreateClient())
+        {
+            await env.RequestAsync(client, repo.Id);
+            var refused = await HubServer.WaitAsync(client, repo.Id);
+
+            Assert.Equal(ModelRequestStates.Failed, refused.State);
+            Assert.Contains("gated", refused.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("HF_TOKEN", refused.Error, StringComparison.Ordinal);
+        }
+
+        await env.RestartAsync(new Dictionary<string, string?> { ["Bytez:Hub:Token"] = "hf_test_token" });
+        using var withToken = env.CreateClient();
+        var (_, body) = await env.RequestAsync(withToken, repo.Id);
+        var final = await HubServer.WaitAsync(withToken, repo.Id);
+
+        Assert.Equal("Job queued", AssertOutput(body).GetString());
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Contains(env.Hub.Requests, r => r.Authorization == "Bearer hf_test_token");
+    }
+
+    [Fact]
+    public async Task Request_RepositoryWithoutUsableWeights_FailsAtOnceSayingWhatIsSupported()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = env.Hub.AddRepository("test-org/safetensors-only");
+        repo.PipelineTag = "text-generation";
+        repo.ModelType = "llama";
+        repo.AddFile("config.json", Encoding.UTF8.GetBytes("""{"model_type": "llama"}"""));
+        repo.AddFile("model.safetensors", RandomNumberGenerator.GetBytes(64 * 1024));
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("ONNX", final.Error, StringComparison.Ordinal);
+        Assert.Contains("GGUF", final.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_UnsupportedTask_FailsNamingTheTasksThisServerRuns()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/image-model");
+        repo.PipelineTag = "image-classification";
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("image-classification", final.Error, StringComparison.Ordinal);
+        Assert.Contains("text-generation", final.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_BodyCutOffHalfWay_ResumesFromTheBytesOnDisk()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/cut-onnx");
+        var size = repo.Size("onnx/model.onnx");
+        repo.CutOnce("onnx/model.onnx", size / 2);
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        var ranges = env.Hub.Requests.Where(r => r.Range is not null).Select(r => r.Range!).ToList();
+        Assert.Contains(ranges, r => r.StartsWith("bytes=", StringComparison.Ordinal) && long.Parse(r[6..r.IndexOf('-', StringComparison.Ordinal)]) >= size / 2);
+        var (runStatus, _, _) = await PostAsync(client, repo.Id, """{"text": "Hi", "params": {"max_new_tokens": 2}}""");
+        Assert.Equal(HttpStatusCode.OK, runStatus);
+    }
+
+    [Fact]
+    public async Task Request_CorruptedDownload_FailsSayingTheHashDiffersAndKeepsNoBlob()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/corrupt-onnx");
+        repo.ServeCorrupted("onnx/model.onnx");
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("SHA-256", final.Error, StringComparison.Ordinal);
+        Assert.Contains("onnx/model.onnx", final.Error, StringComparison.Ordinal);
+        var sha = final.Files.Single(f => f.Path == "onnx/model.onnx").Sha256!;
+        Assert.False(File.Exists(Path.Combine(env.CachePath, "models--test-org--corrupt-onnx", "blobs", sha)));
+        var (runStatus, _, _) = await PostAsync(client, repo.Id, """{"text": "Hi"}""");
+        Assert.Equal(HttpStatusCode.NotFound, runStatus);
+    }
+
+    [Fact]
+    public async Task Request_TwiceForOneModel_JoinsTheFirstJobAndDownloadsOnce()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/twice-onnx");
+        env.Hub.BytesPerSecond = 2 * repo.Size("onnx/model.onnx");
+        using var client = env.CreateClient();
+
+        var (_, first) = await env.RequestAsync(client, repo.Id);
+        var (_, second) = await env.RequestAsync(client, repo.Id.ToUpperInvariant());
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal("Job queued", AssertOutput(first).GetString());
+        Assert.Equal("Model is already queued", AssertOutput(second).GetString());
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal(1, repo.Downloads("onnx/model.onnx"));
+        var (_, list, _) = await GetAsync(client, "list/requests");
+        Assert.Single(AssertOutput(list).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Request_WithWebhook_CallsItWithTheFinalStatus()
+    {
+        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/hooked-onnx");
+        using var client = env.CreateClient();
+
+        var (status, _) = await env.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { webhook = receiver.Url }));
+        var delivered = await receiver.NextAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(repo.Id, delivered.ModelId);
+        Assert.Equal(ModelRequestStates.Ready, delivered.State);
+        Assert.True(delivered.RamRequired > 0);
+    }
+
+    [Fact]
+    public async Task Cancel_RunningDownload_FailsTheJobAndKeepsThePartialFileForLater()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/cancel-onnx");
+        var size = repo.Size("onnx/model.onnx");
+        env.Hub.BytesPerSecond = Math.Max(32 * 1024, size / 20);
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        await HubServer.WaitUntilAsync(client, repo.Id, s => s.BytesDone > s.BytesTotal - size + 16 * 1024 && s.State == ModelRequestStates.Downloading);
+        var (status, body, _) = await SendAsync(client, HttpMethod.Delete, "request/" + repo.Id);
+        var cancelled = AssertOutput(body).Deserialize(ProtocolJsonContext.Default.ModelRequestStatus)!;
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(ModelRequestStates.Failed, cancelled.State);
+        Assert.Equal("Cancelled", cancelled.Error);
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(env.CachePath, "models--test-org--cancel-onnx", "blobs"), "*.incomplete"));
+
+        // A later request picks up where it stopped.
+        env.Hub.BytesPerSecond = 0;
+        var (_, again) = await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+        Assert.Equal("Job queued", AssertOutput(again).GetString());
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Contains(env.Hub.Requests, r => r.Range is { } range && !range.StartsWith("bytes=0-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_WeightsThatDoNotLoad_FailsWithTheEnginesReason()
+    {
+        await using var env = await HubServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("bytez-broken-").FullName;
+        OnnxDecoderModelWriter.Write(folder);
+        File.WriteAllBytes(Path.Combine(folder, "onnx", "model.onnx"), RandomNumberGenerator.GetBytes(32 * 1024));
+        var repo = env.Hub.AddFolder("test-org/broken-onnx", folder);
+        repo.PipelineTag = "text-generation";
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("could not be loaded or run", final.Error, StringComparison.Ordinal);
+        var (_, models, _) = await GetAsync(client, "list/models");
+        Assert.DoesNotContain(AssertOutput(models).EnumerateArray(), m => m.GetProperty("modelId").GetString() == repo.Id);
+    }
+
+    [Fact]
+    public async Task Request_ModelAboveTheSizeCap_FailsNamingTheOption()
+    {
+        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxModelBytes"] = "1000" });
+        var repo = AddOnnxDecoder(env.Hub, "test-org/big-onnx");
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("Bytez:Hub:MaxModelBytes", final.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_NotEnoughDiskSpace_FailsBeforeDownloading()
+    {
+        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MinFreeDiskBytes"] = (1L << 60).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var repo = AddOnnxDecoder(env.Hub, "test-org/no-room-onnx");
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("free", final.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal));
+    }
+
+    private static async Task<JsonElement> FindListedAsync(HttpClient client, string modelId)
+    {
+        var (_, body, _) = await GetAsync(client, "list/models");
+        return AssertOutput(body).EnumerateArray().Single(m => string.Equals(m.GetProperty("modelId").GetString(), modelId, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>A tiny ONNX decoder (GPT-2 layout, with a chat template) as a hub repository.</summary>
+    internal static FakeRepository AddOnnxDecoder(FakeHub hub, string id, OnnxDecoderModelOptions? options = null)
+    {
+        var folder = Directory.CreateTempSubdirectory("bytez-hub-onnx-").FullName;
+        OnnxDecoderModelWriter.Write(folder, options ?? new OnnxDecoderModelOptions { ContextLength = 256 });
+        var repo = hub.AddFolder(id, folder);
+        repo.PipelineTag = "text-generation";
+        repo.LibraryName = "transformers.js";
+        repo.ModelType = "gpt2";
+        Directory.Delete(folder, recursive: true);
+        return repo;
+    }
+
+    /// <summary>A tiny GGUF llama model (different weights per file) under each name given, as a hub repository.</summary>
+    internal static FakeRepository AddGguf(FakeHub hub, string id, IReadOnlyList<string> fileNames, GgufTinyOptions? options = null)
+    {
+        var repo = hub.AddRepository(id);
+        repo.PipelineTag = "text-generation";
+        repo.LibraryName = "gguf";
+        repo.GgufArchitecture = "llama";
+        var folder = Directory.CreateTempSubdirectory("bytez-hub-gguf-").FullName;
+        for (var i = 0; i < fileNames.Count; i++)
+        {
+            var model = GgufModelWriter.WriteTinyLlama(Path.Combine(folder, fileNames[i]), (options ?? new GgufTinyOptions()) with { Seed = 1234 + i });
+            repo.AddFile(fileNames[i], File.ReadAllBytes(model.Path));
+        }
+
+        Directory.Delete(folder, recursive: true);
+        return repo;
+    }
+}
