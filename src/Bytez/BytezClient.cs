@@ -18,7 +18,7 @@ namespace Bytez;
 /// instead of throwing, as in the official clients; cancelling a caller's token throws
 /// <see cref="OperationCanceledException"/>.
 /// </remarks>
-public sealed class BytezClient : IDisposable
+public sealed partial class BytezClient : IDisposable
 {
     private const string ApiKeyVariable = "BYTEZ_KEY";
 
@@ -107,18 +107,6 @@ public sealed class BytezClient : IDisposable
     /// </param>
     /// <exception cref="ArgumentException"><paramref name="modelId"/> is empty or has an empty, <c>.</c> or <c>..</c> segment.</exception>
     public BytezModel Model(string modelId, string? providerKey = null) => new(this, modelId, providerKey);
-
-    /// <summary>
-    /// Asks the server to add a Hugging Face model to its catalog (<c>POST request/{modelId}</c>). On success the
-    /// output is the string <c>"Job queued"</c>.
-    /// </summary>
-    /// <param name="modelId">The Hugging Face model id, <c>org/name</c>.</param>
-    /// <param name="cancellationToken">Cancels the call; cancelling throws <see cref="OperationCanceledException"/>.</param>
-    public Task<BytezResult> RequestModelAsync(string modelId, CancellationToken cancellationToken = default)
-    {
-        var path = "request/" + BytezModel.EscapeModelId(modelId);
-        return SendAsync(HttpMethod.Post, path, body: null, providerKey: null, cancellationToken);
-    }
 
     /// <summary>Disposes the <see cref="HttpClient"/> if this client created it; an injected one is left alone.</summary>
     public void Dispose()

@@ -59,4 +59,16 @@ public sealed class BytezListApi
             .ConfigureAwait(false);
         return Envelope.Typed(result, ProtocolJsonContext.Default.IReadOnlyListClusterInfo);
     }
+
+    /// <summary>
+    /// Lists the server's requests for Hugging Face models (<c>GET list/requests</c>, an extension of self-hosted
+    /// servers), newest first, in every state (see <see cref="ModelRequestStates"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<BytezResult<IReadOnlyList<ModelRequestStatus>>> RequestsAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await _client.SendAsync(HttpMethod.Get, "list/requests", body: null, providerKey: null, cancellationToken)
+            .ConfigureAwait(false);
+        return Envelope.Typed(result, ProtocolJsonContext.Default.IReadOnlyListModelRequestStatus);
+    }
 }
