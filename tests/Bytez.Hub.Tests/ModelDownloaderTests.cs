@@ -184,6 +184,37 @@ public sealed class ModelDownloaderTests
     }
 
     [Fact]
+    public async Task DownloadAsync_BytesAlreadyOnDisk_ReportsVerifyingWhileHashingThem()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var (fake, files) = AddModel(env);
+        var plan = await env.PlanAsync(fake.Id);
+        await env.Downloader.DownloadAsync(plan, null, Ct);
+        Directory.Delete(env.Cache.SnapshotPath(fake.Id, fake.Commit), recursive: true);
+        var reports = new List<DownloadProgress>();
+
+        await env.Downloader.DownloadAsync(plan, new SyncProgress(reports.Add), Ct);
+
+        Assert.Contains(reports, r => r.Verifying && r.CurrentFile == Weights);
+        Assert.False(reports[^1].Verifying);
+        Assert.Equal(plan.TotalBytes, reports[^1].BytesDone);
+        Assert.Equal(1, fake.Downloads(Weights));
+    }
+
+    [Fact]
+    public async Task DownloadAsync_FreshDownload_NeverReportsVerifying()
+    {
+        await using var env = await HubTestEnvironment.StartAsync();
+        var (fake, _) = AddModel(env);
+        var plan = await env.PlanAsync(fake.Id);
+        var reports = new List<DownloadProgress>();
+
+        await env.Downloader.DownloadAsync(plan, new SyncProgress(reports.Add), Ct);
+
+        Assert.DoesNotContain(reports, r => r.Verifying);
+    }
+
+    [Fact]
     public async Task DownloadAsync_VerifiedBlobInCache_NoFileRequest()
     {
         await using var env = await HubTestEnvironment.StartAsync();

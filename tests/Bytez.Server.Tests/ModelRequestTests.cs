@@ -270,6 +270,28 @@ public sealed class ModelRequestTests
     }
 
     [Fact]
+    public async Task Request_MoreModelsThanJobSlots_WaitInTurnAndAllFinish()
+    {
+        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxConcurrentJobs"] = "1" });
+        var first = AddOnnxDecoder(env.Hub, "test-org/first-onnx");
+        var second = AddOnnxDecoder(env.Hub, "test-org/second-onnx");
+        env.Hub.BytesPerSecond = first.Size("onnx/model.onnx");
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, first.Id);
+        await HubServer.WaitUntilAsync(client, first.Id, s => s.State == ModelRequestStates.Downloading);
+        await env.RequestAsync(client, second.Id);
+        var waiting = await HubServer.GetStatusAsync(client, second.Id);
+        var firstDone = await HubServer.WaitAsync(client, first.Id);
+        var secondDone = await HubServer.WaitAsync(client, second.Id);
+
+        Assert.Equal(ModelRequestStates.Queued, waiting?.State);
+        Assert.True(firstDone.State == ModelRequestStates.Ready, firstDone.Error);
+        Assert.True(secondDone.State == ModelRequestStates.Ready, secondDone.Error);
+        Assert.True(secondDone.StartedAt >= firstDone.EndedAt);
+    }
+
+    [Fact]
     public async Task Request_WithWebhook_CallsItWithTheFinalStatus()
     {
         await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });
@@ -296,7 +318,7 @@ public sealed class ModelRequestTests
         using var client = env.CreateClient();
 
         await env.RequestAsync(client, repo.Id);
-        await HubServer.WaitUntilAsync(client, repo.Id, s => s.BytesDone > s.BytesTotal - size + 16 * 1024 && s.State == ModelRequestStates.Downloading);
+        await HubServer.WaitUntilAsync(client, repo.Id, s => s.BytesTotal > 0 && s.BytesDone > s.BytesTotal - size + 16 * 1024 && s.State == ModelRequestStates.Downloading);
         var (status, body, _) = await SendAsync(client, HttpMethod.Delete, "request/" + repo.Id);
         var cancelled = AssertOutput(body).Deserialize(ProtocolJsonContext.Default.ModelRequestStatus)!;
 
@@ -362,6 +384,82 @@ public sealed class ModelRequestTests
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("free", final.Error, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Request_PinnedToACommit_DownloadsThatCommit()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/pinned-onnx");
+        using var client = env.CreateClient();
+
+        var (status, _) = await env.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { revision = repo.Commit }));
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal(repo.Commit, final.Revision);
+        Assert.Equal(repo.Commit, final.Commit);
+        Assert.Contains(env.Hub.Requests, r => r.Path.StartsWith($"/api/models/{repo.Id}/revision/{repo.Commit}", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(Path.Combine(env.CachePath, "models--test-org--pinned-onnx", "snapshots", repo.Commit)));
+    }
+
+    [Fact]
+    public async Task Request_UnknownRevision_FailsNamingIt()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/revisions-onnx");
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id, """{"revision": "v9.9"}""");
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("v9.9", final.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_ModelAlreadyInTheHuggingFaceCache_IsVerifiedAndServedWithoutDownloading()
+    {
+        await using var env = await HubServer.StartAsync();
+        var repo = AddOnnxDecoder(env.Hub, "test-org/cached-onnx");
+        await WriteAsPythonWouldAsync(env, repo);
+        using var client = env.CreateClient();
+
+        await env.RequestAsync(client, repo.Id);
+        var final = await HubServer.WaitAsync(client, repo.Id);
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal) || r.Path.Contains("/cdn-lfs/", StringComparison.Ordinal));
+        var (runStatus, _, _) = await PostAsync(client, repo.Id, """{"text": "Hi", "params": {"max_new_tokens": 2}}""");
+        Assert.Equal(HttpStatusCode.OK, runStatus);
+    }
+
+    /// <summary>
+    /// Fills the cache the way huggingface_hub's snapshot_download leaves it, without this server's code: blobs named by
+    /// their hash (SHA-256 for LFS files, the git blob id for others), snapshot entries as relative links, refs/main.
+    /// </summary>
+    private static async Task WriteAsPythonWouldAsync(HubServer env, FakeRepository repo)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(env.Hub.Endpoint) };
+        using var metadata = JsonDocument.Parse(await http.GetStringAsync($"/api/models/{repo.Id}?blobs=true", TestContext.Current.CancellationToken));
+        var folder = Path.Combine(env.CachePath, "models--" + repo.Id.Replace("/", "--", StringComparison.Ordinal));
+        foreach (var sibling in metadata.RootElement.GetProperty("siblings").EnumerateArray())
+        {
+            var path = sibling.GetProperty("rfilename").GetString()!;
+            var blobName = sibling.TryGetProperty("lfs", out var lfs) ? lfs.GetProperty("sha256").GetString()! : sibling.GetProperty("blobId").GetString()!;
+            var bytes = await http.GetByteArrayAsync($"/{repo.Id}/resolve/main/{path}", TestContext.Current.CancellationToken);
+            var blob = Path.Combine(folder, "blobs", blobName);
+            Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+            await File.WriteAllBytesAsync(blob, bytes, TestContext.Current.CancellationToken);
+            var link = Path.Combine(folder, "snapshots", repo.Commit, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            File.CreateSymbolicLink(link, Path.GetRelativePath(Path.GetDirectoryName(link)!, blob));
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder, "refs"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "refs", "main"), repo.Commit, TestContext.Current.CancellationToken);
+        env.Hub.ClearRequests();
     }
 
     private static async Task<JsonElement> FindListedAsync(HttpClient client, string modelId)

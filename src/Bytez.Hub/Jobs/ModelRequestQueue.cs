@@ -156,6 +156,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
                 {
                     await UpdateAsync(active, j => j with { State = ModelRequestStates.Failed, Error = CancelledMessage, EndedAt = _time.GetUtcNow() })
                         .ConfigureAwait(false);
+                    Notify(active.Current);
                 }
                 finally
                 {
@@ -315,14 +316,22 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
                 .ConfigureAwait(false);
         }
 
-        if (active.Current.Webhook is { Length: > 0 } webhook)
+        Notify(active.Current);
+    }
+
+    /// <summary>Calls the job's webhook, if it has one, in the background (awaited at shutdown).</summary>
+    private void Notify(ModelRequestJob job)
+    {
+        if (job.Webhook is not { Length: > 0 } webhook)
         {
-            var notification = _webhooks.NotifyAsync(webhook, active.Current.ToStatus(), _stopping.Token);
-            lock (_notifications)
-            {
-                _notifications.RemoveAll(t => t.IsCompleted);
-                _notifications.Add(notification.ContinueWith(static _ => { }, TaskScheduler.Default));
-            }
+            return;
+        }
+
+        var notification = _webhooks.NotifyAsync(webhook, job.ToStatus(), _stopping.Token);
+        lock (_notifications)
+        {
+            _notifications.RemoveAll(t => t.IsCompleted);
+            _notifications.Add(notification.ContinueWith(static _ => { }, TaskScheduler.Default));
         }
     }
 
