@@ -17,9 +17,13 @@ public sealed class ModelDownloader
     private readonly HttpClient _http;
     private readonly HubCache _cache;
     private readonly HubOptions _options;
+    private readonly HubMetrics? _metrics;
 
-    /// <summary>Creates the downloader over the hub client's <see cref="HttpClient"/> (owned by the caller), the cache and the options.</summary>
-    public ModelDownloader(HttpClient http, HubCache cache, HubOptions options)
+    /// <summary>
+    /// Creates the downloader over the hub client's <see cref="HttpClient"/> (owned by the caller), the cache and the
+    /// options; <paramref name="metrics"/>, when given, counts the bytes fetched.
+    /// </summary>
+    public ModelDownloader(HttpClient http, HubCache cache, HubOptions options, HubMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(cache);
@@ -27,6 +31,7 @@ public sealed class ModelDownloader
         _http = http;
         _cache = cache;
         _options = options;
+        _metrics = metrics;
     }
 
     /// <summary>
@@ -354,6 +359,7 @@ public sealed class ModelDownloader
                     hasher.Append(buffer.AsSpan(0, read));
                     await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                     position += read;
+                    _metrics?.Downloaded(plan.ModelId, read);
                     setDone(position);
                 }
             }

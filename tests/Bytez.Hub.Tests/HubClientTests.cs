@@ -272,6 +272,34 @@ public sealed class HubClientTests
         Assert.Empty(repository.Files);
     }
 
+    [Fact]
+    public async Task GetRepositoryAsync_RedirectFromHttpsToHttp_IsRefusedWithoutFollowing()
+    {
+        var handler = new DowngradingHandler();
+        using var http = new HttpClient(handler);
+        var client = new HubClient(http, new HubOptions { Endpoint = "https://hub.example.test", RetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero });
+
+        var error = await Assert.ThrowsAsync<HubException>(() => client.GetRepositoryAsync("org/model", "main", TestContext.Current.CancellationToken));
+
+        Assert.Equal(HubErrorKind.Unavailable, error.Kind);
+        Assert.Contains("never leave https", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, handler.Calls);
+    }
+
+    /// <summary>Redirects every request to the same path over plain http.</summary>
+    private sealed class DowngradingHandler : HttpMessageHandler
+    {
+        public int Calls { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            var response = new HttpResponseMessage(HttpStatusCode.Found) { RequestMessage = request };
+            response.Headers.Location = new UriBuilder(request.RequestUri!) { Scheme = "http", Port = 80 }.Uri;
+            return Task.FromResult(response);
+        }
+    }
+
     /// <summary>Answers every request with 200 and a fixed JSON body.</summary>
     private sealed class CannedHandler(string json) : DelegatingHandler
     {

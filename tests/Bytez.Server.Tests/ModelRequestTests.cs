@@ -59,6 +59,12 @@ public sealed class ModelRequestTests
         // Asking again says so.
         var (_, again) = await env.RequestAsync(client, repo.Id);
         Assert.Equal("Model available", AssertOutput(again).GetString());
+
+        // The job and its bytes are in the metrics.
+        using var scraper = new HttpClient { BaseAddress = env.Server.BaseAddress };
+        var metrics = await MetricsExposition.ScrapeUntilAsync(scraper, "metrics", m => m.Named("bytez_model_requests_total").Any());
+        Assert.Contains(metrics.Named("bytez_model_requests_total"), s => s.Labels["model"] == repo.Id && s.Labels["outcome"] == "ready" && s.Value == 1);
+        Assert.Contains(metrics.Named("bytez_hub_downloaded_bytes_total"), s => s.Labels["model"] == repo.Id && s.Value == final.BytesTotal);
     }
 
     [Fact]

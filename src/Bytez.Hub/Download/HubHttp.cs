@@ -65,8 +65,15 @@ internal static class HubHttp
             }
 
             var location = response.Headers.Location;
-            address = location.IsAbsoluteUri ? location : new Uri(address, location);
+            var next = location.IsAbsoluteUri ? location : new Uri(address, location);
             response.Dispose();
+            if (address.Scheme == Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttps)
+            {
+                throw new HubException(HubErrorKind.Unavailable,
+                    $"The hub redirected {address.GetLeftPart(UriPartial.Path)} from https to {next.Scheme}; downloads never leave https.");
+            }
+
+            address = next;
         }
     }
 

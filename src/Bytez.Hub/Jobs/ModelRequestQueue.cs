@@ -38,6 +38,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
     private readonly WebhookNotifier _webhooks;
     private readonly HubOptions _options;
     private readonly TimeProvider _time;
+    private readonly HubMetrics? _metrics;
     private readonly ILogger _logger;
     private readonly Channel<string> _pending = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, ActiveJob> _active = new(StringComparer.OrdinalIgnoreCase);
@@ -54,7 +55,8 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         WebhookNotifier webhooks,
         HubOptions options,
         TimeProvider time,
-        ILogger<ModelRequestQueue> logger)
+        ILogger<ModelRequestQueue> logger,
+        HubMetrics? metrics = null)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _hub = hub ?? throw new ArgumentNullException(nameof(hub));
@@ -64,6 +66,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _metrics = metrics;
     }
 
     /// <summary>Starts the workers and queues every unfinished stored job again (they resume from the bytes on disk).</summary>
@@ -319,9 +322,12 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         Notify(active.Current);
     }
 
-    /// <summary>Calls the job's webhook, if it has one, in the background (awaited at shutdown).</summary>
+    /// <summary>Records the job's end in the metrics and calls its webhook, if it has one, in the background (awaited at shutdown).</summary>
     private void Notify(ModelRequestJob job)
     {
+        var outcome = job.State == ModelRequestStates.Ready ? "ready" : job.Error == CancelledMessage ? "cancelled" : "failed";
+        _metrics?.JobEnded(job.ModelId, outcome, (job.EndedAt ?? job.UpdatedAt) - (job.StartedAt ?? job.CreatedAt));
+
         if (job.Webhook is not { Length: > 0 } webhook)
         {
             return;

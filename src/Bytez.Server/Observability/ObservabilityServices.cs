@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Bytez.Engine.Metrics;
+using Bytez.Hub;
 using Bytez.Server.Auth;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -48,6 +49,7 @@ public static class ObservabilityServices
                 .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: typeof(ObservabilityServices).Assembly.GetName().Version?.ToString()))
                 .WithMetrics(metrics => metrics
                     .AddMeter(EngineMetrics.MeterName)
+                    .AddMeter(HubMetrics.MeterName)
                     .AddAspNetCoreInstrumentation() // Microsoft.AspNetCore.Hosting and Kestrel: http.server.request.duration by route
                     .AddRuntimeInstrumentation() // System.Runtime: GC, heap, threads, process CPU and working set
                     .AddPrometheusExporter());
@@ -85,6 +87,9 @@ public static class ObservabilityServices
     /// <summary>Histogram buckets for durations in seconds: 5 ms to 5 minutes (generation runs long).</summary>
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+    /// <summary>Histogram buckets for model request jobs in seconds: 1 second to 4 hours (downloads of large models).</summary>
+    private static readonly double[] JobSecondsBuckets = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
+
     /// <summary>Histogram buckets for batch sizes.</summary>
     private static readonly double[] BatchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
@@ -99,7 +104,7 @@ public static class ObservabilityServices
     /// this each server would export the others' measurements, and one server's shutdown (disposing its meters)
     /// would end the same-named metrics of every other server (open-telemetry/opentelemetry-dotnet#6412).
     /// Process-wide meters (no factory, such as <c>System.Runtime</c>) are kept.</item>
-    /// <item>Gives the engine's histograms buckets that fit their unit; OpenTelemetry's default buckets are meant
+    /// <item>Gives the engine's and the hub's histograms buckets that fit their unit; OpenTelemetry's default buckets are meant
     /// for milliseconds (0 to 10000), ASP.NET Core's instruments bring their own.</item>
     /// </list>
     /// </summary>
@@ -110,13 +115,14 @@ public static class ObservabilityServices
             return MetricStreamConfiguration.Drop;
         }
 
-        if (instrument.Meter.Name != EngineMetrics.MeterName || instrument.GetType() is not { IsGenericType: true } type || type.GetGenericTypeDefinition() != typeof(Histogram<>))
+        if (instrument.Meter.Name is not (EngineMetrics.MeterName or HubMetrics.MeterName) || instrument.GetType() is not { IsGenericType: true } type || type.GetGenericTypeDefinition() != typeof(Histogram<>))
         {
             return null;
         }
 
         var buckets = instrument.Unit switch
         {
+            "s" when instrument.Meter.Name == HubMetrics.MeterName => JobSecondsBuckets,
             "s" => SecondsBuckets,
             "{item}" => BatchBuckets,
             "{token}/s" => RateBuckets,
