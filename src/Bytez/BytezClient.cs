@@ -97,7 +97,7 @@ public sealed partial class BytezClient : IDisposable
     /// <summary>The list endpoints: models, tasks and clusters.</summary>
     public BytezListApi List { get; }
 
-    /// <summary>The clock of <see cref="BytezModel.LoadAsync"/>'s polling and timeout (see <see cref="BytezClientOptions.TimeProvider"/>).</summary>
+    /// <summary>The clock of the polling of <see cref="BytezModel.LoadAsync"/> and <see cref="WaitForModelAsync"/> (see <see cref="BytezClientOptions.TimeProvider"/>).</summary>
     internal TimeProvider TimeProvider { get; }
 
     /// <summary>A handle on a model, to run or stream it. Creating one sends nothing.</summary>

@@ -24,7 +24,7 @@ public sealed class BytezClientOptions
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
     /// <summary>
-    /// The clock that <see cref="BytezModel.LoadAsync"/> polls and times out by. When <see langword="null"/>,
+    /// The clock that <see cref="BytezModel.LoadAsync"/> and <see cref="BytezClient.WaitForModelAsync"/> poll (and time out) by. When <see langword="null"/>,
     /// <see cref="System.TimeProvider.System"/>. Tests can pass a fake clock; the per-call <see cref="Timeout"/> is
     /// not affected.
     /// </summary>

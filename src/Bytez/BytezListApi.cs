@@ -3,7 +3,7 @@ using Bytez.Protocol;
 
 namespace Bytez;
 
-/// <summary>The list endpoints of the API (models, tasks, clusters), reached through <see cref="BytezClient.List"/>.</summary>
+/// <summary>The list endpoints of the API (models, tasks, clusters, model requests), reached through <see cref="BytezClient.List"/>.</summary>
 public sealed class BytezListApi
 {
     private readonly BytezClient _client;

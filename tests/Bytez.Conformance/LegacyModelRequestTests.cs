@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Bytez.Testing;
 using Bytez.Testing.Hub;
-using Bytez.Testing.TinyModels;
 
 namespace Bytez.Conformance;
 
@@ -15,42 +14,23 @@ public sealed class LegacyModelRequestTests
     [Fact]
     public async Task Process_NewModel_QueuesThenReportsQueuedThenAvailable()
     {
-        await using var hub = await FakeHub.StartAsync();
-        var repo = hub.AddRepository("legacy-org/tiny-GGUF");
-        repo.PipelineTag = "text-generation";
-        var root = Directory.CreateTempSubdirectory("bytez-legacy-request-").FullName;
-        var gguf = GgufModelWriter.WriteTinyLlama(Path.Combine(root, "tiny-Q4_K_M.gguf"));
-        repo.AddFile("tiny-Q4_K_M.gguf", File.ReadAllBytes(gguf.Path));
-        hub.BytesPerSecond = new FileInfo(gguf.Path).Length / 2;
-        try
-        {
-            await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
-            {
-                ["Bytez:ModelsPath"] = Path.Combine(root, "models"),
-                ["Bytez:EmbeddedModels"] = "false",
-                ["Bytez:Hub:Endpoint"] = hub.Endpoint,
-                ["Bytez:Hub:CachePath"] = Path.Combine(root, "hf-cache"),
-                ["Bytez:LlamaCpp:Threads"] = "1",
-            });
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddGguf("legacy-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"]);
+        env.Hub.BytesPerSecond = repo.Size("tiny-Q4_K_M.gguf") / 2;
 
-            var queued = await OfficialJsClient.CallV0Async(server, "process", new { modelId = repo.Id });
-            var repeated = await OfficialJsClient.CallV0Async(server, "process", new { modelId = repo.Id });
-            var available = await PollAsync(server, repo.Id, "Model available");
+        var queued = await OfficialJsClient.CallV0Async(env.Server, "process", new { modelId = repo.Id });
+        var repeated = await OfficialJsClient.CallV0Async(env.Server, "process", new { modelId = repo.Id });
+        var available = await PollAsync(env.Server, repo.Id, "Model available");
 
-            Assert.Equal(repo.Id, queued.GetProperty("model").GetString());
-            Assert.True(queued.GetProperty("success").GetBoolean());
-            Assert.Equal(repo.Id, repeated.GetProperty("model").GetString());
-            Assert.Equal("Model is already queued", repeated.GetProperty("message").GetString());
-            Assert.Equal(JsonValueKind.String, repeated.GetProperty("startTime").ValueKind);
-            Assert.Equal(JsonValueKind.String, available.GetProperty("startTime").ValueKind);
-            Assert.Equal(JsonValueKind.String, available.GetProperty("endTime").ValueKind);
-            var listed = await OfficialJsClient.CallV0Async(server, "listAll");
-            Assert.Contains(listed.EnumerateArray(), m => m.GetProperty("modelId").GetString() == repo.Id);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(repo.Id, queued.GetProperty("model").GetString());
+        Assert.True(queued.GetProperty("success").GetBoolean());
+        Assert.Equal(repo.Id, repeated.GetProperty("model").GetString());
+        Assert.Equal("Model is already queued", repeated.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.String, repeated.GetProperty("startTime").ValueKind);
+        Assert.Equal(JsonValueKind.String, available.GetProperty("startTime").ValueKind);
+        Assert.Equal(JsonValueKind.String, available.GetProperty("endTime").ValueKind);
+        var listed = await OfficialJsClient.CallV0Async(env.Server, "listAll");
+        Assert.Contains(listed.EnumerateArray(), m => m.GetProperty("modelId").GetString() == repo.Id);
     }
 
     [Fact]

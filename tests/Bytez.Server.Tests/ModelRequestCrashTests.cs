@@ -22,8 +22,8 @@ public sealed partial class ModelRequestCrashTests
     public async Task Request_ServerKilledMidDownload_NextServerResumesAndFinishes()
     {
         await using var hub = await FakeHub.StartAsync();
-        var repo = ModelRequestTests.AddGguf(
-            hub, "crash-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"],
+        var repo = hub.AddGguf(
+            "crash-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"],
             new GgufTinyOptions { EmbeddingLength = 256, Heads = 8, KeyValueHeads = 4, FeedForwardLength = 1024, Layers = 2 });
         var size = repo.Size("tiny-Q4_K_M.gguf");
         hub.BytesPerSecond = Math.Max(64 * 1024, size / 10);
@@ -37,7 +37,7 @@ public sealed partial class ModelRequestCrashTests
                 var (status, body, _) = await PostAsync(client, "request/" + repo.Id, "");
                 Assert.Equal(HttpStatusCode.OK, status);
                 Assert.Equal("Job queued", AssertOutput(body).GetString());
-                var partway = await HubServer.WaitUntilAsync(client, repo.Id, s => s.BytesDone >= size / 4, TimeSpan.FromSeconds(60));
+                var partway = await HubTestServer.WaitUntilAsync(client, repo.Id, s => s.BytesDone >= size / 4, TimeSpan.FromSeconds(60), cancellationToken: TestContext.Current.CancellationToken);
                 Assert.Equal(ModelRequestStates.Downloading, partway.State);
 
                 first.Kill();
@@ -52,7 +52,7 @@ public sealed partial class ModelRequestCrashTests
             var requestsBefore = hub.Requests.Count;
             await using var second = await ServerProcess.StartAsync(root, hub.Endpoint);
             using var again = second.CreateClient();
-            var final = await HubServer.WaitAsync(again, repo.Id);
+            var final = await HubTestServer.WaitAsync(again, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
             Assert.True(final.State == ModelRequestStates.Ready, final.Error);
             var resumed = hub.Requests.Skip(requestsBefore).Where(r => r.Range is not null).Select(r => RangeStart(r.Range!)).ToList();

@@ -21,12 +21,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_OnnxDecoder_IsDownloadedVerifiedMeasuredAndServed()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/tiny-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/tiny-onnx");
         using var client = env.CreateClient();
 
-        var (status, body) = await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        var (status, body) = await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Job queued", AssertOutput(body).GetString());
@@ -57,7 +57,7 @@ public sealed class ModelRequestTests
         Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weights.FullName))));
 
         // Asking again says so.
-        var (_, again) = await env.RequestAsync(client, repo.Id);
+        var (_, again) = await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Model available", AssertOutput(again).GetString());
 
         // The job and its bytes are in the metrics.
@@ -70,12 +70,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_ReadyModel_IsServedAfterRestartWithoutDownloadingAgain()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddGguf(env.Hub, "test-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"]);
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddGguf("test-org/tiny-GGUF", ["tiny-Q4_K_M.gguf"]);
         using (var client = env.CreateClient())
         {
-            await env.RequestAsync(client, repo.Id);
-            Assert.Equal(ModelRequestStates.Ready, (await HubServer.WaitAsync(client, repo.Id)).State);
+            await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+            Assert.Equal(ModelRequestStates.Ready, (await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken)).State);
         }
 
         var requestsBefore = env.Hub.Requests.Count;
@@ -84,7 +84,7 @@ public sealed class ModelRequestTests
 
         var listed = await FindListedAsync(restarted, repo.Id);
         var (runStatus, run, _) = await PostAsync(restarted, repo.Id, """{"messages": [{"role": "user", "content": "Hi"}], "params": {"max_new_tokens": 3}}""");
-        var status = await HubServer.GetStatusAsync(restarted, repo.Id);
+        var status = await HubTestServer.GetStatusAsync(restarted, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("chat", listed.GetProperty("task").GetString());
         Assert.True(listed.GetProperty("ramRequired").GetDouble() > 0);
@@ -97,12 +97,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_GgufRepositoryWithSeveralQuantizations_DownloadsOnlyTheConfiguredOne()
     {
-        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:GgufQuantization"] = "Q8_0" });
-        var repo = AddGguf(env.Hub, "test-org/multi-GGUF", ["tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "tiny-F16.gguf"]);
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:GgufQuantization"] = "Q8_0" });
+        var repo = env.Hub.AddGguf("test-org/multi-GGUF", ["tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "tiny-F16.gguf"]);
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
         Assert.Equal("gguf", final.Format);
@@ -115,7 +115,7 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_RealEmbeddingModel_ServesTheSameVectorsAsTheLocalCopy()
     {
-        await using var env = await HubServer.StartAsync();
+        await using var env = await HubTestServer.StartAsync();
         var folder = Bytez.Engine.Embedded.EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, TestContext.Current.CancellationToken)
             .Single(m => m.Id == ArcticXs).Path;
         var repo = env.Hub.AddFolder("test-org/arctic-embed-xs", folder);
@@ -123,8 +123,8 @@ public sealed class ModelRequestTests
         repo.LibraryName = "sentence-transformers";
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
         var (_, run, _) = await PostAsync(client, repo.Id, """{"text": "What is a snowflake?"}""");
 
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
@@ -141,11 +141,11 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_UnknownRepository_FailsSayingNotFound()
     {
-        await using var env = await HubServer.StartAsync();
+        await using var env = await HubTestServer.StartAsync();
         using var client = env.CreateClient();
 
-        var (status, body) = await env.RequestAsync(client, "nobody/no-such-model");
-        var final = await HubServer.WaitAsync(client, "nobody/no-such-model");
+        var (status, body) = await HubTestServer.RequestAsync(client, "nobody/no-such-model", cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, "nobody/no-such-model", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Job queued", AssertOutput(body).GetString());
         Assert.Equal(HttpStatusCode.OK, status);
@@ -157,13 +157,13 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_GatedRepository_FailsWithoutTokenAndSucceedsWithIt()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "gated-org/tiny-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("gated-org/tiny-onnx");
         repo.RequiredToken = "hf_test_token";
         using (var client = env.CreateClient())
         {
-            await env.RequestAsync(client, repo.Id);
-            var refused = await HubServer.WaitAsync(client, repo.Id);
+            await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+            var refused = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
             Assert.Equal(ModelRequestStates.Failed, refused.State);
             Assert.Contains("gated", refused.Error, StringComparison.OrdinalIgnoreCase);
@@ -172,8 +172,8 @@ public sealed class ModelRequestTests
 
         await env.RestartAsync(new Dictionary<string, string?> { ["Bytez:Hub:Token"] = "hf_test_token" });
         using var withToken = env.CreateClient();
-        var (_, body) = await env.RequestAsync(withToken, repo.Id);
-        var final = await HubServer.WaitAsync(withToken, repo.Id);
+        var (_, body) = await HubTestServer.RequestAsync(withToken, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(withToken, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Job queued", AssertOutput(body).GetString());
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
@@ -183,7 +183,7 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_RepositoryWithoutUsableWeights_FailsAtOnceSayingWhatIsSupported()
     {
-        await using var env = await HubServer.StartAsync();
+        await using var env = await HubTestServer.StartAsync();
         var repo = env.Hub.AddRepository("test-org/safetensors-only");
         repo.PipelineTag = "text-generation";
         repo.ModelType = "llama";
@@ -191,8 +191,8 @@ public sealed class ModelRequestTests
         repo.AddFile("model.safetensors", RandomNumberGenerator.GetBytes(64 * 1024));
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("ONNX", final.Error, StringComparison.Ordinal);
@@ -203,13 +203,13 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_UnsupportedTask_FailsNamingTheTasksThisServerRuns()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/image-model");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/image-model");
         repo.PipelineTag = "image-classification";
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("image-classification", final.Error, StringComparison.Ordinal);
@@ -219,14 +219,14 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_BodyCutOffHalfWay_ResumesFromTheBytesOnDisk()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/cut-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/cut-onnx");
         var size = repo.Size("onnx/model.onnx");
         repo.CutOnce("onnx/model.onnx", size / 2);
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
         var ranges = env.Hub.Requests.Where(r => r.Range is not null).Select(r => r.Range!).ToList();
@@ -238,13 +238,13 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_CorruptedDownload_FailsSayingTheHashDiffersAndKeepsNoBlob()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/corrupt-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/corrupt-onnx");
         repo.ServeCorrupted("onnx/model.onnx");
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("SHA-256", final.Error, StringComparison.Ordinal);
@@ -258,14 +258,14 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_TwiceForOneModel_JoinsTheFirstJobAndDownloadsOnce()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/twice-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/twice-onnx");
         env.Hub.BytesPerSecond = 2 * repo.Size("onnx/model.onnx");
         using var client = env.CreateClient();
 
-        var (_, first) = await env.RequestAsync(client, repo.Id);
-        var (_, second) = await env.RequestAsync(client, repo.Id.ToUpperInvariant());
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        var (_, first) = await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var (_, second) = await HubTestServer.RequestAsync(client, repo.Id.ToUpperInvariant(), cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("Job queued", AssertOutput(first).GetString());
         Assert.Equal("Model is already queued", AssertOutput(second).GetString());
@@ -278,18 +278,18 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_MoreModelsThanJobSlots_WaitInTurnAndAllFinish()
     {
-        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxConcurrentJobs"] = "1" });
-        var first = AddOnnxDecoder(env.Hub, "test-org/first-onnx");
-        var second = AddOnnxDecoder(env.Hub, "test-org/second-onnx");
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxConcurrentJobs"] = "1" });
+        var first = env.Hub.AddOnnxDecoder("test-org/first-onnx");
+        var second = env.Hub.AddOnnxDecoder("test-org/second-onnx");
         env.Hub.BytesPerSecond = first.Size("onnx/model.onnx");
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, first.Id);
-        await HubServer.WaitUntilAsync(client, first.Id, s => s.State == ModelRequestStates.Downloading);
-        await env.RequestAsync(client, second.Id);
-        var waiting = await HubServer.GetStatusAsync(client, second.Id);
-        var firstDone = await HubServer.WaitAsync(client, first.Id);
-        var secondDone = await HubServer.WaitAsync(client, second.Id);
+        await HubTestServer.RequestAsync(client, first.Id, cancellationToken: TestContext.Current.CancellationToken);
+        await HubTestServer.WaitUntilAsync(client, first.Id, s => s.State == ModelRequestStates.Downloading, cancellationToken: TestContext.Current.CancellationToken);
+        await HubTestServer.RequestAsync(client, second.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var waiting = await HubTestServer.GetStatusAsync(client, second.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var firstDone = await HubTestServer.WaitAsync(client, first.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var secondDone = await HubTestServer.WaitAsync(client, second.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Queued, waiting?.State);
         Assert.True(firstDone.State == ModelRequestStates.Ready, firstDone.Error);
@@ -300,12 +300,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_WithWebhook_CallsItWithTheFinalStatus()
     {
-        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });
         await using var receiver = await WebhookReceiver.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/hooked-onnx");
+        var repo = env.Hub.AddOnnxDecoder("test-org/hooked-onnx");
         using var client = env.CreateClient();
 
-        var (status, _) = await env.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { webhook = receiver.Url }));
+        var (status, _) = await HubTestServer.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { webhook = receiver.Url }), cancellationToken: TestContext.Current.CancellationToken);
         var delivered = await receiver.NextAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(HttpStatusCode.OK, status);
@@ -317,14 +317,14 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Cancel_RunningDownload_FailsTheJobAndKeepsThePartialFileForLater()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/cancel-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/cancel-onnx");
         var size = repo.Size("onnx/model.onnx");
         env.Hub.BytesPerSecond = Math.Max(32 * 1024, size / 20);
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        await HubServer.WaitUntilAsync(client, repo.Id, s => s.BytesTotal > 0 && s.BytesDone > s.BytesTotal - size + 16 * 1024 && s.State == ModelRequestStates.Downloading);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        await HubTestServer.WaitUntilAsync(client, repo.Id, s => s.BytesTotal > 0 && s.BytesDone > s.BytesTotal - size + 16 * 1024 && s.State == ModelRequestStates.Downloading, cancellationToken: TestContext.Current.CancellationToken);
         var (status, body, _) = await SendAsync(client, HttpMethod.Delete, "request/" + repo.Id);
         var cancelled = AssertOutput(body).Deserialize(ProtocolJsonContext.Default.ModelRequestStatus)!;
 
@@ -335,8 +335,8 @@ public sealed class ModelRequestTests
 
         // A later request picks up where it stopped.
         env.Hub.BytesPerSecond = 0;
-        var (_, again) = await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        var (_, again) = await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("Job queued", AssertOutput(again).GetString());
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
         Assert.Contains(env.Hub.Requests, r => r.Range is { } range && !range.StartsWith("bytes=0-", StringComparison.Ordinal));
@@ -345,7 +345,7 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_WeightsThatDoNotLoad_FailsWithTheEnginesReason()
     {
-        await using var env = await HubServer.StartAsync();
+        await using var env = await HubTestServer.StartAsync();
         var folder = Directory.CreateTempSubdirectory("bytez-broken-").FullName;
         OnnxDecoderModelWriter.Write(folder);
         File.WriteAllBytes(Path.Combine(folder, "onnx", "model.onnx"), RandomNumberGenerator.GetBytes(32 * 1024));
@@ -353,8 +353,8 @@ public sealed class ModelRequestTests
         repo.PipelineTag = "text-generation";
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("could not be loaded or run", final.Error, StringComparison.Ordinal);
@@ -365,12 +365,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_ModelAboveTheSizeCap_FailsNamingTheOption()
     {
-        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxModelBytes"] = "1000" });
-        var repo = AddOnnxDecoder(env.Hub, "test-org/big-onnx");
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxModelBytes"] = "1000" });
+        var repo = env.Hub.AddOnnxDecoder("test-org/big-onnx");
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("Bytez:Hub:MaxModelBytes", final.Error, StringComparison.Ordinal);
@@ -380,12 +380,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_NotEnoughDiskSpace_FailsBeforeDownloading()
     {
-        await using var env = await HubServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MinFreeDiskBytes"] = (1L << 60).ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var repo = AddOnnxDecoder(env.Hub, "test-org/no-room-onnx");
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MinFreeDiskBytes"] = (1L << 60).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var repo = env.Hub.AddOnnxDecoder("test-org/no-room-onnx");
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("free", final.Error, StringComparison.OrdinalIgnoreCase);
@@ -395,12 +395,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_PinnedToACommit_DownloadsThatCommit()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/pinned-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/pinned-onnx");
         using var client = env.CreateClient();
 
-        var (status, _) = await env.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { revision = repo.Commit }));
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        var (status, _) = await HubTestServer.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { revision = repo.Commit }), cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
@@ -413,12 +413,12 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_UnknownRevision_FailsNamingIt()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/revisions-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/revisions-onnx");
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id, """{"revision": "v9.9"}""");
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, """{"revision": "v9.9"}""", cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("v9.9", final.Error, StringComparison.Ordinal);
@@ -427,13 +427,13 @@ public sealed class ModelRequestTests
     [Fact]
     public async Task Request_ModelAlreadyInTheHuggingFaceCache_IsVerifiedAndServedWithoutDownloading()
     {
-        await using var env = await HubServer.StartAsync();
-        var repo = AddOnnxDecoder(env.Hub, "test-org/cached-onnx");
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/cached-onnx");
         await WriteAsPythonWouldAsync(env, repo);
         using var client = env.CreateClient();
 
-        await env.RequestAsync(client, repo.Id);
-        var final = await HubServer.WaitAsync(client, repo.Id);
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
         Assert.DoesNotContain(env.Hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal) || r.Path.Contains("/cdn-lfs/", StringComparison.Ordinal));
@@ -445,7 +445,7 @@ public sealed class ModelRequestTests
     /// Fills the cache the way huggingface_hub's snapshot_download leaves it, without this server's code: blobs named by
     /// their hash (SHA-256 for LFS files, the git blob id for others), snapshot entries as relative links, refs/main.
     /// </summary>
-    private static async Task WriteAsPythonWouldAsync(HubServer env, FakeRepository repo)
+    private static async Task WriteAsPythonWouldAsync(HubTestServer env, FakeRepository repo)
     {
         using var http = new HttpClient { BaseAddress = new Uri(env.Hub.Endpoint) };
         using var metadata = JsonDocument.Parse(await http.GetStringAsync($"/api/models/{repo.Id}?blobs=true", TestContext.Current.CancellationToken));
@@ -472,36 +472,5 @@ public sealed class ModelRequestTests
     {
         var (_, body, _) = await GetAsync(client, "list/models");
         return AssertOutput(body).EnumerateArray().Single(m => string.Equals(m.GetProperty("modelId").GetString(), modelId, StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>A tiny ONNX decoder (GPT-2 layout, with a chat template) as a hub repository.</summary>
-    internal static FakeRepository AddOnnxDecoder(FakeHub hub, string id, OnnxDecoderModelOptions? options = null)
-    {
-        var folder = Directory.CreateTempSubdirectory("bytez-hub-onnx-").FullName;
-        OnnxDecoderModelWriter.Write(folder, options ?? new OnnxDecoderModelOptions { ContextLength = 256 });
-        var repo = hub.AddFolder(id, folder);
-        repo.PipelineTag = "text-generation";
-        repo.LibraryName = "transformers.js";
-        repo.ModelType = "gpt2";
-        Directory.Delete(folder, recursive: true);
-        return repo;
-    }
-
-    /// <summary>A tiny GGUF llama model (different weights per file) under each name given, as a hub repository.</summary>
-    internal static FakeRepository AddGguf(FakeHub hub, string id, IReadOnlyList<string> fileNames, GgufTinyOptions? options = null)
-    {
-        var repo = hub.AddRepository(id);
-        repo.PipelineTag = "text-generation";
-        repo.LibraryName = "gguf";
-        repo.GgufArchitecture = "llama";
-        var folder = Directory.CreateTempSubdirectory("bytez-hub-gguf-").FullName;
-        for (var i = 0; i < fileNames.Count; i++)
-        {
-            var model = GgufModelWriter.WriteTinyLlama(Path.Combine(folder, fileNames[i]), (options ?? new GgufTinyOptions()) with { Seed = 1234 + i });
-            repo.AddFile(fileNames[i], File.ReadAllBytes(model.Path));
-        }
-
-        Directory.Delete(folder, recursive: true);
-        return repo;
     }
 }

@@ -29,25 +29,6 @@ public sealed class BytezClusterTests
 
     private static (HttpStatusCode, string) Accepted => (HttpStatusCode.Accepted, LoadingAnswer);
 
-    /// <summary>Awaits <paramref name="task"/>, advancing the clock by each poll interval the code waits for.</summary>
-    private static async Task<T> DriveAsync<T>(Task<T> task, ManualTimeProvider clock, TimeSpan interval)
-    {
-        while (true)
-        {
-            var timer = clock.Created.Reader.ReadAsync(Ct).AsTask();
-            if (await Task.WhenAny(task, timer) == task)
-            {
-                return await task;
-            }
-
-            var due = await timer;
-            if (due == interval)
-            {
-                clock.Advance(due);
-            }
-        }
-    }
-
     // ---- Create ----------------------------------------------------------------------------------------------
 
     [Fact]
@@ -305,9 +286,9 @@ public sealed class BytezClusterTests
         var clock = new ManualTimeProvider();
         using var client = TestClients.Create(handler, timeProvider: clock);
 
-        var result = await DriveAsync(
+        var result = await clock.DriveAsync(
             client.Model("openai-community/gpt2").LoadAsync(new ClusterRequest { Timeout = 10 }, TimeSpan.FromMinutes(1), Interval, Ct),
-            clock, Interval);
+            Interval);
 
         Assert.True(result.IsSuccess, result.Error);
         Assert.Equal(ClusterStatuses.Running, result.Output!.Status);
@@ -339,7 +320,7 @@ public sealed class BytezClusterTests
         var clock = new ManualTimeProvider();
         using var client = TestClients.Create(handler, timeProvider: clock);
 
-        var result = await DriveAsync(client.Model("openai-community/gpt2").LoadAsync(pollInterval: Interval, cancellationToken: Ct), clock, Interval);
+        var result = await clock.DriveAsync(client.Model("openai-community/gpt2").LoadAsync(pollInterval: Interval, cancellationToken: Ct), Interval);
 
         Assert.True(result.IsSuccess, result.Error);
         Assert.Equal(4, handler.Requests.Count);
@@ -352,7 +333,7 @@ public sealed class BytezClusterTests
         var clock = new ManualTimeProvider();
         using var client = TestClients.Create(handler, timeProvider: clock);
 
-        var result = await DriveAsync(client.Model("openai-community/gpt2").LoadAsync(pollInterval: Interval, cancellationToken: Ct), clock, Interval);
+        var result = await clock.DriveAsync(client.Model("openai-community/gpt2").LoadAsync(pollInterval: Interval, cancellationToken: Ct), Interval);
 
         Assert.False(result.IsSuccess);
         Assert.Equal("Not enough memory: needs 16 GB, 4 GB free", result.Error);
@@ -392,9 +373,9 @@ public sealed class BytezClusterTests
         var clock = new ManualTimeProvider();
         using var client = TestClients.Create(handler, timeProvider: clock);
 
-        var result = await DriveAsync(
+        var result = await clock.DriveAsync(
             client.Model("openai-community/gpt2").LoadAsync(timeout: TimeSpan.FromSeconds(5), pollInterval: Interval, cancellationToken: Ct),
-            clock, Interval);
+            Interval);
 
         Assert.False(result.IsSuccess);
         Assert.Equal("The cluster of openai-community/gpt2 was not running after 00:00:05; its last status was 'loading'.", result.Error);

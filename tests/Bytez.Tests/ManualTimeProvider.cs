@@ -21,6 +21,25 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public TimeSpan Elapsed => GetUtcNow() - Start;
 
+    /// <summary>Awaits <paramref name="task"/>, advancing the clock by each poll interval the code waits for.</summary>
+    public async Task<T> DriveAsync<T>(Task<T> task, TimeSpan interval)
+    {
+        while (true)
+        {
+            var timer = Created.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask();
+            if (await Task.WhenAny(task, timer) == task)
+            {
+                return await task;
+            }
+
+            var due = await timer;
+            if (due == interval)
+            {
+                Advance(due);
+            }
+        }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_lock)

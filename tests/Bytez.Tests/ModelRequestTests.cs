@@ -28,25 +28,6 @@ public sealed class ModelRequestTests
 
     private static (HttpStatusCode, string) Ok(string output) => (HttpStatusCode.OK, Answer(output));
 
-    /// <summary>Awaits <paramref name="task"/>, advancing the clock by each poll interval the code waits for.</summary>
-    private static async Task<T> DriveAsync<T>(Task<T> task, ManualTimeProvider clock, TimeSpan interval)
-    {
-        while (true)
-        {
-            var timer = clock.Created.Reader.ReadAsync(Ct).AsTask();
-            if (await Task.WhenAny(task, timer) == task)
-            {
-                return await task;
-            }
-
-            var due = await timer;
-            if (due == interval)
-            {
-                clock.Advance(due);
-            }
-        }
-    }
-
     /// <summary>An <see cref="IProgress{T}"/> that records synchronously (unlike <see cref="Progress{T}"/>).</summary>
     private sealed class Recorder : IProgress<ModelRequestStatus>
     {
@@ -221,7 +202,7 @@ public sealed class ModelRequestTests
         using var client = TestClients.Create(handler, timeProvider: clock);
         var progress = new Recorder();
 
-        var ready = await DriveAsync(client.WaitForModelAsync(ModelId, progress, cancellationToken: Ct), clock, Interval);
+        var ready = await clock.DriveAsync(client.WaitForModelAsync(ModelId, progress, cancellationToken: Ct), Interval);
 
         Assert.Equal(ModelRequestStates.Ready, ready.State);
         Assert.Equal("feature-extraction", ready.Task);
@@ -243,7 +224,7 @@ public sealed class ModelRequestTests
         using var client = TestClients.Create(handler, timeProvider: clock);
         var interval = TimeSpan.FromSeconds(7);
 
-        await DriveAsync(client.WaitForModelAsync(ModelId, pollInterval: interval, cancellationToken: Ct), clock, interval);
+        await clock.DriveAsync(client.WaitForModelAsync(ModelId, pollInterval: interval, cancellationToken: Ct), interval);
 
         Assert.Equal(interval, clock.Elapsed);
     }
@@ -259,7 +240,7 @@ public sealed class ModelRequestTests
         var progress = new Recorder();
 
         var exception = await Assert.ThrowsAsync<BytezException>(
-            () => DriveAsync(client.WaitForModelAsync(ModelId, progress, cancellationToken: Ct), clock, Interval));
+            () => clock.DriveAsync(client.WaitForModelAsync(ModelId, progress, cancellationToken: Ct), Interval));
 
         Assert.Equal("No ONNX or GGUF weights in the repository", exception.Message);
         Assert.Equal(["downloading", "failed"], progress.Seen.Select(s => s.State));
@@ -329,8 +310,7 @@ public sealed class ModelRequestTests
         using var client = TestClients.Create(handler, timeProvider: clock);
         var progress = new Recorder();
 
-        var ready = await DriveAsync(
-            client.RequestModelAndWaitAsync(ModelId, progress, new ModelRequestOptions { Revision = "v2" }, Ct), clock, Interval);
+        var ready = await clock.DriveAsync(client.RequestModelAndWaitAsync(ModelId, progress, new ModelRequestOptions { Revision = "v2" }, Ct), Interval);
 
         Assert.Equal(ModelRequestStates.Ready, ready.State);
         Assert.Equal([HttpMethod.Post, HttpMethod.Get, HttpMethod.Get], handler.Requests.Select(r => r.Method));
