@@ -95,6 +95,34 @@ public sealed class ModelRequestTests
     }
 
     [Fact]
+    public async Task Request_ServerStoppedMidDownload_ResumesAtTheNextStartWithoutAnotherRequest()
+    {
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/stopped-onnx");
+        var size = repo.Size("onnx/model.onnx");
+        env.Hub.BytesPerSecond = Math.Max(32 * 1024, size / 10);
+        long done;
+        using (var client = env.CreateClient())
+        {
+            await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+            var partway = await HubTestServer.WaitUntilAsync(
+                client, repo.Id, s => s.BytesTotal > 0 && s.BytesDone > s.BytesTotal - size + 16 * 1024, cancellationToken: TestContext.Current.CancellationToken);
+            done = partway.BytesDone;
+        }
+
+        env.Hub.BytesPerSecond = 0;
+        env.Hub.ClearRequests();
+        await env.RestartAsync();
+        using var restarted = env.CreateClient();
+        var final = await HubTestServer.WaitAsync(restarted, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Contains(env.Hub.Requests, r => r.Range is { } range && !range.StartsWith("bytes=0-", StringComparison.Ordinal));
+        Assert.True(final.StartedAt > final.CreatedAt);
+        Assert.True(done < final.BytesTotal);
+    }
+
+    [Fact]
     public async Task Request_GgufRepositoryWithSeveralQuantizations_DownloadsOnlyTheConfiguredOne()
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:GgufQuantization"] = "Q8_0" });
