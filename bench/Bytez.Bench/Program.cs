@@ -6,7 +6,8 @@ namespace Bytez.Bench;
 /// <c>dotnet run -c Release --project bench/Bytez.Bench -- embeddings [--quick] [--out file.md]</c>: the side-by-side
 /// embedding benchmark. <c>-- generation [--quick] [--gguf file] [--onnx folder] [--out file.md]</c>: tokens/s and time
 /// to first token, direct runtime vs engine vs server. <c>-- load [--quick] [--out file.md]</c>: concurrent clients and
-/// streams with batching on and off, and cold starts. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
+/// fake hub, bare HttpClient vs our downloader vs curl. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -17,6 +18,7 @@ internal static class Program
             Console.Error.WriteLine("usage: Bytez.Bench embeddings [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench load [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
@@ -35,11 +37,14 @@ internal static class Program
             case "load":
                 return await Load.LoadBenchmark.RunAsync(quick ? Load.LoadRunSettings.QuickRun : Load.LoadRunSettings.Full, output).ConfigureAwait(false);
 #endif
+            case "download":
+                return await Download.DownloadBenchmark.RunAsync(
+                    quick ? Download.DownloadRunSettings.QuickRun : Download.DownloadRunSettings.Full, output).ConfigureAwait(false);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, micro");
                 return 2;
         }
     }

@@ -39,7 +39,7 @@ internal sealed class Report(RunSettings settings, IReadOnlyList<string> sentenc
         var words = sentences.Select(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length).ToArray();
         md.AppendLine(inv, $"## Embeddings: sentence-transformers/all-MiniLM-L6-v2 ({(settings.Quick ? "QUICK smoke run — not a measurement" : "full run")})");
         md.AppendLine();
-        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
+        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
         md.AppendLine(inv, $"- Sentences: {sentences.Count} from bench/data/sentences.txt ({words.Min()}–{words.Max()} words; {tokens.Average():F1} tokens on average, {tokens.Min()}–{tokens.Max()}, [CLS]/[SEP] included)");
         md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up pass, then the median of {settings.Passes} passes; all rows of the throughput table run interleaved (pass 1 of every row, then pass 2 of every row, ..., the order rotated each pass), so the machine's drift hits them alike. Spread = (slowest − fastest) / median.");
         md.AppendLine("- Tokenization is inside every row of (a) and (b) (the same tokenizer on both sides: the engine's `BertWordPieceTokenizer`), as are mean pooling and L2 normalization.");
@@ -156,16 +156,4 @@ internal sealed class Report(RunSettings settings, IReadOnlyList<string> sentenc
 
     private static string Met(bool? met) => met == true ? "**met**" : "not met";
 
-    private static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-            return RuntimeInformation.ProcessArchitecture.ToString();
-        }
-    }
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 using Bytez.Hub.Download;
 
 namespace Bytez.Hub;
@@ -13,6 +15,9 @@ namespace Bytez.Hub;
 public sealed class ModelDownloader
 {
     private const int BufferSize = 1 << 17;
+
+    /// <summary>Received chunks that may wait for the hashing-and-writing side.</summary>
+    private const int PipelineDepth = 8;
 
     private readonly HttpClient _http;
     private readonly HubCache _cache;
@@ -251,9 +256,18 @@ public sealed class ModelDownloader
                 length = 0;
             }
 
-            if (length > 0)
+            setDone(length);
+            if (length < size)
             {
-                // The bytes a previous attempt or process left are hashed once, then the rest streams in after them.
+                // The bytes a previous attempt or process left are hashed while the rest is already being received.
+                var fetched = await FetchRangeAsync(plan, entry, target, stream, hasher, length, tracker, setDone, cancellationToken).ConfigureAwait(false);
+                if (fetched is { } failure)
+                {
+                    return failure;
+                }
+            }
+            else
+            {
                 tracker.Verifying = true;
                 try
                 {
@@ -262,16 +276,6 @@ public sealed class ModelDownloader
                 finally
                 {
                     tracker.Verifying = false;
-                }
-            }
-
-            setDone(length);
-            if (length < size)
-            {
-                var fetched = await FetchRangeAsync(plan, entry, target, stream, hasher, length, setDone, cancellationToken).ConfigureAwait(false);
-                if (fetched is { } failure)
-                {
-                    return failure;
                 }
             }
 
@@ -290,20 +294,36 @@ public sealed class ModelDownloader
         return new Attempt(Outcome.Mismatch) { Algorithm = hasher.Algorithm, Actual = actual, Expected = hasher.Expected };
     }
 
-    /// <summary>Appends the rest of the file from the hub; <see langword="null"/> when the stream holds every byte (or the hub said 416).</summary>
+    /// <summary>
+    /// Appends the rest of the file from the hub; <see langword="null"/> when the stream holds every byte (or the hub
+    /// said 416). Receiving and hashing-and-writing run as a pipeline on two threads, with a few buffers between them,
+    /// so that SHA-256 (about 2 GB/s on one core) does not stall the socket; the bytes already on disk are hashed first
+    /// by the writing side while the first ones arrive.
+    /// </summary>
     private async Task<Attempt?> FetchRangeAsync(
-        DownloadPlan plan, Entry entry, HubTarget target, FileStream stream, BlobHasher hasher, long start, Action<long> setDone,
-        CancellationToken cancellationToken)
+        DownloadPlan plan, Entry entry, HubTarget target, FileStream stream, BlobHasher hasher, long start, ProgressTracker tracker,
+        Action<long> setDone, CancellationToken cancellationToken)
     {
         var size = entry.File.Size;
-        var position = start;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ReadTimeout);
         var address = HubHttp.ResolveAddress(_options, plan.ModelId, plan.Commit, entry.File.Path);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        HttpResponseMessage response;
         try
         {
-            using var response = await HubHttp.GetAsync(_http, _options, address, start, timeout.Token).ConfigureAwait(false);
+            response = await HubHttp.GetAsync(_http, _options, address, start, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Transient(new TimeoutException($"The hub sent nothing for {_options.ReadTimeout.TotalSeconds:0.#} s.", e), false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return Transient(e, false);
+        }
+
+        using (response)
+        {
             switch (response.StatusCode)
             {
                 case HttpStatusCode.PartialContent when response.Content.Headers.ContentRange?.From is { } from && from != start:
@@ -316,9 +336,7 @@ public sealed class ModelDownloader
                     if (start > 0)
                     {
                         stream.SetLength(0);
-                        stream.Position = 0;
-                        hasher.Reset();
-                        position = 0;
+                        start = 0;
                         setDone(0);
                     }
 
@@ -335,50 +353,155 @@ public sealed class ModelDownloader
                     return Transient(error, false, HubHttp.RetryAfter(response));
             }
 
-            var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            await using (body.ConfigureAwait(false))
+            stream.Position = start;
+            var chunks = Channel.CreateBounded<(byte[] Buffer, int Count)>(
+                new BoundedChannelOptions(PipelineDepth) { SingleReader = true, SingleWriter = true });
+            var writer = Task.Run(() => HashAndWriteAsync(plan, stream, hasher, start, chunks, tracker, setDone, cancellationToken), CancellationToken.None);
+            Exception? cause = null;
+            ExceptionDispatchInfo? fatal = null;
+            var received = start;
+            var tooLong = false;
+            try
             {
-                while (true)
+                var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                await using (body.ConfigureAwait(false))
                 {
-                    timeout.CancelAfter(_options.ReadTimeout);
-                    var read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), timeout.Token).ConfigureAwait(false);
-                    if (read == 0)
+                    while (true)
                     {
-                        break;
-                    }
+                        timeout.CancelAfter(_options.ReadTimeout);
+                        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                        var queued = false;
+                        try
+                        {
+                            var read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), timeout.Token).ConfigureAwait(false);
+                            if (read == 0)
+                            {
+                                break;
+                            }
 
-                    if (position + read > size)
-                    {
-                        await stream.DisposeAsync().ConfigureAwait(false);
-                        File.Delete(entry.Incomplete);
-                        setDone(0);
-                        throw new HubException(HubErrorKind.Integrity,
-                            $"The hub sent more than the {size} bytes it published for {entry.File.Path} of {plan.ModelId}; the file was deleted.");
-                    }
+                            if (received + read > size)
+                            {
+                                tooLong = true;
+                                break;
+                            }
 
-                    hasher.Append(buffer.AsSpan(0, read));
-                    await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    position += read;
-                    _metrics?.Downloaded(plan.ModelId, read);
-                    setDone(position);
+                            received += read;
+                            await chunks.Writer.WriteAsync((buffer, read), cancellationToken).ConfigureAwait(false);
+                            queued = true;
+                        }
+                        finally
+                        {
+                            if (!queued)
+                            {
+                                ArrayPool<byte>.Shared.Return(buffer);
+                            }
+                        }
+                    }
                 }
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                cause = new TimeoutException($"The hub sent nothing for {_options.ReadTimeout.TotalSeconds:0.#} s.", e);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                cause = e;
+            }
+            catch (ChannelClosedException)
+            {
+                // The writing side failed; awaiting it below throws its error.
+            }
+            catch (Exception e)
+            {
+                fatal = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                chunks.Writer.TryComplete();
+            }
+
+            // Every byte received is on disk and hashed before the attempt ends (so a retry resumes exactly there), and
+            // the writing side never outlives the file it writes.
+            long position;
+            try
+            {
+                position = await writer.ConfigureAwait(false);
+            }
+            catch (Exception) when (fatal is not null)
+            {
+                position = 0;
+            }
+
+            fatal?.Throw();
+            if (tooLong)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                File.Delete(entry.Incomplete);
+                setDone(0);
+                throw new HubException(HubErrorKind.Integrity,
+                    $"The hub sent more than the {size} bytes it published for {entry.File.Path} of {plan.ModelId}; the file was deleted.");
             }
 
             return position < size
-                ? Transient(new IOException($"The hub ended the body of {entry.File.Path} after {position} of {size} bytes."), position > start)
+                ? Transient(cause ?? new IOException($"The hub ended the body of {entry.File.Path} after {position} of {size} bytes."), position > start)
                 : null;
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>
+    /// The writing side of the pipeline: hashes the first <paramref name="start"/> bytes already on disk, then hashes and
+    /// appends each received chunk, returning the buffers to the pool. Returns the bytes on disk. A failure completes
+    /// the channel so that the receiving side stops.
+    /// </summary>
+    private async Task<long> HashAndWriteAsync(
+        DownloadPlan plan, FileStream stream, BlobHasher hasher, long start, Channel<(byte[] Buffer, int Count)> chunks,
+        ProgressTracker tracker, Action<long> setDone, CancellationToken cancellationToken)
+    {
+        try
         {
-            return Transient(new TimeoutException($"The hub sent nothing for {_options.ReadTimeout.TotalSeconds:0.#} s.", e), position > start);
+            if (start > 0)
+            {
+                tracker.Verifying = true;
+                try
+                {
+                    await hasher.AppendAsync(stream.SafeFileHandle, start, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    tracker.Verifying = false;
+                }
+            }
+
+            var position = start;
+            await foreach (var (buffer, count) in chunks.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                try
+                {
+                    hasher.Append(buffer.AsSpan(0, count));
+                    await stream.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                position += count;
+                _metrics?.Downloaded(plan.ModelId, count);
+                setDone(position);
+            }
+
+            return position;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (Exception e)
         {
-            return Transient(e, position > start);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Stop the receiving side (its next write into the channel fails) and give back the buffers still queued.
+            chunks.Writer.TryComplete(e);
+            while (chunks.Reader.TryRead(out var left))
+            {
+                ArrayPool<byte>.Shared.Return(left.Buffer);
+            }
+
+            throw;
         }
     }
 

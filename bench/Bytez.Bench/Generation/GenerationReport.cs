@@ -16,7 +16,7 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine(inv, $"## Generation: one stream, direct runtime vs engine vs server ({(settings.Quick ? "QUICK smoke run — not a measurement" : "full run")})");
         md.AppendLine();
-        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {LlamaSharpVersion()} (CPU backend)");
+        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, LLamaSharp {LlamaSharpVersion()} (CPU backend)");
         md.AppendLine(inv, $"- Prompt (the same on every row): \"{GenerationBenchmark.Prompt}\"; greedy (`do_sample` false); exactly {settings.NewTokens} new tokens (`min_new_tokens` = `max_new_tokens` = {settings.NewTokens}: end-of-sequence tokens are masked on every row); `return_full_text` false.");
         md.AppendLine(inv, $"- Each row: {settings.Warmups} warm-up generation, then the median of {settings.Passes} passes; the rows of one model run interleaved (pass 1 of every row, then pass 2, ..., the order rotated each pass). Spread = (slowest − fastest) / median of the decode speed.");
         md.AppendLine("- **TTFT** = from the call (prompt text in hand, tokenizing included) to the first non-empty piece of generated text; prefill included. Rows that see token ids, not text (the bare ONNX loop, the runtime-only row), take the time of the token with which that text appears (the first, unless it holds part of a UTF-8 character), so every row counts the same event.");
@@ -161,16 +161,4 @@ internal sealed class GenerationReport(GenerationRunSettings settings, IReadOnly
 
     private static double Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : double.NaN;
 
-    private static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-            return RuntimeInformation.ProcessArchitecture.ToString();
-        }
-    }
 }

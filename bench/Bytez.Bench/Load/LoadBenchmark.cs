@@ -32,7 +32,7 @@ internal static class LoadBenchmark
         md.AppendLine("### Result: instances, batching and load" + (settings.Quick ? " (quick smoke run: not for quoting)" : " (full run)"));
         md.AppendLine();
         md.AppendLine(Inv, $"- Command: `dotnet run -c Release --project bench/Bytez.Bench -- load{(settings.Quick ? " --quick" : string.Empty)}`");
-        md.AppendLine(Inv, $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
+        md.AppendLine(Inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
         md.AppendLine("- Client and servers share the machine's cores (everything in one process, loopback HTTP/1.1, one `BytezClient` per simulated client or stream).");
         var totalLine = md.Length;
 
@@ -509,16 +509,4 @@ internal static class LoadBenchmark
 
     private static void Log(string message) => Console.Error.WriteLine(message);
 
-    private static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-            return RuntimeInformation.ProcessArchitecture.ToString();
-        }
-    }
 }

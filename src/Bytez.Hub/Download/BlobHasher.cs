@@ -63,6 +63,34 @@ internal sealed class BlobHasher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds the first <paramref name="length"/> bytes of an open file, read at explicit offsets (the handle's file
+    /// position, and so a <see cref="FileStream"/> over it, is left alone).
+    /// </summary>
+    public async Task AppendAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            for (var offset = 0L; offset < length;)
+            {
+                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(BufferSize, length - offset)), offset, cancellationToken)
+                    .ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException();
+                }
+
+                Append(buffer.AsSpan(0, read));
+                offset += read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Whether a file on disk has the size and hash the hub published.</summary>
     public static async Task<bool> VerifyAsync(HubFile file, string path, CancellationToken cancellationToken)
     {
