@@ -112,8 +112,9 @@ public sealed class GenerationConformanceTests(GenerationFixture fixture) : ICla
             arrivals.Add(clock.Elapsed);
         }
 
-        // Many pieces, and the first long before the last: the SDK hands out text while the server generates.
-        Assert.True(arrivals.Count > 20, $"{arrivals.Count} pieces");
+        // Several pieces, the first long before the last: the SDK hands out text while the server generates. (How many
+        // pieces is up to TCP: a reader that a loaded machine starves gets several tokens per read.)
+        Assert.True(arrivals.Count > 1, $"{arrivals.Count} pieces");
         Assert.True(arrivals[0] < arrivals[^1] * 0.5, $"first piece at {arrivals[0].TotalMilliseconds:F0} ms, last at {arrivals[^1].TotalMilliseconds:F0} ms");
     }
 

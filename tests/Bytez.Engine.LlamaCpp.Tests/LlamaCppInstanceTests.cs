@@ -241,16 +241,27 @@ public sealed class LlamaCppInstanceTests(TinyLlamaFixture fixture, ITestOutputH
         var longPrompt = fixture.Tokenizer.Encode(text, false)[..(instance.ContextLength - head.Length - 10)];
 
         bool cancelled = false;
-        for (int attempt = 0; attempt < 5 && !cancelled; attempt++)
+        for (int attempt = 0; attempt < 10 && !cancelled; attempt++)
         {
             using var sequence = instance.CreateSequence();
             await sequence.ForwardAsync(head, Ct);
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(5 + (5 * attempt)));
+            using var cts = new CancellationTokenSource();
+
+            // A dedicated thread cancels: a timer's callback waits for a pool thread, which a loaded machine (the other
+            // test assemblies run at the same time) may not give before the whole prompt is decoded.
+            var delay = TimeSpan.FromMilliseconds(5 + (5 * (attempt % 5)));
+            var canceller = new Thread(() =>
+            {
+                Thread.Sleep(delay);
+                cts.Cancel();
+            }) { IsBackground = true, Priority = ThreadPriority.AboveNormal };
             var clock = Stopwatch.StartNew();
+            canceller.Start();
             try
             {
                 await sequence.ForwardAsync(longPrompt, cts.Token);
                 output.WriteLine($"attempt {attempt}: the prompt finished in {clock.Elapsed.TotalMilliseconds:F1} ms");
+                canceller.Join();
                 continue; // finished before the cancellation: try again with a fresh sequence
             }
             catch (OperationCanceledException)
