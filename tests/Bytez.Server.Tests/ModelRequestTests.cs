@@ -334,7 +334,7 @@ public sealed class ModelRequestTests
         using var client = env.CreateClient();
 
         var (status, _) = await HubTestServer.RequestAsync(client, repo.Id, JsonSerializer.Serialize(new { webhook = receiver.Url }), cancellationToken: TestContext.Current.CancellationToken);
-        var delivered = await receiver.NextAsync(TimeSpan.FromSeconds(60));
+        var delivered = await receiver.NextAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(repo.Id, delivered.ModelId);

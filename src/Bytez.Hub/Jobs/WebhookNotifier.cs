@@ -1,5 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Net.Sockets;
 using Bytez.Protocol;
 using Microsoft.Extensions.Logging;
@@ -17,12 +18,20 @@ public sealed partial class WebhookNotifier : IDisposable
     private readonly HubOptions _options;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
     /// <summary>Creates the notifier with its own HTTP client.</summary>
     public WebhookNotifier(HubOptions options, ILogger<WebhookNotifier> logger)
+        : this(options, logger, Dns.GetHostAddressesAsync)
+    {
+    }
+
+    /// <summary>Creates the notifier with a name resolver of the caller's (tests resolve names without DNS).</summary>
+    internal WebhookNotifier(HubOptions options, ILogger<WebhookNotifier> logger, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _resolve = resolve ?? throw new ArgumentNullException(nameof(resolve));
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -55,7 +64,8 @@ public sealed partial class WebhookNotifier : IDisposable
             return;
         }
 
-        var host = uri.IdnHost;
+        // A trailing dot ("localhost.") names the same host.
+        var host = uri.IdnHost.TrimEnd('.');
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(host, out var address) && IsPrivate(address)))
         {
@@ -71,7 +81,10 @@ public sealed partial class WebhookNotifier : IDisposable
         {
             try
             {
-                using var response = await _http.PostAsJsonAsync(url, status, HubJsonContext.Default.ModelRequestStatus, cancellationToken).ConfigureAwait(false);
+                // A body with a Content-Length (not chunked): the simplest receivers read that.
+                using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(status, HubJsonContext.Default.ModelRequestStatus));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                using var response = await _http.PostAsync(url, content, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     LogDelivered(_logger, status.ModelId, url, (int)response.StatusCode);
@@ -127,7 +140,7 @@ public sealed partial class WebhookNotifier : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
+        var addresses = await _resolve(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
         if (!_options.AllowPrivateWebhooks)
         {
             addresses = addresses.Where(a => !IsPrivate(a)).ToArray();

@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Bytez.Server.Tests;
+namespace Bytez.Testing;
 
 /// <summary>A real HTTP endpoint on loopback that records the model request statuses posted to it.</summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<ModelRequestStatus> _received;
@@ -23,8 +23,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         Url = url;
     }
 
+    /// <summary>The URL to post to, <c>http://127.0.0.1:&lt;port&gt;/hook</c>.</summary>
     public string Url { get; }
 
+    /// <summary>Starts the receiver on a port the OS picks.</summary>
     public static async Task<WebhookReceiver> StartAsync()
     {
         var received = Channel.CreateUnbounded<ModelRequestStatus>();
@@ -36,24 +38,34 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             var status = await System.Text.Json.JsonSerializer.DeserializeAsync(
                 context.Request.Body, ProtocolJsonContext.Default.ModelRequestStatus, context.RequestAborted);
+            if (context.Request.ContentLength is null)
+            {
+                return Results.BadRequest("a Content-Length is expected");
+            }
+
             await received.Writer.WriteAsync(status!, context.RequestAborted);
             return Results.Ok();
         });
-        await app.StartAsync();
+        await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WebhookReceiver(app, received, address.TrimEnd('/') + "/hook");
     }
 
-    public async Task<ModelRequestStatus> NextAsync(TimeSpan timeout)
+    /// <summary>The next status posted, waiting at most <paramref name="timeout"/>.</summary>
+    public async Task<ModelRequestStatus> NextAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cancellation.CancelAfter(timeout);
-        return await _received.Reader.ReadAsync(cancellation.Token);
+        return await _received.Reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
     }
 
+    /// <summary>Whether a status is waiting to be read.</summary>
+    public bool HasPending => _received.Reader.Count > 0;
+
+    /// <summary>Stops the receiver.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
     }
 }
