@@ -191,10 +191,14 @@ public sealed record GenerationSettings
         return s;
     }
 
-    /// <summary>The most new tokens for a prompt of <paramref name="promptLength"/> tokens in a context of <paramref name="contextLength"/>.</summary>
+    /// <summary>
+    /// The most new tokens for a prompt of <paramref name="promptLength"/> tokens in a context of <paramref name="contextLength"/>.
+    /// A <c>max_length</c> the prompt already reaches still gives one token, as Hugging Face's <c>generate</c> does (it
+    /// warns, runs one step, then its max-length criterion stops).
+    /// </summary>
     public int NewTokenBudget(int promptLength, int contextLength)
     {
-        var wanted = MaxNewTokens ?? Math.Max(0, MaxLength - promptLength);
+        var wanted = MaxNewTokens ?? Math.Max(1, MaxLength - promptLength);
         return Math.Max(0, Math.Min(wanted, contextLength - promptLength));
     }
 

@@ -258,7 +258,9 @@ public sealed class GenerationSettingsTests
     {
         Assert.Equal(7, Parse("""{"max_new_tokens": 7, "max_length": 3}""").NewTokenBudget(promptLength: 10, contextLength: 100));
         Assert.Equal(10, Parse("""{"max_length": 20}""").NewTokenBudget(promptLength: 10, contextLength: 100));
-        Assert.Equal(0, Parse("""{"max_length": 5}""").NewTokenBudget(promptLength: 10, contextLength: 100));
+        Assert.Equal(1, Parse("""{"max_length": 5}""").NewTokenBudget(promptLength: 10, contextLength: 100)); // as HF: one step, then stop
+        Assert.Equal(1, Parse("""{"max_length": 10}""").NewTokenBudget(promptLength: 10, contextLength: 100));
+        Assert.Equal(0, Parse("""{"max_length": 5}""").NewTokenBudget(promptLength: 10, contextLength: 10)); // no room in the context
         Assert.Equal(5, Parse("""{"max_new_tokens": 50}""").NewTokenBudget(promptLength: 10, contextLength: 15));
     }
 
