@@ -19,6 +19,7 @@ internal static class Program
             Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench load [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench memory [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
@@ -40,11 +41,15 @@ internal static class Program
             case "download":
                 return await Download.DownloadBenchmark.RunAsync(
                     quick ? Download.DownloadRunSettings.QuickRun : Download.DownloadRunSettings.Full, output).ConfigureAwait(false);
+            case "memory":
+                return await Memory.MemoryBenchmark.RunAsync(quick, output).ConfigureAwait(false);
+            case "memory-child":
+                return await Memory.MemoryBenchmark.RunChildAsync(args).ConfigureAwait(false);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, micro");
                 return 2;
         }
     }

@@ -11,15 +11,22 @@ namespace Bytez.Engine.Onnx;
 /// model's <c>modules.json</c> prescribes. Thread-safe; concurrent calls share the sessions.
 /// </summary>
 /// <remarks>
+/// <para>
+/// With <see cref="OnnxRuntimeOptions.ShareWeights"/> (the default) and more than one session, the weights are read
+/// once into memory all sessions use (<see cref="SharedInitializers"/>), and their pre-packed forms are shared too.
+/// </para>
+/// <para>
 /// With <see cref="OnnxRuntimeOptions.DynamicBatching"/> (the default) the texts of concurrent calls are queued and
 /// merged into shared batches of similar token counts, run by one thread per session; a call's prompt and
 /// normalization act on its own rows, so calls with different options share batches safely.
+/// </para>
 /// </remarks>
 public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstance
 {
     private readonly SessionSlot[] _slots;
     private readonly Channel<SessionSlot> _free;
     private readonly PrePackedWeightsContainer _prepacked;
+    private readonly SharedInitializers? _shared;
     private readonly SentenceTransformerConfig _config;
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly int _maxBatch;
@@ -30,7 +37,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
     private OnnxEmbeddingInstance(
         ModelDescriptor model, SentenceTransformerConfig config, BertWordPieceTokenizer tokenizer, SessionSlot[] slots,
-        PrePackedWeightsContainer prepacked, int hidden, OnnxRuntimeOptions options)
+        PrePackedWeightsContainer prepacked, SharedInitializers? shared, int hidden, OnnxRuntimeOptions options)
     {
         var maxBatch = options.MaxBatchSize;
         Model = model;
@@ -38,6 +45,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         _tokenizer = tokenizer;
         _slots = slots;
         _prepacked = prepacked;
+        _shared = shared;
         _hidden = hidden;
         _maxBatch = maxBatch;
         _free = Channel.CreateUnbounded<SessionSlot>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
@@ -78,6 +86,12 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
     /// <summary>How many sessions run batches in parallel.</summary>
     public int SessionCount => _slots.Length;
 
+    /// <summary>
+    /// Bytes of weights held once for all the sessions (<see cref="OnnxRuntimeOptions.ShareWeights"/>); 0 when the
+    /// sessions hold their own (sharing off, or a single session).
+    /// </summary>
+    public long SharedWeightBytes => _shared?.Bytes ?? 0;
+
     /// <summary>Whether concurrent calls share batches (<see cref="OnnxRuntimeOptions.DynamicBatching"/>).</summary>
     public bool DynamicBatching => _batcher is not null;
 
@@ -109,17 +123,55 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         var tokenizer = BertWordPieceTokenizer.FromDirectory(config.TokenizerFolder);
         var prepacked = new PrePackedWeightsContainer();
         var slots = new List<SessionSlot>();
+        SharedInitializers? shared = null;
+        SessionOptions? sessionOptions = null;
         try
         {
-            using var sessionOptions = options.CreateSessionOptions();
+            if (options.ShareWeights && options.EffectiveSessions > 1)
+            {
+                try
+                {
+                    shared = SharedInitializers.Read(config.OnnxPath);
+                }
+                catch (InvalidDataException)
+                {
+                    // Not a protobuf we can walk: let ONNX Runtime read the file (and report what is wrong with it).
+                }
 
+                if (shared is { Count: 0 })
+                {
+                    shared.Dispose();
+                    shared = null;
+                }
+            }
+
+            // The slim model (weights left in the file) spares each session parsing the weights; the file is the fallback.
+            var slim = shared?.SlimModel;
+            sessionOptions = CreateSessionOptions(options, shared, slim is not null);
             for (var i = 0; i < options.EffectiveSessions; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 InferenceSession session;
                 try
                 {
-                    session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
+                    if (slim is not null)
+                    {
+                        try
+                        {
+                            session = new InferenceSession(slim, sessionOptions, prepacked);
+                        }
+                        catch (OnnxRuntimeException) when (slots.Count == 0)
+                        {
+                            slim = null;
+                            sessionOptions.Dispose();
+                            sessionOptions = CreateSessionOptions(options, shared, slim: false);
+                            session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
+                        }
+                    }
+                    else
+                    {
+                        session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
+                    }
                 }
                 catch (OnnxRuntimeException e)
                 {
@@ -132,7 +184,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
             var first = slots[0];
             var hidden = first.Hidden > 0 ? first.Hidden : config.WordEmbeddingDimension
                 ?? throw EngineException.NotSupported("The model's output width is dynamic and no pooling config states it.");
-            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, hidden, options);
+            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, shared, hidden, options);
         }
         catch
         {
@@ -142,8 +194,25 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
             }
 
             prepacked.Dispose();
+            shared?.Dispose(); // after the sessions that use its memory
             throw;
         }
+        finally
+        {
+            sessionOptions?.Dispose();
+        }
+    }
+
+    private static SessionOptions CreateSessionOptions(OnnxRuntimeOptions options, SharedInitializers? shared, bool slim)
+    {
+        var sessionOptions = options.CreateSessionOptions();
+        shared?.AddTo(sessionOptions);
+        if (slim)
+        {
+            sessionOptions.AddSessionConfigEntry(SharedInitializers.ExternalDataFolderKey, shared!.SlimModelFolder!);
+        }
+
+        return sessionOptions;
     }
 
     /// <inheritdoc />
@@ -246,6 +315,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         }
 
         _prepacked.Dispose();
+        _shared?.Dispose(); // after the sessions that use its memory
     }
 
     private string ResolvePrompt(EmbeddingOptions options)

@@ -8,7 +8,8 @@ public sealed class OnnxRuntimeOptions
 {
     /// <summary>
     /// Sessions per loaded model; each runs one batch at a time, so this is how many batches run in parallel.
-    /// <see langword="null"/> (the default) means one per processor core. Each session holds its own copy of the weights.
+    /// <see langword="null"/> (the default) means one per processor core. With <see cref="ShareWeights"/> the sessions of
+    /// a model share one copy of its weights.
     /// </summary>
     public int? Sessions { get; set; }
 
@@ -39,6 +40,15 @@ public sealed class OnnxRuntimeOptions
 
     /// <summary>Apply every graph optimization ONNX Runtime has (level ALL, the default); <see langword="false"/> applies the basic ones only.</summary>
     public bool FullGraphOptimization { get; set; } = true;
+
+    /// <summary>
+    /// With more than one session, read an embedding model's weights once and give the same memory to all its sessions
+    /// (default <see langword="true"/>); their pre-packed matrices are then shared as well, so an instance's memory does
+    /// not grow with <see cref="Sessions"/> (measured on the embedded 90 MB models: about 1.8 × the weights at any
+    /// session count, against 2.6 × at 2 sessions and 4.6 × at 4 without). <see langword="false"/>: each session reads
+    /// the model file and keeps its own copy. Results are identical either way.
+    /// </summary>
+    public bool ShareWeights { get; set; } = true;
 
     /// <summary>Sessions to create after resolving <see langword="null"/>.</summary>
     public int EffectiveSessions => Sessions ?? Math.Max(1, Environment.ProcessorCount);

@@ -1,0 +1,556 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Bytez.Engine.Onnx;
+
+/// <summary>
+/// The weights of an ONNX model read once into pinned memory and wrapped as ONNX Runtime values, handed to every
+/// session of an instance with <see cref="SessionOptions.AddInitializer"/>: ONNX Runtime uses user-provided CPU
+/// initializers in place (and shares their pre-packed forms through a <see cref="PrePackedWeightsContainer"/>), so
+/// the sessions share one copy of the weights instead of holding one each.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Only the main graph's initializers stored inline as <c>raw_data</c> (the form exporters write) are shared; others
+/// (typed fields, external data, strings, subgraphs) stay with the sessions.
+/// </para>
+/// <para>
+/// ONNX Runtime still parses the model given to each session, weights included, before it swaps in the shared
+/// values. <see cref="SlimModel"/> avoids that: the model with the shared initializers' data left in the file, as
+/// external data at their offsets in it, so a session parses a few kilobytes and reads weight bytes from the file only
+/// where a graph optimization needs them.
+/// </para>
+/// <para>The values must outlive every session created with them: dispose this after the sessions.</para>
+/// </remarks>
+public sealed class SharedInitializers : IDisposable
+{
+    /// <summary>The ONNX Runtime session option naming the folder of a model loaded from bytes, for its external data.</summary>
+    public const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
+
+    private const int Alignment = 64;
+    private const int ChunkBytes = 1 << 30;
+    private readonly List<(string Name, OrtValue Value)> _values;
+    private List<byte[]>? _chunks;
+
+    private SharedInitializers(
+        List<byte[]> chunks, long bytes, List<(string Name, OrtValue Value)> values, byte[]? slimModel, string? slimModelFolder)
+    {
+        _chunks = chunks;
+        Bytes = bytes;
+        _values = values;
+        SlimModel = slimModel;
+        SlimModelFolder = slimModelFolder;
+    }
+
+    /// <summary>How many initializers are shared.</summary>
+    public int Count => _values.Count;
+
+    /// <summary>The bytes of weight data held (without alignment padding).</summary>
+    public long Bytes { get; }
+
+    /// <summary>The names of the shared initializers.</summary>
+    public IEnumerable<string> Names => _values.Select(v => v.Name);
+
+    /// <summary>
+    /// The model as ONNX protobuf bytes with every shared initializer's data replaced by a reference to the same bytes
+    /// in the model file (external data); <see langword="null"/> when nothing is shared or the model already keeps
+    /// initializers in external files. Load it with <see cref="SlimModelFolder"/> as <see cref="ExternalDataFolderKey"/>.
+    /// </summary>
+    public byte[]? SlimModel { get; }
+
+    /// <summary>The folder of the model file the <see cref="SlimModel"/> refers to (symbolic links resolved).</summary>
+    public string? SlimModelFolder { get; }
+
+    /// <summary>
+    /// Reads the initializers of the ONNX file that can be shared (see the remarks of the class) into pinned memory:
+    /// one buffer up to 1 GiB of weights, more for larger models; and writes the <see cref="SlimModel"/>. The weights
+    /// are read once, each initializer's bytes straight into the buffer.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed ONNX protobuf.</exception>
+    public static SharedInitializers Read(string onnxPath)
+    {
+        ArgumentNullException.ThrowIfNull(onnxPath);
+
+        // Symbolic links resolved (the Hugging Face cache links snapshots to blobs): ONNX Runtime refuses external data
+        // that resolves outside the model's folder.
+        var file = new FileInfo(onnxPath);
+        var target = file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file.FullName;
+        using var stream = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var scan = OnnxInitializerReader.Scan(stream);
+        var tensors = scan.Shareable;
+        if (!BitConverter.IsLittleEndian)
+        {
+            tensors.Clear(); // raw_data is little-endian
+        }
+
+        tensors.RemoveAll(t => t.DataLength > Array.MaxLength - Alignment);
+        var slim = tensors.Count > 0 && !scan.HasExternalData
+            ? OnnxInitializerReader.WriteSlim(stream, tensors, Path.GetFileName(target))
+            : null;
+
+        // Pack the tensors, in file order, into chunks of at most ChunkBytes (a larger tensor gets a chunk of its own).
+        var sizes = new List<long>();
+        var placement = new (int Chunk, int Offset)[tensors.Count];
+        long bytes = 0;
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            var length = Align(tensors[i].DataLength);
+            if (sizes.Count == 0 || sizes[^1] + length > ChunkBytes)
+            {
+                sizes.Add(0);
+            }
+
+            placement[i] = (sizes.Count - 1, (int)sizes[^1]);
+            sizes[^1] += length;
+            bytes += tensors[i].DataLength;
+        }
+
+        var chunks = new List<byte[]>(sizes.Count);
+        var values = new List<(string, OrtValue)>(tensors.Count);
+        try
+        {
+            foreach (var size in sizes)
+            {
+                // Pinned (never moved by the GC) and not zeroed: every byte used is read from the file.
+                chunks.Add(GC.AllocateUninitializedArray<byte>((int)size + Alignment, pinned: true));
+            }
+
+            for (var i = 0; i < tensors.Count; i++)
+            {
+                var t = tensors[i];
+                var chunk = chunks[placement[i].Chunk];
+                var start = AlignedStart(chunk) + placement[i].Offset;
+                ReadExactly(stream.SafeFileHandle, chunk.AsMemory(start, (int)t.DataLength), t.DataOffset);
+                values.Add((t.Name, OrtValue.CreateTensorValueWithData(
+                    OrtMemoryInfo.DefaultInstance, t.ElementType, t.Dims,
+                    Marshal.UnsafeAddrOfPinnedArrayElement(chunk, start), t.DataLength)));
+            }
+
+            return new SharedInitializers(chunks, bytes, values, slim, slim is null ? null : Path.GetDirectoryName(target));
+        }
+        catch
+        {
+            foreach (var (_, value) in values)
+            {
+                value.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Adds every shared initializer to the session options; sessions created with them use this memory.</summary>
+    public void AddTo(SessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_chunks is null, this);
+        foreach (var (name, value) in _values)
+        {
+            options.AddInitializer(name, value);
+        }
+    }
+
+    /// <summary>Releases the values and their memory; call only after every session using them is disposed.</summary>
+    public void Dispose()
+    {
+        foreach (var (_, value) in _values)
+        {
+            value.Dispose();
+        }
+
+        _values.Clear();
+        _chunks = null; // the pinned arrays go with the next collection
+    }
+
+    private static long Align(long length) => (length + Alignment - 1) / Alignment * Alignment;
+
+    /// <summary>The first index of the array whose address is a multiple of <see cref="Alignment"/>.</summary>
+    private static int AlignedStart(byte[] array)
+    {
+        var address = (long)Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
+        return (int)((Alignment - (address % Alignment)) % Alignment);
+    }
+
+    private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle file, Memory<byte> target, long offset)
+    {
+        while (!target.IsEmpty)
+        {
+            var read = RandomAccess.Read(file, target.Span, offset);
+            if (read <= 0)
+            {
+                throw new InvalidDataException("The ONNX file ended inside an initializer's data.");
+            }
+
+            target = target[read..];
+            offset += read;
+        }
+    }
+}
+
+/// <summary>An initializer whose data is inline <c>raw_data</c>: where its <c>TensorProto</c> and data lie in the file.</summary>
+internal sealed record InitializerInfo(
+    string Name, TensorElementType ElementType, long[] Dims, long TensorStart, long DataOffset, long DataLength);
+
+/// <summary>What <see cref="OnnxInitializerReader.Scan"/> found.</summary>
+internal sealed record InitializerScan(List<InitializerInfo> Shareable, bool HasExternalData);
+
+/// <summary>
+/// Reads just enough of an ONNX protobuf to locate the main graph's initializers stored as <c>raw_data</c>
+/// (<c>ModelProto.graph</c> = 7, <c>GraphProto.initializer</c> = 5; <c>TensorProto</c>: dims = 1, data_type = 2,
+/// name = 8, raw_data = 9, external_data = 13, data_location = 14), and writes the model without their data. Tensor
+/// data is skipped by seeking.
+/// </summary>
+internal static class OnnxInitializerReader
+{
+    private const int WireVarint = 0;
+    private const int WireFixed64 = 1;
+    private const int WireLengthDelimited = 2;
+    private const int WireFixed32 = 5;
+    private const int GraphField = 7;
+    private const int InitializerField = 5;
+    private const int RawDataField = 9;
+    private const int ExternalDataField = 13;
+    private const int DataLocationField = 14;
+
+    /// <summary>The shareable initializers in file order (names seen twice are left out), and whether any uses external data.</summary>
+    public static InitializerScan Scan(Stream stream)
+    {
+        var found = new List<InitializerInfo>();
+        var external = false;
+        stream.Position = 0;
+        var end = stream.Length;
+        while (stream.Position < end)
+        {
+            var (field, wire) = ReadTag(stream);
+            if (field == GraphField && wire == WireLengthDelimited)
+            {
+                var graphEnd = ReadLengthEnd(stream, end);
+                while (stream.Position < graphEnd)
+                {
+                    var (graphField, graphWire) = ReadTag(stream);
+                    if (graphField == InitializerField && graphWire == WireLengthDelimited)
+                    {
+                        var tensorEnd = ReadLengthEnd(stream, graphEnd);
+                        if (ReadTensor(stream, tensorEnd, ref external) is { } tensor)
+                        {
+                            found.Add(tensor);
+                        }
+
+                        stream.Position = tensorEnd;
+                    }
+                    else
+                    {
+                        Skip(stream, graphWire, graphEnd);
+                    }
+                }
+
+                stream.Position = graphEnd;
+            }
+            else
+            {
+                Skip(stream, wire, end);
+            }
+        }
+
+        var duplicates = found.GroupBy(t => t.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        found.RemoveAll(t => duplicates.Contains(t.Name));
+        return new InitializerScan(found, external);
+    }
+
+    /// <summary>
+    /// The model with each of <paramref name="tensors"/> stored as external data at its own offset in the file named
+    /// <paramref name="location"/> (the file read), instead of inline; everything else copied as is.
+    /// </summary>
+    public static byte[] WriteSlim(Stream stream, IReadOnlyList<InitializerInfo> tensors, string location)
+    {
+        var byStart = tensors.ToDictionary(t => t.TensorStart);
+        var output = new MemoryStream();
+        stream.Position = 0;
+        var end = stream.Length;
+        while (stream.Position < end)
+        {
+            var fieldStart = stream.Position;
+            var (field, wire) = ReadTag(stream);
+            if (field == GraphField && wire == WireLengthDelimited)
+            {
+                var graphEnd = ReadLengthEnd(stream, end);
+                var graph = new MemoryStream();
+                while (stream.Position < graphEnd)
+                {
+                    var graphFieldStart = stream.Position;
+                    var (graphField, graphWire) = ReadTag(stream);
+                    if (graphField == InitializerField && graphWire == WireLengthDelimited)
+                    {
+                        var tensorEnd = ReadLengthEnd(stream, graphEnd);
+                        if (byStart.TryGetValue(stream.Position, out var tensor))
+                        {
+                            WriteLengthDelimited(graph, InitializerField, ExternalTensor(stream, tensorEnd, tensor, location));
+                        }
+                        else
+                        {
+                            Copy(stream, graphFieldStart, tensorEnd, graph);
+                        }
+
+                        stream.Position = tensorEnd;
+                    }
+                    else
+                    {
+                        Skip(stream, graphWire, graphEnd);
+                        Copy(stream, graphFieldStart, stream.Position, graph);
+                    }
+                }
+
+                WriteLengthDelimited(output, GraphField, graph.ToArray());
+                stream.Position = graphEnd;
+            }
+            else
+            {
+                Skip(stream, wire, end);
+                Copy(stream, fieldStart, stream.Position, output);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>The tensor's fields but its data, then external data pointing at the data's place in the file.</summary>
+    private static byte[] ExternalTensor(Stream stream, long tensorEnd, InitializerInfo tensor, string location)
+    {
+        var output = new MemoryStream();
+        while (stream.Position < tensorEnd)
+        {
+            var fieldStart = stream.Position;
+            var (field, wire) = ReadTag(stream);
+            Skip(stream, wire, tensorEnd);
+            if (field is not (RawDataField or DataLocationField))
+            {
+                Copy(stream, fieldStart, stream.Position, output);
+            }
+        }
+
+        foreach (var (key, value) in new[]
+                 {
+                     ("location", location),
+                     ("offset", tensor.DataOffset.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                     ("length", tensor.DataLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                 })
+        {
+            var entry = new MemoryStream();
+            WriteLengthDelimited(entry, 1, Encoding.UTF8.GetBytes(key));
+            WriteLengthDelimited(entry, 2, Encoding.UTF8.GetBytes(value));
+            WriteLengthDelimited(output, ExternalDataField, entry.ToArray());
+        }
+
+        WriteVarint(output, DataLocationField << 3 | WireVarint);
+        WriteVarint(output, 1); // EXTERNAL
+        return output.ToArray();
+    }
+
+    private static InitializerInfo? ReadTensor(Stream stream, long tensorEnd, ref bool hasExternalData)
+    {
+        var tensorStart = stream.Position;
+        var dims = new List<long>();
+        var dataType = 0;
+        string? name = null;
+        long rawOffset = -1, rawLength = 0;
+        var external = false;
+        var typed = false;
+        while (stream.Position < tensorEnd)
+        {
+            var (field, wire) = ReadTag(stream);
+            switch (field, wire)
+            {
+                case (1, WireVarint):
+                    dims.Add((long)ReadVarint(stream));
+                    break;
+                case (1, WireLengthDelimited):
+                    var packedEnd = ReadLengthEnd(stream, tensorEnd);
+                    while (stream.Position < packedEnd)
+                    {
+                        dims.Add((long)ReadVarint(stream));
+                    }
+
+                    break;
+                case (2, WireVarint):
+                    dataType = (int)ReadVarint(stream);
+                    break;
+                case (8, WireLengthDelimited):
+                    var nameEnd = ReadLengthEnd(stream, tensorEnd);
+                    var bytes = new byte[nameEnd - stream.Position];
+                    stream.ReadExactly(bytes);
+                    name = Encoding.UTF8.GetString(bytes);
+                    break;
+                case (RawDataField, WireLengthDelimited):
+                    var rawEnd = ReadLengthEnd(stream, tensorEnd);
+                    rawOffset = stream.Position;
+                    rawLength = rawEnd - rawOffset;
+                    stream.Position = rawEnd;
+                    break;
+                case (3 or 4 or 5 or 6 or 7 or 10 or 11, _):
+                    typed = true; // segment or typed data: leave this tensor to the session
+                    Skip(stream, wire, tensorEnd);
+                    break;
+                case (ExternalDataField, _):
+                    external = true;
+                    Skip(stream, wire, tensorEnd);
+                    break;
+                case (DataLocationField, WireVarint):
+                    external |= ReadVarint(stream) != 0;
+                    break;
+                default:
+                    Skip(stream, wire, tensorEnd);
+                    break;
+            }
+        }
+
+        hasExternalData |= external;
+        if (name is not { Length: > 0 } || external || typed || rawOffset < 0 || ElementSize(dataType) is not { } size)
+        {
+            return null;
+        }
+
+        long elements = 1;
+        foreach (var d in dims)
+        {
+            if (d < 0 || (d > 0 && elements > long.MaxValue / d))
+            {
+                return null; // malformed: the session reports it
+            }
+
+            elements *= d;
+        }
+
+        // A shape that does not match the data is the session's to report; an empty tensor is not worth sharing.
+        return elements > 0 && elements * size == rawLength
+            ? new InitializerInfo(name, (TensorElementType)dataType, [.. dims], tensorStart, rawOffset, rawLength)
+            : null;
+    }
+
+    /// <summary>Bytes per element of the fixed-size ONNX data types ONNX Runtime takes as tensors (no strings).</summary>
+    private static int? ElementSize(int dataType) => dataType switch
+    {
+        1 or 6 or 12 => 4, // float, int32, uint32
+        2 or 3 or 9 => 1, // uint8, int8, bool
+        4 or 5 or 10 or 16 => 2, // uint16, int16, float16, bfloat16
+        7 or 11 or 13 => 8, // int64, double, uint64
+        _ => null,
+    };
+
+    private static void Copy(Stream stream, long from, long to, Stream output)
+    {
+        var position = stream.Position;
+        stream.Position = from;
+        var buffer = new byte[(int)Math.Min(to - from, 1 << 16)];
+        for (var left = to - from; left > 0;)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(left, buffer.Length));
+            if (read <= 0)
+            {
+                throw new InvalidDataException("Unexpected end of the ONNX file.");
+            }
+
+            output.Write(buffer, 0, read);
+            left -= read;
+        }
+
+        stream.Position = position;
+    }
+
+    private static void WriteLengthDelimited(Stream output, int field, byte[] content)
+    {
+        WriteVarint(output, (ulong)field << 3 | WireLengthDelimited);
+        WriteVarint(output, (ulong)content.Length);
+        output.Write(content);
+    }
+
+    private static void WriteVarint(Stream output, ulong value)
+    {
+        while (value >= 0x80)
+        {
+            output.WriteByte((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        output.WriteByte((byte)value);
+    }
+
+    private static (int Field, int Wire) ReadTag(Stream stream)
+    {
+        var tag = ReadVarint(stream);
+        var field = (int)(tag >> 3);
+        if (field == 0)
+        {
+            throw new InvalidDataException("Invalid protobuf tag (field 0): not an ONNX model.");
+        }
+
+        return (field, (int)(tag & 7));
+    }
+
+    private static long ReadLengthEnd(Stream stream, long limit)
+    {
+        var length = ReadVarint(stream);
+        var end = stream.Position + (long)length;
+        if (length > long.MaxValue / 2 || end > limit)
+        {
+            throw new InvalidDataException("A protobuf field runs past its container: not an ONNX model, or a truncated one.");
+        }
+
+        return end;
+    }
+
+    private static void Skip(Stream stream, int wire, long limit)
+    {
+        switch (wire)
+        {
+            case WireVarint:
+                ReadVarint(stream);
+                break;
+            case WireFixed64:
+                Seek(stream, 8, limit);
+                break;
+            case WireLengthDelimited:
+                stream.Position = ReadLengthEnd(stream, limit);
+                break;
+            case WireFixed32:
+                Seek(stream, 4, limit);
+                break;
+            default:
+                throw new InvalidDataException($"Unsupported protobuf wire type {wire}: not an ONNX model.");
+        }
+    }
+
+    private static void Seek(Stream stream, long count, long limit)
+    {
+        var target = stream.Position + count;
+        if (target > limit)
+        {
+            throw new InvalidDataException("A protobuf field runs past its container.");
+        }
+
+        stream.Position = target;
+    }
+
+    private static ulong ReadVarint(Stream stream)
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = stream.ReadByte();
+            if (b < 0)
+            {
+                throw new InvalidDataException("Unexpected end of file inside a protobuf varint.");
+            }
+
+            result |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return result;
+            }
+        }
+
+        throw new InvalidDataException("A protobuf varint is longer than 10 bytes.");
+    }
+}
