@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Bytez.Engine.Embedded;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -204,10 +205,6 @@ internal sealed record InitializerScan(List<InitializerInfo> Shareable, bool Has
 /// </summary>
 internal static class OnnxInitializerReader
 {
-    private const int WireVarint = 0;
-    private const int WireFixed64 = 1;
-    private const int WireLengthDelimited = 2;
-    private const int WireFixed32 = 5;
     private const int GraphField = 7;
     private const int InitializerField = 5;
     private const int RawDataField = 9;
@@ -223,16 +220,16 @@ internal static class OnnxInitializerReader
         var end = stream.Length;
         while (stream.Position < end)
         {
-            var (field, wire) = ReadTag(stream);
-            if (field == GraphField && wire == WireLengthDelimited)
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            if (field == GraphField && wire == ProtobufWire.WireLengthDelimited)
             {
-                var graphEnd = ReadLengthEnd(stream, end);
+                var graphEnd = ProtobufWire.ReadLengthEnd(stream, end);
                 while (stream.Position < graphEnd)
                 {
-                    var (graphField, graphWire) = ReadTag(stream);
-                    if (graphField == InitializerField && graphWire == WireLengthDelimited)
+                    var (graphField, graphWire) = ProtobufWire.ReadTag(stream);
+                    if (graphField == InitializerField && graphWire == ProtobufWire.WireLengthDelimited)
                     {
-                        var tensorEnd = ReadLengthEnd(stream, graphEnd);
+                        var tensorEnd = ProtobufWire.ReadLengthEnd(stream, graphEnd);
                         if (ReadTensor(stream, tensorEnd, ref external) is { } tensor)
                         {
                             found.Add(tensor);
@@ -242,7 +239,7 @@ internal static class OnnxInitializerReader
                     }
                     else
                     {
-                        Skip(stream, graphWire, graphEnd);
+                        ProtobufWire.Skip(stream, graphWire, graphEnd);
                     }
                 }
 
@@ -250,7 +247,7 @@ internal static class OnnxInitializerReader
             }
             else
             {
-                Skip(stream, wire, end);
+                ProtobufWire.Skip(stream, wire, end);
             }
         }
 
@@ -273,18 +270,18 @@ internal static class OnnxInitializerReader
         while (stream.Position < end)
         {
             var fieldStart = stream.Position;
-            var (field, wire) = ReadTag(stream);
-            if (field == GraphField && wire == WireLengthDelimited)
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            if (field == GraphField && wire == ProtobufWire.WireLengthDelimited)
             {
-                var graphEnd = ReadLengthEnd(stream, end);
+                var graphEnd = ProtobufWire.ReadLengthEnd(stream, end);
                 var graph = new MemoryStream();
                 while (stream.Position < graphEnd)
                 {
                     var graphFieldStart = stream.Position;
-                    var (graphField, graphWire) = ReadTag(stream);
-                    if (graphField == InitializerField && graphWire == WireLengthDelimited)
+                    var (graphField, graphWire) = ProtobufWire.ReadTag(stream);
+                    if (graphField == InitializerField && graphWire == ProtobufWire.WireLengthDelimited)
                     {
-                        var tensorEnd = ReadLengthEnd(stream, graphEnd);
+                        var tensorEnd = ProtobufWire.ReadLengthEnd(stream, graphEnd);
                         if (byStart.TryGetValue(stream.Position, out var tensor))
                         {
                             WriteLengthDelimited(graph, InitializerField, ExternalTensor(stream, tensorEnd, tensor, location));
@@ -298,7 +295,7 @@ internal static class OnnxInitializerReader
                     }
                     else
                     {
-                        Skip(stream, graphWire, graphEnd);
+                        ProtobufWire.Skip(stream, graphWire, graphEnd);
                         Copy(stream, graphFieldStart, stream.Position, graph);
                     }
                 }
@@ -308,7 +305,7 @@ internal static class OnnxInitializerReader
             }
             else
             {
-                Skip(stream, wire, end);
+                ProtobufWire.Skip(stream, wire, end);
                 Copy(stream, fieldStart, stream.Position, output);
             }
         }
@@ -323,8 +320,8 @@ internal static class OnnxInitializerReader
         while (stream.Position < tensorEnd)
         {
             var fieldStart = stream.Position;
-            var (field, wire) = ReadTag(stream);
-            Skip(stream, wire, tensorEnd);
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            ProtobufWire.Skip(stream, wire, tensorEnd);
             if (field is not (RawDataField or DataLocationField))
             {
                 Copy(stream, fieldStart, stream.Position, output);
@@ -344,7 +341,7 @@ internal static class OnnxInitializerReader
             WriteLengthDelimited(output, ExternalDataField, entry.ToArray());
         }
 
-        WriteVarint(output, DataLocationField << 3 | WireVarint);
+        WriteVarint(output, DataLocationField << 3 | ProtobufWire.WireVarint);
         WriteVarint(output, 1); // EXTERNAL
         return output.ToArray();
     }
@@ -360,48 +357,48 @@ internal static class OnnxInitializerReader
         var typed = false;
         while (stream.Position < tensorEnd)
         {
-            var (field, wire) = ReadTag(stream);
+            var (field, wire) = ProtobufWire.ReadTag(stream);
             switch (field, wire)
             {
-                case (1, WireVarint):
-                    dims.Add((long)ReadVarint(stream));
+                case (1, ProtobufWire.WireVarint):
+                    dims.Add((long)ProtobufWire.ReadVarint(stream));
                     break;
-                case (1, WireLengthDelimited):
-                    var packedEnd = ReadLengthEnd(stream, tensorEnd);
+                case (1, ProtobufWire.WireLengthDelimited):
+                    var packedEnd = ProtobufWire.ReadLengthEnd(stream, tensorEnd);
                     while (stream.Position < packedEnd)
                     {
-                        dims.Add((long)ReadVarint(stream));
+                        dims.Add((long)ProtobufWire.ReadVarint(stream));
                     }
 
                     break;
-                case (2, WireVarint):
-                    dataType = (int)ReadVarint(stream);
+                case (2, ProtobufWire.WireVarint):
+                    dataType = (int)ProtobufWire.ReadVarint(stream);
                     break;
-                case (8, WireLengthDelimited):
-                    var nameEnd = ReadLengthEnd(stream, tensorEnd);
+                case (8, ProtobufWire.WireLengthDelimited):
+                    var nameEnd = ProtobufWire.ReadLengthEnd(stream, tensorEnd);
                     var bytes = new byte[nameEnd - stream.Position];
                     stream.ReadExactly(bytes);
                     name = Encoding.UTF8.GetString(bytes);
                     break;
-                case (RawDataField, WireLengthDelimited):
-                    var rawEnd = ReadLengthEnd(stream, tensorEnd);
+                case (RawDataField, ProtobufWire.WireLengthDelimited):
+                    var rawEnd = ProtobufWire.ReadLengthEnd(stream, tensorEnd);
                     rawOffset = stream.Position;
                     rawLength = rawEnd - rawOffset;
                     stream.Position = rawEnd;
                     break;
                 case (3 or 4 or 5 or 6 or 7 or 10 or 11, _):
                     typed = true; // segment or typed data: leave this tensor to the session
-                    Skip(stream, wire, tensorEnd);
+                    ProtobufWire.Skip(stream, wire, tensorEnd);
                     break;
                 case (ExternalDataField, _):
                     external = true;
-                    Skip(stream, wire, tensorEnd);
+                    ProtobufWire.Skip(stream, wire, tensorEnd);
                     break;
-                case (DataLocationField, WireVarint):
-                    external |= ReadVarint(stream) != 0;
+                case (DataLocationField, ProtobufWire.WireVarint):
+                    external |= ProtobufWire.ReadVarint(stream) != 0;
                     break;
                 default:
-                    Skip(stream, wire, tensorEnd);
+                    ProtobufWire.Skip(stream, wire, tensorEnd);
                     break;
             }
         }
@@ -461,7 +458,7 @@ internal static class OnnxInitializerReader
 
     private static void WriteLengthDelimited(Stream output, int field, byte[] content)
     {
-        WriteVarint(output, (ulong)field << 3 | WireLengthDelimited);
+        WriteVarint(output, (ulong)field << 3 | ProtobufWire.WireLengthDelimited);
         WriteVarint(output, (ulong)content.Length);
         output.Write(content);
     }
@@ -475,82 +472,5 @@ internal static class OnnxInitializerReader
         }
 
         output.WriteByte((byte)value);
-    }
-
-    private static (int Field, int Wire) ReadTag(Stream stream)
-    {
-        var tag = ReadVarint(stream);
-        var field = (int)(tag >> 3);
-        if (field == 0)
-        {
-            throw new InvalidDataException("Invalid protobuf tag (field 0): not an ONNX model.");
-        }
-
-        return (field, (int)(tag & 7));
-    }
-
-    private static long ReadLengthEnd(Stream stream, long limit)
-    {
-        var length = ReadVarint(stream);
-        var end = stream.Position + (long)length;
-        if (length > long.MaxValue / 2 || end > limit)
-        {
-            throw new InvalidDataException("A protobuf field runs past its container: not an ONNX model, or a truncated one.");
-        }
-
-        return end;
-    }
-
-    private static void Skip(Stream stream, int wire, long limit)
-    {
-        switch (wire)
-        {
-            case WireVarint:
-                ReadVarint(stream);
-                break;
-            case WireFixed64:
-                Seek(stream, 8, limit);
-                break;
-            case WireLengthDelimited:
-                stream.Position = ReadLengthEnd(stream, limit);
-                break;
-            case WireFixed32:
-                Seek(stream, 4, limit);
-                break;
-            default:
-                throw new InvalidDataException($"Unsupported protobuf wire type {wire}: not an ONNX model.");
-        }
-    }
-
-    private static void Seek(Stream stream, long count, long limit)
-    {
-        var target = stream.Position + count;
-        if (target > limit)
-        {
-            throw new InvalidDataException("A protobuf field runs past its container.");
-        }
-
-        stream.Position = target;
-    }
-
-    private static ulong ReadVarint(Stream stream)
-    {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = stream.ReadByte();
-            if (b < 0)
-            {
-                throw new InvalidDataException("Unexpected end of file inside a protobuf varint.");
-            }
-
-            result |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
-        }
-
-        throw new InvalidDataException("A protobuf varint is longer than 10 bytes.");
     }
 }

@@ -7,10 +7,6 @@ namespace Bytez.Engine.Embedded;
 /// </summary>
 public static class OnnxParameterCounter
 {
-    private const int WireVarint = 0;
-    private const int WireFixed64 = 1;
-    private const int WireLengthDelimited = 2;
-    private const int WireFixed32 = 5;
 
     /// <summary>The number of parameters (initializer elements) of the ONNX model file.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed ONNX protobuf.</exception>
@@ -34,16 +30,16 @@ public static class OnnxParameterCounter
         var end = stream.Length;
         while (stream.Position < end)
         {
-            var (field, wire) = ReadTag(stream);
-            if (field == 7 && wire == WireLengthDelimited)
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            if (field == 7 && wire == ProtobufWire.WireLengthDelimited)
             {
-                var graphEnd = ReadLengthEnd(stream, end);
+                var graphEnd = ProtobufWire.ReadLengthEnd(stream, end);
                 total += CountGraph(stream, graphEnd);
                 stream.Position = graphEnd;
             }
             else
             {
-                Skip(stream, wire, end);
+                ProtobufWire.Skip(stream, wire, end);
             }
         }
 
@@ -55,16 +51,16 @@ public static class OnnxParameterCounter
         long total = 0;
         while (stream.Position < graphEnd)
         {
-            var (field, wire) = ReadTag(stream);
-            if (field == 5 && wire == WireLengthDelimited)
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            if (field == 5 && wire == ProtobufWire.WireLengthDelimited)
             {
-                var tensorEnd = ReadLengthEnd(stream, graphEnd);
+                var tensorEnd = ProtobufWire.ReadLengthEnd(stream, graphEnd);
                 total += CountTensor(stream, tensorEnd);
                 stream.Position = tensorEnd;
             }
             else
             {
-                Skip(stream, wire, graphEnd);
+                ProtobufWire.Skip(stream, wire, graphEnd);
             }
         }
 
@@ -76,102 +72,25 @@ public static class OnnxParameterCounter
         long elements = 1;
         while (stream.Position < tensorEnd)
         {
-            var (field, wire) = ReadTag(stream);
-            if (field == 1 && wire == WireVarint)
+            var (field, wire) = ProtobufWire.ReadTag(stream);
+            if (field == 1 && wire == ProtobufWire.WireVarint)
             {
-                elements = checked(elements * (long)ReadVarint(stream));
+                elements = checked(elements * (long)ProtobufWire.ReadVarint(stream));
             }
-            else if (field == 1 && wire == WireLengthDelimited)
+            else if (field == 1 && wire == ProtobufWire.WireLengthDelimited)
             {
-                var packedEnd = ReadLengthEnd(stream, tensorEnd);
+                var packedEnd = ProtobufWire.ReadLengthEnd(stream, tensorEnd);
                 while (stream.Position < packedEnd)
                 {
-                    elements = checked(elements * (long)ReadVarint(stream));
+                    elements = checked(elements * (long)ProtobufWire.ReadVarint(stream));
                 }
             }
             else
             {
-                Skip(stream, wire, tensorEnd);
+                ProtobufWire.Skip(stream, wire, tensorEnd);
             }
         }
 
         return elements;
-    }
-
-    private static (int Field, int Wire) ReadTag(Stream stream)
-    {
-        var tag = ReadVarint(stream);
-        var field = (int)(tag >> 3);
-        if (field == 0)
-        {
-            throw new InvalidDataException("Invalid protobuf tag (field 0): not an ONNX model.");
-        }
-
-        return (field, (int)(tag & 7));
-    }
-
-    private static long ReadLengthEnd(Stream stream, long limit)
-    {
-        var length = ReadVarint(stream);
-        var end = stream.Position + (long)length;
-        if (length > long.MaxValue / 2 || end > limit)
-        {
-            throw new InvalidDataException("A protobuf field runs past its container: not an ONNX model, or a truncated one.");
-        }
-
-        return end;
-    }
-
-    private static void Skip(Stream stream, int wire, long limit)
-    {
-        switch (wire)
-        {
-            case WireVarint:
-                ReadVarint(stream);
-                break;
-            case WireFixed64:
-                Seek(stream, 8, limit);
-                break;
-            case WireLengthDelimited:
-                stream.Position = ReadLengthEnd(stream, limit);
-                break;
-            case WireFixed32:
-                Seek(stream, 4, limit);
-                break;
-            default:
-                throw new InvalidDataException($"Unsupported protobuf wire type {wire}: not an ONNX model.");
-        }
-    }
-
-    private static void Seek(Stream stream, long count, long limit)
-    {
-        var target = stream.Position + count;
-        if (target > limit)
-        {
-            throw new InvalidDataException("A protobuf field runs past its container.");
-        }
-
-        stream.Position = target;
-    }
-
-    private static ulong ReadVarint(Stream stream)
-    {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = stream.ReadByte();
-            if (b < 0)
-            {
-                throw new InvalidDataException("Unexpected end of file inside a protobuf varint.");
-            }
-
-            result |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
-        }
-
-        throw new InvalidDataException("A protobuf varint is longer than 10 bytes.");
     }
 }
