@@ -127,10 +127,7 @@ public sealed class ModelRequestTests
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:GgufQuantization"] = "Q8_0" });
         var repo = env.Hub.AddGguf("test-org/multi-GGUF", ["tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "tiny-F16.gguf"]);
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(final.State == ModelRequestStates.Ready, final.Error);
         Assert.Equal("gguf", final.Format);
@@ -217,10 +214,7 @@ public sealed class ModelRequestTests
         repo.ModelType = "llama";
         repo.AddFile("config.json", Encoding.UTF8.GetBytes("""{"model_type": "llama"}"""));
         repo.AddFile("model.safetensors", RandomNumberGenerator.GetBytes(64 * 1024));
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("ONNX", final.Error, StringComparison.Ordinal);
@@ -234,10 +228,7 @@ public sealed class ModelRequestTests
         await using var env = await HubTestServer.StartAsync();
         var repo = env.Hub.AddOnnxDecoder("test-org/image-model");
         repo.PipelineTag = "image-classification";
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("image-classification", final.Error, StringComparison.Ordinal);
@@ -395,10 +386,7 @@ public sealed class ModelRequestTests
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxModelBytes"] = "1000" });
         var repo = env.Hub.AddOnnxDecoder("test-org/big-onnx");
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("Bytez:Hub:MaxModelBytes", final.Error, StringComparison.Ordinal);
@@ -410,10 +398,7 @@ public sealed class ModelRequestTests
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MinFreeDiskBytes"] = (1L << 60).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var repo = env.Hub.AddOnnxDecoder("test-org/no-room-onnx");
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("free", final.Error, StringComparison.OrdinalIgnoreCase);
@@ -443,10 +428,7 @@ public sealed class ModelRequestTests
     {
         await using var env = await HubTestServer.StartAsync();
         var repo = env.Hub.AddOnnxDecoder("test-org/revisions-onnx");
-        using var client = env.CreateClient();
-
-        await HubTestServer.RequestAsync(client, repo.Id, """{"revision": "v9.9"}""", cancellationToken: TestContext.Current.CancellationToken);
-        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await env.RequestAndWaitAsync(repo.Id, """{"revision": "v9.9"}""", cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
         Assert.Contains("v9.9", final.Error, StringComparison.Ordinal);

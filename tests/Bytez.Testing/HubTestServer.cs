@@ -87,6 +87,20 @@ public sealed class HubTestServer : IAsyncDisposable
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>Requests a model (with an optional JSON body), checks the request was accepted, and polls it until it ends.</summary>
+    /// <exception cref="InvalidOperationException">The server refused the request.</exception>
+    public async Task<ModelRequestStatus> RequestAndWaitAsync(string modelId, string body = "", CancellationToken cancellationToken = default)
+    {
+        using var client = CreateClient();
+        var (status, answer) = await RequestAsync(client, modelId, body, cancellationToken).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"The request for {modelId} was refused: {(int)status} {answer}");
+        }
+
+        return await WaitAsync(client, modelId, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Polls the request until it is ready or failed.</summary>
     public static Task<ModelRequestStatus> WaitAsync(HttpClient client, string modelId, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         WaitUntilAsync(client, modelId, s => ModelRequestStates.IsFinal(s.State), timeout, cancellationToken);
