@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 using Bytez.Engine.Embedded;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
@@ -18,7 +19,7 @@ namespace Bytez.Bench.Load;
 /// 1, 4, 8 concurrent streams against two servers (continuous batching on / off) on the tiny GGUF and ONNX decoders;
 /// (3) cold start of MiniLM (DELETE, then a run or a load) against a bare session creation.
 /// </summary>
-internal static class LoadBenchmark
+internal static partial class LoadBenchmark
 {
     private static readonly int[] ClientCounts = [1, 4, 16, 64];
     private static readonly int[] StreamCounts = [1, 4, 8];
@@ -95,6 +96,14 @@ internal static class LoadBenchmark
                 }
             }
 
+            // The same server at 16 connections from wrk, a C load generator in its own process (when installed): the
+            // HTTP client's own cost is then far below the SDK's, which shares this process with the server.
+            var wrk = WrkRow(on, id, sentences, settings);
+            if (wrk is not null)
+            {
+                rows.Add(wrk);
+            }
+
             var bareRows = new List<(int Batch, LoadRow Row)>();
             foreach (var batch in BareBatches)
             {
@@ -148,6 +157,9 @@ internal static class LoadBenchmark
             md.AppendLine(Inv, $"- Batch sizes the engine ran (`bytez_batch_size` from `/metrics`, whole run incl. warm-ups): batching on {batchOn}; batching off {batchOff}.");
             var at16 = serverRows[("on", 16)].PerSecond / best.Row.PerSecond;
             md.AppendLine(Inv, $"- **Aim: at 16 clients ≥ 0.9 × the bare best** — measured {F2(at16)} with dynamic batching on ({F2(serverRows[("off", 16)].PerSecond / best.Row.PerSecond)} off): {Met(at16 >= 0.9)}.");
+            md.AppendLine(wrk is null
+                ? "- wrk (a C load generator, `apt-get install wrk`) is not installed: no row with the client in a separate process."
+                : string.Create(Inv, $"- Same server, batching on, **16 connections from wrk** (C, one thread, separate process; {WrkSeconds(settings)} s per pass, the sentences in turn, one per request; CPU column excludes wrk): {F1(wrk.PerSecond)} sentences/s, spread {wrk.Spread:P0}, = **{F2(wrk.PerSecond / best.Row.PerSecond)} × the bare best** (SDK clients in-process: {F2(at16)}). Every response 200."));
         }
         finally
         {
@@ -157,6 +169,74 @@ internal static class LoadBenchmark
             }
         }
     }
+
+    private static int WrkSeconds(LoadRunSettings settings) => settings.Quick ? 1 : 3;
+
+    /// <summary>A row that runs wrk at 16 connections against the server, or <see langword="null"/> when wrk is not installed.</summary>
+    private static LoadRow? WrkRow(LoadServer server, string modelId, IReadOnlyList<string> sentences, LoadRunSettings settings)
+    {
+        var wrk = new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
+        if (wrk is null)
+        {
+            return null;
+        }
+
+        // One JSON body per line for the script to send in turn; the key and content type as headers.
+        var folder = Directory.CreateTempSubdirectory("bytez-bench-wrk-").FullName;
+        var bodies = Path.Combine(folder, "bodies.jsonl");
+        File.WriteAllLines(bodies, sentences.Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
+        var script = Path.Combine(folder, "embed.lua");
+        File.WriteAllText(script, $$"""
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            wrk.headers["Authorization"] = "Key {{server.Key}}"
+            local bodies = {}
+            for line in io.lines("{{bodies}}") do bodies[#bodies + 1] = line end
+            local i = 0
+            request = function()
+              i = i % #bodies + 1
+              return wrk.format(nil, nil, nil, bodies[i])
+            end
+            local shown = 0
+            response = function(status, headers, body)
+              if status ~= 200 and shown < 1 then print("first failure: " .. status .. " " .. body); shown = shown + 1 end
+            end
+            """);
+        var url = new Uri(server.BaseAddress, modelId).AbsoluteUri;
+        return new LoadRow("embed wrk", "server, dynamic batching on, 16 connections from wrk", sentences.Count, async row =>
+        {
+            var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { "-t1", "-c16", $"-d{WrkSeconds(settings)}s", "--timeout", "10s", "-s", script, url })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            var rate = WrkRate().Match(output);
+            if (process.ExitCode != 0 || !rate.Success)
+            {
+                throw new InvalidOperationException($"wrk failed ({process.ExitCode}): {output}");
+            }
+
+            // A failed response is answered fast and would count as throughput: any failure ends the run.
+            if (WrkNon2xx().Match(output) is { Success: true } failed)
+            {
+                throw new InvalidOperationException(
+                    $"wrk saw {failed.Groups[1].Value} failed responses; {output.Split('\n').FirstOrDefault(l => l.StartsWith("first failure", StringComparison.Ordinal))}");
+            }
+
+            // The pass's time for this row's sentence count, at the rate wrk measured.
+            return sentences.Count / double.Parse(rate.Groups[1].Value, Inv);
+        });
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
+    private static partial System.Text.RegularExpressions.Regex WrkRate();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex WrkNon2xx();
 
     private static async Task<double> EmbedPassAsync(LoadRow row, BytezModel[] models, IReadOnlyList<string> sentences, int clients)
     {

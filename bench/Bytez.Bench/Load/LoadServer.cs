@@ -33,6 +33,9 @@ internal sealed class LoadServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The API key the server accepts (for load generators outside the SDK).</summary>
+    public string Key => _key;
+
     public string Label { get; }
 
     public InferenceEngine Engine { get; }
