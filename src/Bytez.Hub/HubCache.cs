@@ -173,6 +173,10 @@ public sealed class HubCache
     }
 
     /// <summary>Whether a path is a safe repository path: relative, '/'-separated, without empty, '.' or '..' segments.</summary>
+    /// <summary>
+    /// Whether a repository path from the hub is safe to join under a snapshot folder: relative, forward slashes only,
+    /// no empty, <c>.</c> or <c>..</c> segments, no drive or stream colon, no control characters.
+    /// </summary>
     internal static bool IsSafeRepoPath(string path) =>
         !string.IsNullOrEmpty(path)
         && path.Length <= 4096

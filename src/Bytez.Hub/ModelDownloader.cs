@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Bytez.Hub.Download;
+using Bytez.Hub.Planning;
 
 namespace Bytez.Hub;
 
@@ -137,8 +138,8 @@ public sealed class ModelDownloader
         if (free < needed + _options.MinFreeDiskBytes)
         {
             throw new HubException(HubErrorKind.TooLarge,
-                $"{plan.ModelId} needs {HubHttp.FormatBytes(needed)} more, {HubHttp.FormatBytes(free)} free on {_cache.Root} " +
-                $"(Bytez:Hub:MinFreeDiskBytes keeps {HubHttp.FormatBytes(_options.MinFreeDiskBytes)} free).");
+                $"{plan.ModelId} needs {PlanText.Size(needed)} more, {PlanText.Size(free)} free on {_cache.Root} " +
+                $"(Bytez:Hub:MinFreeDiskBytes keeps {PlanText.Size(_options.MinFreeDiskBytes)} free).");
         }
     }
 

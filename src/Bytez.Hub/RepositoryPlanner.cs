@@ -40,7 +40,7 @@ public static partial class RepositoryPlanner
 
         foreach (var file in chosen)
         {
-            if (!PlanText.IsSafeRelativePath(file.Path))
+            if (!HubCache.IsSafeRepoPath(file.Path))
             {
                 throw new HubException(
                     HubErrorKind.Invalid,

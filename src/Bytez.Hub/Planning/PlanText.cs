@@ -30,36 +30,6 @@ internal static class PlanText
     public static string SizeWithBytes(long bytes) =>
         bytes < 1024 ? Size(bytes) : $"{Size(bytes)} ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)";
 
-    /// <summary>
-    /// Whether a repository path from the hub is safe to join under a snapshot folder: relative, forward slashes only,
-    /// no empty, <c>.</c> or <c>..</c> segments, no drive or stream colon, no control characters.
-    /// </summary>
-    public static bool IsSafeRelativePath(string path)
-    {
-        if (string.IsNullOrEmpty(path) || path[0] == '/' || path.Contains('\\', StringComparison.Ordinal) || path.Contains(':', StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        foreach (var c in path)
-        {
-            if (char.IsControl(c))
-            {
-                return false;
-            }
-        }
-
-        foreach (var segment in path.Split('/'))
-        {
-            if (segment.Length == 0 || segment == "." || segment == "..")
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>A path as shown in a message: control characters escaped so a hostile name cannot forge lines.</summary>
     public static string Printable(string path)
     {
