@@ -7,7 +7,8 @@ namespace Bytez.Bench;
 /// embedding benchmark. <c>-- generation [--quick] [--gguf file] [--onnx folder] [--out file.md]</c>: tokens/s and time
 /// to first token, direct runtime vs engine vs server. <c>-- load [--quick] [--out file.md]</c>: concurrent clients and
 /// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
-/// fake hub, bare HttpClient vs our downloader vs curl. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// fake hub, bare HttpClient vs our downloader vs curl. <c>-- soak [--minutes N] [--out file.md]</c>: the server in its own
+/// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -20,6 +21,7 @@ internal static class Program
             Console.Error.WriteLine("       Bytez.Bench load [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench memory [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench soak [--minutes N] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
@@ -43,13 +45,18 @@ internal static class Program
                     quick ? Download.DownloadRunSettings.QuickRun : Download.DownloadRunSettings.Full, output).ConfigureAwait(false);
             case "memory":
                 return await Memory.MemoryBenchmark.RunAsync(quick, output).ConfigureAwait(false);
+#if !BENCH_NO_HTTP
+            case "soak":
+                return await Soak.SoakBenchmark.RunAsync(
+                    double.Parse(Option(args, "--minutes") ?? "10", System.Globalization.CultureInfo.InvariantCulture), output).ConfigureAwait(false);
+#endif
             case "memory-child":
                 return await Memory.MemoryBenchmark.RunChildAsync(args).ConfigureAwait(false);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, soak, micro");
                 return 2;
         }
     }

@@ -26,6 +26,7 @@ public sealed partial class ModelScheduler : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sweeper;
     private readonly Func<long> _residentBytes;
+    private readonly MemoryReclaimer _reclaimer = new();
     private long _reservedBytes;
     private bool _disposed;
 
@@ -368,7 +369,10 @@ public sealed partial class ModelScheduler : IDisposable
             }
         }
 
-        unload?.Dispose();
+        if (unload is not null)
+        {
+            DisposeAll([unload]);
+        }
     }
 
     private void CancelWaiter(Waiter waiter)
@@ -539,7 +543,7 @@ public sealed partial class ModelScheduler : IDisposable
             {
                 lock (_gate)
                 {
-                    if (_disposed || !_clusters.ContainsKey(model.Id) || cluster.Off)
+                    if (_disposed || !IsCurrentLocked(cluster) || cluster.Off)
                     {
                         throw new EngineException(EngineErrorKind.Unavailable, $"{model.Id} was shut down while loading.");
                     }
@@ -565,7 +569,17 @@ public sealed partial class ModelScheduler : IDisposable
                     cluster.Phase = LoadPhase.Instantiating;
                 }
 
-                DisposeAll(evicted);
+                if (evicted.Count > 0)
+                {
+                    DisposeAll(evicted);
+                    evicted.Clear();
+                    if (Options.ReclaimMemoryAfterUnload)
+                    {
+                        // Before measuring this load: what the evicted instances held must be gone from resident memory.
+                        _reclaimer.ReclaimNow();
+                    }
+                }
+
                 var runtime = _runtimes.FirstOrDefault(r => r.CanLoad(model))
                     ?? throw EngineException.NotSupported($"No runtime on this server can load {model.Id} (task '{model.Task}').");
                 var before = _residentBytes();
@@ -589,7 +603,7 @@ public sealed partial class ModelScheduler : IDisposable
                     _reservedBytes -= required;
                     reserved = false;
                     cluster.Loading--;
-                    if (_disposed || cluster.Off || !_clusters.ContainsKey(model.Id))
+                    if (_disposed || cluster.Off || !IsCurrentLocked(cluster))
                     {
                         instance.Dispose();
                         return;
@@ -642,6 +656,13 @@ public sealed partial class ModelScheduler : IDisposable
             DisposeAll(evicted);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="cluster"/> is still the model's cluster: a cluster deleted while it loaded may have been
+    /// created anew since, and an instance loaded for the old one must not land in it (nothing would ever unload it).
+    /// </summary>
+    private bool IsCurrentLocked(Cluster cluster) =>
+        _clusters.TryGetValue(cluster.Model.Id, out var current) && ReferenceEquals(current, cluster);
 
     private IModelInstance RemoveLocked(Cluster cluster, Slot slot, string reason)
     {
@@ -740,13 +761,34 @@ public sealed partial class ModelScheduler : IDisposable
         }
     }
 
-    private static void DisposeAll(List<IModelInstance> instances)
+    /// <summary>Disposes unloaded instances, then has their memory given back to the system soon, outside any load.</summary>
+    private void DisposeAll(List<IModelInstance> instances)
     {
         foreach (var instance in instances)
         {
             instance.Dispose();
         }
+
+        if (instances.Count > 0 && Options.ReclaimMemoryAfterUnload)
+        {
+            _reclaimer.ReclaimSoon(async reclaim =>
+            {
+                // Never during a load: its memory is measured as the growth of the process's resident memory.
+                await _loadGate.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    reclaim();
+                }
+                finally
+                {
+                    _loadGate.Release();
+                }
+            });
+        }
     }
+
+    /// <summary>How many times unloaded memory was given back to the system (see <see cref="MemoryReclaimer"/>).</summary>
+    public int MemoryReclaims => _reclaimer.Count;
 
     private static long ProcessResidentBytes()
     {

@@ -30,6 +30,12 @@ public sealed class SchedulerOptions
     /// <summary>What a 429 tells the client to wait before retrying. Default 1 second.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether unloading instances is followed by a full compacting collection and a trim of the C heap, so that their
+    /// memory leaves the process at once instead of at the next burst of traffic. Default true.
+    /// </summary>
+    public bool ReclaimMemoryAfterUnload { get; set; } = true;
+
     /// <summary>The budget in effect on a machine with <paramref name="totalMemoryBytes"/> of memory.</summary>
     public long EffectiveBudget(long totalMemoryBytes) => MemoryBudgetBytes ?? (long)(totalMemoryBytes * MemoryBudgetFraction);
 

@@ -256,6 +256,55 @@ public sealed class ModelSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_WhileLoading_ThenCreatedAgain_TheOldLoadIsUnloaded()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _runtime.Gate = gate.Task;
+
+        scheduler.Create(a, new ClusterRequest { Capacity = new ClusterCapacity { Min = 1, Desired = 1, Max = 1 } });
+        await _runtime.LoadsStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        scheduler.Delete(a);
+        scheduler.Create(a, new ClusterRequest { Capacity = new ClusterCapacity { Min = 1, Desired = 1, Max = 1 } });
+        gate.SetResult();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((_runtime.Loads < 2 || scheduler.Get(a.Id)!.Instances < 1) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        // The load of the deleted cluster ended after a new cluster of the same model was made: it must be unloaded,
+        // not kept by the old cluster where nothing sees or unloads it.
+        Assert.Equal([a.Id], _runtime.Disposed);
+        Assert.Equal(1, scheduler.Get(a.Id)!.Instances);
+        Assert.Equal(100 * Mb, _runtime.Resident);
+    }
+
+    [Fact]
+    public async Task Delete_Unloads_ThenGivesTheMemoryBackToTheSystem()
+    {
+        var scheduler = Create(budget: 1000 * Mb);
+        var a = Model("a", 100 * Mb);
+        using (await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken))
+        {
+        }
+
+        var weights = _runtime.LastWeights!;
+        scheduler.Delete(a);
+
+        // An idle server runs no collection by itself: the scheduler has one run (and the C heap trimmed) after an unload.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((scheduler.MemoryReclaims == 0 || weights.IsAlive) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, scheduler.MemoryReclaims);
+        Assert.False(weights.IsAlive);
+    }
+
+    [Fact]
     public void Create_Twice_Conflicts()
     {
         var scheduler = Create(budget: 1000 * Mb);
@@ -358,6 +407,15 @@ public sealed class ModelSchedulerTests : IDisposable
 
         public string? FailFor { get; set; }
 
+        /// <summary>The weights of the last instance loaded, held only by that instance.</summary>
+        public WeakReference? LastWeights { get; private set; }
+
+        /// <summary>Released once each time a load reaches the runtime.</summary>
+        public SemaphoreSlim LoadsStarted { get; } = new(0);
+
+        /// <summary>When set, every load waits for it.</summary>
+        public Task? Gate { get; set; }
+
         public List<string> Disposed { get; } = [];
 
         public long Resident => Interlocked.Read(ref _resident);
@@ -369,6 +427,12 @@ public sealed class ModelSchedulerTests : IDisposable
         public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken)
         {
             await Task.Yield();
+            LoadsStarted.Release();
+            if (Gate is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+
             if (model.Id == FailFor)
             {
                 throw new InvalidDataException("the weights are corrupt");
@@ -376,15 +440,20 @@ public sealed class ModelSchedulerTests : IDisposable
 
             Interlocked.Increment(ref Loads);
             Interlocked.Add(ref _resident, model.EstimatedRamBytes);
-            return new Instance(this, model);
+            var instance = new Instance(this, model);
+            LastWeights = new WeakReference(instance.Weights);
+            return instance;
         }
 
         private sealed class Instance(FakeRuntime runtime, ModelDescriptor model) : IModelInstance
         {
             public ModelDescriptor Model { get; } = model;
 
+            public byte[]? Weights { get; private set; } = GC.AllocateUninitializedArray<byte>(1 << 20, pinned: true);
+
             public void Dispose()
             {
+                Weights = null;
                 lock (runtime.Disposed)
                 {
                     runtime.Disposed.Add(Model.Id);

@@ -1,0 +1,97 @@
+using System.Runtime;
+using System.Runtime.InteropServices;
+
+namespace Bytez.Engine.Scheduling;
+
+/// <summary>
+/// Gives the memory of unloaded instances back to the operating system. An instance's weights live partly in pinned
+/// managed arrays (freed only by a collection) and partly in native heaps (ONNX Runtime, llama.cpp) whose freed pages
+/// glibc keeps in its arenas; an idle server runs no collection by itself, so without this an unloaded model's memory
+/// stays resident until the next burst of traffic, and the memory budget's accounting drifts from the process's.
+/// A reclaim is a full blocking, compacting collection that decommits free regions, then <c>malloc_trim(0)</c> where
+/// the C library has it (glibc).
+/// </summary>
+public sealed class MemoryReclaimer
+{
+    private static readonly MallocTrim? Trim = LoadMallocTrim();
+    private readonly Lock _gate = new();
+    private bool _running;
+    private bool _again;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int MallocTrim(nuint pad);
+
+    /// <summary>How many reclaims have run (for tests and metrics).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Reclaims now, on the calling thread: a full compacting collection, finalizers, another collection, trim.</summary>
+    public void ReclaimNow()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Trim?.Invoke(0);
+        lock (_gate)
+        {
+            Count++;
+        }
+    }
+
+    /// <summary>
+    /// Reclaims on a pool thread, soon, through <paramref name="exclusive"/> (run it outside work whose memory is being
+    /// measured); requests made while one runs are folded into one more run.
+    /// </summary>
+    public void ReclaimSoon(Func<Action, Task> exclusive)
+    {
+        ArgumentNullException.ThrowIfNull(exclusive);
+        lock (_gate)
+        {
+            if (_running)
+            {
+                _again = true;
+                return;
+            }
+
+            _running = true;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    await exclusive(ReclaimNow).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
+                lock (_gate)
+                {
+                    if (!_again)
+                    {
+                        _running = false;
+                        return;
+                    }
+
+                    _again = false;
+                }
+            }
+        });
+    }
+
+    private static MallocTrim? LoadMallocTrim()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        // glibc only: musl (Alpine) has no malloc_trim, and its allocator returns memory by itself.
+        return NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "malloc_trim", out var address)
+            ? Marshal.GetDelegateForFunctionPointer<MallocTrim>(address)
+            : null;
+    }
+}
