@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
@@ -138,6 +139,12 @@ public sealed class HfTokenizer : ITextTokenizer
         catch (JsonException e)
         {
             throw EngineException.NotSupported($"tokenizer.json could not be read: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // System.Text.Json's accessors throw these when a value has another kind or a required key is missing:
+            // the file comes from whoever published the model, and a wrong shape is a tokenizer this server cannot run.
+            throw EngineException.NotSupported($"tokenizer.json does not have the shape of a Hugging Face tokenizer: {e.Message}");
         }
     }
 
@@ -406,6 +413,9 @@ public sealed class HfTokenizer : ITextTokenizer
         return new HfTokenizer(model, normalizer, preTokenizer, decoder, added, [.. prefix], [.. suffix], config);
     }
 
+    /// <summary>How far vocabulary ids may run past the vocabulary's size (tokenizers' files leave few holes).</summary>
+    private const int MaxVocabularyIdGap = 1 << 16;
+
     private static BpeModel ParseModel(JsonElement json)
     {
         var type = Property(json, "type")?.GetString();
@@ -430,9 +440,18 @@ public sealed class HfTokenizer : ITextTokenizer
 
         var vocabJson = json.GetProperty("vocab");
         var vocab = new Dictionary<string, int>(vocabJson.EnumerateObject().Count(), StringComparer.Ordinal);
+        // Ids index an array of tokens: they must be dense enough that the array stays the size of the file's vocabulary.
+        var maxId = vocabJson.EnumerateObject().Count() + MaxVocabularyIdGap;
         foreach (var entry in vocabJson.EnumerateObject())
         {
-            vocab[entry.Name] = entry.Value.GetInt32();
+            var id = entry.Value.GetInt32();
+            if (id < 0 || id > maxId)
+            {
+                throw EngineException.NotSupported(string.Create(
+                    CultureInfo.InvariantCulture, $"tokenizer.json gives the token '{entry.Name}' the id {id}; ids run from 0 to the vocabulary size plus {MaxVocabularyIdGap}."));
+            }
+
+            vocab[entry.Name] = id;
         }
 
         var merges = new List<(string, string)>();
@@ -451,7 +470,8 @@ public sealed class HfTokenizer : ITextTokenizer
 
                     merges.Add((s[..space], s[(space + 1)..]));
                 }
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2)
+                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2
+                    && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
                 {
                     merges.Add((m[0].GetString()!, m[1].GetString()!));
                 }
