@@ -1,5 +1,7 @@
 using System.Net;
+using Bytez.Protocol;
 using Bytez.Testing;
+using Bytez.Testing.Hub;
 using Bytez.Testing.TinyModels;
 using static Bytez.Server.Tests.Http;
 
@@ -7,7 +9,8 @@ namespace Bytez.Server.Tests;
 
 /// <summary>
 /// A models directory holding damaged model files next to a good model: the server starts, serves the good model,
-/// and lists the damaged folders as failed (with the reason) instead of exiting on the first one.
+/// and lists the damaged folders as failed (with the reason) instead of exiting on the first one. A damaged file
+/// downloaded from the hub fails its job with the reason.
 /// </summary>
 public sealed class MalformedModelFolderTests
 {
@@ -60,5 +63,32 @@ public sealed class MalformedModelFolderTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Request_HubRepositoryWithMalformedGguf_FailsTheJobWithTheReason()
+    {
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddRepository("test-org/evil-GGUF");
+        repo.PipelineTag = "text-generation";
+        repo.LibraryName = "gguf";
+        var folder = Directory.CreateTempSubdirectory("bytez-evil-gguf-").FullName;
+        try
+        {
+            repo.AddFile("evil-Q4_K_M.gguf", File.ReadAllBytes(MalformedModels.WriteGgufWithElementSumOverflow(Path.Combine(folder, "evil.gguf"))));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        using var client = env.CreateClient();
+        await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+        var final = await HubTestServer.WaitAsync(client, repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Contains("64 bits", final.Error, StringComparison.Ordinal);
+        var (status, _, _) = await GetAsync(client, "list/models");
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 }
