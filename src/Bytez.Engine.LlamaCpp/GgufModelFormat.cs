@@ -35,14 +35,16 @@ public sealed class GgufModelFormat : IModelFormat
             throw EngineException.BadInput($"{file} is not a readable GGUF file: {e.Message}");
         }
 
+        long fileBytes = new FileInfo(file).Length;
+        long contextBytes = LlamaCppRuntime.EstimateContextBytes(header, _options);
         return new ModelDescriptor
         {
             Id = id,
             Task = task ?? (header.GetString("tokenizer.chat_template") is { Length: > 0 } ? BytezTasks.Chat : BytezTasks.TextGeneration),
             Path = path,
             ParameterCount = header.ParameterCount,
-            WeightBytes = new FileInfo(file).Length,
-            EstimatedRamBytes = new FileInfo(file).Length + LlamaCppRuntime.EstimateContextBytes(header, _options),
+            WeightBytes = fileBytes,
+            EstimatedRamBytes = contextBytes > long.MaxValue - fileBytes ? long.MaxValue : fileBytes + contextBytes,
         };
     }
 }

@@ -121,7 +121,14 @@ public sealed partial class LlamaCppRuntime : IModelRuntime
         long valueLength = header.GetInteger(arch + ".attention.value_length") ?? keyLength;
         long trained = header.GetInteger(arch + ".context_length") ?? options.MaxContextLength;
         long tokens = Math.Min(trained > 0 ? trained : options.MaxContextLength, options.MaxContextLength) * options.SequencesPerContext;
-        return layers * kvHeads * (keyLength + valueLength) * sizeof(short) * tokens;
+        if (kvHeads < 0 || keyLength < 0 || valueLength < 0)
+        {
+            return 0;
+        }
+
+        // The values come from an untrusted file: computed in floating point and saturated, never wrapped (exact below 2^53).
+        double bytes = (double)layers * kvHeads * ((double)keyLength + valueLength) * sizeof(short) * tokens;
+        return bytes >= long.MaxValue ? long.MaxValue : (long)bytes;
     }
 
     [GeneratedRegex(@"-(\d{5})-of-\d{5}\.gguf$", RegexOptions.IgnoreCase)]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bytez.Engine.Embedded;
 using Bytez.Engine.Onnx.Generation;
+using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
 namespace Bytez.Engine.Onnx;
@@ -24,6 +25,19 @@ public sealed class OnnxModelFormat : IModelFormat
         {
             return null;
         }
+
+        try
+        {
+            return Describe(id, path, task);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new EngineException(EngineErrorKind.BadInput, $"{path} holds an ONNX file this server cannot read: {e.Message}", e);
+        }
+    }
+
+    private static ModelDescriptor? Describe(string id, string path, string? task)
+    {
 
         if (OnnxDecoderLoader.IsDecoderFolder(path))
         {
@@ -92,8 +106,11 @@ public sealed class OnnxModelFormat : IModelFormat
 }
 
 /// <summary>The ONNX Runtime backend for decoder-only language models (text-generation and chat).</summary>
-public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null, OnnxDecoderOptions? decoderOptions = null) : IModelRuntime
+public sealed class OnnxDecoderRuntime(
+    OnnxRuntimeOptions? options = null, OnnxDecoderOptions? decoderOptions = null, TokenizerOptions? tokenizerOptions = null) : IModelRuntime
 {
+    private readonly TokenizerOptions _tokenizerOptions = tokenizerOptions ?? TokenizerOptions.Default;
+
     private readonly OnnxRuntimeOptions _options = options ?? new OnnxRuntimeOptions();
     private readonly OnnxDecoderOptions _decoderOptions = decoderOptions ?? OnnxDecoderOptions.Default;
 
@@ -109,5 +126,5 @@ public sealed class OnnxDecoderRuntime(OnnxRuntimeOptions? options = null, OnnxD
 
     /// <inheritdoc />
     public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken) =>
-        await Task.Run(() => OnnxDecoderLoader.Load(model, _options, _decoderOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await Task.Run(() => OnnxDecoderLoader.Load(model, _options, _decoderOptions, _tokenizerOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
 }

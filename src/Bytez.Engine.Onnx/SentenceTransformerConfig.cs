@@ -72,9 +72,29 @@ public sealed record SentenceTransformerConfig
         return null;
     }
 
+    private static bool IsInside(string folder, string path)
+    {
+        var root = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return full.StartsWith(root, StringComparison.Ordinal);
+    }
+
     /// <summary>Reads the configuration of a model folder.</summary>
     /// <exception cref="EngineException">The folder has no ONNX file or uses modules this runtime lacks (kind <see cref="EngineErrorKind.NotSupported"/>).</exception>
     public static SentenceTransformerConfig Load(string folder)
+    {
+        try
+        {
+            return LoadUnchecked(folder);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
+        {
+            // The files come from whoever published the model: a wrong shape is a model this server cannot run.
+            throw new EngineException(EngineErrorKind.NotSupported, $"The sentence-transformers configuration of {folder} is malformed: {e.Message}", e);
+        }
+    }
+
+    private static SentenceTransformerConfig LoadUnchecked(string folder)
     {
         var transformerFolder = folder;
         string? poolingFolder = null;
@@ -90,6 +110,11 @@ public sealed record SentenceTransformerConfig
                 var type = module.TryGetProperty("type", out var t) ? t.GetString() ?? string.Empty : string.Empty;
                 var path = module.TryGetProperty("path", out var p) ? p.GetString() ?? string.Empty : string.Empty;
                 var shortType = type[(type.LastIndexOf('.') + 1)..];
+                if (!IsInside(folder, Path.Combine(folder, path)))
+                {
+                    throw EngineException.NotSupported($"modules.json of {folder} names the module path '{path}', which leaves the model folder.");
+                }
+
                 switch (shortType)
                 {
                     case "Transformer":

@@ -10,12 +10,26 @@ public sealed class ModelCatalog
 {
     private readonly ConcurrentDictionary<string, ModelDescriptor> _models = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Adds a model, or replaces the entry with the same id.</summary>
+    private readonly ConcurrentDictionary<string, ModelFailure> _failures = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Adds a model, or replaces the entry with the same id (and forgets a failure recorded under it).</summary>
     public void Add(ModelDescriptor model)
     {
         ArgumentNullException.ThrowIfNull(model);
         _models[model.Id] = model;
+        _failures.TryRemove(model.Id, out _);
     }
+
+    /// <summary>Records a model folder that could not be described, so that it is listed as failed rather than hidden.</summary>
+    public void AddFailure(ModelFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        _failures[failure.ModelId] = failure;
+    }
+
+    /// <summary>The model folders that could not be described, ordered by id.</summary>
+    public IReadOnlyList<ModelFailure> Failures() =>
+        _failures.Values.OrderBy(f => f.ModelId, StringComparer.Ordinal).ToList();
 
     /// <summary>Adds several models.</summary>
     public void AddRange(IEnumerable<ModelDescriptor> models)

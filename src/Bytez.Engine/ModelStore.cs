@@ -34,8 +34,11 @@ public sealed partial class ModelStore
     /// <summary>Whether an id is a valid <c>org/name</c> model id (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>).</summary>
     public static bool IsValidId(string? id) => ModelIds.IsValid(id);
 
-    /// <summary>Every usable model folder; folders that cannot be read are reported through <paramref name="skipped"/>.</summary>
-    public IReadOnlyList<ModelDescriptor> Scan(Action<string, string>? skipped = null)
+    /// <summary>
+    /// Every usable model folder. Each folder is described on its own: one whose files cannot be read, for whatever
+    /// reason, is reported through <paramref name="failed"/> (id, folder, reason) and never stops the scan.
+    /// </summary>
+    public IReadOnlyList<ModelDescriptor> Scan(Action<ModelFailure>? failed = null)
     {
         var models = new List<ModelDescriptor>();
         if (!Directory.Exists(Root))
@@ -61,18 +64,24 @@ public sealed partial class ModelStore
                     }
                     else
                     {
-                        skipped?.Invoke(id, "no model files this server can read");
+                        failed?.Invoke(new ModelFailure(id, modelDir, "no model files this server can read"));
                     }
                 }
-                catch (Exception e) when (e is EngineException or IOException or JsonException or UnauthorizedAccessException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    skipped?.Invoke(id, e.Message);
+                    // A model folder is untrusted: whatever its files throw, the other models are still served.
+                    failed?.Invoke(new ModelFailure(id, modelDir, Reason(e)));
                 }
             }
         }
 
         return models;
     }
+
+    /// <summary>Why describing a folder failed: the message of the failures the readers document, else the type too.</summary>
+    private static string Reason(Exception e) => e is EngineException or IOException or InvalidDataException or JsonException or UnauthorizedAccessException
+        ? e.Message
+        : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>
     /// Registers a model from a local file or folder without copying it: writes a manifest under

@@ -12,6 +12,12 @@ public sealed class HubClient
 {
     private const int MaxRevisionLength = 256;
 
+    /// <summary>
+    /// The largest metadata answer read: 64 MiB (a repository of 100,000 files answers a few MiB). A hub that sends more
+    /// fails the request instead of filling the memory.
+    /// </summary>
+    internal const long MaxMetadataBytes = 64L << 20;
+
     private readonly HttpClient _http;
     private readonly HubOptions _options;
 
@@ -44,10 +50,16 @@ public sealed class HubClient
                     using var response = await HubHttp.GetAsync(_http, _options, address, 0, timeout.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
+                        if (response.Content.Headers.ContentLength > MaxMetadataBytes)
+                        {
+                            throw TooLarge(modelId);
+                        }
+
                         var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
                         await using (stream.ConfigureAwait(false))
                         {
-                            using var document = await JsonDocument.ParseAsync(stream, default, timeout.Token).ConfigureAwait(false);
+                            var body = await ReadBoundedAsync(stream, modelId, timeout.Token).ConfigureAwait(false);
+                            using var document = JsonDocument.Parse(body);
                             return Parse(document.RootElement, modelId);
                         }
                     }
@@ -110,7 +122,8 @@ public sealed class HubClient
         }
     }
 
-    private HubRepository Parse(JsonElement root, string modelId)
+    /// <summary>Reads the metadata answer; anything unusable is a <see cref="HubException"/>, whatever the JSON holds.</summary>
+    internal HubRepository Parse(JsonElement root, string modelId)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -126,7 +139,7 @@ public sealed class HubClient
         var files = new List<HubFile>();
         if (root.TryGetProperty("siblings", out var siblings) && siblings.ValueKind == JsonValueKind.Array)
         {
-            foreach (var sibling in siblings.EnumerateArray())
+            foreach (var sibling in siblings.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object))
             {
                 var path = String(sibling, "rfilename");
                 if (path is null)
@@ -134,7 +147,7 @@ public sealed class HubClient
                     continue;
                 }
 
-                if (!sibling.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
+                if (!sibling.TryGetProperty("size", out var size) || size.ValueKind != JsonValueKind.Number || !size.TryGetInt64(out var bytes) || bytes < 0)
                 {
                     throw new HubException(HubErrorKind.Unavailable,
                         $"{_options.Endpoint} lists no file sizes for {modelId} (file '{path}'): the hub must support " +
@@ -173,14 +186,35 @@ public sealed class HubClient
         };
     }
 
+    private async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(Stream stream, string modelId, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxMetadataBytes)
+            {
+                throw TooLarge(modelId);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private HubException TooLarge(string modelId) =>
+        new(HubErrorKind.Unavailable, $"{_options.Endpoint} answered the metadata request for {modelId} with more than {MaxMetadataBytes >> 20} MiB; this server reads no more.");
+
     private HubException Malformed(string modelId, string why) =>
         new(HubErrorKind.Unavailable, $"{_options.Endpoint} answered the metadata request for {modelId} with data this server cannot use: {why}.");
 
     private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string[] Strings(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
             ? [.. value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)]
             : [];
 

@@ -93,6 +93,75 @@ public sealed class GgufFileTests : IDisposable
     }
 
     [Fact]
+    public void ReadHeader_ElementCountsSumPastInt64_ThrowsInvalidDataInsteadOfOverflow()
+    {
+        string path = MalformedModels.WriteGgufWithElementSumOverflow(Path.Combine(_folder, "sum-overflow.gguf"));
+
+        var e = Assert.Throws<InvalidDataException>(() => GgufFile.ReadHeader(path));
+        Assert.Contains("64 bits", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadHeader_DimensionsMultiplyPastInt64_ThrowsInvalidDataNamingTheTensor()
+    {
+        string path = MalformedModels.WriteGgufTensors(Path.Combine(_folder, "product.gguf"), [[1UL << 40, 1UL << 40]]);
+
+        var e = Assert.Throws<InvalidDataException>(() => GgufFile.ReadHeader(path));
+        Assert.Contains("t0.weight", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadHeader_ArrayCountLargerThanItsElementsFit_ThrowsBeforeAllocating()
+    {
+        // An array of 1000 UInt64 claims 8000 bytes; the file has 100 after the count.
+        string path = Path.Combine(_folder, "array.gguf");
+        using (var w = new BinaryWriter(File.Create(path)))
+        {
+            w.Write("GGUF"u8);
+            w.Write(3u);
+            w.Write(0UL);
+            w.Write(1UL);
+            w.Write(1UL);
+            w.Write((byte)'a');
+            w.Write((uint)GgufValueType.Array);
+            w.Write((uint)GgufValueType.UInt64);
+            w.Write(1000UL);
+            w.Write(new byte[100]);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => GgufFile.ReadHeader(path));
+        Assert.Contains("length of array 'a'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadHeader_ArraysNestedThousandsDeep_ThrowsInvalidDataInsteadOfExhaustingTheStack()
+    {
+        string path = Path.Combine(_folder, "nested.gguf");
+        using (var w = new BinaryWriter(File.Create(path)))
+        {
+            w.Write("GGUF"u8);
+            w.Write(3u);
+            w.Write(0UL);
+            w.Write(1UL);
+            w.Write(1UL);
+            w.Write((byte)'n');
+            w.Write((uint)GgufValueType.Array);
+            for (int i = 0; i < 100_000; i++)
+            {
+                w.Write((uint)GgufValueType.Array);
+                w.Write(1UL);
+            }
+
+            w.Write((uint)GgufValueType.UInt8);
+            w.Write(1UL);
+            w.Write((byte)1);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => GgufFile.ReadHeader(path));
+        Assert.Contains("nests arrays deeper", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GgufWriter_CustomKeys_ReadBackWithTheirTypes()
     {
         string path = Path.Combine(_folder, "custom.gguf");

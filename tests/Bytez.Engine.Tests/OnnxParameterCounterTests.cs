@@ -39,6 +39,32 @@ public sealed class OnnxParameterCounterTests
         Assert.Throws<InvalidDataException>(() => OnnxParameterCounter.Count(new MemoryStream(bytes)));
     }
 
+    [Fact]
+    public void Count_DimensionsMultiplyPastInt64_ThrowsInvalidDataInsteadOfOverflow()
+    {
+        var path = Bytez.Testing.TinyModels.MalformedModels.WriteOnnxWithDimensionOverflow(
+            Path.Combine(Path.GetTempPath(), "bytez-onnx-overflow-" + Guid.NewGuid().ToString("N") + ".onnx"));
+        try
+        {
+            var e = Assert.Throws<InvalidDataException>(() => OnnxParameterCounter.Count(path));
+            Assert.Contains("64 bits", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Count_NegativeDimension_ThrowsInvalidData()
+    {
+        var tensor = Concat(Tag(1, 0), Varint(-3));
+        var graph = Concat(Tag(5, 2), Varint(tensor.Length), tensor);
+        var model = Concat(Tag(7, 2), Varint(graph.Length), graph);
+
+        Assert.Throws<InvalidDataException>(() => OnnxParameterCounter.Count(new MemoryStream(model)));
+    }
+
     private static byte[] Tag(int field, int wire) => Varint((field << 3) | wire);
 
     private static byte[] Varint(long value)

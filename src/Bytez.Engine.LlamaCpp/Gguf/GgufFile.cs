@@ -54,13 +54,17 @@ public enum GgufValueType : uint
 public sealed record GgufTensorInfo(string Name, IReadOnlyList<long> Dimensions, uint Type, long Offset)
 {
     /// <summary>The number of elements (the product of the dimensions).</summary>
-    public long ElementCount => Dimensions.Aggregate(1L, (a, b) => a * b);
+    /// <exception cref="OverflowException">The product does not fit a 64-bit integer (never for a tensor read by <see cref="GgufFile"/>, which refuses such a header).</exception>
+    public long ElementCount => Dimensions.Aggregate(1L, (a, b) => checked(a * b));
 }
 
 /// <summary>
 /// The header of a GGUF file (the llama.cpp model format): version, metadata and tensor descriptions, read without
 /// the tensor data and without native code. Metadata values are .NET values: integers, floats, <see cref="bool"/>,
 /// <see cref="string"/>, or arrays of these (<c>string[]</c>, <c>int[]</c>, <c>float[]</c>, ...).
+/// Files are untrusted: every count, length and dimension is checked against the file's size and the format's limits
+/// before anything is allocated, arithmetic is checked, and anything malformed is one
+/// <see cref="InvalidDataException"/> whose message says what is wrong.
 /// </summary>
 public sealed class GgufFile
 {
@@ -70,8 +74,18 @@ public sealed class GgufFile
     private const int MaxDimensions = 4;
     private const long MaxCount = 1L << 32;
 
-    private GgufFile(uint version, Dictionary<string, object> metadata, List<GgufTensorInfo> tensors, long dataOffset, int alignment)
+    /// <summary>How deep arrays of arrays may nest (llama.cpp writes none; a deep nesting would exhaust the stack).</summary>
+    private const int MaxArrayDepth = 4;
+
+    /// <summary>The fewest bytes one tensor description takes: name length, dimension count, one dimension, type, offset.</summary>
+    private const int MinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;
+
+    /// <summary>The fewest bytes one metadata entry takes: key length, value type, a one-byte value.</summary>
+    private const int MinMetadataBytes = 8 + 4 + 1;
+
+    private GgufFile(uint version, Dictionary<string, object> metadata, List<GgufTensorInfo> tensors, long dataOffset, int alignment, long parameterCount)
     {
+        ParameterCount = parameterCount;
         Version = version;
         Metadata = metadata;
         Tensors = tensors;
@@ -95,7 +109,7 @@ public sealed class GgufFile
     public int Alignment { get; }
 
     /// <summary>The parameter count: the sum of all tensors' element counts.</summary>
-    public long ParameterCount => Tensors.Sum(t => t.ElementCount);
+    public long ParameterCount { get; }
 
     /// <summary>The model architecture (<c>general.architecture</c>), for example <c>llama</c>.</summary>
     public string? Architecture => GetString("general.architecture");
@@ -110,7 +124,8 @@ public sealed class GgufFile
     }
 
     /// <summary>Reads the header of the GGUF file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is not GGUF or its header is damaged; the message says how.</exception>
+    /// <exception cref="InvalidDataException">The file is not GGUF or its header is damaged (the message says how); the only exception a malformed file causes.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static GgufFile ReadHeader(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -126,10 +141,15 @@ public sealed class GgufFile
     }
 
     /// <summary>Reads a GGUF header from the start of <paramref name="stream"/> (which must be seekable).</summary>
-    /// <exception cref="InvalidDataException">The stream is not GGUF or its header is damaged; the message says how.</exception>
+    /// <exception cref="InvalidDataException">The stream is not GGUF or its header is damaged (the message says how); the only exception malformed content causes.</exception>
     public static GgufFile ReadHeader(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("The stream must be seekable.", nameof(stream));
+        }
+
         var reader = new Reader(stream);
         try
         {
@@ -146,17 +166,18 @@ public sealed class GgufFile
                 throw new InvalidDataException($"GGUF version {version} is not supported (2 and 3 are).");
             }
 
-            long tensorCount = reader.Count("tensor count");
-            long kvCount = reader.Count("metadata count");
+            long tensorCount = reader.Count("tensor count", MinTensorInfoBytes);
+            long kvCount = reader.Count("metadata count", MinMetadataBytes);
             var metadata = new Dictionary<string, object>((int)Math.Min(kvCount, 1024), StringComparer.Ordinal);
             for (long i = 0; i < kvCount; i++)
             {
                 string key = reader.String();
                 var type = (GgufValueType)reader.UInt32();
-                metadata[key] = reader.Value(type, key);
+                metadata[key] = reader.Value(type, key, depth: 0);
             }
 
             var tensors = new List<GgufTensorInfo>((int)Math.Min(tensorCount, 65536));
+            long parameterCount = 0;
             for (long i = 0; i < tensorCount; i++)
             {
                 string name = reader.String();
@@ -167,20 +188,33 @@ public sealed class GgufFile
                 }
 
                 var dims = new long[dimCount];
+                long elements = 1;
                 for (int d = 0; d < dims.Length; d++)
                 {
                     ulong dim = reader.UInt64();
-                    if (dim > long.MaxValue / 2)
+                    if (dim > long.MaxValue || (elements = MultiplyOrMinusOne(elements, (long)dim)) < 0)
                     {
-                        throw new InvalidDataException($"tensor '{name}' has an impossible dimension {dim}.");
+                        throw new InvalidDataException(
+                            string.Create(CultureInfo.InvariantCulture, $"tensor '{name}' has an impossible dimension {dim} (its element count does not fit 64 bits)."));
                     }
 
                     dims[d] = (long)dim;
                 }
 
                 uint type = reader.UInt32();
-                long offset = (long)Math.Min(reader.UInt64(), long.MaxValue);
-                tensors.Add(new GgufTensorInfo(name, dims, type, offset));
+                ulong offset = reader.UInt64();
+                if (offset > long.MaxValue)
+                {
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"tensor '{name}' has an impossible data offset {offset}."));
+                }
+
+                if (long.MaxValue - parameterCount < elements)
+                {
+                    throw new InvalidDataException("the tensors' element counts add up to more than 64 bits can hold.");
+                }
+
+                parameterCount += elements;
+                tensors.Add(new GgufTensorInfo(name, dims, type, (long)offset));
             }
 
             int alignment = 32;
@@ -196,13 +230,16 @@ public sealed class GgufFile
 
             long position = stream.Position;
             long dataOffset = (position + alignment - 1) / alignment * alignment;
-            return new GgufFile(version, metadata, tensors, dataOffset, alignment);
+            return new GgufFile(version, metadata, tensors, dataOffset, alignment, parameterCount);
         }
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException("the header ends before it is complete (the file is truncated).", e);
         }
     }
+
+    /// <summary>The product, or -1 when it does not fit a non-negative 64-bit integer.</summary>
+    private static long MultiplyOrMinusOne(long a, long b) => b == 0 || a <= long.MaxValue / b ? a * b : -1;
 
     /// <summary>A string value, or <see langword="null"/> when the key is missing or not a string.</summary>
     public string? GetString(string key) => Metadata.TryGetValue(key, out object? v) ? v as string : null;
@@ -246,12 +283,14 @@ public sealed class GgufFile
 
         public ulong UInt64() => _reader.ReadUInt64();
 
-        public long Count(string what)
+        /// <summary>Reads a count of items that take at least <paramref name="minBytesEach"/> bytes each in the file.</summary>
+        public long Count(string what, int minBytesEach)
         {
             ulong n = _reader.ReadUInt64();
-            if (n > MaxCount || (long)n > Remaining)
+            if (n > MaxCount || n > (ulong)Array.MaxLength || (long)n > Remaining / minBytesEach)
             {
-                throw new InvalidDataException($"the {what} ({n}) is larger than the file allows.");
+                throw new InvalidDataException(
+                    string.Create(CultureInfo.InvariantCulture, $"the {what} ({n}) is larger than the {Remaining} bytes left in the file allow."));
             }
 
             return (long)n;
@@ -269,7 +308,7 @@ public sealed class GgufFile
             return Encoding.UTF8.GetString(_reader.ReadBytes((int)n));
         }
 
-        public object Value(GgufValueType type, string key) => type switch
+        public object Value(GgufValueType type, string key, int depth) => type switch
         {
             GgufValueType.UInt8 => _reader.ReadByte(),
             GgufValueType.Int8 => _reader.ReadSByte(),
@@ -283,15 +322,20 @@ public sealed class GgufFile
             GgufValueType.UInt64 => _reader.ReadUInt64(),
             GgufValueType.Int64 => _reader.ReadInt64(),
             GgufValueType.Float64 => _reader.ReadDouble(),
-            GgufValueType.Array => Array(key),
+            GgufValueType.Array => ReadArray(key, depth + 1),
             _ => throw new InvalidDataException($"metadata '{key}' has an unknown value type {(uint)type}."),
         };
 
-        private object Array(string key)
+        private object ReadArray(string key, int depth)
         {
+            if (depth > MaxArrayDepth)
+            {
+                throw new InvalidDataException($"array '{key}' nests arrays deeper than {MaxArrayDepth} levels.");
+            }
+
             var type = (GgufValueType)_reader.ReadUInt32();
-            long n = Count($"length of array '{key}'");
-            int count = (int)Math.Min(n, int.MaxValue);
+            long n = Count($"length of array '{key}'", MinBytes(type));
+            int count = (int)n;
             return type switch
             {
                 GgufValueType.UInt8 => Fill(count, _reader.ReadByte),
@@ -306,10 +350,20 @@ public sealed class GgufFile
                 GgufValueType.UInt64 => Fill(count, _reader.ReadUInt64),
                 GgufValueType.Int64 => Fill(count, _reader.ReadInt64),
                 GgufValueType.Float64 => Fill(count, _reader.ReadDouble),
-                GgufValueType.Array => Fill(count, () => Array(key)),
+                GgufValueType.Array => Fill(count, () => ReadArray(key, depth + 1)),
                 _ => throw new InvalidDataException($"array '{key}' has an unknown element type {(uint)type}."),
             };
         }
+
+        /// <summary>The fewest bytes one value of a type takes in the file (a string or array: its 8-byte length).</summary>
+        private static int MinBytes(GgufValueType type) => type switch
+        {
+            GgufValueType.UInt16 or GgufValueType.Int16 => 2,
+            GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32 => 4,
+            GgufValueType.UInt64 or GgufValueType.Int64 or GgufValueType.Float64 or GgufValueType.String => 8,
+            GgufValueType.Array => 4 + 8,
+            _ => 1,
+        };
 
         private static T[] Fill<T>(int count, Func<T> read)
         {

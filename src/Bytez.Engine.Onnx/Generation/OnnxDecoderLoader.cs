@@ -1,4 +1,5 @@
 using Bytez.Engine.Generation;
+using Bytez.Engine.Tokenization;
 using Bytez.Engine.Tokenization.HuggingFace;
 using Microsoft.ML.OnnxRuntime;
 
@@ -91,8 +92,17 @@ public static class OnnxDecoderLoader
     /// <exception cref="EngineException">The folder is not a decoder this runtime can run; the message names what is missing or unsupported.</exception>
     public static OnnxDecoderInstance Load(
         ModelDescriptor model, OnnxRuntimeOptions options, OnnxDecoderOptions decoderOptions, CancellationToken cancellationToken = default)
+        => Load(model, options, decoderOptions, TokenizerOptions.Default, cancellationToken);
+
+    /// <summary>Loads the decoder folder of <paramref name="model"/>; its tokenizer keeps to <paramref name="tokenizerOptions"/>.</summary>
+    /// <exception cref="EngineException">The folder is not a decoder this runtime can run; the message names what is missing or unsupported.</exception>
+    public static OnnxDecoderInstance Load(
+        ModelDescriptor model, OnnxRuntimeOptions options, OnnxDecoderOptions decoderOptions, TokenizerOptions tokenizerOptions,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizerOptions);
+        tokenizerOptions.Validate();
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(decoderOptions);
         options.Validate();
@@ -134,7 +144,7 @@ public static class OnnxDecoderLoader
 
         var defaults = GenerationConfigReader.Read(folder);
         var chatTemplate = GenerationConfigReader.ReadChatTemplate(folder);
-        var tokenizer = CreateTokenizer(folder);
+        var tokenizer = CreateTokenizer(folder, tokenizerOptions);
         cancellationToken.ThrowIfCancellationRequested();
 
         using var sessionOptions = options.CreateSessionOptions();
@@ -162,7 +172,7 @@ public static class OnnxDecoderLoader
     }
 
     /// <summary>The tokenizer of the folder. The one place to switch when the tokenizer implementation changes.</summary>
-    internal static ITextTokenizer CreateTokenizer(string folder) => HfTokenizer.FromDirectory(folder);
+    internal static ITextTokenizer CreateTokenizer(string folder, TokenizerOptions? options = null) => HfTokenizer.FromDirectory(folder, options);
 
     private static string SuffixOf(string variant) => variant.ToLowerInvariant() switch
     {

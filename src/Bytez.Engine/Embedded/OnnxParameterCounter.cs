@@ -1,15 +1,19 @@
+using System.Globalization;
+
 namespace Bytez.Engine.Embedded;
 
 /// <summary>
 /// Counts the parameters of an ONNX model by reading just enough of its protobuf: the element counts of the main
 /// graph's initializers (<c>ModelProto.graph</c> = field 7, <c>GraphProto.initializer</c> = field 5,
-/// <c>TensorProto.dims</c> = field 1). Tensor data is skipped by seeking, never read into memory.
+/// <c>TensorProto.dims</c> = field 1). Tensor data is skipped by seeking, never read into memory. Files are untrusted:
+/// lengths are checked against their containers and counts with checked arithmetic, and anything malformed is one
+/// <see cref="InvalidDataException"/>.
 /// </summary>
 public static class OnnxParameterCounter
 {
-
     /// <summary>The number of parameters (initializer elements) of the ONNX model file.</summary>
-    /// <exception cref="InvalidDataException">The file is not a well-formed ONNX protobuf.</exception>
+    /// <exception cref="InvalidDataException">The file is not a well-formed ONNX protobuf (the only exception malformed content causes).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static long Count(string onnxPath)
     {
         using var stream = new FileStream(onnxPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14);
@@ -17,7 +21,7 @@ public static class OnnxParameterCounter
     }
 
     /// <summary>The number of parameters of the ONNX model read from a seekable stream.</summary>
-    /// <exception cref="InvalidDataException">The stream is not a well-formed ONNX protobuf.</exception>
+    /// <exception cref="InvalidDataException">The stream is not a well-formed ONNX protobuf (the only exception malformed content causes).</exception>
     public static long Count(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -34,7 +38,7 @@ public static class OnnxParameterCounter
             if (field == 7 && wire == ProtobufWire.WireLengthDelimited)
             {
                 var graphEnd = ProtobufWire.ReadLengthEnd(stream, end);
-                total += CountGraph(stream, graphEnd);
+                total = Add(total, CountGraph(stream, graphEnd));
                 stream.Position = graphEnd;
             }
             else
@@ -55,7 +59,7 @@ public static class OnnxParameterCounter
             if (field == 5 && wire == ProtobufWire.WireLengthDelimited)
             {
                 var tensorEnd = ProtobufWire.ReadLengthEnd(stream, graphEnd);
-                total += CountTensor(stream, tensorEnd);
+                total = Add(total, CountTensor(stream, tensorEnd));
                 stream.Position = tensorEnd;
             }
             else
@@ -75,14 +79,14 @@ public static class OnnxParameterCounter
             var (field, wire) = ProtobufWire.ReadTag(stream);
             if (field == 1 && wire == ProtobufWire.WireVarint)
             {
-                elements = checked(elements * (long)ProtobufWire.ReadVarint(stream));
+                elements = Multiply(elements, ProtobufWire.ReadVarint(stream));
             }
             else if (field == 1 && wire == ProtobufWire.WireLengthDelimited)
             {
                 var packedEnd = ProtobufWire.ReadLengthEnd(stream, tensorEnd);
                 while (stream.Position < packedEnd)
                 {
-                    elements = checked(elements * (long)ProtobufWire.ReadVarint(stream));
+                    elements = Multiply(elements, ProtobufWire.ReadVarint(stream));
                 }
             }
             else
@@ -93,4 +97,20 @@ public static class OnnxParameterCounter
 
         return elements;
     }
+
+    private static long Multiply(long elements, ulong dimension)
+    {
+        // A dimension is an int64; a negative one arrives as a huge varint.
+        if (dimension > long.MaxValue || (dimension != 0 && elements > long.MaxValue / (long)dimension))
+        {
+            throw new InvalidDataException(string.Create(
+                CultureInfo.InvariantCulture, $"An ONNX initializer has an impossible dimension {(long)dimension} (its element count does not fit 64 bits)."));
+        }
+
+        return elements * (long)dimension;
+    }
+
+    private static long Add(long total, long elements) => total <= long.MaxValue - elements
+        ? total + elements
+        : throw new InvalidDataException("The ONNX initializers' element counts add up to more than 64 bits can hold.");
 }

@@ -4,7 +4,7 @@ using Bytez.Protocol;
 
 namespace Bytez.Server.Apis;
 
-/// <summary><c>GET list/models</c> and <c>GET list/tasks</c>.</summary>
+/// <summary><c>GET list/models</c>, <c>GET list/tasks</c> and our extension <c>GET list/failed</c>.</summary>
 public static class ListApi
 {
     /// <summary>Maps the list routes onto the API group.</summary>
@@ -13,7 +13,28 @@ public static class ListApi
         ArgumentNullException.ThrowIfNull(api);
         api.MapGet("/list/models", ListModelsAsync);
         api.MapGet("/list/tasks", ListTasksAsync);
+        api.MapGet("/list/failed", ListFailedAsync);
         return api;
+    }
+
+    /// <summary>The model folders that could not be described: <c>[{modelId, path, error}]</c>, ordered by id.</summary>
+    private static Task ListFailedAsync(HttpContext context, InferenceEngine engine)
+    {
+        var failures = engine.Catalog.Failures();
+        return Envelope.WriteOutputAsync(context, w =>
+        {
+            w.WriteStartArray();
+            foreach (var failure in failures)
+            {
+                w.WriteStartObject();
+                w.WriteString("modelId", failure.ModelId);
+                w.WriteString("path", failure.Path);
+                w.WriteString("error", failure.Error);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
     }
 
     private static Task ListModelsAsync(HttpContext context, InferenceEngine engine)

@@ -3,6 +3,7 @@ using Bytez.Hub;
 using Bytez.Engine.Onnx;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Scheduling;
+using Bytez.Engine.Tokenization;
 
 namespace Bytez.Server.Hosting;
 
@@ -36,6 +37,9 @@ public sealed class BytezServerOptions
 
     /// <summary>The ONNX decoder backend: weight variant, continuous batching (section <c>Bytez:OnnxDecoder</c>).</summary>
     public OnnxDecoderOptions OnnxDecoder { get; set; } = new();
+
+    /// <summary>Limits of the tokenizers read from model files: regex time per match (section <c>Bytez:Tokenizers</c>).</summary>
+    public TokenizerOptions Tokenizers { get; set; } = new();
 
     /// <summary>The llama.cpp backend: context size, threads, batch (section <c>Bytez:LlamaCpp</c>).</summary>
     public LlamaCppOptions LlamaCpp { get; set; } = new();

@@ -5,6 +5,7 @@ using Bytez.Engine.Onnx;
 using Bytez.Engine.Metrics;
 using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tasks;
+using Bytez.Engine.Tokenization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bytez.Server.Hosting;
@@ -35,6 +36,8 @@ public static partial class EngineServices
         services.AddSingleton(options.LlamaCpp);
         options.OnnxDecoder.Validate();
         services.AddSingleton(options.OnnxDecoder);
+        options.Tokenizers.Validate();
+        services.AddSingleton(options.Tokenizers);
         services.AddSingleton(_ => CreateStore(options));
         services.AddSingleton(provider =>
         {
@@ -45,7 +48,11 @@ public static partial class EngineServices
             }
 
             var catalog = new ModelCatalog();
-            catalog.AddRange(provider.GetRequiredService<ModelStore>().Scan((id, why) => LogSkipped(logger, id, why)));
+            catalog.AddRange(provider.GetRequiredService<ModelStore>().Scan(failure =>
+            {
+                LogSkipped(logger, failure.ModelId, failure.Path, failure.Error);
+                catalog.AddFailure(failure);
+            }));
             return catalog;
         });
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
@@ -63,6 +70,6 @@ public static partial class EngineServices
         return services;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId}: {Reason}")]
-    private static partial void LogSkipped(ILogger logger, string modelId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId} ({Folder}): {Reason}. It is listed by GET list/failed.")]
+    private static partial void LogSkipped(ILogger logger, string modelId, string folder, string reason);
 }

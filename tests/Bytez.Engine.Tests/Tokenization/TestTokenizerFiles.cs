@@ -141,6 +141,9 @@ internal static class TestTokenizerFiles
         bos: true,
         extraAdded: [("<start_of_turn>", true), ("<end_of_turn>", true)]);
 
+    /// <summary>GPT-2's vocabulary behind a Split pre-tokenizer with the regex given (then ByteLevel without regex).</summary>
+    public static string Gpt2WithSplit(string pattern) => WithSplit(pattern, _ => { });
+
     private static string WithSplit(string pattern, Action<JsonObject> change)
     {
         var root = JsonNode.Parse(Gpt2())!.AsObject();

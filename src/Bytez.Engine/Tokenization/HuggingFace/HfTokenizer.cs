@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
@@ -112,7 +113,7 @@ public sealed class HfTokenizer : ITextTokenizer
     /// token strings, <c>add_bos_token</c>, <c>add_eos_token</c>).
     /// </summary>
     /// <exception cref="EngineException">The folder has no <c>tokenizer.json</c>, or it uses something not supported (kind <see cref="EngineErrorKind.NotSupported"/>).</exception>
-    public static HfTokenizer FromDirectory(string modelFolder)
+    public static HfTokenizer FromDirectory(string modelFolder, TokenizerOptions? options = null)
     {
         var json = Path.Combine(modelFolder, "tokenizer.json");
         if (!File.Exists(json))
@@ -121,23 +122,29 @@ public sealed class HfTokenizer : ITextTokenizer
         }
 
         var config = Path.Combine(modelFolder, "tokenizer_config.json");
-        return FromJson(File.ReadAllText(json), File.Exists(config) ? File.ReadAllText(config) : null);
+        return FromJson(File.ReadAllText(json), File.Exists(config) ? File.ReadAllText(config) : null, options);
     }
 
     /// <summary>Builds a tokenizer from the text of <c>tokenizer.json</c> and, optionally, of <c>tokenizer_config.json</c>.</summary>
     /// <exception cref="EngineException">The JSON is malformed or uses something not supported (kind <see cref="EngineErrorKind.NotSupported"/>).</exception>
-    public static HfTokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null)
+    public static HfTokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null, TokenizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizerJson);
         try
         {
             using var doc = JsonDocument.Parse(tokenizerJson, new JsonDocumentOptions { MaxDepth = 256 });
             var config = tokenizerConfigJson is null ? TokenizerConfig.Empty : TokenizerConfig.Parse(tokenizerConfigJson);
-            return Load(doc.RootElement, config);
+            return Load(doc.RootElement, config, options ?? TokenizerOptions.Default);
         }
         catch (JsonException e)
         {
             throw EngineException.NotSupported($"tokenizer.json could not be read: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // System.Text.Json's accessors throw these when a value has another kind or a required key is missing:
+            // the file comes from whoever published the model, and a wrong shape is a tokenizer this server cannot run.
+            throw EngineException.NotSupported($"tokenizer.json does not have the shape of a Hugging Face tokenizer: {e.Message}");
         }
     }
 
@@ -276,7 +283,7 @@ public sealed class HfTokenizer : ITextTokenizer
         return _model.TryGetId(token, out id);
     }
 
-    private static HfTokenizer Load(JsonElement root, TokenizerConfig config)
+    private static HfTokenizer Load(JsonElement root, TokenizerConfig config, TokenizerOptions options)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelJson))
         {
@@ -284,9 +291,9 @@ public sealed class HfTokenizer : ITextTokenizer
         }
 
         var model = ParseModel(modelJson);
-        var normalizer = Property(root, "normalizer") is { } n ? ParseNormalizer(n) : null;
-        var preTokenizer = Property(root, "pre_tokenizer") is { } p ? ParsePreTokenizer(p) : null;
-        var decoder = Property(root, "decoder") is { } d ? ParseDecoder(d) : null;
+        var normalizer = Property(root, "normalizer") is { } n ? ParseNormalizer(n, options) : null;
+        var preTokenizer = Property(root, "pre_tokenizer") is { } p ? ParsePreTokenizer(p, options) : null;
+        var decoder = Property(root, "decoder") is { } d ? ParseDecoder(d, options) : null;
 
         var added = new List<AddedToken>();
         if (Property(root, "added_tokens") is { ValueKind: JsonValueKind.Array } addedJson)
@@ -406,6 +413,9 @@ public sealed class HfTokenizer : ITextTokenizer
         return new HfTokenizer(model, normalizer, preTokenizer, decoder, added, [.. prefix], [.. suffix], config);
     }
 
+    /// <summary>How far vocabulary ids may run past the vocabulary's size (tokenizers' files leave few holes).</summary>
+    private const int MaxVocabularyIdGap = 1 << 16;
+
     private static BpeModel ParseModel(JsonElement json)
     {
         var type = Property(json, "type")?.GetString();
@@ -430,9 +440,18 @@ public sealed class HfTokenizer : ITextTokenizer
 
         var vocabJson = json.GetProperty("vocab");
         var vocab = new Dictionary<string, int>(vocabJson.EnumerateObject().Count(), StringComparer.Ordinal);
+        // Ids index an array of tokens: they must be dense enough that the array stays the size of the file's vocabulary.
+        var maxId = vocabJson.EnumerateObject().Count() + MaxVocabularyIdGap;
         foreach (var entry in vocabJson.EnumerateObject())
         {
-            vocab[entry.Name] = entry.Value.GetInt32();
+            var id = entry.Value.GetInt32();
+            if (id < 0 || id > maxId)
+            {
+                throw EngineException.NotSupported(string.Create(
+                    CultureInfo.InvariantCulture, $"tokenizer.json gives the token '{entry.Name}' the id {id}; ids run from 0 to the vocabulary size plus {MaxVocabularyIdGap}."));
+            }
+
+            vocab[entry.Name] = id;
         }
 
         var merges = new List<(string, string)>();
@@ -451,7 +470,8 @@ public sealed class HfTokenizer : ITextTokenizer
 
                     merges.Add((s[..space], s[(space + 1)..]));
                 }
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2)
+                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2
+                    && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
                 {
                     merges.Add((m[0].GetString()!, m[1].GetString()!));
                 }
@@ -473,14 +493,14 @@ public sealed class HfTokenizer : ITextTokenizer
             Bool(json, "ignore_merges", false));
     }
 
-    private static INormalizer ParseNormalizer(JsonElement json)
+    private static INormalizer ParseNormalizer(JsonElement json, TokenizerOptions options)
     {
         var type = TypeOf(json, "normalizer");
         return type switch
         {
-            "Sequence" => new SequenceNormalizer([.. json.GetProperty("normalizers").EnumerateArray().Where(e => e.ValueKind != JsonValueKind.Null).Select(ParseNormalizer)]),
+            "Sequence" => new SequenceNormalizer([.. json.GetProperty("normalizers").EnumerateArray().Where(e => e.ValueKind != JsonValueKind.Null).Select(e => ParseNormalizer(e, options))]),
             "Prepend" => new PrependNormalizer(json.GetProperty("prepend").GetString() ?? string.Empty),
-            "Replace" => ParseReplaceNormalizer(json),
+            "Replace" => ParseReplaceNormalizer(json, options),
             "NFC" => new UnicodeNormalizer(NormalizationForm.FormC),
             "NFD" => new UnicodeNormalizer(NormalizationForm.FormD),
             "NFKC" => new UnicodeNormalizer(NormalizationForm.FormKC),
@@ -491,24 +511,24 @@ public sealed class HfTokenizer : ITextTokenizer
         };
     }
 
-    private static ReplaceNormalizer ParseReplaceNormalizer(JsonElement json)
+    private static ReplaceNormalizer ParseReplaceNormalizer(JsonElement json, TokenizerOptions options)
     {
-        var content = ParsePattern(json, out var literal, out var regex);
+        var content = ParsePattern(json, options, out var literal, out var regex);
         return new ReplaceNormalizer(literal, regex, content);
     }
 
-    private static IPreTokenizer ParsePreTokenizer(JsonElement json)
+    private static IPreTokenizer ParsePreTokenizer(JsonElement json, TokenizerOptions options)
     {
         var type = TypeOf(json, "pre_tokenizer");
         switch (type)
         {
             case "Sequence":
-                return new SequencePreTokenizer([.. json.GetProperty("pretokenizers").EnumerateArray().Select(ParsePreTokenizer)]);
+                return new SequencePreTokenizer([.. json.GetProperty("pretokenizers").EnumerateArray().Select(e => ParsePreTokenizer(e, options))]);
             case "ByteLevel":
                 return new ByteLevelPreTokenizer(Bool(json, "add_prefix_space", true), Bool(json, "use_regex", true));
             case "Split":
             {
-                ParsePattern(json, out var literal, out var regex, contentProperty: null);
+                ParsePattern(json, options, out var literal, out var regex, contentProperty: null);
                 var behavior = Property(json, "behavior")?.GetString() switch
                 {
                     "Removed" => SplitBehavior.Removed,
@@ -518,7 +538,7 @@ public sealed class HfTokenizer : ITextTokenizer
                     "Contiguous" => SplitBehavior.Contiguous,
                     var other => throw EngineException.NotSupported($"tokenizer.json Split behavior '{other}' is not supported."),
                 };
-                return new SplitPreTokenizer(regex ?? OnigRegex.Literal(literal!), behavior, Bool(json, "invert", false));
+                return new SplitPreTokenizer(regex ?? OnigRegex.Literal(literal!, options.RegexTimeout), behavior, Bool(json, "invert", false));
             }
 
             case "Metaspace":
@@ -532,18 +552,18 @@ public sealed class HfTokenizer : ITextTokenizer
         }
     }
 
-    private static IDecoder ParseDecoder(JsonElement json)
+    private static IDecoder ParseDecoder(JsonElement json, TokenizerOptions options)
     {
         var type = TypeOf(json, "decoder");
         switch (type)
         {
             case "Sequence":
-                return new SequenceDecoder([.. json.GetProperty("decoders").EnumerateArray().Select(ParseDecoder)]);
+                return new SequenceDecoder([.. json.GetProperty("decoders").EnumerateArray().Select(e => ParseDecoder(e, options))]);
             case "ByteLevel":
                 return new ByteLevelDecoder();
             case "Replace":
             {
-                var content = ParsePattern(json, out var literal, out var regex);
+                var content = ParsePattern(json, options, out var literal, out var regex);
                 return new ReplaceDecoder(literal, regex, content);
             }
 
@@ -617,7 +637,7 @@ public sealed class HfTokenizer : ITextTokenizer
     }
 
     /// <summary>Reads a <c>pattern</c> ({"String": ...} or {"Regex": ...}); returns the <c>content</c> property.</summary>
-    private static string ParsePattern(JsonElement json, out string? literal, out OnigRegex? regex, string? contentProperty = "content")
+    private static string ParsePattern(JsonElement json, TokenizerOptions options, out string? literal, out OnigRegex? regex, string? contentProperty = "content")
     {
         literal = null;
         regex = null;
@@ -628,7 +648,7 @@ public sealed class HfTokenizer : ITextTokenizer
         }
         else if (Property(pattern, "Regex") is { } r)
         {
-            regex = new OnigRegex(r.GetString() ?? string.Empty);
+            regex = new OnigRegex(r.GetString() ?? string.Empty, options.RegexTimeout);
         }
         else
         {

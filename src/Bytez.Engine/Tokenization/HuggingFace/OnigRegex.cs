@@ -9,17 +9,26 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 /// differences are bridged: possessive quantifiers (<c>x++</c>, <c>x*+</c>, <c>x?+</c>) become atomic groups, and
 /// Oniguruma matches code points where .NET matches UTF-16 units, so text with surrogate pairs is matched on a
 /// shadow string that holds one BMP character of the same Unicode category per astral code point.
+/// Patterns come from model files, so they are bounded: a pattern the non-backtracking engine can run (no lookarounds,
+/// backreferences or atomic groups) runs there, in time linear in the text; any other runs on the backtracking engine
+/// with a timeout per match (<see cref="TokenizerOptions.RegexTimeout"/>), which fails the request with a bad-input
+/// <see cref="EngineException"/> naming the limit.
 /// </summary>
 internal sealed class OnigRegex
 {
     private readonly Regex _regex;
 
-    public OnigRegex(string pattern)
+    private readonly TimeSpan _timeout;
+
+    public OnigRegex(string pattern, TimeSpan? matchTimeout = null)
     {
         Pattern = pattern;
+        _timeout = matchTimeout ?? TokenizerOptions.Default.RegexTimeout;
+        var translated = Translate(pattern);
         try
         {
-            _regex = new Regex(Translate(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.Multiline);
+            _regex = NonBacktracking(translated, _timeout)
+                ?? new Regex(translated, RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.Multiline, _timeout);
         }
         catch (ArgumentException e)
         {
@@ -27,13 +36,44 @@ internal sealed class OnigRegex
         }
     }
 
+    /// <summary>Whether the pattern runs on the non-backtracking engine (linear time) rather than with a timeout.</summary>
+    public bool IsNonBacktracking => (_regex.Options & RegexOptions.NonBacktracking) != 0;
+
     public string Pattern { get; }
 
     /// <summary>Creates a matcher for a literal string.</summary>
-    public static OnigRegex Literal(string text) => new(EscapeLiteral(text));
+    public static OnigRegex Literal(string text, TimeSpan? matchTimeout = null) => new(EscapeLiteral(text), matchTimeout);
+
+    /// <summary>The pattern on the non-backtracking engine, or <see langword="null"/> when it uses what that engine lacks.</summary>
+    private static Regex? NonBacktracking(string translated, TimeSpan timeout)
+    {
+        try
+        {
+            return new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.Multiline, timeout);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Adds the non-overlapping matches in <paramref name="text"/> as (start, end) pairs of UTF-16 indices.</summary>
+    /// <exception cref="EngineException">One match took longer than the timeout (kind <see cref="EngineErrorKind.BadInput"/>).</exception>
     public void FindMatches(string text, List<(int Start, int End)> matches)
+    {
+        try
+        {
+            FindMatchesUnbounded(text, matches);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw EngineException.BadInput(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The model's tokenizer pattern took longer than the limit of {_timeout.TotalMilliseconds:0.###} ms for one match on this text (Bytez:Tokenizers:RegexTimeout); the pattern is {Pattern}"));
+        }
+    }
+
+    private void FindMatchesUnbounded(string text, List<(int Start, int End)> matches)
     {
         var hasSurrogates = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
         if (!hasSurrogates)

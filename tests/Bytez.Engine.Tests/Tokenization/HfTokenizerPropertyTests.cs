@@ -1,0 +1,52 @@
+using Bytez.Engine.Tokenization;
+using Bytez.Engine.Tokenization.HuggingFace;
+using Bytez.Testing.Properties;
+
+namespace Bytez.Engine.Tests.Tokenization;
+
+/// <summary>
+/// <c>tokenizer.json</c> loading (the model, normalizers, pre-tokenizers, decoders, post-processors, added tokens) on
+/// random and damaged JSON: nothing but <see cref="EngineException"/> escapes, whether loading, encoding or decoding.
+/// </summary>
+public sealed class HfTokenizerPropertyTests
+{
+    private const long AllocationBound = 64L << 20;
+
+    private const string Sample = "Hello world <|im_start|> ü 😀 12345 \n\t  a";
+
+    private static readonly TokenizerOptions Options = new() { RegexTimeout = TimeSpan.FromMilliseconds(200) };
+
+    [Fact]
+    public void FromJson_RandomJson_ThrowsOnlyEngineException() =>
+        PropertyCheck.Run(Mutations.RandomJson(5), LoadAndUse, PropertySeed.Value, iterations: 3000);
+
+    [Fact]
+    public void FromJson_MutatedTinyTokenizer_ThrowsOnlyEngineException() =>
+        PropertyCheck.Run(Mutations.OfJson(TinyDecoderFiles.Text("tokenizer.json")), LoadAndUse, PropertySeed.Value, iterations: 1500);
+
+    [Fact]
+    public void FromJson_MutatedSentencePieceStyleTokenizer_ThrowsOnlyEngineException() =>
+        PropertyCheck.Run(Mutations.OfJson(SmallSentencePiece), LoadAndUse, PropertySeed.Value, iterations: 1500);
+
+    private static void LoadAndUse(string json) => UntrustedInput.Parse(() =>
+    {
+        var tokenizer = HfTokenizer.FromJson(json, options: Options);
+        var ids = tokenizer.Encode(Sample, addSpecialTokens: true);
+        _ = tokenizer.Decode(ids, skipSpecialTokens: false);
+    }, AllocationBound, typeof(EngineException));
+
+    /// <summary>A small Metaspace / byte-fallback tokenizer in the Llama 2 layout.</summary>
+    private const string SmallSentencePiece = """
+        {
+          "added_tokens": [{"id": 0, "content": "<unk>", "special": true}, {"id": 1, "content": "<s>", "special": true}],
+          "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]},
+          "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\s+(?!\\S)|\\w+"}, "behavior": "Isolated", "invert": false},
+          "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "pair": [], "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+          "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+          "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": true, "fuse_unk": true,
+            "vocab": {"<unk>": 0, "<s>": 1, "<0x41>": 2, "▁": 3, "H": 4, "e": 5, "l": 6, "o": 7, "He": 8, "ll": 9, "▁H": 10},
+            "merges": ["H e", "l l", "▁ H"]}
+        }
+        """;
+}
