@@ -25,9 +25,9 @@ internal static partial class Filters
                 _ => throw Py.Error($"bad operand type for abs(): '{Py.TypeName(v)}'"),
             },
             ["attr"] = (_, v, a) => Ops.GetAttr(v, a.Get(0, "name") as string ?? throw Py.Error("attr name must be a string")),
-            ["batch"] = (_, v, a) => Batch(v, (int)Py.ToLong(a.Get(0, "linecount")), a.Get(1, "fill_with"), a.Has(1, "fill_with")),
+            ["batch"] = (_, v, a) => Batch(v, Width(a.Get(0, "linecount")), a.Get(1, "fill_with"), a.Has(1, "fill_with")),
             ["capitalize"] = (_, v, _) => Methods.Capitalize(Py.Str(v)),
-            ["center"] = (_, v, a) => Center(Py.Str(v), (int)Py.ToLong(a.Get(0, "width", 80L)), " "),
+            ["center"] = (_, v, a) => Center(Py.Str(v), Width(a.Get(0, "width", 80L)), " "),
             ["default"] = (_, v, a) => v is Undefined || (Py.Truthy(a.Get(1, "boolean", false)) && !Py.Truthy(v)) ? a.Get(0, "default_value", string.Empty) : v,
             ["dictsort"] = (_, v, a) => DictSort(v, Py.Truthy(a.Get(0, "case_sensitive", false)), a.Get(1, "by", "key") as string ?? "key", Py.Truthy(a.Get(2, "reverse", false))),
             ["escape"] = (_, v, _) => Ops.Escape(Py.Str(v)),
@@ -41,7 +41,7 @@ internal static partial class Filters
                 IReadOnlyDictionary<string, object?> d => d.Select(kv => (object?)new TupleValue([kv.Key, Py.Normalize(kv.Value)])).ToList(),
                 _ => throw Py.Error($"Can only get item pairs from a mapping, not '{Py.TypeName(v)}'"),
             },
-            ["join"] = (c, v, a) => string.Join(Py.Str(a.Get(0, "d", string.Empty)), Attribute(c, v, a.Get(1, "attribute")).Select(Py.Str)),
+            ["join"] = (c, v, a) => Join(Py.Str(a.Get(0, "d", string.Empty)), Attribute(c, v, a.Get(1, "attribute")).Select(Py.Str)),
             ["last"] = (_, v, _) => v is string or IReadOnlyList<object?> && Py.ToList(v) is { Count: > 0 } l ? Py.Normalize(l[^1]) : new Undefined("No last item, sequence was empty."),
             ["length"] = (_, v, _) => Py.Length(v),
             ["list"] = (_, v, _) => Py.ToList(v).Select(Py.Normalize).ToList(),
@@ -53,7 +53,7 @@ internal static partial class Filters
             ["rejectattr"] = (c, v, a) => Select(c, v, a, byAttribute: true, keep: false),
             ["replace"] = (_, v, a) => Replace(Py.Str(v), Py.Str(a.Get(0, "old")), Py.Str(a.Get(1, "new")), a.Get(2, "count") is null or Undefined ? -1 : Py.ToLong(a.Get(2, "count"))),
             ["reverse"] = (_, v, _) => v is string s ? string.Concat(s.EnumerateRunes().Reverse()) : Py.ToList(v).AsEnumerable().Reverse().Select(Py.Normalize).ToList(),
-            ["round"] = (_, v, a) => Round(v, (int)Py.ToLong(a.Get(0, "precision", 0L)), a.Get(1, "method", "common") as string ?? "common"),
+            ["round"] = (_, v, a) => Round(v, (int)Math.Clamp(Py.ToLong(a.Get(0, "precision", 0L)), -400, 400), a.Get(1, "method", "common") as string ?? "common"),
             ["safe"] = (_, v, _) => v is string ? v : Py.Str(v),
             ["select"] = (c, v, a) => Select(c, v, a, byAttribute: false, keep: true),
             ["selectattr"] = (c, v, a) => Select(c, v, a, byAttribute: true, keep: true),
@@ -63,7 +63,7 @@ internal static partial class Filters
             ["title"] = (_, v, _) => Title(Py.Str(v)),
             ["tojson"] = (_, v, a) => ToJson(v, a),
             ["trim"] = (_, v, a) => a.Get(0, "chars") is string chars ? Py.Str(v).Trim(chars.ToCharArray()) : Py.Str(v).Trim(),
-            ["truncate"] = (_, v, a) => Truncate(Py.Str(v), (int)Py.ToLong(a.Get(0, "length", 255L)), Py.Truthy(a.Get(1, "killwords", false)), Py.Str(a.Get(2, "end", "...")), (int)Py.ToLong(a.Get(3, "leeway", 5L))),
+            ["truncate"] = (_, v, a) => Truncate(Py.Str(v), Py.ToLong(a.Get(0, "length", 255L)), Py.Truthy(a.Get(1, "killwords", false)), Py.Str(a.Get(2, "end", "...")), Py.ToLong(a.Get(3, "leeway", 5L))),
             ["unique"] = (c, v, a) => Unique(c, v, Py.Truthy(a.Get(0, "case_sensitive", false)), a.Get(1, "attribute")),
             ["upper"] = (_, v, _) => Py.Str(v).ToUpperInvariant(),
             ["wordcount"] = (_, v, _) => (long)WordRegex().Count(Py.Str(v)),
@@ -81,11 +81,47 @@ internal static partial class Filters
     [GeneratedRegex(@"([-\s({\[<]+)")]
     private static partial Regex WordBeginning();
 
+    /// <summary>A width, count or size argument, within the size limit (negative is zero).</summary>
+    public static int Width(object? value)
+    {
+        var n = Py.ToLong(value);
+        RenderBudget.Current.Size(n);
+        return (int)Math.Max(0, n);
+    }
+
+    /// <summary><c>str.join</c> within the size limit.</summary>
+    public static string Join(string separator, IEnumerable<string> items)
+    {
+        var budget = RenderBudget.Current;
+        var sb = new StringBuilder();
+        var first = true;
+        foreach (var item in items)
+        {
+            budget.Size((long)sb.Length + separator.Length + item.Length);
+            if (!first)
+            {
+                sb.Append(separator);
+            }
+
+            first = false;
+            sb.Append(item);
+        }
+
+        return sb.ToString();
+    }
+
     public static string Replace(string s, string old, string replacement, long count)
     {
+        var budget = RenderBudget.Current;
+        if (count < 0 && old.Length == 0)
+        {
+            budget.Size(s.Length + 1, replacement.Length + 1);
+            return string.Join(replacement, s.Select(c => c.ToString()).Prepend(string.Empty).Append(string.Empty));
+        }
+
         if (count < 0)
         {
-            return old.Length == 0 ? string.Join(replacement, s.Select(c => c.ToString()).Prepend(string.Empty).Append(string.Empty)) : s.Replace(old, replacement, StringComparison.Ordinal);
+            count = long.MaxValue;
         }
 
         var sb = new StringBuilder();
@@ -98,6 +134,7 @@ internal static partial class Filters
                 break;
             }
 
+            budget.Size((long)sb.Length + (i - pos) + replacement.Length + (s.Length - i));
             sb.Append(s, pos, i - pos).Append(replacement);
             pos = i + old.Length;
         }
@@ -122,8 +159,9 @@ internal static partial class Filters
 
     private static string Indent(string s, object? width, bool first, bool blank)
     {
-        var indention = width is string w ? w : new string(' ', (int)Py.ToLong(width));
+        var indention = width is string w ? w : new string(' ', Width(width));
         var lines = Methods.SplitLines(s + "\n", keepEnds: false);
+        RenderBudget.Current.Size(s.Length + ((long)lines.Count * (indention.Length + 1)));
         string rv;
         if (blank)
         {
@@ -207,8 +245,18 @@ internal static partial class Filters
         };
     }
 
-    private static string Truncate(string s, int length, bool killwords, string end, int leeway)
+    private static string Truncate(string s, long length, bool killwords, string end, long leeway)
     {
+        if (leeway < 0)
+        {
+            throw Py.Error("expected leeway >= 0");
+        }
+
+        if (length < end.Length)
+        {
+            throw Py.Error("expected length >= len(end)");
+        }
+
         if (s.Length <= length + leeway)
         {
             return s;
@@ -216,10 +264,10 @@ internal static partial class Filters
 
         if (killwords)
         {
-            return s[..Math.Max(0, length - end.Length)] + end;
+            return s[..(int)Math.Max(0, length - end.Length)] + end;
         }
 
-        var result = s[..Math.Max(0, length - end.Length)];
+        var result = s[..(int)Math.Max(0, length - end.Length)];
         var space = result.LastIndexOf(' ');
         return (space >= 0 ? result[..space] : result) + end;
     }
@@ -412,7 +460,7 @@ internal static partial class Filters
         {
             null or Undefined => null,
             string s => s,
-            _ => new string(' ', (int)Math.Max(0, Py.ToLong(indentArg))),
+            _ => new string(' ', Width(indentArg)),
         };
         var ensureAscii = Py.Truthy(a.Get(0, "ensure_ascii", false));
         var (itemSep, keySep) = indent is null ? (", ", ": ") : (",", ": ");
@@ -428,10 +476,12 @@ internal static partial class Filters
     /// <summary>Python's <c>%</c> string formatting for %s, %r, %d, %i, %f (with precision) and %%.</summary>
     public static string PercentFormat(string format, IReadOnlyList<object?> args)
     {
+        var budget = RenderBudget.Current;
         var sb = new StringBuilder();
         var next = 0;
         for (var i = 0; i < format.Length; i++)
         {
+            budget.Size(sb.Length);
             if (format[i] != '%')
             {
                 sb.Append(format[i]);
@@ -466,6 +516,7 @@ internal static partial class Filters
             var arg = args[next++];
             var dot = spec.IndexOf('.', StringComparison.Ordinal);
             var precision = dot >= 0 && int.TryParse(spec.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 6;
+            budget.Size(precision);
             sb.Append(conv switch
             {
                 's' => Py.Str(arg),
