@@ -379,13 +379,27 @@ internal static partial class Filters
         var items = Py.Iterate(value).Select(Py.Normalize).ToList();
         var keys = items.Select(x => SortKey(attribute is null or Undefined ? x : GetPath(x, Py.Str(attribute)), caseSensitive)).ToList();
         var order = Enumerable.Range(0, items.Count).ToList();
-        order.Sort((i, j) =>
+        StableSort(order, (i, j) =>
         {
             var c = Py.Compare(keys[i], keys[j], "<");
             return c != 0 ? (reverse ? -c : c) : i.CompareTo(j);
         });
         _ = context;
         return order.Select(i => items[i]).ToList();
+    }
+
+    /// <summary>Sorts with a comparer that may throw a template error (values that do not compare), which List.Sort would wrap.</summary>
+    private static void StableSort<TItem>(List<TItem> items, Comparison<TItem> comparison)
+    {
+        RenderBudget.Current.Charge(items.Count * (long)Math.Max(1, Math.Log2(Math.Max(1, items.Count))));
+        try
+        {
+            items.Sort(comparison);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is TemplateException inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+        }
     }
 
     private static List<object?> DictSort(object? value, bool caseSensitive, string by, bool reverse)
@@ -403,7 +417,7 @@ internal static partial class Filters
             _ => throw Py.Error("You can only sort by either \"key\" or \"value\""),
         };
         var sorted = pairs.Select((p, i) => (p, i)).ToList();
-        sorted.Sort((x, y) =>
+        StableSort(sorted, (x, y) =>
         {
             var c = Py.Compare(SortKey(pos == 0 ? x.p.Key : x.p.Value, caseSensitive), SortKey(pos == 0 ? y.p.Key : y.p.Value, caseSensitive), "<");
             return c != 0 ? (reverse ? -c : c) : x.i.CompareTo(y.i);
@@ -418,6 +432,7 @@ internal static partial class Filters
         foreach (var x in Py.Iterate(value).Select(Py.Normalize))
         {
             var key = SortKey(attribute is null or Undefined ? x : GetPath(x, Py.Str(attribute)), caseSensitive);
+            RenderBudget.Current.Charge(seen.Count);
             if (!seen.Exists(s => Py.Equal(s, key)))
             {
                 seen.Add(key);
