@@ -85,7 +85,7 @@ internal static partial class Filters
     public static int Width(object? value)
     {
         var n = Py.ToLong(value);
-        RenderBudget.Current.Size(n);
+        RenderBudget.Current.Allocate(n);
         return (int)Math.Max(0, n);
     }
 
@@ -98,6 +98,7 @@ internal static partial class Filters
         foreach (var item in items)
         {
             budget.Size((long)sb.Length + separator.Length + item.Length);
+            budget.Allocate(separator.Length + item.Length);
             if (!first)
             {
                 sb.Append(separator);
@@ -135,6 +136,7 @@ internal static partial class Filters
             }
 
             budget.Size((long)sb.Length + (i - pos) + replacement.Length + (s.Length - i));
+            budget.Allocate((i - pos) + replacement.Length);
             sb.Append(s, pos, i - pos).Append(replacement);
             pos = i + old.Length;
         }
@@ -161,7 +163,7 @@ internal static partial class Filters
     {
         var indention = width is string w ? w : new string(' ', Width(width));
         var lines = Methods.SplitLines(s + "\n", keepEnds: false);
-        RenderBudget.Current.Size(s.Length + ((long)lines.Count * (indention.Length + 1)));
+        RenderBudget.Current.Allocate(s.Length + ((long)lines.Count * (indention.Length + 1)));
         string rv;
         if (blank)
         {
@@ -542,6 +544,7 @@ internal static partial class Filters
             });
         }
 
+        budget.Allocate(sb.Length);
         return sb.ToString();
     }
 }
@@ -558,7 +561,9 @@ internal static class JinjaTests
             ["boolean"] = (_, v, _) => v is bool,
             ["callable"] = (_, v, _) => v is ICallableValue,
             ["defined"] = (_, v, _) => v is not Undefined,
-            ["divisibleby"] = (_, v, a) => Py.ToLong(v) % Py.ToLong(a.Get(0, "num")) == 0,
+            ["divisibleby"] = (_, v, a) => Py.ToLong(a.Get(0, "num")) is var num && num != 0
+                ? num == -1 || Py.ToLong(v) % num == 0
+                : throw Py.Error("integer division or modulo by zero"),
             ["eq"] = (_, v, a) => Py.Equal(v, a.Get(0, "other")),
             ["even"] = (_, v, _) => Py.ToLong(v) % 2 == 0,
             ["false"] = (_, v, _) => v is false,

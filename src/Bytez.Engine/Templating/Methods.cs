@@ -301,6 +301,7 @@ internal static class Methods
             }
         }
 
+        budget.Allocate(sb.Length);
         return sb.ToString();
     }
 }

@@ -215,6 +215,8 @@ internal sealed class ConcatExpr(List<Expr> parts) : Expr
             ctx.Budget.Size(length);
         }
 
+        ctx.Budget.Allocate(length);
+
         return string.Concat(strings);
     }
 }
@@ -343,6 +345,7 @@ internal abstract class Stmt : Node
     protected static void Emit(RenderContext ctx, StringBuilder output, string text)
     {
         ctx.Budget.Size((long)output.Length + text.Length);
+        ctx.Budget.Allocate(text.Length);
         output.Append(text);
     }
 }

@@ -13,6 +13,9 @@ internal sealed class RenderBudget
 {
     private const int CheckEvery = 64;
 
+    /// <summary>How many characters (or items) of new values cost one step.</summary>
+    public const int CharsPerStep = 64;
+
     [ThreadStatic]
     private static RenderBudget? t_current;
 
@@ -75,13 +78,28 @@ internal sealed class RenderBudget
         }
     }
 
-    /// <summary>Fails unless <paramref name="count"/> repetitions of <paramref name="length"/> fit.</summary>
+    /// <summary>
+    /// Checks a new value of <paramref name="length"/> characters or items against the size limit and charges
+    /// it to the step budget (a step per <see cref="CharsPerStep"/>), so the total a render allocates is bounded too.
+    /// </summary>
+    public void Allocate(long length)
+    {
+        Size(length);
+        if (length >= CharsPerStep)
+        {
+            Charge(length / CharsPerStep);
+        }
+    }
+
+    /// <summary>Checks and charges <paramref name="count"/> repetitions of <paramref name="length"/> characters or items, as <see cref="Allocate"/>.</summary>
     public void Size(long length, long count)
     {
         if (count > 0 && length > 0 && (length > MaxChars || count > MaxChars || length * count > MaxChars))
         {
             throw new TemplateException(TemplateLimit.OutputSize, MaxChars);
         }
+
+        Allocate(length * count);
     }
 
     /// <summary>Enters one level of recursion (a macro call, a nested value); pair with <see cref="Leave"/>.</summary>

@@ -282,7 +282,7 @@ internal static class Ops
             case "+":
                 if (a is string sa && b is string sb)
                 {
-                    RenderBudget.Current.Size((long)sa.Length + sb.Length);
+                    RenderBudget.Current.Allocate((long)sa.Length + sb.Length);
                     return sa + sb;
                 }
 
@@ -293,7 +293,7 @@ internal static class Ops
 
                 if (a is IReadOnlyList<object?> la && b is IReadOnlyList<object?> lb && (a is TupleValue) == (b is TupleValue))
                 {
-                    RenderBudget.Current.Size((long)la.Count + lb.Count);
+                    RenderBudget.Current.Allocate((long)la.Count + lb.Count);
                     List<object?> joined = [.. la, .. lb];
                     return a is TupleValue ? new TupleValue(joined) : joined;
                 }

@@ -289,6 +289,7 @@ internal static class Py
     {
         var sb = new StringBuilder();
         AppendRepr(sb, v);
+        RenderBudget.Current.Allocate(sb.Length);
         return sb.ToString();
     }
 
@@ -694,6 +695,7 @@ internal static class Py
     {
         var sb = new StringBuilder();
         WriteJson(sb, v, indent, ensureAscii, sortKeys, itemSeparator, keySeparator, 0);
+        RenderBudget.Current.Allocate(sb.Length);
         return sb.ToString();
     }
 
