@@ -213,6 +213,10 @@ internal static partial class Filters
                 {
                     return fallback;
                 }
+                catch (OverflowException)
+                {
+                    return fallback;
+                }
                 catch (ArgumentException)
                 {
                     return fallback;
@@ -259,7 +263,7 @@ internal static partial class Filters
             throw Py.Error("expected length >= len(end)");
         }
 
-        if (s.Length <= length + leeway)
+        if (s.Length - leeway <= length)
         {
             return s;
         }

@@ -140,6 +140,28 @@ public sealed class JinjaTemplatePropertyTests
     public void Render_MutatedRealChatTemplates_OnlyTemplateErrorsAndBoundedAllocation()
         => Check(Mutants, "0000000000003");
 
+    [Theory]
+    [InlineData("{{ 1 is divisibleby 0 }}")]
+    [InlineData("{{ [1, 'a']|sort }}")]
+    [InlineData("{{ {'a': 1, 'b': 'x'}|dictsort(by='value') }}")]
+    [InlineData("{{ 'FFFFFFFFFFFFFFFFFFFFFFFF'|int(0, 16) }}")]
+    [InlineData("{{ 'x'|truncate(9223372036854775807) }}")]
+    [InlineData("{{ 'x'.ljust(5, '') }}")]
+    [InlineData("{{ '\\UFFFFFFFF' }}")]
+    [InlineData("{{ 'abc'[::9223372036854775807] }}")]
+    [InlineData("{{ range(0, 9223372036854775807, 4611686018427387904) }}")]
+    [InlineData("{{ 2 ** 64 }}")]
+    public void Render_InputsThePropertiesFound_FailOnlyWithTemplateErrorsOrRender(string source)
+    {
+        try
+        {
+            JinjaTemplate.Parse(source).Render(new Dictionary<string, object?>(), cancellationToken: TestContext.Current.CancellationToken);
+        }
+        catch (TemplateException)
+        {
+        }
+    }
+
     /// <summary>
     /// Parses and renders each source from a fixed seed (every input from one PCG, so a run is the same everywhere),
     /// for <see cref="TimeCap"/> at most; a failure names the input.
