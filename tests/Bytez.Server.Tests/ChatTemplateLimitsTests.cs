@@ -128,11 +128,16 @@ public sealed class ChatTemplateLimitsTests(EvilTemplateServer fixture) : IClass
     }
 }
 
-/// <summary>With the step budget and deadline raised out of the way, a client that leaves mid-render stops the render.</summary>
+/// <summary>
+/// With the step budget and deadline raised out of the way, a client that leaves mid-render stops the render. The
+/// model's one instance serves one request at a time, so a text request is served only once no render holds it:
+/// an observable that does not depend on how busy the machine is (as CPU time would).
+/// </summary>
 [Collection(nameof(ProcessMeasuringCollection))]
 public sealed class ChatTemplateDisconnectTests : IAsyncLifetime
 {
     private const string Model = "local/evil-spin";
+    private const string Text = """{"text": "Hi", "params": {"max_new_tokens": 1}}""";
 
     private TestServer _server = null!;
     private string _root = null!;
@@ -140,7 +145,14 @@ public sealed class ChatTemplateDisconnectTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
         => (_server, _root) = await EvilTemplateServer.StartAsync(
             new Dictionary<string, string> { [Model] = EvilTemplateServer.Templates[Model] },
-            new Dictionary<string, string?> { ["Bytez:Templates:MaxSteps"] = "1000000000000", ["Bytez:Templates:Timeout"] = "01:00:00" });
+            new Dictionary<string, string?>
+            {
+                ["Bytez:Templates:MaxSteps"] = "1000000000000",
+                ["Bytez:Templates:Timeout"] = "01:00:00",
+                ["Bytez:Scheduler:ConcurrencyPerInstance"] = "1",
+                ["Bytez:Scheduler:QueueLimit"] = "4",
+                ["Bytez:Scheduler:MaxInstancesPerModel"] = "1",
+            });
 
     public async ValueTask DisposeAsync()
     {
@@ -149,10 +161,10 @@ public sealed class ChatTemplateDisconnectTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_ClientDisconnectsMidRender_TheRenderStopsBurningCpu()
+    public async Task Run_ClientDisconnectsMidRender_TheRenderStopsAndFreesTheInstance()
     {
         using var client = _server.CreateHttpClient();
-        var (loaded, _, _) = await PostAsync(client, Model, """{"text": "Hi", "params": {"max_new_tokens": 1}}""");
+        var (loaded, _, _) = await PostAsync(client, Model, Text);
         Assert.Equal(HttpStatusCode.OK, loaded);
         using var leave = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, Model)
@@ -161,25 +173,14 @@ public sealed class ChatTemplateDisconnectTests : IAsyncLifetime
         };
         var send = client.SendAsync(request, leave.Token);
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
-        var whileWaiting = await CpuUsedOverAsync(TimeSpan.FromSeconds(2));
         Assert.False(send.IsCompleted, "the render should still be running while the client waits");
 
         await leave.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
-        var afterLeaving = await CpuUsedOverAsync(TimeSpan.FromSeconds(2));
 
-        // Relative, not absolute: the machine running the tests may be shared, so the render gets only part of a core.
-        Assert.True(whileWaiting > TimeSpan.FromMilliseconds(50), $"the render should use CPU while the client waits (used {whileWaiting})");
-        Assert.True(afterLeaving * 4 < whileWaiting, $"the process used {afterLeaving} of CPU in 2 s after the client left, {whileWaiting} in 2 s before");
-    }
-
-    private static async Task<TimeSpan> CpuUsedOverAsync(TimeSpan window)
-    {
-        using var process = Process.GetCurrentProcess();
-        var before = process.TotalProcessorTime;
-        await Task.Delay(window, TestContext.Current.CancellationToken);
-        process.Refresh();
-        return process.TotalProcessorTime - before;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        waiting.CancelAfter(TimeSpan.FromSeconds(20));
+        using var next = await client.PostAsync(Model, new StringContent(Text, Encoding.UTF8, "application/json"), waiting.Token);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 }
