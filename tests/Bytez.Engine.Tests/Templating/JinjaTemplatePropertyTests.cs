@@ -172,7 +172,7 @@ public sealed class JinjaTemplatePropertyTests
         var pcg = PCG.Parse(seed);
         var clock = Stopwatch.StartNew();
         var iterations = 0;
-        while (clock.Elapsed < TimeCap && iterations < 5000)
+        while (clock.Elapsed < TimeCap && iterations < 20_000)
         {
             var (source, messages, generationPrompt) = gen.Generate(pcg, null, out _);
             iterations++;

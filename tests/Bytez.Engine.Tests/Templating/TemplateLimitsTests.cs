@@ -163,6 +163,16 @@ public sealed class TemplateLimitsTests
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "hang guard");
     }
 
+    [Fact]
+    public void Validate_LimitOutOfRange_Throws()
+    {
+        new TemplateLimits().Validate();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TemplateLimits { MaxSteps = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TemplateLimits { MaxOutputChars = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TemplateLimits { MaxDepth = 5000 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TemplateLimits { Timeout = TimeSpan.Zero }.Validate());
+    }
+
     public static TheoryData<string> RealTemplates() =>
     [
         FamilyTemplates.ChatMl, FamilyTemplates.Llama3, FamilyTemplates.Llama2, FamilyTemplates.Mistral, FamilyTemplates.Phi3,
