@@ -10,10 +10,19 @@ public static class ChatPrompt
 
     /// <summary>
     /// Renders the messages with <c>add_generation_prompt</c> on, as transformers' <c>apply_chat_template</c> does
-    /// before generating. <paramref name="enableThinking"/>, when set, is passed to the template.
+    /// before generating. <paramref name="enableThinking"/>, when set, is passed to the template. The template is
+    /// untrusted: parsing and rendering stay within <paramref name="limits"/> (the defaults when null; the output
+    /// may also hold twice the conversation's characters), and rendering stops soon after
+    /// <paramref name="cancellationToken"/> is canceled.
     /// </summary>
-    /// <exception cref="EngineException">The model has no chat template, the template cannot be parsed, or it refused the conversation.</exception>
-    public static string Render(IGenerativeInstance model, IReadOnlyList<ChatPromptMessage> messages, bool? enableThinking)
+    /// <exception cref="EngineException">The model has no chat template, the template cannot be parsed, it refused the conversation, or it exceeded a limit (bad input, naming the option that raises it).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public static string Render(
+        IGenerativeInstance model,
+        IReadOnlyList<ChatPromptMessage> messages,
+        bool? enableThinking,
+        TemplateLimits? limits = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(messages);
@@ -22,12 +31,17 @@ public static class ChatPrompt
             throw EngineException.BadInput("`messages` is empty; send at least one {\"role\": \"user\", \"content\": \"...\"}.");
         }
 
+        limits ??= new TemplateLimits();
         var source = model.ChatTemplate
             ?? throw EngineException.NotSupported($"{model.Model.Id} has no chat template, so it cannot take messages; send a text to continue instead.");
         ChatTemplate template;
         try
         {
-            template = Parsed.GetValue(model, _ => ChatTemplate.Parse(source));
+            template = Parsed.GetValue(model, _ => ChatTemplate.Parse(source, limits));
+        }
+        catch (TemplateException e) when (e.Limit is { } limit)
+        {
+            throw LimitExceeded(limit, e.LimitValue);
         }
         catch (TemplateException e)
         {
@@ -46,7 +60,12 @@ public static class ChatPrompt
             : null;
         try
         {
-            return template.Render(list, addGenerationPrompt: true, model.Tokenizer.BosToken, model.Tokenizer.EosToken, extra);
+            return template.Render(
+                list, addGenerationPrompt: true, model.Tokenizer.BosToken, model.Tokenizer.EosToken, extra, ForConversation(limits, messages), cancellationToken);
+        }
+        catch (TemplateException e) when (e.Limit is { } limit)
+        {
+            throw LimitExceeded(limit, e.LimitValue);
         }
         catch (TemplateException e) when (e.Kind == TemplateErrorKind.Raised)
         {
@@ -57,4 +76,22 @@ public static class ChatPrompt
             throw EngineException.NotSupported($"The chat template of {model.Model.Id} failed: {e.Message}");
         }
     }
+
+    /// <summary>The limits for one conversation: the output may hold twice its characters on top of the configured size.</summary>
+    private static TemplateLimits ForConversation(TemplateLimits limits, IReadOnlyList<ChatPromptMessage> messages)
+    {
+        var chars = messages.Sum(m => (long)m.Role.Length + m.Content.Length);
+        return new TemplateLimits
+        {
+            MaxSteps = limits.MaxSteps,
+            MaxOutputChars = (int)Math.Min(int.MaxValue / 2, limits.MaxOutputChars + (2 * chars)),
+            MaxDepth = limits.MaxDepth,
+            MaxSourceChars = limits.MaxSourceChars,
+            Timeout = limits.Timeout,
+        };
+    }
+
+    private static EngineException LimitExceeded(TemplateLimit limit, long value)
+        => EngineException.BadInput(
+            $"The model's chat template exceeded its {TemplateLimits.Describe(limit, value, $"{TemplateLimits.Section}:{TemplateLimits.OptionName(limit)}")}.");
 }

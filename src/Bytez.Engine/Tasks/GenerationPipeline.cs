@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
 using Bytez.Engine.Metrics;
+using Bytez.Engine.Templating;
 using Bytez.Protocol;
 
 namespace Bytez.Engine.Tasks;
@@ -18,9 +19,17 @@ namespace Bytez.Engine.Tasks;
 public sealed class GenerationPipeline : IStreamingTaskPipeline
 {
     private readonly EngineMetrics? _metrics;
+    private readonly TemplateLimits _templateLimits;
 
-    /// <summary>Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate.</summary>
-    public GenerationPipeline(EngineMetrics? metrics = null) => _metrics = metrics;
+    /// <summary>
+    /// Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate;
+    /// <paramref name="templateLimits"/> bound the rendering of chat templates (the defaults when null).
+    /// </summary>
+    public GenerationPipeline(EngineMetrics? metrics = null, TemplateLimits? templateLimits = null)
+    {
+        _metrics = metrics;
+        _templateLimits = templateLimits ?? new TemplateLimits();
+    }
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.TextGeneration, BytezTasks.Chat];
@@ -28,7 +37,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
     /// <inheritdoc />
     public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
-        var run = Prepare(instance, request);
+        var run = Prepare(instance, request, cancellationToken);
         var outputs = new List<TaskOutput>(run.Settings.NumReturnSequences);
         for (var i = 0; i < run.Settings.NumReturnSequences; i++)
         {
@@ -51,7 +60,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
     /// <inheritdoc />
     public ValueTask<IAsyncEnumerable<string>> StartStreamAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
-        var run = Prepare(instance, request);
+        var run = Prepare(instance, request, cancellationToken);
         if (run.Settings.NumReturnSequences > 1)
         {
             throw EngineException.BadInput("`num_return_sequences` > 1 cannot be streamed; send \"stream\": false to get them all.");
@@ -86,7 +95,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         }
     }
 
-    private static PreparedRun Prepare(IModelInstance instance, RunRequest request)
+    private PreparedRun Prepare(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
@@ -98,7 +107,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize);
         if (ReadMessages(request) is { } messages)
         {
-            var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking);
+            var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, _templateLimits, cancellationToken);
             var ids = model.Tokenizer.Encode(rendered, addSpecialTokens: false);
             return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered);
         }

@@ -21,9 +21,9 @@ public sealed class ChatTemplate
     /// <summary>The clock <c>strftime_now</c> reads (local time, as Python's <c>datetime.now()</c>); the system clock unless set.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Parses a chat template.</summary>
-    /// <exception cref="TemplateException">The source is malformed or uses unsupported syntax.</exception>
-    public static ChatTemplate Parse(string source) => new(JinjaTemplate.Parse(source));
+    /// <summary>Parses a chat template within <paramref name="limits"/> (the defaults when null).</summary>
+    /// <exception cref="TemplateException">The source is malformed, uses unsupported syntax, or exceeds a limit.</exception>
+    public static ChatTemplate Parse(string source, TemplateLimits? limits = null) => new(JinjaTemplate.Parse(source, limits));
 
     /// <summary>Parses and renders a chat template in one call.</summary>
     /// <exception cref="TemplateException">Parsing or rendering failed, or the template raised an error.</exception>
@@ -42,13 +42,17 @@ public sealed class ChatTemplate
     /// variables: <c>tools</c> (a list of JSON schemas), <c>documents</c>, <c>date_string</c> (undefined unless given,
     /// so templates fall back to their own default as with transformers), other special tokens, template kwargs.
     /// </summary>
-    /// <exception cref="TemplateException">Rendering failed, or the template raised an error with <c>raise_exception</c> (kind <see cref="TemplateErrorKind.Raised"/>).</exception>
+    /// <remarks>The render stays within <paramref name="limits"/> (the defaults when null) and stops soon after <paramref name="cancellationToken"/> is canceled.</remarks>
+    /// <exception cref="TemplateException">Rendering failed, the template raised an error with <c>raise_exception</c> (kind <see cref="TemplateErrorKind.Raised"/>), or exceeded a limit (kind <see cref="TemplateErrorKind.Limit"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public string Render(
         IReadOnlyList<IReadOnlyDictionary<string, object?>> messages,
         bool addGenerationPrompt,
         string? bosToken = null,
         string? eosToken = null,
-        IReadOnlyDictionary<string, object?>? extraVariables = null)
+        IReadOnlyDictionary<string, object?>? extraVariables = null,
+        TemplateLimits? limits = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var variables = new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -78,7 +82,7 @@ public sealed class ChatTemplate
             }
         }
 
-        return Template.Render(variables);
+        return Template.Render(variables, limits, cancellationToken);
     }
 
     private static readonly TemplateFunction RaiseException = (args, kwargs) =>

@@ -25,9 +25,9 @@ internal static partial class Filters
                 _ => throw Py.Error($"bad operand type for abs(): '{Py.TypeName(v)}'"),
             },
             ["attr"] = (_, v, a) => Ops.GetAttr(v, a.Get(0, "name") as string ?? throw Py.Error("attr name must be a string")),
-            ["batch"] = (_, v, a) => Batch(v, (int)Py.ToLong(a.Get(0, "linecount")), a.Get(1, "fill_with"), a.Has(1, "fill_with")),
+            ["batch"] = (_, v, a) => Batch(v, Width(a.Get(0, "linecount")), a.Get(1, "fill_with"), a.Has(1, "fill_with")),
             ["capitalize"] = (_, v, _) => Methods.Capitalize(Py.Str(v)),
-            ["center"] = (_, v, a) => Center(Py.Str(v), (int)Py.ToLong(a.Get(0, "width", 80L)), " "),
+            ["center"] = (_, v, a) => Center(Py.Str(v), Width(a.Get(0, "width", 80L)), " "),
             ["default"] = (_, v, a) => v is Undefined || (Py.Truthy(a.Get(1, "boolean", false)) && !Py.Truthy(v)) ? a.Get(0, "default_value", string.Empty) : v,
             ["dictsort"] = (_, v, a) => DictSort(v, Py.Truthy(a.Get(0, "case_sensitive", false)), a.Get(1, "by", "key") as string ?? "key", Py.Truthy(a.Get(2, "reverse", false))),
             ["escape"] = (_, v, _) => Ops.Escape(Py.Str(v)),
@@ -41,7 +41,7 @@ internal static partial class Filters
                 IReadOnlyDictionary<string, object?> d => d.Select(kv => (object?)new TupleValue([kv.Key, Py.Normalize(kv.Value)])).ToList(),
                 _ => throw Py.Error($"Can only get item pairs from a mapping, not '{Py.TypeName(v)}'"),
             },
-            ["join"] = (c, v, a) => string.Join(Py.Str(a.Get(0, "d", string.Empty)), Attribute(c, v, a.Get(1, "attribute")).Select(Py.Str)),
+            ["join"] = (c, v, a) => Join(Py.Str(a.Get(0, "d", string.Empty)), Attribute(c, v, a.Get(1, "attribute")).Select(Py.Str)),
             ["last"] = (_, v, _) => v is string or IReadOnlyList<object?> && Py.ToList(v) is { Count: > 0 } l ? Py.Normalize(l[^1]) : new Undefined("No last item, sequence was empty."),
             ["length"] = (_, v, _) => Py.Length(v),
             ["list"] = (_, v, _) => Py.ToList(v).Select(Py.Normalize).ToList(),
@@ -53,7 +53,7 @@ internal static partial class Filters
             ["rejectattr"] = (c, v, a) => Select(c, v, a, byAttribute: true, keep: false),
             ["replace"] = (_, v, a) => Replace(Py.Str(v), Py.Str(a.Get(0, "old")), Py.Str(a.Get(1, "new")), a.Get(2, "count") is null or Undefined ? -1 : Py.ToLong(a.Get(2, "count"))),
             ["reverse"] = (_, v, _) => v is string s ? string.Concat(s.EnumerateRunes().Reverse()) : Py.ToList(v).AsEnumerable().Reverse().Select(Py.Normalize).ToList(),
-            ["round"] = (_, v, a) => Round(v, (int)Py.ToLong(a.Get(0, "precision", 0L)), a.Get(1, "method", "common") as string ?? "common"),
+            ["round"] = (_, v, a) => Round(v, (int)Math.Clamp(Py.ToLong(a.Get(0, "precision", 0L)), -400, 400), a.Get(1, "method", "common") as string ?? "common"),
             ["safe"] = (_, v, _) => v is string ? v : Py.Str(v),
             ["select"] = (c, v, a) => Select(c, v, a, byAttribute: false, keep: true),
             ["selectattr"] = (c, v, a) => Select(c, v, a, byAttribute: true, keep: true),
@@ -63,7 +63,7 @@ internal static partial class Filters
             ["title"] = (_, v, _) => Title(Py.Str(v)),
             ["tojson"] = (_, v, a) => ToJson(v, a),
             ["trim"] = (_, v, a) => a.Get(0, "chars") is string chars ? Py.Str(v).Trim(chars.ToCharArray()) : Py.Str(v).Trim(),
-            ["truncate"] = (_, v, a) => Truncate(Py.Str(v), (int)Py.ToLong(a.Get(0, "length", 255L)), Py.Truthy(a.Get(1, "killwords", false)), Py.Str(a.Get(2, "end", "...")), (int)Py.ToLong(a.Get(3, "leeway", 5L))),
+            ["truncate"] = (_, v, a) => Truncate(Py.Str(v), Py.ToLong(a.Get(0, "length", 255L)), Py.Truthy(a.Get(1, "killwords", false)), Py.Str(a.Get(2, "end", "...")), Py.ToLong(a.Get(3, "leeway", 5L))),
             ["unique"] = (c, v, a) => Unique(c, v, Py.Truthy(a.Get(0, "case_sensitive", false)), a.Get(1, "attribute")),
             ["upper"] = (_, v, _) => Py.Str(v).ToUpperInvariant(),
             ["wordcount"] = (_, v, _) => (long)WordRegex().Count(Py.Str(v)),
@@ -81,11 +81,48 @@ internal static partial class Filters
     [GeneratedRegex(@"([-\s({\[<]+)")]
     private static partial Regex WordBeginning();
 
+    /// <summary>A width, count or size argument, within the size limit (negative is zero).</summary>
+    public static int Width(object? value)
+    {
+        var n = Py.ToLong(value);
+        RenderBudget.Current.Allocate(n);
+        return (int)Math.Max(0, n);
+    }
+
+    /// <summary><c>str.join</c> within the size limit.</summary>
+    public static string Join(string separator, IEnumerable<string> items)
+    {
+        var budget = RenderBudget.Current;
+        var sb = new StringBuilder();
+        var first = true;
+        foreach (var item in items)
+        {
+            budget.Size((long)sb.Length + separator.Length + item.Length);
+            budget.Allocate(separator.Length + item.Length);
+            if (!first)
+            {
+                sb.Append(separator);
+            }
+
+            first = false;
+            sb.Append(item);
+        }
+
+        return sb.ToString();
+    }
+
     public static string Replace(string s, string old, string replacement, long count)
     {
+        var budget = RenderBudget.Current;
+        if (count < 0 && old.Length == 0)
+        {
+            budget.Size(s.Length + 1, replacement.Length + 1);
+            return string.Join(replacement, s.Select(c => c.ToString()).Prepend(string.Empty).Append(string.Empty));
+        }
+
         if (count < 0)
         {
-            return old.Length == 0 ? string.Join(replacement, s.Select(c => c.ToString()).Prepend(string.Empty).Append(string.Empty)) : s.Replace(old, replacement, StringComparison.Ordinal);
+            count = long.MaxValue;
         }
 
         var sb = new StringBuilder();
@@ -98,6 +135,8 @@ internal static partial class Filters
                 break;
             }
 
+            budget.Size((long)sb.Length + (i - pos) + replacement.Length + (s.Length - i));
+            budget.Allocate((i - pos) + replacement.Length);
             sb.Append(s, pos, i - pos).Append(replacement);
             pos = i + old.Length;
         }
@@ -122,8 +161,9 @@ internal static partial class Filters
 
     private static string Indent(string s, object? width, bool first, bool blank)
     {
-        var indention = width is string w ? w : new string(' ', (int)Py.ToLong(width));
+        var indention = width is string w ? w : new string(' ', Width(width));
         var lines = Methods.SplitLines(s + "\n", keepEnds: false);
+        RenderBudget.Current.Allocate(s.Length + ((long)lines.Count * (indention.Length + 1)));
         string rv;
         if (blank)
         {
@@ -173,6 +213,10 @@ internal static partial class Filters
                 {
                     return fallback;
                 }
+                catch (OverflowException)
+                {
+                    return fallback;
+                }
                 catch (ArgumentException)
                 {
                     return fallback;
@@ -207,19 +251,29 @@ internal static partial class Filters
         };
     }
 
-    private static string Truncate(string s, int length, bool killwords, string end, int leeway)
+    private static string Truncate(string s, long length, bool killwords, string end, long leeway)
     {
-        if (s.Length <= length + leeway)
+        if (leeway < 0)
+        {
+            throw Py.Error("expected leeway >= 0");
+        }
+
+        if (length < end.Length)
+        {
+            throw Py.Error("expected length >= len(end)");
+        }
+
+        if (s.Length - leeway <= length)
         {
             return s;
         }
 
         if (killwords)
         {
-            return s[..Math.Max(0, length - end.Length)] + end;
+            return s[..(int)Math.Max(0, length - end.Length)] + end;
         }
 
-        var result = s[..Math.Max(0, length - end.Length)];
+        var result = s[..(int)Math.Max(0, length - end.Length)];
         var space = result.LastIndexOf(' ');
         return (space >= 0 ? result[..space] : result) + end;
     }
@@ -331,13 +385,27 @@ internal static partial class Filters
         var items = Py.Iterate(value).Select(Py.Normalize).ToList();
         var keys = items.Select(x => SortKey(attribute is null or Undefined ? x : GetPath(x, Py.Str(attribute)), caseSensitive)).ToList();
         var order = Enumerable.Range(0, items.Count).ToList();
-        order.Sort((i, j) =>
+        StableSort(order, (i, j) =>
         {
             var c = Py.Compare(keys[i], keys[j], "<");
             return c != 0 ? (reverse ? -c : c) : i.CompareTo(j);
         });
         _ = context;
         return order.Select(i => items[i]).ToList();
+    }
+
+    /// <summary>Sorts with a comparer that may throw a template error (values that do not compare), which List.Sort would wrap.</summary>
+    private static void StableSort<TItem>(List<TItem> items, Comparison<TItem> comparison)
+    {
+        RenderBudget.Current.Charge(items.Count * (long)Math.Max(1, Math.Log2(Math.Max(1, items.Count))));
+        try
+        {
+            items.Sort(comparison);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is TemplateException inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+        }
     }
 
     private static List<object?> DictSort(object? value, bool caseSensitive, string by, bool reverse)
@@ -355,7 +423,7 @@ internal static partial class Filters
             _ => throw Py.Error("You can only sort by either \"key\" or \"value\""),
         };
         var sorted = pairs.Select((p, i) => (p, i)).ToList();
-        sorted.Sort((x, y) =>
+        StableSort(sorted, (x, y) =>
         {
             var c = Py.Compare(SortKey(pos == 0 ? x.p.Key : x.p.Value, caseSensitive), SortKey(pos == 0 ? y.p.Key : y.p.Value, caseSensitive), "<");
             return c != 0 ? (reverse ? -c : c) : x.i.CompareTo(y.i);
@@ -370,6 +438,7 @@ internal static partial class Filters
         foreach (var x in Py.Iterate(value).Select(Py.Normalize))
         {
             var key = SortKey(attribute is null or Undefined ? x : GetPath(x, Py.Str(attribute)), caseSensitive);
+            RenderBudget.Current.Charge(seen.Count);
             if (!seen.Exists(s => Py.Equal(s, key)))
             {
                 seen.Add(key);
@@ -412,7 +481,7 @@ internal static partial class Filters
         {
             null or Undefined => null,
             string s => s,
-            _ => new string(' ', (int)Math.Max(0, Py.ToLong(indentArg))),
+            _ => new string(' ', Width(indentArg)),
         };
         var ensureAscii = Py.Truthy(a.Get(0, "ensure_ascii", false));
         var (itemSep, keySep) = indent is null ? (", ", ": ") : (",", ": ");
@@ -428,10 +497,12 @@ internal static partial class Filters
     /// <summary>Python's <c>%</c> string formatting for %s, %r, %d, %i, %f (with precision) and %%.</summary>
     public static string PercentFormat(string format, IReadOnlyList<object?> args)
     {
+        var budget = RenderBudget.Current;
         var sb = new StringBuilder();
         var next = 0;
         for (var i = 0; i < format.Length; i++)
         {
+            budget.Size(sb.Length);
             if (format[i] != '%')
             {
                 sb.Append(format[i]);
@@ -466,6 +537,7 @@ internal static partial class Filters
             var arg = args[next++];
             var dot = spec.IndexOf('.', StringComparison.Ordinal);
             var precision = dot >= 0 && int.TryParse(spec.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 6;
+            budget.Size(precision);
             sb.Append(conv switch
             {
                 's' => Py.Str(arg),
@@ -476,6 +548,7 @@ internal static partial class Filters
             });
         }
 
+        budget.Allocate(sb.Length);
         return sb.ToString();
     }
 }
@@ -492,7 +565,9 @@ internal static class JinjaTests
             ["boolean"] = (_, v, _) => v is bool,
             ["callable"] = (_, v, _) => v is ICallableValue,
             ["defined"] = (_, v, _) => v is not Undefined,
-            ["divisibleby"] = (_, v, a) => Py.ToLong(v) % Py.ToLong(a.Get(0, "num")) == 0,
+            ["divisibleby"] = (_, v, a) => Py.ToLong(a.Get(0, "num")) is var num && num != 0
+                ? num == -1 || Py.ToLong(v) % num == 0
+                : throw Py.Error("integer division or modulo by zero"),
             ["eq"] = (_, v, a) => Py.Equal(v, a.Get(0, "other")),
             ["even"] = (_, v, _) => Py.ToLong(v) % 2 == 0,
             ["false"] = (_, v, _) => v is false,

@@ -20,12 +20,18 @@ public sealed class JinjaTemplate
     /// <summary>The template source as given.</summary>
     public string Source { get; }
 
-    /// <summary>Parses a template.</summary>
-    /// <exception cref="TemplateException">The source is malformed or uses unsupported syntax (kind <see cref="TemplateErrorKind.Syntax"/>).</exception>
-    public static JinjaTemplate Parse(string source)
+    /// <summary>Parses a template within <paramref name="limits"/> (source size and nesting depth; the defaults when null).</summary>
+    /// <exception cref="TemplateException">The source is malformed or uses unsupported syntax (kind <see cref="TemplateErrorKind.Syntax"/>), or is too large or too deeply nested (kind <see cref="TemplateErrorKind.Limit"/>).</exception>
+    public static JinjaTemplate Parse(string source, TemplateLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new JinjaTemplate(source, Parser.Parse(source));
+        limits ??= new TemplateLimits();
+        if (source.Length > limits.MaxSourceChars)
+        {
+            throw new TemplateException(TemplateLimit.SourceSize, limits.MaxSourceChars);
+        }
+
+        return new JinjaTemplate(source, Parser.Parse(source, limits.MaxDepth));
     }
 
     /// <summary>
@@ -33,11 +39,18 @@ public sealed class JinjaTemplate
     /// enumerables, <c>IReadOnlyDictionary&lt;string, object?&gt;</c> (or any <c>IDictionary</c>),
     /// <see cref="System.Text.Json.JsonElement"/>, and <see cref="TemplateFunction"/> for callables.
     /// </summary>
-    /// <exception cref="TemplateException">Rendering failed (kind <see cref="TemplateErrorKind.Render"/>) or the template raised an error (kind <see cref="TemplateErrorKind.Raised"/>).</exception>
-    public string Render(IReadOnlyDictionary<string, object?> variables)
+    /// <remarks>
+    /// The render stays within <paramref name="limits"/> (the defaults when null): steps, characters, nesting and
+    /// time; it checks <paramref name="cancellationToken"/> every few dozen steps.
+    /// </remarks>
+    /// <exception cref="TemplateException">Rendering failed (kind <see cref="TemplateErrorKind.Render"/>), the template raised an error (kind <see cref="TemplateErrorKind.Raised"/>) or exceeded a limit (kind <see cref="TemplateErrorKind.Limit"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public string Render(IReadOnlyDictionary<string, object?> variables, TemplateLimits? limits = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        var context = new RenderContext(variables);
+        var budget = new RenderBudget(limits ?? new TemplateLimits(), cancellationToken);
+        using var scope = budget.Enter();
+        var context = new RenderContext(variables, budget);
         var output = new StringBuilder();
         Stmt.ExecAll(_body, context, output);
         return output.ToString();

@@ -421,8 +421,16 @@ internal sealed partial class Lexer
                     sb.Append((char)ParseHex(ref i, 4, pos));
                     break;
                 case 'U':
-                    sb.Append(char.ConvertFromUtf32(ParseHex(ref i, 8, pos)));
-                    break;
+                    {
+                        var codePoint = ParseHex(ref i, 8, pos);
+                        if (!Rune.IsValid(codePoint))
+                        {
+                            throw Error(@"illegal Unicode character in \U escape", pos);
+                        }
+
+                        sb.Append(char.ConvertFromUtf32(codePoint));
+                        break;
+                    }
                 case >= '0' and <= '7':
                     {
                         var value = e - '0';

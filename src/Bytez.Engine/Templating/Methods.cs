@@ -39,7 +39,7 @@ internal static class Methods
         "rfind" => M(name, a => (long)s.LastIndexOf(Arg(a, 0, "sub"), StringComparison.Ordinal)),
         "index" => M(name, a => s.IndexOf(Arg(a, 0, "sub"), StringComparison.Ordinal) is var i && i >= 0 ? (long)i : throw Py.Error("substring not found")),
         "count" => M(name, a => CountOccurrences(s, Arg(a, 0, "sub"))),
-        "join" => M(name, a => string.Join(s, Py.Iterate(a.Get(0, "iterable")).Select(Py.Str))),
+        "join" => M(name, a => Filters.Join(s, Py.Iterate(a.Get(0, "iterable")).Select(Py.Str))),
         "isdigit" => M(name, _ => s.Length > 0 && s.All(char.IsDigit)),
         "isnumeric" => M(name, _ => s.Length > 0 && s.All(char.IsNumber)),
         "isalpha" => M(name, _ => s.Length > 0 && s.All(char.IsLetter)),
@@ -49,10 +49,10 @@ internal static class Methods
         "isupper" => M(name, _ => s.Any(char.IsLetter) && !s.Any(char.IsLower)),
         "removeprefix" => M(name, a => Arg(a, 0, "prefix") is var p && s.StartsWith(p, StringComparison.Ordinal) ? s[p.Length..] : s),
         "removesuffix" => M(name, a => Arg(a, 0, "suffix") is var p && p.Length > 0 && s.EndsWith(p, StringComparison.Ordinal) ? s[..^p.Length] : s),
-        "center" => M(name, a => Filters.Center(s, (int)Py.ToLong(a.Get(0, "width")), a.Get(1, "fillchar", " ") as string ?? " ")),
-        "ljust" => M(name, a => s.PadRight((int)Py.ToLong(a.Get(0, "width")), (a.Get(1, "fillchar", " ") as string ?? " ")[0])),
-        "rjust" => M(name, a => s.PadLeft((int)Py.ToLong(a.Get(0, "width")), (a.Get(1, "fillchar", " ") as string ?? " ")[0])),
-        "zfill" => M(name, a => ZFill(s, (int)Py.ToLong(a.Get(0, "width")))),
+        "center" => M(name, a => Filters.Center(s, Filters.Width(a.Get(0, "width")), FillChar(a))),
+        "ljust" => M(name, a => s.PadRight(Filters.Width(a.Get(0, "width")), FillChar(a)[0])),
+        "rjust" => M(name, a => s.PadLeft(Filters.Width(a.Get(0, "width")), FillChar(a)[0])),
+        "zfill" => M(name, a => ZFill(s, Filters.Width(a.Get(0, "width")))),
         "partition" => M(name, a => Partition(s, Arg(a, 0, "sep"))),
         "format" => M(name, a => Format(s, a)),
         _ => null,
@@ -85,6 +85,12 @@ internal static class Methods
         }),
         "copy" => M(name, _ => l.ToList()),
         _ => null,
+    };
+
+    private static string FillChar(CallArgs a) => a.Get(1, "fillchar", " ") switch
+    {
+        string { Length: 1 } c => c,
+        var other => throw Py.Error($"The fill character must be exactly one character long, not {Py.Repr(other)}"),
     };
 
     private static bool Affix(string s, object? affix, Func<string, string, bool> test) => affix switch
@@ -252,10 +258,12 @@ internal static class Methods
     /// <summary><c>str.format</c> with <c>{}</c>, <c>{0}</c> and <c>{name}</c> fields (no format specs).</summary>
     private static string Format(string s, CallArgs a)
     {
+        var budget = RenderBudget.Current;
         var sb = new StringBuilder();
         var auto = 0;
         for (var i = 0; i < s.Length; i++)
         {
+            budget.Size(sb.Length);
             var c = s[i];
             if (c == '{' && i + 1 < s.Length && s[i + 1] == '{')
             {
@@ -293,6 +301,7 @@ internal static class Methods
             }
         }
 
+        budget.Allocate(sb.Length);
         return sb.ToString();
     }
 }
@@ -331,7 +340,12 @@ internal static class Builtins
                 throw Py.Error("range too big, maximum size for range is 100000");
             }
 
+            RenderBudget.Current.Step();
             result.Add(i);
+            if (step > 0 ? (Int128)stop - i <= step : (Int128)i - stop <= -(Int128)step)
+            {
+                break;
+            }
         }
 
         return result;

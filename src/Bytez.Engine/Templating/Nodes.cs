@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Bytez.Engine.Templating;
@@ -21,6 +22,18 @@ internal abstract class Node
 internal abstract class Expr : Node
 {
     public abstract object? Eval(RenderContext ctx);
+
+    /// <summary>
+    /// Fails before the stack runs out: chains the parser builds in a loop (<c>a + b + ...</c>, <c>x|f|f...</c>,
+    /// <c>a.b.c...</c>) are as deep as they are long, so their evaluation checks the stack it has left.
+    /// </summary>
+    protected static void EnsureStack(RenderContext ctx)
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new TemplateException(TemplateLimit.Depth, ctx.Budget.MaxDepth);
+        }
+    }
 }
 
 internal sealed class ConstExpr(object? value) : Expr
@@ -67,18 +80,29 @@ internal sealed class DictExpr(List<(Expr Key, Expr Value)> items) : Expr
 
 internal sealed class GetAttrExpr(Expr target, string name) : Expr
 {
-    public override object? Eval(RenderContext ctx) => Ops.GetAttr(target.Eval(ctx), name);
+    public override object? Eval(RenderContext ctx)
+    {
+        EnsureStack(ctx);
+        return Ops.GetAttr(target.Eval(ctx), name);
+    }
 }
 
 internal sealed class GetItemExpr(Expr target, Expr key) : Expr
 {
-    public override object? Eval(RenderContext ctx) => Ops.GetItem(target.Eval(ctx), key.Eval(ctx));
+    public override object? Eval(RenderContext ctx)
+    {
+        EnsureStack(ctx);
+        return Ops.GetItem(target.Eval(ctx), key.Eval(ctx));
+    }
 }
 
 internal sealed class SliceExpr(Expr target, Expr? start, Expr? stop, Expr? step) : Expr
 {
     public override object? Eval(RenderContext ctx)
-        => Ops.Slice(target.Eval(ctx), start?.Eval(ctx), stop?.Eval(ctx), step?.Eval(ctx));
+    {
+        EnsureStack(ctx);
+        return Ops.Slice(target.Eval(ctx), start?.Eval(ctx), stop?.Eval(ctx), step?.Eval(ctx));
+    }
 }
 
 internal sealed record ArgExprs(List<Expr> Positional, List<(string Name, Expr Value)> Named)
@@ -93,7 +117,11 @@ internal sealed class CallExpr(Expr callee, ArgExprs args) : Expr
 
     public ArgExprs Args { get; } = args;
 
-    public override object? Eval(RenderContext ctx) => Ops.Call(ctx, Callee.Eval(ctx), Args.Eval(ctx));
+    public override object? Eval(RenderContext ctx)
+    {
+        EnsureStack(ctx);
+        return Ops.Call(ctx, Callee.Eval(ctx), Args.Eval(ctx));
+    }
 }
 
 internal sealed class FilterExpr(Expr? target, string name, FilterFunction filter, ArgExprs args) : Expr
@@ -108,15 +136,24 @@ internal sealed class FilterExpr(Expr? target, string name, FilterFunction filte
             throw u.Fail();
         }
 
+        ctx.Budget.Step();
         return filter(ctx, value, args.Eval(ctx));
     }
 
-    public override object? Eval(RenderContext ctx) => Apply(ctx, Target!.Eval(ctx));
+    public override object? Eval(RenderContext ctx)
+    {
+        EnsureStack(ctx);
+        return Apply(ctx, Target!.Eval(ctx));
+    }
 }
 
 internal sealed class TestExpr(Expr target, TestFunction test, ArgExprs args, bool negated) : Expr
 {
-    public override object? Eval(RenderContext ctx) => test(ctx, target.Eval(ctx), args.Eval(ctx)) != negated;
+    public override object? Eval(RenderContext ctx)
+    {
+        EnsureStack(ctx);
+        return test(ctx, target.Eval(ctx), args.Eval(ctx)) != negated;
+    }
 }
 
 internal sealed class UnaryExpr(string op, Expr operand) : Expr
@@ -144,6 +181,7 @@ internal sealed class BinaryExpr(string op, Expr left, Expr right) : Expr
 {
     public override object? Eval(RenderContext ctx)
     {
+        EnsureStack(ctx);
         switch (op)
         {
             case "and":
@@ -166,7 +204,21 @@ internal sealed class BinaryExpr(string op, Expr left, Expr right) : Expr
 
 internal sealed class ConcatExpr(List<Expr> parts) : Expr
 {
-    public override object? Eval(RenderContext ctx) => string.Concat(parts.Select(p => Py.Str(p.Eval(ctx))));
+    public override object? Eval(RenderContext ctx)
+    {
+        var strings = new string[parts.Count];
+        long length = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            strings[i] = Py.Str(parts[i].Eval(ctx));
+            length += strings[i].Length;
+            ctx.Budget.Size(length);
+        }
+
+        ctx.Budget.Allocate(length);
+
+        return string.Concat(strings);
+    }
 }
 
 internal sealed class CompareExpr(Expr first, List<(string Op, Expr Operand)> rest) : Expr
@@ -262,8 +314,14 @@ internal abstract class Stmt : Node
 
     public static Flow ExecAll(List<Stmt> body, RenderContext ctx, StringBuilder output)
     {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new TemplateException(TemplateLimit.Depth, ctx.Budget.MaxDepth);
+        }
+
         foreach (var stmt in body)
         {
+            ctx.Budget.Step();
             Flow flow;
             try
             {
@@ -282,13 +340,21 @@ internal abstract class Stmt : Node
 
         return Flow.Normal;
     }
+
+    /// <summary>Appends to an output (the render's, or a captured block's) within the size limit.</summary>
+    protected static void Emit(RenderContext ctx, StringBuilder output, string text)
+    {
+        ctx.Budget.Size((long)output.Length + text.Length);
+        ctx.Budget.Allocate(text.Length);
+        output.Append(text);
+    }
 }
 
 internal sealed class TextStmt(string text) : Stmt
 {
     public override Flow Exec(RenderContext ctx, StringBuilder output)
     {
-        output.Append(text);
+        Emit(ctx, output, text);
         return Flow.Normal;
     }
 }
@@ -297,7 +363,7 @@ internal sealed class PrintStmt(Expr expr) : Stmt
 {
     public override Flow Exec(RenderContext ctx, StringBuilder output)
     {
-        output.Append(Py.Str(expr.Eval(ctx)));
+        Emit(ctx, output, Py.Str(expr.Eval(ctx)));
         return Flow.Normal;
     }
 }
@@ -335,6 +401,7 @@ internal sealed class ForStmt(Target target, Expr iterable, Expr? filter, List<S
             var kept = new List<object?>();
             foreach (var item in items)
             {
+                ctx.Budget.Step();
                 ctx.Frame = new Frame(outer);
                 try
                 {
@@ -363,6 +430,7 @@ internal sealed class ForStmt(Target target, Expr iterable, Expr? filter, List<S
         {
             for (var i = 0; i < items.Count; i++)
             {
+                ctx.Budget.Step();
                 loop.Index0 = i;
                 ctx.Frame = new Frame(outer);
                 ctx.Frame.Variables["loop"] = loop;
@@ -435,7 +503,7 @@ internal sealed class FilterBlockStmt(List<FilterExpr> filters, List<Stmt> body)
             value = f.Apply(ctx, value);
         }
 
-        output.Append(Py.Str(value));
+        Emit(ctx, output, Py.Str(value));
         return Flow.Normal;
     }
 }
@@ -478,8 +546,6 @@ internal sealed class MacroParam(string name, Expr? defaultValue)
 
 internal sealed class MacroValue(string name, List<MacroParam> parameters, List<Stmt> body, Frame closure, ICallableValue? caller) : ICallableValue
 {
-    private const int MaxDepth = 200;
-
     public string Name { get; } = name;
 
     public object? Call(RenderContext context, CallArgs args)
@@ -489,14 +555,10 @@ internal sealed class MacroValue(string name, List<MacroParam> parameters, List<
             throw Py.Error($"macro '{Name}' takes not more than {parameters.Count} argument(s)");
         }
 
+        context.Budget.Descend();
         var frame = new Frame(closure);
         var previous = context.Frame;
         context.Frame = frame;
-        if (++context.Depth > MaxDepth)
-        {
-            throw Py.Error("maximum recursion depth exceeded in macro calls");
-        }
-
         try
         {
             for (var i = 0; i < parameters.Count; i++)
@@ -539,7 +601,7 @@ internal sealed class MacroValue(string name, List<MacroParam> parameters, List<
         }
         finally
         {
-            context.Depth--;
+            context.Budget.Leave();
             context.Frame = previous;
         }
     }
@@ -566,7 +628,7 @@ internal sealed class CallBlockStmt(CallExpr call, List<MacroParam> callerParams
         var result = callee is MacroValue m
             ? m.WithCaller(caller).Call(ctx, args)
             : Ops.Call(ctx, callee, new CallArgs(args.Positional, [.. args.Named, new("caller", caller)]));
-        output.Append(Py.Str(result));
+        Emit(ctx, output, Py.Str(result));
         return Flow.Normal;
     }
 }

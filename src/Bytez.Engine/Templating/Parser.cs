@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Bytez.Engine.Templating;
 
 /// <summary>A recursive-descent parser with Jinja2's grammar and operator precedence.</summary>
@@ -9,17 +11,35 @@ internal sealed class Parser
     };
 
     private readonly List<Token> _tokens;
+    private readonly int _maxDepth;
     private int _pos;
     private int _loopDepth;
+    private int _depth;
 
-    private Parser(List<Token> tokens) => _tokens = tokens;
-
-    public static List<Stmt> Parse(string source)
+    private Parser(List<Token> tokens, int maxDepth)
     {
-        var parser = new Parser(Lexer.Tokenize(source));
+        _tokens = tokens;
+        _maxDepth = maxDepth;
+    }
+
+    /// <summary>Parses a template whose blocks and expressions nest at most <paramref name="maxDepth"/> deep.</summary>
+    public static List<Stmt> Parse(string source, int maxDepth)
+    {
+        var parser = new Parser(Lexer.Tokenize(source), maxDepth);
         var body = parser.Subparse([]);
         return body;
     }
+
+    /// <summary>Enters one level of nesting: a block, a parenthesis, a nested expression (the parser recurses on each).</summary>
+    private void Descend()
+    {
+        if (++_depth > _maxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new TemplateException(TemplateLimit.Depth, _maxDepth);
+        }
+    }
+
+    private void Leave() => _depth--;
 
     private Token Cur => _tokens[_pos];
 
@@ -49,6 +69,19 @@ internal sealed class Parser
     }
 
     private List<Stmt> Subparse(string[] ends)
+    {
+        Descend();
+        try
+        {
+            return SubparseLevel(ends);
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private List<Stmt> SubparseLevel(string[] ends)
     {
         var body = new List<Stmt>();
         while (true)
@@ -379,7 +412,16 @@ internal sealed class Parser
             if (Cur.IsOp("("))
             {
                 Next();
-                items.Add(ParseAssignTarget(withTuple: true, withNamespace: false));
+                Descend();
+                try
+                {
+                    items.Add(ParseAssignTarget(withTuple: true, withNamespace: false));
+                }
+                finally
+                {
+                    Leave();
+                }
+
                 Expect(TokenKind.Operator, ")");
             }
             else
@@ -468,6 +510,19 @@ internal sealed class Parser
 
     private Expr ParseExpression()
     {
+        Descend();
+        try
+        {
+            return ParseExpressionLevel();
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    private Expr ParseExpressionLevel()
+    {
         var start = Cur;
         var expr = ParseOr();
         while (Cur.IsName("if"))
@@ -519,7 +574,15 @@ internal sealed class Parser
         if (Cur.IsName("not"))
         {
             Next();
-            return new UnaryExpr("not", ParseNot()) { Line = start.Line, Column = start.Column };
+            Descend();
+            try
+            {
+                return new UnaryExpr("not", ParseNot()) { Line = start.Line, Column = start.Column };
+            }
+            finally
+            {
+                Leave();
+            }
         }
 
         return ParseCompare();
@@ -616,7 +679,15 @@ internal sealed class Parser
         if (Cur.IsOp("-") || Cur.IsOp("+"))
         {
             var op = Next().Value;
-            node = new UnaryExpr(op, ParseUnary(withFilter: false)) { Line = start.Line, Column = start.Column };
+            Descend();
+            try
+            {
+                node = new UnaryExpr(op, ParseUnary(withFilter: false)) { Line = start.Line, Column = start.Column };
+            }
+            finally
+            {
+                Leave();
+            }
         }
         else
         {
@@ -643,14 +714,14 @@ internal sealed class Parser
                 };
             case TokenKind.String:
                 {
-                    var s = (string)t.Literal!;
+                    var s = new System.Text.StringBuilder((string)t.Literal!);
                     Next();
                     while (Cur.Kind == TokenKind.String)
                     {
-                        s += (string)Next().Literal!;
+                        s.Append((string)Next().Literal!);
                     }
 
-                    return new ConstExpr(s) { Line = t.Line, Column = t.Column };
+                    return new ConstExpr(s.ToString()) { Line = t.Line, Column = t.Column };
                 }
 
             case TokenKind.Integer:

@@ -25,12 +25,12 @@ internal sealed class Frame(Frame? parent)
     }
 }
 
-/// <summary>The state of one render: the current frame and the caller's variables.</summary>
-internal sealed class RenderContext(IReadOnlyDictionary<string, object?> globals)
+/// <summary>The state of one render: the current frame, the caller's variables and what the render may still spend.</summary>
+internal sealed class RenderContext(IReadOnlyDictionary<string, object?> globals, RenderBudget budget)
 {
     public Frame Frame { get; set; } = new(null);
 
-    public int Depth { get; set; }
+    public RenderBudget Budget { get; } = budget;
 
     public object? Resolve(string name)
     {
@@ -240,6 +240,10 @@ internal static class Ops
         for (var i = a; st > 0 ? i < b : i > b; i += st)
         {
             result.Add(items[(int)i]);
+            if (st > 0 ? b - i <= st : i - b <= -st)
+            {
+                break;
+            }
         }
 
         return obj switch
@@ -252,6 +256,7 @@ internal static class Ops
 
     public static object? Call(RenderContext context, object? callee, CallArgs args)
     {
+        context.Budget.Step();
         return callee switch
         {
             Undefined u => throw u.Fail(),
@@ -277,6 +282,7 @@ internal static class Ops
             case "+":
                 if (a is string sa && b is string sb)
                 {
+                    RenderBudget.Current.Allocate((long)sa.Length + sb.Length);
                     return sa + sb;
                 }
 
@@ -287,6 +293,7 @@ internal static class Ops
 
                 if (a is IReadOnlyList<object?> la && b is IReadOnlyList<object?> lb && (a is TupleValue) == (b is TupleValue))
                 {
+                    RenderBudget.Current.Allocate((long)la.Count + lb.Count);
                     List<object?> joined = [.. la, .. lb];
                     return a is TupleValue ? new TupleValue(joined) : joined;
                 }
@@ -297,17 +304,30 @@ internal static class Ops
             case "*":
                 if (a is string rs && b is long or bool)
                 {
-                    return string.Concat(Enumerable.Repeat(rs, (int)Math.Max(0, Py.ToLong(b))));
+                    return Repeat(rs, Py.ToLong(b));
                 }
 
                 if (b is string rs2 && a is long or bool)
                 {
-                    return string.Concat(Enumerable.Repeat(rs2, (int)Math.Max(0, Py.ToLong(a))));
+                    return Repeat(rs2, Py.ToLong(a));
                 }
 
                 if (a is IReadOnlyList<object?> rl && b is long or bool)
                 {
-                    return Enumerable.Repeat(rl, (int)Math.Max(0, Py.ToLong(b))).SelectMany(x => x).ToList();
+                    var times = Py.ToLong(b);
+                    RenderBudget.Current.Size(rl.Count, times);
+                    if (times <= 0 || rl.Count == 0)
+                    {
+                        return a is TupleValue ? new TupleValue([]) : new List<object?>();
+                    }
+
+                    var repeated = new List<object?>(rl.Count * (int)times);
+                    for (var i = 0; i < times; i++)
+                    {
+                        repeated.AddRange(rl);
+                    }
+
+                    return a is TupleValue ? new TupleValue(repeated) : repeated;
                 }
 
                 return Arithmetic(op, a, b, (x, y) => checked(x * y), (x, y) => x * y);
@@ -344,19 +364,60 @@ internal static class Ops
                 CheckNumbers(op, a, b);
                 if (a is not double && b is not double && Py.ToLong(b) >= 0)
                 {
-                    long result = 1;
-                    long bas = Py.ToLong(a);
-                    for (var i = 0L; i < Py.ToLong(b); i++)
-                    {
-                        result = checked(result * bas);
-                    }
-
-                    return result;
+                    return IntegerPower(Py.ToLong(a), Py.ToLong(b));
                 }
 
                 return Math.Pow(Py.ToDouble(a), Py.ToDouble(b));
             default:
                 throw Py.Error($"unknown operator '{op}'");
+        }
+    }
+
+    /// <summary>Python's <c>str * n</c>, the result's size checked before it is built.</summary>
+    private static string Repeat(string s, long times)
+    {
+        RenderBudget.Current.Size(s.Length, times);
+        if (times <= 0 || s.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var sb = new StringBuilder(s.Length * (int)times);
+        for (var i = 0; i < times; i++)
+        {
+            sb.Append(s);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary><c>x ** n</c> on integers by squaring (a float once it leaves the 64-bit range, as Python's big integers print alike for the sizes templates use).</summary>
+    private static object IntegerPower(long x, long n)
+    {
+        try
+        {
+            long result = 1;
+            var b = x;
+            var e = n;
+            while (e > 0)
+            {
+                if ((e & 1) != 0)
+                {
+                    result = checked(result * b);
+                }
+
+                e >>= 1;
+                if (e > 0)
+                {
+                    b = checked(b * b);
+                }
+            }
+
+            return result;
+        }
+        catch (OverflowException)
+        {
+            return Math.Pow(x, n);
         }
     }
 

@@ -11,6 +11,9 @@ public enum TemplateErrorKind
 
     /// <summary>The template itself raised the error through <c>raise_exception(message)</c>; the message is the template's.</summary>
     Raised,
+
+    /// <summary>The template exceeded one of its <see cref="TemplateLimits"/> (<see cref="TemplateException.Limit"/> says which).</summary>
+    Limit,
 }
 
 /// <summary>A template failed to parse or to render.</summary>
@@ -25,6 +28,20 @@ public sealed class TemplateException : Exception
         Line = line;
         Column = column;
     }
+
+    /// <summary>Creates the exception for a template that exceeded <paramref name="limit"/>, whose value was <paramref name="value"/>.</summary>
+    public TemplateException(TemplateLimit limit, long value)
+        : this(TemplateErrorKind.Limit, "the template exceeded its " + TemplateLimits.Describe(limit, value))
+    {
+        Limit = limit;
+        LimitValue = value;
+    }
+
+    /// <summary>The limit exceeded, when <see cref="Kind"/> is <see cref="TemplateErrorKind.Limit"/>.</summary>
+    public TemplateLimit? Limit { get; }
+
+    /// <summary>The value of the limit exceeded (steps, characters, levels or milliseconds).</summary>
+    public long LimitValue { get; }
 
     /// <summary>What kind of failure this is.</summary>
     public TemplateErrorKind Kind { get; }

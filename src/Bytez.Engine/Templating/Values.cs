@@ -289,10 +289,26 @@ internal static class Py
     {
         var sb = new StringBuilder();
         AppendRepr(sb, v);
+        RenderBudget.Current.Allocate(sb.Length);
         return sb.ToString();
     }
 
     private static void AppendRepr(StringBuilder sb, object? v)
+    {
+        var budget = RenderBudget.Current;
+        budget.Size(sb.Length);
+        budget.Descend();
+        try
+        {
+            AppendReprLevel(sb, v);
+        }
+        finally
+        {
+            budget.Leave();
+        }
+    }
+
+    private static void AppendReprLevel(StringBuilder sb, object? v)
     {
         v = Normalize(v);
         switch (v)
@@ -487,6 +503,20 @@ internal static class Py
 
     public static bool Equal(object? a, object? b)
     {
+        var budget = RenderBudget.Current;
+        budget.Descend();
+        try
+        {
+            return EqualLevel(a, b);
+        }
+        finally
+        {
+            budget.Leave();
+        }
+    }
+
+    private static bool EqualLevel(object? a, object? b)
+    {
         a = Normalize(a);
         b = Normalize(b);
         if (a is Undefined || b is Undefined)
@@ -550,6 +580,20 @@ internal static class Py
 
     public static int Compare(object? a, object? b, string op)
     {
+        var budget = RenderBudget.Current;
+        budget.Descend();
+        try
+        {
+            return CompareLevel(a, b, op);
+        }
+        finally
+        {
+            budget.Leave();
+        }
+    }
+
+    private static int CompareLevel(object? a, object? b, string op)
+    {
         if (a is Undefined ua)
         {
             throw ua.Fail();
@@ -603,14 +647,25 @@ internal static class Py
     };
 
     /// <summary>Python's iteration: characters of a string, items of a list, keys of a dictionary.</summary>
+    /// <remarks>Each item taken counts as a step of the render's budget.</remarks>
     public static IEnumerable<object?> Iterate(object? v) => v switch
     {
         Undefined => [],
-        string s => s.EnumerateRunes().Select(r => (object?)r.ToString()),
-        IReadOnlyDictionary<string, object?> d => d.Keys.Cast<object?>(),
-        IReadOnlyList<object?> l => l.Select(Normalize),
+        string s => Counted(s.EnumerateRunes().Select(r => (object?)r.ToString())),
+        IReadOnlyDictionary<string, object?> d => Counted(d.Keys.Cast<object?>()),
+        IReadOnlyList<object?> l => Counted(l.Select(Normalize)),
         _ => throw Error($"'{TypeName(v)}' object is not iterable"),
     };
+
+    private static IEnumerable<object?> Counted(IEnumerable<object?> items)
+    {
+        var budget = RenderBudget.Current;
+        foreach (var item in items)
+        {
+            budget.Step();
+            yield return item;
+        }
+    }
 
     public static List<object?> ToList(object? v) => [.. Iterate(v)];
 
@@ -640,10 +695,26 @@ internal static class Py
     {
         var sb = new StringBuilder();
         WriteJson(sb, v, indent, ensureAscii, sortKeys, itemSeparator, keySeparator, 0);
+        RenderBudget.Current.Allocate(sb.Length);
         return sb.ToString();
     }
 
     private static void WriteJson(StringBuilder sb, object? v, string? indent, bool ascii, bool sortKeys, string itemSep, string keySep, int level)
+    {
+        var budget = RenderBudget.Current;
+        budget.Size(sb.Length);
+        budget.Descend();
+        try
+        {
+            WriteJsonLevel(sb, v, indent, ascii, sortKeys, itemSep, keySep, level);
+        }
+        finally
+        {
+            budget.Leave();
+        }
+    }
+
+    private static void WriteJsonLevel(StringBuilder sb, object? v, string? indent, bool ascii, bool sortKeys, string itemSep, string keySep, int level)
     {
         v = Normalize(v);
         switch (v)
@@ -731,6 +802,7 @@ internal static class Py
             return;
         }
 
+        RenderBudget.Current.Size(sb.Length + 1 + ((long)indent.Length * level));
         sb.Append('\n');
         for (var i = 0; i < level; i++)
         {

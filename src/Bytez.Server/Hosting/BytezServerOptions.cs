@@ -4,6 +4,7 @@ using Bytez.Engine.Onnx;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tokenization;
+using Bytez.Engine.Templating;
 
 namespace Bytez.Server.Hosting;
 
@@ -46,6 +47,9 @@ public sealed class BytezServerOptions
 
     /// <summary>Instances, memory budget, concurrency and queues (section <c>Bytez:Scheduler</c>).</summary>
     public SchedulerOptions Scheduler { get; set; } = new();
+
+    /// <summary>Bounds on parsing and rendering chat templates, which are untrusted input (section <c>Bytez:Templates</c>).</summary>
+    public TemplateLimits Templates { get; set; } = new();
 
     /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
     public HubOptions Hub { get; set; } = new();

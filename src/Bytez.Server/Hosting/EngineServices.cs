@@ -58,6 +58,8 @@ public static partial class EngineServices
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
         options.Scheduler.Validate();
         services.AddSingleton(options.Scheduler);
+        options.Templates.Validate();
+        services.AddSingleton(options.Templates);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ModelScheduler>();

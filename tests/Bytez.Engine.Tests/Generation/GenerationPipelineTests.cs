@@ -81,7 +81,7 @@ public sealed class GenerationPipelineTests(TinyDecoderFixture fixture)
     [Fact]
     public void Render_ChatMLTemplate_RendersTheConversationWithTheGenerationPrompt()
     {
-        var rendered = ChatPrompt.Render(Model, [new("system", "Be brief."), new("user", "Hi there")], enableThinking: null);
+        var rendered = ChatPrompt.Render(Model, [new("system", "Be brief."), new("user", "Hi there")], enableThinking: null, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ExpectedChatPrompt, rendered);
     }

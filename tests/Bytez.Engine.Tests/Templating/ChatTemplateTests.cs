@@ -229,7 +229,7 @@ public sealed class ChatTemplateTests
     {
         var clock = new FixedTimeProvider(new DateTimeOffset(2025, 3, 7, 9, 5, 0, TimeSpan.Zero));
         var template = new ChatTemplate(JinjaTemplate.Parse("{{ strftime_now('%d %b %Y %H:%M') }}|{{ strftime_now('%A %-d') }}")) { TimeProvider = clock };
-        Assert.Equal("07 Mar 2025 09:05|Friday 7", template.Render([], false));
+        Assert.Equal("07 Mar 2025 09:05|Friday 7", template.Render([], false, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]
