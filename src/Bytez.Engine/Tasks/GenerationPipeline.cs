@@ -18,9 +18,17 @@ namespace Bytez.Engine.Tasks;
 public sealed class GenerationPipeline : IStreamingTaskPipeline
 {
     private readonly EngineMetrics? _metrics;
+    private readonly RequestLimitsOptions _limits;
 
-    /// <summary>Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate.</summary>
-    public GenerationPipeline(EngineMetrics? metrics = null) => _metrics = metrics;
+    /// <summary>
+    /// Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate;
+    /// <paramref name="limits"/> bounds the messages and prompt tokens of one request (defaults when <see langword="null"/>).
+    /// </summary>
+    public GenerationPipeline(EngineMetrics? metrics = null, RequestLimitsOptions? limits = null)
+    {
+        _metrics = metrics;
+        _limits = limits ?? new RequestLimitsOptions();
+    }
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.TextGeneration, BytezTasks.Chat];
@@ -86,7 +94,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         }
     }
 
-    private static PreparedRun Prepare(IModelInstance instance, RunRequest request)
+    private PreparedRun Prepare(IModelInstance instance, RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
@@ -96,29 +104,42 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         }
 
         var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize);
-        if (ReadMessages(request) is { } messages)
+        if (ReadMessages(request, _limits) is { } messages)
         {
             var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking);
-            var ids = model.Tokenizer.Encode(rendered, addSpecialTokens: false);
+            var ids = CheckTokens(model.Tokenizer.Encode(rendered, addSpecialTokens: false), "the chat prompt");
             return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered);
         }
 
         var text = ReadText(request, model.Model.Task);
-        var promptIds = model.Tokenizer.Encode(text, addSpecialTokens: true);
+        var promptIds = CheckTokens(model.Tokenizer.Encode(text, addSpecialTokens: true), "the prompt");
         var echo = settings.ReturnFullText != false ? text : null;
         return new PreparedRun(model, promptIds, settings, echo, Chat: false, PromptText: text);
     }
 
-    private static List<ChatPromptMessage>? ReadMessages(RunRequest request)
+    private int[] CheckTokens(int[] ids, string what) =>
+        ids.Length > _limits.MaxInputTokens ? throw _limits.TooManyTokens($"{what} has {ids.Length}") : ids;
+
+    private static List<ChatPromptMessage>? ReadMessages(RunRequest request, RequestLimitsOptions limits)
     {
         if (request.Messages is { } typed)
         {
+            if (typed.Count > limits.MaxItems)
+            {
+                throw limits.TooManyItems("messages", typed.Count);
+            }
+
             return typed.Select((m, i) => ChatPromptMessage.From(m.Role, m.Content, i)).ToList();
         }
 
         if (request.Input is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() > 0
             && array.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
         {
+            if (array.GetArrayLength() > limits.MaxItems)
+            {
+                throw limits.TooManyItems("messages", array.GetArrayLength());
+            }
+
             var list = new List<ChatPromptMessage>();
             var index = 0;
             foreach (var item in array.EnumerateArray())

@@ -19,6 +19,8 @@ public static partial class ErrorMapping
         EngineErrorKind.Overloaded => StatusCodes.Status429TooManyRequests,
         EngineErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         EngineErrorKind.Conflict => StatusCodes.Status409Conflict,
+        EngineErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        EngineErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
 

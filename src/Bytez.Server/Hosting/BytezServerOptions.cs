@@ -1,3 +1,4 @@
+using Bytez.Engine;
 using Bytez.Engine.LlamaCpp;
 using Bytez.Hub;
 using Bytez.Engine.Onnx;
@@ -42,6 +43,9 @@ public sealed class BytezServerOptions
 
     /// <summary>Instances, memory budget, concurrency and queues (section <c>Bytez:Scheduler</c>).</summary>
     public SchedulerOptions Scheduler { get; set; } = new();
+
+    /// <summary>Per-request limits: deadline, input tokens, items (section <c>Bytez:Requests</c>).</summary>
+    public RequestLimitsOptions Requests { get; set; } = new();
 
     /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
     public HubOptions Hub { get; set; } = new();

@@ -51,6 +51,8 @@ public static partial class EngineServices
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
         options.Scheduler.Validate();
         services.AddSingleton(options.Scheduler);
+        options.Requests.Validate();
+        services.AddSingleton(options.Requests);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ModelScheduler>();
