@@ -30,7 +30,16 @@ public static class JsonBody
     {
         ArgumentNullException.ThrowIfNull(context);
         using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel's framing errors that are not BadHttpRequestException, such as "Bad chunk size data."
+            throw EngineException.BadInput($"The request body could not be read: {e.Message}");
+        }
+
         return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), example);
     }
 
