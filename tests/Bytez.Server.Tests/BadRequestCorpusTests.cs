@@ -37,6 +37,11 @@ public sealed partial class BadRequestCorpusTests
                 failures.Add($"{entry.Name}: {problem}");
             }
 
+            if (entry.Kestrel)
+            {
+                TestContext.Current.TestOutputHelper?.WriteLine($"Kestrel case, {answer.Status} {(answer.Body.Length == 0 ? "bare" : "envelope")}: {entry.Name}");
+            }
+
             if (answer.Elapsed > TimeSpan.FromSeconds(1))
             {
                 TestContext.Current.TestOutputHelper?.WriteLine($"{answer.Elapsed.TotalSeconds:0.0} s, {answer.Status}: {entry.Name}");
