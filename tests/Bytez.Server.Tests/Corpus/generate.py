@@ -256,7 +256,7 @@ add("request target of 20 KB (over our 8 KB limit: 414 envelope)", "GET", "/mode
 add("request target of 100 KB (over Kestrel's limit)", "GET", "/models/v2/list/models?task={repeat:a:100000}", kestrel=True)
 
 # --- raw request lines and framing ----------------------------------------------------------------------------------
-raw("lowercase method", b"get /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", kestrel=True)
+raw("lowercase method", b"get /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 raw("unknown method", b"FROB /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Key {key}\r\nConnection: close\r\n\r\n")
 raw("HTTP/1.0 without Host", b"GET /models/v2/list/tasks HTTP/1.0\r\nAuthorization: Key {key}\r\n\r\n")
 raw("HTTP/1.1 without Host", b"GET /models/v2/list/tasks HTTP/1.1\r\nConnection: close\r\n\r\n", kestrel=True)
@@ -268,13 +268,13 @@ raw("absolute-form target", b"GET http://other.example/models/v2/list/tasks HTTP
 raw("asterisk target on GET", b"GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("space in target", b"GET /models/v2/list tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("NUL in target", b"GET /models/v2/list/tasks\x00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", kestrel=True)
-raw("bare LF line endings", b"GET /models/v2/list/tasks HTTP/1.1\nHost: x\nAuthorization: Key {key}\nConnection: close\n\n", kestrel=True)
+raw("bare LF line endings", b"GET /models/v2/list/tasks HTTP/1.1\nHost: x\nAuthorization: Key {key}\nConnection: close\n\n")
 raw("header without colon", b"GET /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("header with space before colon", b"GET /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nX-A : b\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("obsolete line folding", b"GET /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("non-ASCII header value", b"GET /models/v2/list/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Key {key}\r\nX-A: \xff\xfe\r\nConnection: close\r\n\r\n", kestrel=True)
 raw("Content-Length and chunked together",
-    b"POST /models/v2/{embed} HTTP/1.1\r\nHost: x\r\nAuthorization: Key {key}\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n10\r\n{\"input\": \"abc\"}\r\n0\r\n\r\n", kestrel=True)
+    b"POST /models/v2/{embed} HTTP/1.1\r\nHost: x\r\nAuthorization: Key {key}\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n10\r\n{\"input\": \"abc\"}\r\n0\r\n\r\n")
 raw("two different Content-Lengths",
     b"POST /models/v2/{embed} HTTP/1.1\r\nHost: x\r\nAuthorization: Key {key}\r\nContent-Length: 5\r\nContent-Length: 6\r\nConnection: close\r\n\r\n{\"a\":1}", kestrel=True)
 raw("truncated body (Content-Length 100, 15 sent)",
