@@ -80,6 +80,7 @@ public static partial class ErrorMapping
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error; the server log has the details."),
         };
+        message = Bound(message);
 
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Errors");
         var method = context.Request.Method;
@@ -104,6 +105,12 @@ public static partial class ErrorMapping
 
         return Envelope.WriteErrorAsync(context, status, message);
     }
+
+    /// <summary>The longest error message sent or logged: messages may quote what the client sent.</summary>
+    public const int MaxMessageLength = 2000;
+
+    private static string Bound(string message) =>
+        message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "... (cut)");
 
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : $"HTTP {status}";

@@ -45,6 +45,21 @@ public sealed class ErrorMappingTests
         Assert.Contains("/models/v2/request/crash/me", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/models/v2/{0}", "{{\"input\": \"a\", \"params\": {{\"{1}\": 1}}}}")]
+    [InlineData("/model/run", "{{\"model\": \"{1}\", \"input\": \"a\"}}")]
+    public async Task Errors_QuotingAHugeValue_AreBounded(string path, string bodyFormat)
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = server.CreateHttpClient();
+        var body = string.Format(System.Globalization.CultureInfo.InvariantCulture, bodyFormat, MiniLm, new string('x', 1_000_000));
+
+        var (status, answer, _) = await SendAsync(client, HttpMethod.Post, new Uri(server.BaseAddress, path.Replace("{0}", MiniLm, StringComparison.Ordinal)).ToString(), body);
+
+        Assert.True(status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, status.ToString());
+        Assert.InRange(AssertErrorEnvelope(answer).Length, 1, Bytez.Server.Apis.ErrorMapping.MaxMessageLength + 20);
+    }
+
     [Fact]
     public async Task RequestLogging_ByDefault_IsAtWarning()
     {
