@@ -29,7 +29,7 @@ public static class JsonBody
     public static async Task<JsonElement?> ReadAsync(HttpContext context, string example)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(context.Request.ContentLength is > 0 and <= 1 << 20 and var length ? (int)length : 0);
         try
         {
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
