@@ -235,8 +235,10 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         var normalize = options.Normalize ?? _config.Normalize;
         var request = _batcher is null ? null : new EmbeddingRequest(texts.Count);
         var items = new BatchItem[texts.Count];
+        long total = 0;
         for (var i = 0; i < texts.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var text = texts[i] ?? throw EngineException.BadInput($"Text {i} is null.");
             var tokens = _tokenizer.Encode(prompt.Length > 0 ? prompt + text : text, _config.MaxSequenceLength);
             if (tokens.WasTruncated && !options.Truncate)
@@ -244,6 +246,14 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
                 throw EngineException.BadInput(
                     $"Text {i} has {tokens.UntruncatedLength} tokens; this model takes at most {_config.MaxSequenceLength} " +
                     "(special tokens included). Shorten it, or set `truncate` to true to cut it.");
+            }
+
+            total += tokens.Ids.Length;
+            if (total > options.MaxTotalTokens)
+            {
+                throw EngineException.TooLarge(
+                    $"This request has more than {options.MaxTotalTokens} input tokens (reached at text {i} of {texts.Count}, each text cut to {_config.MaxSequenceLength} tokens); " +
+                    "the server takes at most that many per request (Bytez:Requests:MaxInputTokens). Send fewer or shorter texts.");
             }
 
             items[i] = new BatchItem(tokens.Ids, skip, normalize, i, request);

@@ -21,6 +21,12 @@ public enum EngineErrorKind
     /// <summary>The request conflicts with the current state, such as creating a cluster that exists (409).</summary>
     Conflict,
 
+    /// <summary>The request is larger than the server's per-request limits (413, names the limit).</summary>
+    TooLarge,
+
+    /// <summary>The request's work passed the server's deadline and was stopped (504).</summary>
+    TimedOut,
+
     /// <summary>Something failed inside the server (500).</summary>
     Internal,
 }
@@ -47,6 +53,9 @@ public sealed class EngineException : Exception
 
     /// <summary>When the client should retry (for <see cref="EngineErrorKind.Overloaded"/>), if known.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>A request over a per-request limit.</summary>
+    public static EngineException TooLarge(string message) => new(EngineErrorKind.TooLarge, message);
 
     /// <summary>A not-supported failure.</summary>
     public static EngineException NotSupported(string message) => new(EngineErrorKind.NotSupported, message);

@@ -37,6 +37,12 @@ public sealed record EmbeddingOptions
 
     /// <summary>Cut texts longer than the model's maximum length; when <see langword="false"/> they are refused.</summary>
     public bool Truncate { get; init; } = true;
+
+    /// <summary>
+    /// The most tokens all the texts of the call may have together (each counted after it is cut); past it the call
+    /// is refused with <see cref="EngineErrorKind.TooLarge"/> as soon as tokenizing reaches it. <see langword="null"/> means no limit.
+    /// </summary>
+    public int? MaxTotalTokens { get; init; }
 }
 
 /// <summary>An instance of a text-embedding model (sentence-transformers style).</summary>

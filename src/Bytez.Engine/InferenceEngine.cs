@@ -17,10 +17,14 @@ public sealed class InferenceEngine
 
     private readonly Dictionary<string, ITaskPipeline> _pipelines = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the engine over a catalog, the scheduler of instances and the task pipelines.</summary>
-    public InferenceEngine(ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines)
+    /// <summary>
+    /// Creates the engine over a catalog, the scheduler of instances and the task pipelines; <paramref name="limits"/>
+    /// gives the deadline of a run (none when <see langword="null"/>).
+    /// </summary>
+    public InferenceEngine(ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines, RequestLimitsOptions? limits = null)
     {
         ArgumentNullException.ThrowIfNull(pipelines);
+        Limits = limits ?? new RequestLimitsOptions { Deadline = TimeSpan.Zero };
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         foreach (var pipeline in pipelines)
@@ -31,6 +35,9 @@ public sealed class InferenceEngine
             }
         }
     }
+
+    /// <summary>The per-request limits in force; the engine applies the deadline.</summary>
+    public RequestLimitsOptions Limits { get; }
 
     /// <summary>The models this engine can serve.</summary>
     public ModelCatalog Catalog { get; }
@@ -64,20 +71,29 @@ public sealed class InferenceEngine
     public ModelDescriptor FindModel(string modelId) =>
         Catalog.Find(modelId) ?? throw EngineException.NotFound($"{UnknownModelMessage}: {modelId}");
 
-    /// <summary>Runs a request on a model, loading an instance first if none is loaded.</summary>
-    /// <exception cref="EngineException">The model is unknown, its task is not served, the input is bad, or the server is at capacity.</exception>
+    /// <summary>
+    /// Runs a request on a model, loading an instance first if none is loaded. The deadline
+    /// (<see cref="RequestLimitsOptions.Deadline"/>) counts from this call, so waiting for an instance counts too.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown, its task is not served, the input is bad, the server is at capacity, or the deadline passed (TimedOut).</exception>
     public async ValueTask<TaskOutput> RunAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (model, pipeline) = Resolve(modelId);
         var started = Stopwatch.GetTimestamp();
         var outcome = "error";
+        using var deadline = StartDeadline(cancellationToken);
         try
         {
-            using var lease = await Scheduler.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
-            var output = await pipeline.RunAsync(lease.Instance, request, cancellationToken).ConfigureAwait(false);
+            using var lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
+            var output = await pipeline.RunAsync(lease.Instance, request, deadline.Token).ConfigureAwait(false);
             outcome = "ok";
             return output;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            outcome = "timeout";
+            throw DeadlinePassed();
         }
         catch (Exception e)
         {
@@ -107,13 +123,20 @@ public sealed class InferenceEngine
 
         var started = Stopwatch.GetTimestamp();
         InstanceLease? lease = null;
+        CancellationTokenSource? deadline = StartDeadline(cancellationToken);
         try
         {
-            lease = await Scheduler.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
-            var pieces = await streaming.StartStreamAsync(lease.Instance, request, cancellationToken).ConfigureAwait(false);
-            var held = lease;
+            lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
+            var pieces = await streaming.StartStreamAsync(lease.Instance, request, deadline.Token).ConfigureAwait(false);
+            var held = (lease, deadline);
             lease = null;
-            return Hold(model, pieces, held, started);
+            deadline = null;
+            return Hold(model, pieces, held.lease, held.deadline, started);
+        }
+        catch (OperationCanceledException) when (deadline!.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Metrics.RequestCompleted(model.Id, model.Task, "timeout", Stopwatch.GetElapsedTime(started));
+            throw DeadlinePassed();
         }
         catch (Exception e)
         {
@@ -123,8 +146,25 @@ public sealed class InferenceEngine
         finally
         {
             lease?.Dispose();
+            deadline?.Dispose();
         }
     }
+
+    /// <summary>A token source cancelled by the caller's token or when the deadline passes.</summary>
+    private CancellationTokenSource StartDeadline(CancellationToken cancellationToken)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (Limits.HasDeadline)
+        {
+            source.CancelAfter(Limits.Deadline);
+        }
+
+        return source;
+    }
+
+    private EngineException DeadlinePassed() => new(
+        EngineErrorKind.TimedOut,
+        $"The request did not finish within the server's deadline of {Limits.Deadline.TotalSeconds:0.###} s (Bytez:Requests:Deadline), time waiting for the model included, and was stopped. Send a smaller request (fewer texts, fewer new tokens) or try again when the server is less busy.");
 
     /// <summary>
     /// Loads a model that need not be in the catalog (a candidate being installed), runs one request on it, and returns
@@ -157,14 +197,35 @@ public sealed class InferenceEngine
     }
 
     private async IAsyncEnumerable<string> Hold(
-        ModelDescriptor model, IAsyncEnumerable<string> pieces, InstanceLease lease, long started, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        ModelDescriptor model, IAsyncEnumerable<string> pieces, InstanceLease lease, CancellationTokenSource deadline, long started,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var outcome = "error";
         try
         {
-            await foreach (var piece in pieces.WithCancellation(cancellationToken).ConfigureAwait(false))
+            var enumerator = pieces.GetAsyncEnumerator(cancellationToken);
+            await using (enumerator.ConfigureAwait(false))
             {
-                yield return piece;
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        outcome = "timeout";
+                        throw DeadlinePassed();
+                    }
+
+                    if (!more)
+                    {
+                        break;
+                    }
+
+                    yield return enumerator.Current;
+                }
             }
 
             outcome = "ok";
@@ -172,7 +233,8 @@ public sealed class InferenceEngine
         finally
         {
             lease.Dispose();
-            if (outcome != "ok" && cancellationToken.IsCancellationRequested)
+            deadline.Dispose();
+            if (outcome == "error" && cancellationToken.IsCancellationRequested)
             {
                 outcome = "cancelled";
             }
@@ -184,7 +246,7 @@ public sealed class InferenceEngine
     private static string Outcome(Exception e, CancellationToken cancellationToken) => e switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => "cancelled",
-        EngineException { Kind: EngineErrorKind.BadInput or EngineErrorKind.NotSupported } => "bad_input",
+        EngineException { Kind: EngineErrorKind.BadInput or EngineErrorKind.NotSupported or EngineErrorKind.TooLarge } => "bad_input",
         EngineException { Kind: EngineErrorKind.NotFound } => "not_found",
         EngineException { Kind: EngineErrorKind.Overloaded or EngineErrorKind.Unavailable } => "refused",
         _ => "error",

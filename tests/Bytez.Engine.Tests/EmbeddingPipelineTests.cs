@@ -61,7 +61,7 @@ public sealed class EmbeddingPipelineTests(LoadedModels models)
         await _pipeline.RunAsync(
             fake, Request("""{"input": "a", "params": {"normalize": false, "prompt_name": "query", "truncate": false, "prompt": "p: "}}"""), Ct);
 
-        Assert.Equal(new EmbeddingOptions { Normalize = false, PromptName = "query", Truncate = false, Prompt = "p: " }, fake.Options.Single());
+        Assert.Equal(new EmbeddingOptions { Normalize = false, PromptName = "query", Truncate = false, Prompt = "p: ", MaxTotalTokens = new RequestLimitsOptions().MaxInputTokens }, fake.Options.Single());
     }
 
     [Theory]
@@ -89,13 +89,15 @@ public sealed class EmbeddingPipelineTests(LoadedModels models)
     }
 
     [Fact]
-    public async Task RunAsync_TooManyTexts_ThrowsBadInputNamingLimit()
+    public async Task RunAsync_TooManyTexts_ThrowsTooLargeNamingLimit()
     {
-        var body = JsonSerializer.Serialize(new { input = Enumerable.Repeat("a", EmbeddingPipeline.MaxTexts + 1) });
+        var body = JsonSerializer.Serialize(new { input = Enumerable.Repeat("a", new RequestLimitsOptions().MaxItems + 1) });
 
         var e = await Assert.ThrowsAsync<EngineException>(async () => await _pipeline.RunAsync(new FakeEmbedder(), Request(body), Ct));
 
-        Assert.Contains("at most 1024", e.Message, StringComparison.Ordinal);
+        Assert.Equal(EngineErrorKind.TooLarge, e.Kind);
+        Assert.Contains("at most 256", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Bytez:Requests:MaxItems", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

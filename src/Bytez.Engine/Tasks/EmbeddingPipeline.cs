@@ -12,8 +12,10 @@ namespace Bytez.Engine.Tasks;
 /// </summary>
 public sealed class EmbeddingPipeline : ITaskPipeline
 {
-    /// <summary>The most texts one request may embed.</summary>
-    public const int MaxTexts = 1024;
+    private readonly RequestLimitsOptions _limits;
+
+    /// <summary>Creates the pipeline; <paramref name="limits"/> bounds the texts and tokens of one request (defaults when <see langword="null"/>).</summary>
+    public EmbeddingPipeline(RequestLimitsOptions? limits = null) => _limits = limits ?? new RequestLimitsOptions();
 
     /// <summary>The parameters this pipeline accepts in <c>params</c>.</summary>
     public static IReadOnlyList<string> SupportedParameters { get; } = ["normalize", "prompt", "prompt_name", "truncate"];
@@ -32,8 +34,8 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
 
         var task = instance.Model.Task;
-        var options = ParseParams(request.Params, embedder, task);
-        var input = ParseInput(request, task);
+        var options = ParseParams(request.Params, embedder, task) with { MaxTotalTokens = _limits.MaxInputTokens };
+        var input = ParseInput(request, task, _limits);
         if (input.Source is { } source)
         {
             var texts = new List<string>(input.Texts.Count + 1) { source };
@@ -136,11 +138,11 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         _ => throw EngineException.BadInput($"Parameter `{name}` must be a string; got {Describe(value)}."),
     };
 
-    private static ParsedInput ParseInput(RunRequest request, string task)
+    private static ParsedInput ParseInput(RunRequest request, string task, RequestLimitsOptions limits)
     {
         if (request.Input is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } input)
         {
-            return ParseValue(input, task, allowObject: true);
+            return ParseValue(input, task, allowObject: true, limits);
         }
 
         if (request.Text is not null)
@@ -152,14 +154,14 @@ public sealed class EmbeddingPipeline : ITaskPipeline
             $"{task} expects `input` (or `text`) as a string or a list of strings, or `input` as {{\"source_sentence\": string, \"sentences\": [strings]}}; got nothing.");
     }
 
-    private static ParsedInput ParseValue(JsonElement value, string task, bool allowObject)
+    private static ParsedInput ParseValue(JsonElement value, string task, bool allowObject, RequestLimitsOptions limits)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
                 return new ParsedInput([value.GetString()!], Single: true, Source: null);
             case JsonValueKind.Array:
-                return new ParsedInput(ReadStringList(value, task, "input"), Single: false, Source: null);
+                return new ParsedInput(ReadStringList(value, task, "input", limits), Single: false, Source: null);
             case JsonValueKind.Object when allowObject:
                 if (value.TryGetProperty("source_sentence", out var source))
                 {
@@ -173,12 +175,12 @@ public sealed class EmbeddingPipeline : ITaskPipeline
                         throw EngineException.BadInput($"{task} expects `sentences` (a list of strings) beside `source_sentence`.");
                     }
 
-                    return new ParsedInput(ReadStringList(sentences, task, "sentences"), Single: false, Source: source.GetString());
+                    return new ParsedInput(ReadStringList(sentences, task, "sentences", limits), Single: false, Source: source.GetString());
                 }
 
                 if (value.TryGetProperty("text", out var text))
                 {
-                    return ParseValue(text, task, allowObject: false);
+                    return ParseValue(text, task, allowObject: false, limits);
                 }
 
                 throw EngineException.BadInput(
@@ -189,7 +191,7 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
     }
 
-    private static List<string> ReadStringList(JsonElement value, string task, string field)
+    private static List<string> ReadStringList(JsonElement value, string task, string field, RequestLimitsOptions limits)
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
@@ -202,9 +204,9 @@ public sealed class EmbeddingPipeline : ITaskPipeline
             throw EngineException.BadInput($"{task} expects `{field}` as a non-empty list of strings; got an empty list.");
         }
 
-        if (count > MaxTexts)
+        if (count > limits.MaxItems)
         {
-            throw EngineException.BadInput($"{task} takes at most {MaxTexts} texts per request; `{field}` has {count}.");
+            throw limits.TooManyItems($"texts in `{field}`", count);
         }
 
         var texts = new List<string>(count);

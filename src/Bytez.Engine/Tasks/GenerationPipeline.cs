@@ -20,15 +20,18 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
 {
     private readonly EngineMetrics? _metrics;
     private readonly TemplateLimits _templateLimits;
+    private readonly RequestLimitsOptions _limits;
 
     /// <summary>
     /// Creates the pipeline; <paramref name="metrics"/>, when given, records the tokens generated and their rate;
-    /// <paramref name="templateLimits"/> bound the rendering of chat templates (the defaults when null).
+    /// <paramref name="templateLimits"/> bound the rendering of chat templates and <paramref name="limits"/> the messages
+    /// and prompt tokens of one request (the defaults when null).
     /// </summary>
-    public GenerationPipeline(EngineMetrics? metrics = null, TemplateLimits? templateLimits = null)
+    public GenerationPipeline(EngineMetrics? metrics = null, TemplateLimits? templateLimits = null, RequestLimitsOptions? limits = null)
     {
         _metrics = metrics;
         _templateLimits = templateLimits ?? new TemplateLimits();
+        _limits = limits ?? new RequestLimitsOptions();
     }
 
     /// <inheritdoc />
@@ -105,29 +108,42 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         }
 
         var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize);
-        if (ReadMessages(request) is { } messages)
+        if (ReadMessages(request, _limits) is { } messages)
         {
             var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, _templateLimits, cancellationToken);
-            var ids = model.Tokenizer.Encode(rendered, addSpecialTokens: false);
+            var ids = CheckTokens(model.Tokenizer.Encode(rendered, addSpecialTokens: false), "the chat prompt");
             return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered);
         }
 
         var text = ReadText(request, model.Model.Task);
-        var promptIds = model.Tokenizer.Encode(text, addSpecialTokens: true);
+        var promptIds = CheckTokens(model.Tokenizer.Encode(text, addSpecialTokens: true), "the prompt");
         var echo = settings.ReturnFullText != false ? text : null;
         return new PreparedRun(model, promptIds, settings, echo, Chat: false, PromptText: text);
     }
 
-    private static List<ChatPromptMessage>? ReadMessages(RunRequest request)
+    private int[] CheckTokens(int[] ids, string what) =>
+        ids.Length > _limits.MaxInputTokens ? throw _limits.TooManyTokens($"{what} has {ids.Length}") : ids;
+
+    private static List<ChatPromptMessage>? ReadMessages(RunRequest request, RequestLimitsOptions limits)
     {
         if (request.Messages is { } typed)
         {
+            if (typed.Count > limits.MaxItems)
+            {
+                throw limits.TooManyItems("messages", typed.Count);
+            }
+
             return typed.Select((m, i) => ChatPromptMessage.From(m.Role, m.Content, i)).ToList();
         }
 
         if (request.Input is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() > 0
             && array.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
         {
+            if (array.GetArrayLength() > limits.MaxItems)
+            {
+                throw limits.TooManyItems("messages", array.GetArrayLength());
+            }
+
             var list = new List<ChatPromptMessage>();
             var index = 0;
             foreach (var item in array.EnumerateArray())

@@ -62,9 +62,8 @@ public static class ClusterApi
     /// <summary>Reads a create or update body; an empty body means "defaults" and gives <see langword="null"/>.</summary>
     private static async Task<ClusterRequest?> ReadRequestAsync(HttpContext context, bool allowStatus)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        if (buffer.Length == 0)
+        var example = $"{{\"timeout\": minutes, \"capacity\": {{\"min\", \"desired\", \"max\"}}, \"config\": {{...}}{(allowStatus ? ", \"status\": \"on\" | \"off\"" : "")}}}";
+        if (await JsonBody.ReadAsync(context, example).ConfigureAwait(false) is not { } body || body.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -72,12 +71,11 @@ public static class ClusterApi
         ClusterRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ProtocolJsonContext.Default.ClusterRequest);
+            request = body.Deserialize(ProtocolJsonContext.Default.ClusterRequest);
         }
         catch (JsonException e)
         {
-            throw EngineException.BadInput(
-                $"The body must be a JSON object {{\"timeout\": minutes, \"capacity\": {{\"min\", \"desired\", \"max\"}}, \"config\": {{...}}{(allowStatus ? ", \"status\": \"on\" | \"off\"" : "")}}}: {e.Message}");
+            throw EngineException.BadInput($"The body must be a JSON object {example}: {e.Message}");
         }
 
         if (!allowStatus && request?.Status is not null)

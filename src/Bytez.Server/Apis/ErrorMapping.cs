@@ -19,6 +19,8 @@ public static partial class ErrorMapping
         EngineErrorKind.Overloaded => StatusCodes.Status429TooManyRequests,
         EngineErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         EngineErrorKind.Conflict => StatusCodes.Status409Conflict,
+        EngineErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        EngineErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -38,7 +40,12 @@ public static partial class ErrorMapping
     public static WebApplication UseBytezErrors(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler(errorApp => errorApp.Run(HandleExceptionAsync));
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = HandleExceptionAsync,
+            // The handler logs each failure itself, at a level that fits it (see HandleExceptionAsync).
+            SuppressDiagnosticsCallback = static _ => true,
+        });
         app.UseStatusCodePages(context =>
         {
             var http = context.HttpContext;
@@ -53,34 +60,67 @@ public static partial class ErrorMapping
         return app;
     }
 
+    /// <summary>
+    /// Answers a failure in the envelope and logs it: a client's error (4xx) at Information without a stack trace, a
+    /// known server-side refusal (502-504, such as a hub that cannot be reached) at Warning without one, and anything
+    /// else, a bug, as 500 at Error with the stack trace.
+    /// </summary>
     private static Task HandleExceptionAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        switch (error)
+        if (error is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
-            case EngineException engine:
-                if (engine.RetryAfter is { } retryAfter && !context.Response.HasStarted)
-                {
-                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                return Envelope.WriteErrorAsync(context, StatusCode(engine.Kind), engine.Message);
-            case HubException hub:
-                return Envelope.WriteErrorAsync(context, StatusCode(hub.Kind), hub.Message);
-            case BadHttpRequestException bad:
-                return Envelope.WriteErrorAsync(context, bad.StatusCode, bad.Message);
-            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
-                return Task.CompletedTask;
-            default:
-                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Errors");
-                LogUnhandled(logger, error, context.Request.Method, context.Request.Path);
-                return Envelope.WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Internal server error; the server log has the details.");
+            return Task.CompletedTask; // the client left; nobody to answer
         }
+
+        var (status, message) = error switch
+        {
+            EngineException engine => (StatusCode(engine.Kind), engine.Message),
+            HubException hub => (StatusCode(hub.Kind), hub.Message),
+            BadHttpRequestException bad => (bad.StatusCode, bad.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Internal server error; the server log has the details."),
+        };
+        message = Bound(message);
+
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Errors");
+        var method = context.Request.Method;
+        var path = context.Request.Path.ToString();
+        if (status == StatusCodes.Status500InternalServerError)
+        {
+            LogUnhandled(logger, error, method, path);
+        }
+        else if (status >= 500)
+        {
+            LogRefused(logger, method, path, status, message);
+        }
+        else
+        {
+            LogClientError(logger, method, path, status, message);
+        }
+
+        if (error is EngineException { RetryAfter: { } retryAfter } && !context.Response.HasStarted)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Envelope.WriteErrorAsync(context, status, message);
     }
+
+    /// <summary>The longest error message sent or logged: messages may quote what the client sent.</summary>
+    public const int MaxMessageLength = 2000;
+
+    private static string Bound(string message) =>
+        message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "... (cut)");
 
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : $"HTTP {status}";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception? error, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}: {Message}")]
+    private static partial void LogRefused(ILogger logger, string method, string path, int status, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} answered {Status}: {Message}")]
+    private static partial void LogClientError(ILogger logger, string method, string path, int status, string message);
 }

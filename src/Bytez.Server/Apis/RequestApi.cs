@@ -75,46 +75,30 @@ public static class RequestApi
     /// <summary>The optional body: none (as the hosted service's clients send), or <c>{"revision", "webhook"}</c>.</summary>
     private static async Task<ModelRequestOptions?> ReadOptionsAsync(HttpContext context)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (body.Span.Trim(" \t\r\n"u8).IsEmpty)
+        const string example = "{\"revision\": \"main\", \"webhook\": \"https://...\"}";
+        if (await JsonBody.ReadAsync(context, example).ConfigureAwait(false) is not { } root || root.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        try
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Null)
-            {
-                return null;
-            }
-
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new HubException(HubErrorKind.Invalid, "The request body, when sent, must be a JSON object: {\"revision\": \"main\", \"webhook\": \"https://...\"}.");
-            }
-
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Name is not ("revision" or "webhook"))
-                {
-                    throw new HubException(HubErrorKind.Invalid, $"Unknown field '{property.Name}' in the request body; it takes 'revision' and 'webhook'.");
-                }
-
-                if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                {
-                    throw new HubException(HubErrorKind.Invalid, $"'{property.Name}' must be a string.");
-                }
-            }
-
-            return root.Deserialize(ProtocolJsonContext.Default.ModelRequestOptions);
+            throw new HubException(HubErrorKind.Invalid, $"The request body, when sent, must be a JSON object: {example}.");
         }
-        catch (JsonException e)
+
+        foreach (var property in root.EnumerateObject())
         {
-            throw new HubException(HubErrorKind.Invalid, $"The request body is not valid JSON: {e.Message}");
+            if (property.Name is not ("revision" or "webhook"))
+            {
+                throw new HubException(HubErrorKind.Invalid, $"Unknown field '{property.Name}' in the request body; it takes 'revision' and 'webhook'.");
+            }
+
+            if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                throw new HubException(HubErrorKind.Invalid, $"'{property.Name}' must be a string.");
+            }
         }
+
+        return root.Deserialize(ProtocolJsonContext.Default.ModelRequestOptions);
     }
 }

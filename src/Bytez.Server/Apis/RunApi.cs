@@ -97,21 +97,10 @@ public static partial class RunApi
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<JsonElement> ReadBodyAsync(HttpContext context)
-    {
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            if (e.BytePositionInLine == 0 && e.LineNumber == 0 && (context.Request.ContentLength ?? 1) == 0)
-            {
-                throw EngineException.BadInput("The request body is empty; send a JSON object such as {\"input\": \"...\"}.");
-            }
+    /// <summary>The run body, required.</summary>
+    private static async Task<JsonElement> ReadBodyAsync(HttpContext context) =>
+        await JsonBody.ReadAsync(context, Example).ConfigureAwait(false)
+            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {Example}.");
 
-            throw EngineException.BadInput($"The request body is not valid JSON ({e.Message}); send a JSON object such as {{\"input\": \"...\"}}.");
-        }
-    }
+    private const string Example = "{\"input\": \"...\"}";
 }

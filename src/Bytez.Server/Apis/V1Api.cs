@@ -292,18 +292,11 @@ public static class V1Api
         w.WriteEndObject();
     }
 
-    private static async Task<JsonElement> ReadBodyAsync(HttpContext context)
-    {
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw EngineException.BadInput($"The request body must be a JSON object such as {{\"model\": \"org/name\"}} ({e.Message}).");
-        }
-    }
+    private static async Task<JsonElement> ReadBodyAsync(HttpContext context) =>
+        await JsonBody.ReadAsync(context, ModelExample).ConfigureAwait(false)
+            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {ModelExample}.");
+
+    private const string ModelExample = "{\"model\": \"org/name\"}";
 
     private static string ModelField(JsonElement body) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String

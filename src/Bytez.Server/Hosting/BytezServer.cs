@@ -18,6 +18,7 @@ public static partial class BytezServer
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddBytezLoggingDefaults();
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -25,7 +26,7 @@ public static partial class BytezServer
 
         var options = ReadOptions(builder.Configuration);
         builder.Services.AddSingleton(options);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => HttpLimits.Configure(kestrel.Limits, options.MaxRequestBodyBytes));
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
         builder.Services.AddBytezEngine(options);
         builder.Services.AddBytezHub(options);
@@ -34,6 +35,7 @@ public static partial class BytezServer
 
         var app = builder.Build();
         app.UseBytezErrors();
+        app.UseHttpLimits();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix),
             api => api.UseMiddleware<ApiKeyMiddleware>());

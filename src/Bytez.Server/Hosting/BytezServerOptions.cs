@@ -1,3 +1,4 @@
+using Bytez.Engine;
 using Bytez.Engine.LlamaCpp;
 using Bytez.Hub;
 using Bytez.Engine.Onnx;
@@ -50,6 +51,8 @@ public sealed class BytezServerOptions
 
     /// <summary>Bounds on parsing and rendering chat templates, which are untrusted input (section <c>Bytez:Templates</c>).</summary>
     public TemplateLimits Templates { get; set; } = new();
+    /// <summary>Per-request limits: deadline, input tokens, items (section <c>Bytez:Requests</c>).</summary>
+    public RequestLimitsOptions Requests { get; set; } = new();
 
     /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
     public HubOptions Hub { get; set; } = new();

@@ -60,6 +60,8 @@ public static partial class EngineServices
         services.AddSingleton(options.Scheduler);
         options.Templates.Validate();
         services.AddSingleton(options.Templates);
+        options.Requests.Validate();
+        services.AddSingleton(options.Requests);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ModelScheduler>();
