@@ -57,8 +57,22 @@ public sealed class ModelDownloader
     /// <param name="progress">Receives bytes on disk, at most a few times a second, and a final report.</param>
     /// <param name="cancellationToken">Stops the download; partial files stay for a later resume.</param>
     /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
+    public Task<string> DownloadAsync(
+        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken) =>
+        DownloadAsync(plan, revision, progress, null, cancellationToken);
+
+    /// <summary>
+    /// Fetches every file of the plan as <see cref="DownloadAsync(DownloadPlan, string?, IProgress{DownloadProgress}?, CancellationToken)"/>
+    /// does, reporting each retry after a transient failure to <paramref name="retries"/> before its wait.
+    /// </summary>
+    /// <param name="plan">The files to fetch.</param>
+    /// <param name="revision">The revision the plan was made for, or <see langword="null"/> to write no ref.</param>
+    /// <param name="progress">Receives bytes on disk, at most a few times a second, and a final report.</param>
+    /// <param name="retries">Receives each retry, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the download; partial files stay for a later resume.</param>
+    /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
     public async Task<string> DownloadAsync(
-        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var snapshot = _cache.SnapshotPath(plan.ModelId, plan.Commit);
@@ -75,7 +89,7 @@ public sealed class ModelDownloader
         }
 
         CheckDiskSpace(plan, entries);
-        var tracker = new ProgressTracker(progress, plan.TotalBytes);
+        var tracker = new ProgressTracker(progress, plan.TotalBytes) { Retries = retries };
         tracker.Add(entries.Sum(e => e.Counted));
         foreach (var entry in entries)
         {
@@ -227,7 +241,9 @@ public sealed class ModelDownloader
                             $"{result.Cause?.Message}", result.Cause);
                     }
 
-                    await Task.Delay(HubHttp.Backoff(_options, failures, result.RetryAfter), cancellationToken).ConfigureAwait(false);
+                    var delay = HubHttp.Backoff(_options, failures, result.RetryAfter);
+                    tracker.Retries?.Report(new HubRetry(failures, delay, result.Cause?.Message ?? "the transfer failed"));
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }

@@ -317,6 +317,100 @@ public sealed class ModelRequestTests
     }
 
     [Fact]
+    public async Task Start_SeveralJobsLeftDownloading_ResumesNoMoreAtOnceThanTheJobSlots()
+    {
+        // Three jobs download at once, then the server stops with all three unfinished in the store in the state
+        // "downloading" (as a kill -9 leaves them); it starts again with a single job slot.
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxConcurrentJobs"] = "3" });
+        var repos = new[] { "test-org/resume-a-onnx", "test-org/resume-b-onnx", "test-org/resume-c-onnx" }.Select(id => env.Hub.AddOnnxDecoder(id)).ToList();
+        var size = repos[0].Size("onnx/model.onnx");
+        env.Hub.BytesPerSecond = Math.Max(32 * 1024, size / 8);
+        var ct = TestContext.Current.CancellationToken;
+        using (var client = env.CreateClient())
+        {
+            foreach (var repo in repos)
+            {
+                await HubTestServer.RequestAsync(client, repo.Id, cancellationToken: ct);
+            }
+
+            foreach (var repo in repos)
+            {
+                await HubTestServer.WaitUntilAsync(client, repo.Id, s => s.State == ModelRequestStates.Downloading && s.BytesDone > 0, cancellationToken: ct);
+            }
+        }
+
+        Assert.Equal(3, env.Hub.PeakConcurrentDownloads);
+        await env.RestartAsync(new Dictionary<string, string?> { ["Bytez:Hub:MaxConcurrentJobs"] = "1" });
+        env.Hub.ResetPeakDownloads();
+        using var restarted = env.CreateClient();
+        var seen = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var states = new List<string>();
+            foreach (var repo in repos)
+            {
+                states.Add((await HubTestServer.GetStatusAsync(restarted, repo.Id, ct))!.State);
+            }
+
+            seen.Add(string.Join(",", states));
+            Assert.True(states.Count(s => s is ModelRequestStates.Resolving or ModelRequestStates.Downloading or ModelRequestStates.Verifying) <= 1, string.Join(" | ", seen));
+            await Task.Delay(100, ct);
+        }
+
+        env.Hub.BytesPerSecond = 0;
+        foreach (var repo in repos)
+        {
+            var final = await HubTestServer.WaitAsync(restarted, repo.Id, cancellationToken: ct);
+            Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        }
+
+        Assert.Equal(1, env.Hub.PeakConcurrentDownloads);
+    }
+
+    [Fact]
+    public async Task Request_HubUnreachable_IsResolvingWithRetriesAndTheNextAttemptTime()
+    {
+        // Nothing listens on port 1 of loopback: every connection is refused.
+        await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bytez:Hub:Endpoint"] = "http://127.0.0.1:1",
+            ["Bytez:Hub:MaxAttempts"] = "4",
+            ["Bytez:Hub:RetryDelay"] = "00:00:00.400",
+            ["Bytez:Hub:MaxRetryDelay"] = "00:00:00.400",
+        });
+        using var client = env.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        await HubTestServer.RequestAsync(client, "test-org/unreachable-onnx", cancellationToken: ct);
+        var retrying = await HubTestServer.WaitUntilAsync(client, "test-org/unreachable-onnx", s => s.Retries >= 1 || ModelRequestStates.IsFinal(s.State), cancellationToken: ct);
+        var final = await HubTestServer.WaitAsync(client, "test-org/unreachable-onnx", cancellationToken: ct);
+
+        Assert.Equal(ModelRequestStates.Resolving, retrying.State);
+        Assert.Equal(0, retrying.BytesTotal);
+        Assert.NotNull(retrying.NextAttemptAt);
+        Assert.True(retrying.NextAttemptAt > retrying.StartedAt);
+        Assert.False(string.IsNullOrEmpty(retrying.RetryReason));
+        Assert.Equal(ModelRequestStates.Failed, final.State);
+        Assert.Equal(3, final.Retries);
+        Assert.Null(final.NextAttemptAt);
+        Assert.Contains("kept failing", final.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_FileFailingTwice_CountsTheRetriesInTheStatus()
+    {
+        await using var env = await HubTestServer.StartAsync();
+        var repo = env.Hub.AddOnnxDecoder("test-org/flaky-onnx");
+        repo.FailNext("onnx/model.onnx", 503, times: 2);
+
+        var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(final.State == ModelRequestStates.Ready, final.Error);
+        Assert.Equal(2, final.Retries);
+        Assert.Contains("503", final.RetryReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Request_WithWebhook_CallsItWithTheFinalStatus()
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });

@@ -28,6 +28,8 @@ public sealed class FakeHub : IAsyncDisposable
     private readonly List<FakeHubRequest> _requests = [];
     private readonly CancellationTokenSource _stopping = new();
     private long _bytesPerSecond;
+    private int _activeBodies;
+    private int _peakBodies;
 
     private FakeHub(WebApplication app) => _app = app;
 
@@ -52,6 +54,12 @@ public sealed class FakeHub : IAsyncDisposable
         get => Interlocked.Read(ref _bytesPerSecond);
         set => Interlocked.Exchange(ref _bytesPerSecond, Math.Max(0, value));
     }
+
+    /// <summary>The most file bodies that were being sent at the same time since the start or <see cref="ResetPeakDownloads"/>.</summary>
+    public int PeakConcurrentDownloads => Volatile.Read(ref _peakBodies);
+
+    /// <summary>Starts counting <see cref="PeakConcurrentDownloads"/> afresh (from the bodies being sent now).</summary>
+    public void ResetPeakDownloads() => Volatile.Write(ref _peakBodies, Volatile.Read(ref _activeBodies));
 
     /// <summary>Starts a hub on 127.0.0.1 on a port the OS picks.</summary>
     public static async Task<FakeHub> StartAsync()
@@ -389,6 +397,29 @@ public sealed class FakeHub : IAsyncDisposable
         repository.CountDownload(file);
         var body = file.Body(fault.Corrupted);
         var limit = fault.CutAfter is { } cut ? Math.Min(cut, length) : length;
+        var active = Interlocked.Increment(ref _activeBodies);
+        for (var peak = Volatile.Read(ref _peakBodies); active > peak; peak = Volatile.Read(ref _peakBodies))
+        {
+            if (Interlocked.CompareExchange(ref _peakBodies, active, peak) == peak)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            await SendBodyAsync(exchange, body, start, limit, fault.CutAfter is not null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeBodies);
+        }
+    }
+
+    private async Task SendBodyAsync(Exchange exchange, byte[] body, long start, long limit, bool cut, CancellationToken cancellationToken)
+    {
+        var context = exchange.Context;
+        var response = context.Response;
         await response.StartAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var sent = 0L;
@@ -409,7 +440,7 @@ public sealed class FakeHub : IAsyncDisposable
             }
         }
 
-        if (fault.CutAfter is not null)
+        if (cut)
         {
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             // Let the bytes reach the client before the connection is torn down.
