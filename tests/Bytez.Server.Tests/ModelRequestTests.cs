@@ -411,6 +411,40 @@ public sealed class ModelRequestTests
     }
 
     [Fact]
+    public async Task Metrics_AfterRequestsForManyUnknownIds_CountsThemUnderOneLabel()
+    {
+        await using var env = await HubTestServer.StartAsync();
+        var known = env.Hub.AddOnnxDecoder("test-org/known-onnx");
+        var ct = TestContext.Current.CancellationToken;
+        using var client = env.CreateClient();
+        var unknown = Enumerable.Range(0, 12).Select(i => $"nobody-{i}/missing-{i}").ToList();
+
+        Assert.True((await env.RequestAndWaitAsync(known.Id, cancellationToken: ct)).State == ModelRequestStates.Ready);
+        var (knownRun, _, _) = await PostAsync(client, known.Id, """{"text": "Hi", "params": {"max_new_tokens": 1}}""");
+        foreach (var id in unknown)
+        {
+            await HubTestServer.RequestAsync(client, id, cancellationToken: ct);
+            var (runStatus, _, _) = await PostAsync(client, id, """{"text": "Hi"}""");
+            Assert.Equal(HttpStatusCode.NotFound, runStatus);
+        }
+
+        foreach (var id in unknown)
+        {
+            Assert.Equal(ModelRequestStates.Failed, (await HubTestServer.WaitAsync(client, id, cancellationToken: ct)).State);
+        }
+
+        using var scraper = new HttpClient { BaseAddress = env.Server.BaseAddress };
+        var metrics = await MetricsExposition.ScrapeUntilAsync(
+            scraper, "metrics", m => m.Named("bytez_model_requests_total").Where(s => s.Labels.GetValueOrDefault("model") == "other").Sum(s => s.Value) >= unknown.Count);
+
+        Assert.Equal(HttpStatusCode.OK, knownRun);
+        var labels = metrics.Samples.Select(s => s.Labels.GetValueOrDefault("model")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(labels, label => label.StartsWith("nobody-", StringComparison.Ordinal));
+        Assert.Contains(metrics.Named("bytez_model_requests_total"), s => s.Labels.GetValueOrDefault("model") == known.Id && s.Labels.GetValueOrDefault("outcome") == "ready");
+        Assert.Contains(metrics.Named("bytez_requests_total"), s => s.Labels.GetValueOrDefault("model") == known.Id);
+    }
+
+    [Fact]
     public async Task Request_WithWebhook_CallsItWithTheFinalStatus()
     {
         await using var env = await HubTestServer.StartAsync(new Dictionary<string, string?> { ["Bytez:Hub:AllowPrivateWebhooks"] = "true" });

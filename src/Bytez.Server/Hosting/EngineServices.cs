@@ -52,7 +52,12 @@ public static partial class EngineServices
         options.Scheduler.Validate();
         services.AddSingleton(options.Scheduler);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(provider =>
+        {
+            // Only catalog models get their own label (ids from clients would grow the series without bound).
+            var catalog = provider.GetRequiredService<ModelCatalog>();
+            return new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), id => catalog.Find(id) is not null);
+        });
         services.AddSingleton<ModelScheduler>();
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
