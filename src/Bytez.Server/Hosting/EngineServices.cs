@@ -12,6 +12,13 @@ namespace Bytez.Server.Hosting;
 /// <summary>Registers the engine: model store and catalog, runtimes, task pipelines and the engine itself.</summary>
 public static partial class EngineServices
 {
+    /// <summary>The file under the data directory that keeps the clusters users configured.</summary>
+    public static string ClustersPath(BytezServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Path.Combine(options.Home, "state", "clusters.json");
+    }
+
     /// <summary>The file under the data directory that keeps measured model memory.</summary>
     public static string MemoryRecordsPath(BytezServerOptions options)
     {
@@ -58,7 +65,9 @@ public static partial class EngineServices
             var catalog = provider.GetRequiredService<ModelCatalog>();
             return new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), id => catalog.Find(id) is not null);
         });
+        services.AddSingleton<IClusterStore>(_ => new JsonClusterStore(ClustersPath(options)));
         services.AddSingleton<ModelScheduler>();
+        services.AddHostedService<ClusterRestoreService>();
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
         services.AddSingleton<IModelRuntime, LlamaCppRuntime>();
@@ -70,4 +79,16 @@ public static partial class EngineServices
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId}: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string modelId, string reason);
+
+    /// <summary>Brings back the clusters users configured (with their warm minimums) when the host starts.</summary>
+    internal sealed class ClusterRestoreService(ModelScheduler scheduler, ModelCatalog catalog) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            scheduler.RestoreClusters(catalog.Find);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
