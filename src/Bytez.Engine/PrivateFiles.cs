@@ -13,11 +13,29 @@ public static class PrivateFiles
     /// <summary>Owner read, write and search: 0700.</summary>
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Creates a folder and its missing parents as 0700 (folders that exist keep their mode).</summary>
+    /// <summary>Creates a folder and its missing parents, each as 0700 (folders that exist keep their mode).</summary>
     public static DirectoryInfo CreateDirectory(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, DirectoryMode);
+        var full = Path.GetFullPath(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(full);
+        }
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only: create the missing ones one by one.
+        var missing = new Stack<string>();
+        for (var folder = full; !string.IsNullOrEmpty(folder) && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, DirectoryMode);
+        }
+
+        return new DirectoryInfo(full);
     }
 
     /// <summary>Creates (or truncates) a file for writing, as 0600 when it is new.</summary>

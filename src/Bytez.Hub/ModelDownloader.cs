@@ -138,7 +138,7 @@ public sealed class ModelDownloader
     private void CheckDiskSpace(DownloadPlan plan, List<Entry> entries)
     {
         var needed = entries.GroupBy(e => e.Blob, StringComparer.Ordinal).Sum(g => g.First().File.Size - g.First().Counted);
-        Directory.CreateDirectory(_cache.Root);
+        _cache.CreateModelFolder(plan.ModelId);
         long free;
         try
         {
@@ -255,14 +255,20 @@ public sealed class ModelDownloader
         var size = entry.File.Size;
         Directory.CreateDirectory(Path.GetDirectoryName(entry.Incomplete)!);
         using var hasher = new BlobHasher(entry.File);
-        var stream = new FileStream(entry.Incomplete, new FileStreamOptions
+        var streamOptions = new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
             BufferSize = 0,
-        });
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            streamOptions.UnixCreateMode = HubCache.PrivateFileMode;
+        }
+
+        var stream = new FileStream(entry.Incomplete, streamOptions);
         bool verified;
         await using (stream.ConfigureAwait(false))
         {

@@ -55,6 +55,10 @@ public static partial class EngineServices
             catalog.AddRange(provider.GetRequiredService<ModelStore>().Scan((id, why) => LogSkipped(logger, id, why)));
             return catalog;
         });
+        // The data directory and what the server creates in it are the server user's only (0700 folders).
+        PrivateFiles.CreateDirectory(options.Home);
+        PrivateFiles.CreateDirectory(Path.Combine(options.Home, "state"));
+        PrivateFiles.CreateDirectory(options.ResolvedModelsPath);
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
         options.Scheduler.Validate();
         services.AddSingleton(options.Scheduler);

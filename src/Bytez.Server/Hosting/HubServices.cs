@@ -33,7 +33,14 @@ public static class HubServices
         });
         services.AddSingleton(provider => new ModelDownloader(
             provider.GetRequiredService<HubHttpClient>().Client, provider.GetRequiredService<HubCache>(), hub, provider.GetRequiredService<HubMetrics>()));
-        services.AddSingleton<IModelRequestStore>(_ => new SqliteModelRequestStore(DatabasePath(options)));
+        services.AddSingleton<IModelRequestStore>(_ =>
+        {
+            // SQLite gives its -wal and -shm files the mode of the database file: create that one owner-only first.
+            var database = DatabasePath(options);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(database)!);
+            PrivateFiles.EnsureFile(database);
+            return new SqliteModelRequestStore(database);
+        });
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<IModelInstaller, HubModelInstaller>();
         services.AddSingleton<ModelRequestQueue>();
