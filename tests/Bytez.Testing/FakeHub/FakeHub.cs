@@ -28,7 +28,8 @@ public sealed class FakeHub : IAsyncDisposable
     private readonly List<FakeHubRequest> _requests = [];
     private readonly CancellationTokenSource _stopping = new();
     private long _bytesPerSecond;
-    private int _activeBodies;
+    private readonly List<int> _activeBodies = [];
+    private int _bodyEpoch;
     private int _peakBodies;
 
     private FakeHub(WebApplication app) => _app = app;
@@ -55,11 +56,30 @@ public sealed class FakeHub : IAsyncDisposable
         set => Interlocked.Exchange(ref _bytesPerSecond, Math.Max(0, value));
     }
 
-    /// <summary>The most file bodies that were being sent at the same time since the start or <see cref="ResetPeakDownloads"/>.</summary>
-    public int PeakConcurrentDownloads => Volatile.Read(ref _peakBodies);
+    /// <summary>
+    /// The most file bodies that were being sent at the same time, counting bodies started since the hub started or
+    /// since <see cref="ResetPeakDownloads"/>.
+    /// </summary>
+    public int PeakConcurrentDownloads
+    {
+        get
+        {
+            lock (_activeBodies)
+            {
+                return _peakBodies;
+            }
+        }
+    }
 
-    /// <summary>Starts counting <see cref="PeakConcurrentDownloads"/> afresh (from the bodies being sent now).</summary>
-    public void ResetPeakDownloads() => Volatile.Write(ref _peakBodies, Volatile.Read(ref _activeBodies));
+    /// <summary>Starts counting <see cref="PeakConcurrentDownloads"/> afresh: bodies still being sent (to a client that went away, say) no longer count.</summary>
+    public void ResetPeakDownloads()
+    {
+        lock (_activeBodies)
+        {
+            _bodyEpoch++;
+            _peakBodies = 0;
+        }
+    }
 
     /// <summary>Starts a hub on 127.0.0.1 on a port the OS picks.</summary>
     public static async Task<FakeHub> StartAsync()
@@ -397,13 +417,12 @@ public sealed class FakeHub : IAsyncDisposable
         repository.CountDownload(file);
         var body = file.Body(fault.Corrupted);
         var limit = fault.CutAfter is { } cut ? Math.Min(cut, length) : length;
-        var active = Interlocked.Increment(ref _activeBodies);
-        for (var peak = Volatile.Read(ref _peakBodies); active > peak; peak = Volatile.Read(ref _peakBodies))
+        int epoch;
+        lock (_activeBodies)
         {
-            if (Interlocked.CompareExchange(ref _peakBodies, active, peak) == peak)
-            {
-                break;
-            }
+            epoch = _bodyEpoch;
+            _activeBodies.Add(epoch);
+            _peakBodies = Math.Max(_peakBodies, _activeBodies.Count(e => e == epoch));
         }
 
         try
@@ -412,7 +431,10 @@ public sealed class FakeHub : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _activeBodies);
+            lock (_activeBodies)
+            {
+                _activeBodies.Remove(epoch);
+            }
         }
     }
 
