@@ -107,9 +107,14 @@ public sealed class ProgressRenderer : IProgress<ModelRequestStatus>
         {
             line.Append("waiting for a download slot");
         }
-        else if (status.State == ModelRequestStates.Downloading)
+        else if (status.State is ModelRequestStates.Resolving or ModelRequestStates.Downloading)
         {
             line.Append("reading the repository");
+        }
+
+        if (status.Retries > 0 && status.NextAttemptAt is not null && !ModelRequestStates.IsFinal(status.State))
+        {
+            line.Append(Format.Invariant($"  (retry {status.Retries}: {status.RetryReason})"));
         }
 
         return line.ToString().TrimEnd();

@@ -51,10 +51,10 @@ public sealed class ModelMemoryRecords
 
         lock (_writeLock)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
             var snapshot = new Dictionary<string, long>(_bytes, StringComparer.Ordinal);
             var temp = _path + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(snapshot, EngineJsonContext.Default.DictionaryStringInt64));
+            PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(snapshot, EngineJsonContext.Default.DictionaryStringInt64));
             File.Move(temp, _path, overwrite: true);
         }
     }

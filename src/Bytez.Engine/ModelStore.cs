@@ -99,10 +99,10 @@ public sealed partial class ModelStore
         id ??= "local/" + Sanitize(Path.GetFileNameWithoutExtension(source.TrimEnd(Path.DirectorySeparatorChar)));
         var model = Inspect(source, id, task);
         var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateDirectory(folder);
         var manifest = new LocalManifest { Id = id, Source = source, Task = model.Task, Origin = origin == ModelSource.Hub ? HubOrigin : null };
         var temp = Path.Combine(folder, LocalManifestFileName + ".tmp");
-        File.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
+        PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
         File.Move(temp, Path.Combine(folder, LocalManifestFileName), overwrite: true);
         return model with { Source = origin };
     }

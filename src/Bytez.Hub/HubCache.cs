@@ -24,6 +24,29 @@ public sealed class HubCache
     /// <summary>Whether snapshot entries are symbolic links to blobs; when off (or when the file system refuses links) blobs are moved into the snapshot.</summary>
     internal bool UseSymlinks { get; set; } = true;
 
+    /// <summary>The mode of files this server creates in the cache on Unix: owner read and write (0600).</summary>
+    public const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>The mode of folders this server creates in the cache on Unix: owner only (0700).</summary>
+    public const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// Creates the cache root and the repository's folder when missing, owner-only (0700 on Unix), so what is
+    /// downloaded beneath is the server user's alone; folders that exist (made by Python tools) keep their mode.
+    /// </summary>
+    public void CreateModelFolder(string modelId)
+    {
+        var folder = RepoPath(modelId);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+
+        Directory.CreateDirectory(Root, PrivateFolderMode);
+        Directory.CreateDirectory(folder, PrivateFolderMode);
+    }
+
     /// <summary>The repository's folder: <c>models--org--name</c> under the root (huggingface_hub's naming).</summary>
     /// <exception cref="HubException">The id is not a valid model id.</exception>
     public string RepoPath(string modelId)

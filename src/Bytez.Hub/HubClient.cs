@@ -32,7 +32,12 @@ public sealed class HubClient
 
     /// <summary>The repository's metadata at a revision, with every file's size and hashes.</summary>
     /// <exception cref="HubException">Not found, unauthorized (gated or private), invalid id, or the hub kept failing.</exception>
-    public async Task<HubRepository> GetRepositoryAsync(string modelId, string revision, CancellationToken cancellationToken)
+    public Task<HubRepository> GetRepositoryAsync(string modelId, string revision, CancellationToken cancellationToken) =>
+        GetRepositoryAsync(modelId, revision, null, cancellationToken);
+
+    /// <summary>The repository's metadata at a revision; each retry after a transient failure is reported to <paramref name="retries"/> before its wait.</summary>
+    /// <exception cref="HubException">Not found, unauthorized (gated or private), invalid id, or the hub kept failing.</exception>
+    public async Task<HubRepository> GetRepositoryAsync(string modelId, string revision, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
     {
         ValidateModelId(modelId);
         ValidateRevision(revision);
@@ -93,7 +98,9 @@ public sealed class HubClient
                     $"{_options.Endpoint} kept failing for {modelId} at '{revision}' after {attempt} attempts: {lastCause?.Message}", lastCause);
             }
 
-            await Task.Delay(HubHttp.Backoff(_options, attempt, retryAfter), cancellationToken).ConfigureAwait(false);
+            var delay = HubHttp.Backoff(_options, attempt, retryAfter);
+            retries?.Report(new HubRetry(attempt, delay, lastCause?.Message ?? "the hub did not answer"));
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,5 @@
+using Bytez.Hub.Net;
+
 namespace Bytez.Hub;
 
 /// <summary>
@@ -56,8 +58,17 @@ public sealed class HubOptions
     /// <summary>How long a hub response may go without sending a byte before the attempt counts as failed; default 60 s.</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Whether webhook URLs may point at loopback, private, link-local or unique-local addresses; default false.</summary>
+    /// <summary>
+    /// Whether webhook URLs may point anywhere, loopback, private, reserved and this machine's own addresses included
+    /// (the address policy is off); default false. <see cref="WebhookAllowList"/> opens narrower exceptions.
+    /// </summary>
     public bool AllowPrivateWebhooks { get; set; }
+
+    /// <summary>
+    /// Webhook targets allowed even though private or reserved, separated by commas: host names (every address they
+    /// resolve to), CIDR blocks (<c>10.1.0.0/16</c>, not this machine's own addresses) and single addresses. Default none.
+    /// </summary>
+    public string? WebhookAllowList { get; set; }
 
     /// <summary>How long a webhook call may take; default 10 s. A failed call is retried twice, then logged.</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -89,5 +100,10 @@ public sealed class HubOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryDelay, nameof(MaxRetryDelay));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReadTimeout, TimeSpan.Zero, nameof(ReadTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(WebhookTimeout, TimeSpan.Zero, nameof(WebhookTimeout));
+        _ = WebhookPolicy();
     }
+
+    /// <summary>The outbound address policy of webhooks these options describe.</summary>
+    /// <exception cref="ArgumentException">An entry of <see cref="WebhookAllowList"/> is not a host, address or CIDR block.</exception>
+    public OutboundAddressPolicy WebhookPolicy() => new(AllowPrivateWebhooks, OutboundAddressPolicy.SplitList(WebhookAllowList));
 }

@@ -57,8 +57,22 @@ public sealed class ModelDownloader
     /// <param name="progress">Receives bytes on disk, at most a few times a second, and a final report.</param>
     /// <param name="cancellationToken">Stops the download; partial files stay for a later resume.</param>
     /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
+    public Task<string> DownloadAsync(
+        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken) =>
+        DownloadAsync(plan, revision, progress, null, cancellationToken);
+
+    /// <summary>
+    /// Fetches every file of the plan as <see cref="DownloadAsync(DownloadPlan, string?, IProgress{DownloadProgress}?, CancellationToken)"/>
+    /// does, reporting each retry after a transient failure to <paramref name="retries"/> before its wait.
+    /// </summary>
+    /// <param name="plan">The files to fetch.</param>
+    /// <param name="revision">The revision the plan was made for, or <see langword="null"/> to write no ref.</param>
+    /// <param name="progress">Receives bytes on disk, at most a few times a second, and a final report.</param>
+    /// <param name="retries">Receives each retry, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the download; partial files stay for a later resume.</param>
+    /// <exception cref="HubException">Too large for the disk, a hash mismatch (after one fresh retry), unauthorized, not found, or the hub kept failing.</exception>
     public async Task<string> DownloadAsync(
-        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+        DownloadPlan plan, string? revision, IProgress<DownloadProgress>? progress, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var snapshot = _cache.SnapshotPath(plan.ModelId, plan.Commit);
@@ -75,7 +89,7 @@ public sealed class ModelDownloader
         }
 
         CheckDiskSpace(plan, entries);
-        var tracker = new ProgressTracker(progress, plan.TotalBytes);
+        var tracker = new ProgressTracker(progress, plan.TotalBytes) { Retries = retries };
         tracker.Add(entries.Sum(e => e.Counted));
         foreach (var entry in entries)
         {
@@ -124,7 +138,7 @@ public sealed class ModelDownloader
     private void CheckDiskSpace(DownloadPlan plan, List<Entry> entries)
     {
         var needed = entries.GroupBy(e => e.Blob, StringComparer.Ordinal).Sum(g => g.First().File.Size - g.First().Counted);
-        Directory.CreateDirectory(_cache.Root);
+        _cache.CreateModelFolder(plan.ModelId);
         long free;
         try
         {
@@ -227,7 +241,9 @@ public sealed class ModelDownloader
                             $"{result.Cause?.Message}", result.Cause);
                     }
 
-                    await Task.Delay(HubHttp.Backoff(_options, failures, result.RetryAfter), cancellationToken).ConfigureAwait(false);
+                    var delay = HubHttp.Backoff(_options, failures, result.RetryAfter);
+                    tracker.Retries?.Report(new HubRetry(failures, delay, result.Cause?.Message ?? "the transfer failed"));
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -239,14 +255,20 @@ public sealed class ModelDownloader
         var size = entry.File.Size;
         Directory.CreateDirectory(Path.GetDirectoryName(entry.Incomplete)!);
         using var hasher = new BlobHasher(entry.File);
-        var stream = new FileStream(entry.Incomplete, new FileStreamOptions
+        var streamOptions = new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
             BufferSize = 0,
-        });
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            streamOptions.UnixCreateMode = HubCache.PrivateFileMode;
+        }
+
+        var stream = new FileStream(entry.Incomplete, streamOptions);
         bool verified;
         await using (stream.ConfigureAwait(false))
         {

@@ -8,7 +8,13 @@ public static class ModelRequestStates
     /// <summary>Waiting for a free download slot.</summary>
     public const string Queued = "queued";
 
-    /// <summary>Reading the repository's metadata and downloading its files.</summary>
+    /// <summary>
+    /// Reading the repository's metadata and choosing the files (the file list is not known yet); while the hub cannot
+    /// be reached the job stays here, retrying (see <see cref="ModelRequestStatus.Retries"/>).
+    /// </summary>
+    public const string Resolving = "resolving";
+
+    /// <summary>Downloading the chosen files.</summary>
     public const string Downloading = "downloading";
 
     /// <summary>Checking each downloaded file against the hash the hub published for it.</summary>
@@ -75,6 +81,15 @@ public sealed class ModelRequestStatus
 
     /// <summary>Why the job failed, when <see cref="State"/> is <c>failed</c>.</summary>
     [JsonPropertyName("error")] public string? Error { get; init; }
+
+    /// <summary>Hub calls of this run of the job that failed transiently and were (or are about to be) tried again.</summary>
+    [JsonPropertyName("retries")] public int Retries { get; init; }
+
+    /// <summary>When the latest retry is due (UTC); in the past once that attempt is under way. <see langword="null"/> without retries.</summary>
+    [JsonPropertyName("nextAttemptAt")] public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>Why the latest retried attempt failed (for example the hub could not be reached), or <see langword="null"/>.</summary>
+    [JsonPropertyName("retryReason")] public string? RetryReason { get; init; }
 
     /// <summary>The memory an instance of the model took when it was measured, in GB (as <c>ramRequired</c> of <c>list/models</c>).</summary>
     [JsonPropertyName("ramRequired")] public double? RamRequired { get; init; }

@@ -163,4 +163,23 @@ public sealed class ProgressRendererTests
     {
         Assert.Equal(expected, Format.Bytes(bytes));
     }
+
+    [Fact]
+    public void Line_ResolvingWhileRetrying_SaysItReadsTheRepositoryAndWhyItRetries()
+    {
+        var status = new ModelRequestStatus
+        {
+            ModelId = "org/name",
+            State = ModelRequestStates.Resolving,
+            Retries = 2,
+            NextAttemptAt = DateTimeOffset.UnixEpoch,
+            RetryReason = "Connection refused",
+        };
+
+        var line = ProgressRenderer.Line(status, null);
+
+        Assert.StartsWith("resolving", line, StringComparison.Ordinal);
+        Assert.Contains("reading the repository", line, StringComparison.Ordinal);
+        Assert.Contains("retry 2: Connection refused", line, StringComparison.Ordinal);
+    }
 }

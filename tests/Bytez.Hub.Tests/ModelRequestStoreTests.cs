@@ -144,6 +144,39 @@ public sealed class ModelRequestStoreTests : IDisposable
         Assert.Contains("newer", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Constructor_DatabaseOfSchemaVersion1_KeepsItsJobsAndStoresRetries()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE model_requests (
+                    model_key TEXT PRIMARY KEY, model_id TEXT NOT NULL, state TEXT NOT NULL, revision TEXT NOT NULL,
+                    commit_sha TEXT, task TEXT, format TEXT, model_path TEXT, files TEXT NOT NULL DEFAULT '[]',
+                    bytes_done INTEGER NOT NULL DEFAULT 0, bytes_total INTEGER NOT NULL DEFAULT 0, error TEXT, webhook TEXT,
+                    ram_bytes INTEGER, parameter_count INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, updated_at TEXT NOT NULL);
+                INSERT INTO model_requests (model_key, model_id, state, revision, created_at, updated_at)
+                    VALUES ('org/old', 'org/old', 'downloading', 'main', '2026-11-28T12:00:00.0000000Z', '2026-11-28T12:00:00.0000000Z');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var old = await store.FindAsync("org/old", Ct);
+        await store.SaveAsync(old! with { Retries = 3, RetryReason = "Connection refused" }, Ct);
+        var saved = await new SqliteModelRequestStore(DatabasePath).FindAsync("org/old", Ct);
+
+        Assert.Equal(ModelRequestStates.Downloading, old.State);
+        Assert.Equal(0, old.Retries);
+        Assert.Equal(3, saved!.Retries);
+        Assert.Equal("Connection refused", saved.RetryReason);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

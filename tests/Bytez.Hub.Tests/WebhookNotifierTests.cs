@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using Bytez.Hub.Jobs;
@@ -164,21 +165,80 @@ public sealed class WebhookNotifierTests
         }
     }
 
-    [Theory]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("2001:4860:4860::8888", false)]
-    [InlineData("127.0.0.2", true)]
-    [InlineData("172.15.255.255", false)]
-    [InlineData("172.16.0.0", true)]
-    [InlineData("172.31.255.255", true)]
-    [InlineData("172.32.0.0", false)]
-    [InlineData("100.63.255.255", false)]
-    [InlineData("100.127.255.255", true)]
-    [InlineData("224.0.0.1", true)]
-    [InlineData("ff02::1", true)]
-    [InlineData("::", true)]
-    public void IsPrivate_Address_IsClassified(string address, bool expected) =>
-        Assert.Equal(expected, WebhookNotifier.IsPrivate(IPAddress.Parse(address)));
+    [Fact]
+    public async Task NotifyAsync_RefusedAddress_IsNotRetried()
+    {
+        var lookups = 0;
+        using var notifier = new WebhookNotifier(
+            new HubOptions(), NullLogger<WebhookNotifier>.Instance,
+            (_, _) =>
+            {
+                Interlocked.Increment(ref lookups);
+                return Task.FromResult(new[] { IPAddress.Parse("10.0.0.1") });
+            });
+
+        await notifier.NotifyAsync("http://hooks.example.test/hook", Status(), Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(1, lookups);
+    }
+
+    [Fact]
+    public async Task NotifyAsync_OwnInterfaceAddressOrHostName_IsRefused()
+    {
+        // Every special-purpose block allowed (as broad CIDRs): only the own-address rule stands between the webhook
+        // and a real receiver listening on every interface of this machine.
+        await using var receiver = await WebhookReceiver.StartAsync(allInterfaces: true);
+        var port = new Uri(receiver.Url).Port;
+        var own = NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(u => u.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetwork).ToList();
+        Assert.NotEmpty(own);
+        var options = new HubOptions { WebhookAllowList = "0.0.0.0/0, ::/0" };
+        using var notifier = new WebhookNotifier(options, NullLogger<WebhookNotifier>.Instance);
+        var hostUrl = $"http://{Dns.GetHostName()}:{port}/hook";
+
+        Assert.Throws<HubException>(() => notifier.Validate(hostUrl));
+        await notifier.NotifyAsync(hostUrl, Status(), Ct);
+        foreach (var address in own)
+        {
+            var url = $"http://{address}:{port}/hook";
+            Assert.Throws<HubException>(() => notifier.Validate(url));
+            await notifier.NotifyAsync(url, Status(), Ct);
+        }
+
+        Assert.False(receiver.HasPending, "a webhook reached this machine's own address");
+
+        // The receiver is reachable at those addresses: with the policy off, the same calls arrive.
+        using var open = new WebhookNotifier(new HubOptions { AllowPrivateWebhooks = true }, NullLogger<WebhookNotifier>.Instance);
+        await open.NotifyAsync(hostUrl, Status(), Ct);
+        await receiver.NextAsync(TimeSpan.FromSeconds(10), Ct);
+        foreach (var address in own)
+        {
+            await open.NotifyAsync($"http://{address}:{port}/hook", Status(), Ct);
+            await receiver.NextAsync(TimeSpan.FromSeconds(10), Ct);
+        }
+    }
+
+    [Fact]
+    public async Task NotifyAsync_LoopbackNamedInAllowList_Delivers()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var notifier = new WebhookNotifier(new HubOptions { WebhookAllowList = "127.0.0.1" }, NullLogger<WebhookNotifier>.Instance);
+        notifier.Validate(receiver.Url);
+
+        await notifier.NotifyAsync(receiver.Url, Status(), Ct);
+
+        Assert.Equal("org/model", (await receiver.NextAsync(TimeSpan.FromSeconds(10), Ct)).ModelId);
+    }
+
+    [Fact]
+    public void Validate_PrivateAddressInAllowedBlock_IsAccepted()
+    {
+        using var notifier = new WebhookNotifier(new HubOptions { WebhookAllowList = "10.1.0.0/16" }, NullLogger<WebhookNotifier>.Instance);
+
+        notifier.Validate("http://10.1.2.3/hook");
+        Assert.Throws<HubException>(() => notifier.Validate("http://10.2.0.1/hook"));
+    }
 
     private static ModelRequestStatus Status() => new()
     {

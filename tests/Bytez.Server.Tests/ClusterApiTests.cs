@@ -47,6 +47,79 @@ public sealed class ClusterApiTests
     }
 
     [Fact]
+    public async Task Create_ThenRestart_ClusterComesBackWithItsSettingsAndWarmMinimum()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "bytez-cluster-restart-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string?> { ["Bytez:Home"] = home };
+        try
+        {
+            await using (var first = await TestServer.StartAsync(settings))
+            {
+                using var client = first.CreateHttpClient();
+                var (created, _, _) = await SendAsync(client, HttpMethod.Put, MiniLm, """{"timeout": 7, "capacity": {"min": 1, "desired": 1, "max": 2}, "config": {"x": 1}}""");
+                Assert.Equal(HttpStatusCode.Accepted, created);
+                await WaitForStatusAsync(client, MiniLm, "running");
+            }
+
+            await using (var second = await TestServer.StartAsync(settings))
+            {
+                using var client = second.CreateHttpClient();
+                // Loaded again without any request: the warm minimum.
+                var restored = await WaitForStatusAsync(client, MiniLm, "running");
+                Assert.Equal(7, restored.GetProperty("timeout").GetInt32());
+                Assert.Equal(1, restored.GetProperty("capacity").GetProperty("min").GetInt32());
+                Assert.Equal(2, restored.GetProperty("capacity").GetProperty("max").GetInt32());
+                Assert.Equal(1, restored.GetProperty("instances").GetInt32());
+
+                var (deleted, _, _) = await SendAsync(client, HttpMethod.Delete, MiniLm);
+                Assert.Equal(HttpStatusCode.OK, deleted);
+            }
+
+            await using (var third = await TestServer.StartAsync(settings))
+            {
+                using var client = third.CreateHttpClient();
+                var (gone, _, _) = await GetAsync(client, MiniLm);
+                Assert.Equal(HttpStatusCode.NotFound, gone);
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Update_TurnedOffThenRestart_StaysOff()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "bytez-cluster-off-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string?> { ["Bytez:Home"] = home };
+        try
+        {
+            await using (var first = await TestServer.StartAsync(settings))
+            {
+                using var client = first.CreateHttpClient();
+                await PostAsync(client, MiniLm, """{"input": "cold start"}""");
+                var (patched, _, _) = await SendAsync(client, new HttpMethod("PATCH"), MiniLm, """{"status": "off", "timeout": 3}""");
+                Assert.Equal(HttpStatusCode.OK, patched);
+            }
+
+            await using var second = await TestServer.StartAsync(settings);
+            using var again = second.CreateHttpClient();
+            var (status, body, _) = await GetAsync(again, MiniLm);
+
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("off", AssertOutput(body).GetProperty("status").GetString());
+            Assert.Equal(3, AssertOutput(body).GetProperty("timeout").GetInt32());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Run_WithoutCluster_CreatesOneWithDefaults()
     {
         await using var server = await TestServer.StartAsync();

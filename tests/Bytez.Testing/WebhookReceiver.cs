@@ -26,12 +26,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The URL to post to, <c>http://127.0.0.1:&lt;port&gt;/hook</c>.</summary>
     public string Url { get; }
 
-    /// <summary>Starts the receiver on a port the OS picks.</summary>
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>
+    /// Starts the receiver on a port the OS picks, on loopback or (<paramref name="allInterfaces"/>) on every IPv4
+    /// interface; <see cref="Url"/> names 127.0.0.1 either way.
+    /// </summary>
+    public static async Task<WebhookReceiver> StartAsync(bool allInterfaces = false)
     {
         var received = Channel.CreateUnbounded<ModelRequestStatus>();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(allInterfaces ? "http://0.0.0.0:0" : "http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         app.MapPost("/hook", async (HttpContext context) =>
@@ -48,7 +51,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WebhookReceiver(app, received, address.TrimEnd('/') + "/hook");
+        var port = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)).Port;
+        return new WebhookReceiver(app, received, $"http://127.0.0.1:{port}/hook");
     }
 
     /// <summary>The next status posted, waiting at most <paramref name="timeout"/>.</summary>

@@ -5,14 +5,20 @@ namespace Bytez.Engine.Metrics;
 
 /// <summary>
 /// The engine's instruments, on the meter <see cref="MeterName"/> (System.Diagnostics.Metrics; exported by the
-/// server through OpenTelemetry). Every measurement carries the model id, and the task where it has one.
+/// server through OpenTelemetry). Every measurement carries the model id, and the task where it has one. Only
+/// catalog models get their own <c>model</c> label; any other id is counted under <see cref="OtherModel"/>, so ids sent
+/// by clients cannot grow the label sets without bound.
 /// </summary>
 public sealed class EngineMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Bytez.Engine";
 
+    /// <summary>The <c>model</c> label of every id the catalog does not hold.</summary>
+    public const string OtherModel = "other";
+
     private readonly Meter _meter;
+    private readonly Func<string, bool> _isCatalogModel;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _queueTime;
@@ -23,9 +29,13 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _refusals;
 
-    /// <summary>Creates the instruments on a new meter (from <paramref name="meterFactory"/> when given, so hosts and tests can collect them).</summary>
-    public EngineMetrics(IMeterFactory? meterFactory = null)
+    /// <summary>
+    /// Creates the instruments on a new meter (from <paramref name="meterFactory"/> when given, so hosts and tests can
+    /// collect them). <paramref name="isCatalogModel"/> says which ids get their own label (all, when <see langword="null"/>).
+    /// </summary>
+    public EngineMetrics(IMeterFactory? meterFactory = null, Func<string, bool>? isCatalogModel = null)
     {
+        _isCatalogModel = isCatalogModel ?? (static _ => true);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _requests = _meter.CreateCounter<long>("bytez.requests", "{request}", "Requests run, by model, task and outcome (ok, bad_input, not_found, refused, error, cancelled).");
         _requestDuration = _meter.CreateHistogram<double>("bytez.request.duration", "s", "Time to serve a request, queueing included.");
@@ -44,37 +54,40 @@ public sealed class EngineMetrics : IDisposable
     /// <summary>Records a finished request.</summary>
     public void RequestCompleted(string modelId, string task, string outcome, TimeSpan duration)
     {
-        var tags = new TagList { { "model", modelId }, { "task", task }, { "outcome", outcome } };
+        var tags = new TagList { { "model", ModelLabel(modelId) }, { "task", task }, { "outcome", outcome } };
         _requests.Add(1, tags);
         _requestDuration.Record(duration.TotalSeconds, tags);
     }
 
     /// <summary>Records how long a request waited in its model's queue.</summary>
-    public void Queued(string modelId, TimeSpan waited) => _queueTime.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+    public void Queued(string modelId, TimeSpan waited) => _queueTime.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
 
     /// <summary>Records the size of one batched model run.</summary>
-    public void Batch(string modelId, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", modelId));
+    public void Batch(string modelId, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
 
     /// <summary>Records a finished generated sequence: its tokens and their rate.</summary>
     public void Generated(string modelId, int tokens, TimeSpan elapsed)
     {
-        _tokens.Add(tokens, new KeyValuePair<string, object?>("model", modelId));
+        _tokens.Add(tokens, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
         if (elapsed > TimeSpan.Zero && tokens > 0)
         {
-            _tokenRate.Record(tokens / elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", modelId));
+            _tokenRate.Record(tokens / elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
         }
     }
 
     /// <summary>Records an instance load.</summary>
-    public void Loaded(string modelId) => _loads.Add(1, new KeyValuePair<string, object?>("model", modelId));
+    public void Loaded(string modelId) => _loads.Add(1, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
 
     /// <summary>Records an instance unload and why.</summary>
     public void Evicted(string modelId, string reason) =>
-        _evictions.Add(1, new TagList { { "model", modelId }, { "reason", reason } });
+        _evictions.Add(1, new TagList { { "model", ModelLabel(modelId) }, { "reason", reason } });
 
     /// <summary>Records a refused request and why.</summary>
     public void Refused(string modelId, string reason) =>
-        _refusals.Add(1, new TagList { { "model", modelId }, { "reason", reason } });
+        _refusals.Add(1, new TagList { { "model", ModelLabel(modelId) }, { "reason", reason } });
+
+    /// <summary>The <c>model</c> label of an id: the id for a catalog model, <see cref="OtherModel"/> for any other.</summary>
+    public string ModelLabel(string modelId) => modelId is { Length: > 0 } && _isCatalogModel(modelId) ? modelId : OtherModel;
 
     /// <summary>Disposes the meter.</summary>
     public void Dispose() => _meter.Dispose();

@@ -27,6 +27,9 @@ public sealed partial class ModelScheduler : IDisposable
     private readonly Task _sweeper;
     private readonly Func<long> _residentBytes;
     private readonly MemoryReclaimer _reclaimer = new();
+    private readonly IClusterStore? _store;
+    private readonly Lock _saveGate = new();
+    private readonly List<ClusterSettings> _unrestored = [];
     private long _reservedBytes;
     private bool _disposed;
 
@@ -39,6 +42,7 @@ public sealed partial class ModelScheduler : IDisposable
     /// <param name="logger">The log.</param>
     /// <param name="totalMemoryBytes">The machine's memory, the base of the default budget; what the GC reports by default.</param>
     /// <param name="residentBytes">Reads the process's resident memory, measured around each load; the working set by default.</param>
+    /// <param name="store">Keeps the clusters users configured across restarts (see <see cref="RestoreClusters"/>); none by default.</param>
     public ModelScheduler(
         IEnumerable<IModelRuntime> runtimes,
         ModelMemoryRecords memory,
@@ -47,8 +51,10 @@ public sealed partial class ModelScheduler : IDisposable
         TimeProvider? timeProvider = null,
         ILogger<ModelScheduler>? logger = null,
         long? totalMemoryBytes = null,
-        Func<long>? residentBytes = null)
+        Func<long>? residentBytes = null,
+        IClusterStore? store = null)
     {
+        _store = store;
         ArgumentNullException.ThrowIfNull(runtimes);
         Memory = memory ?? throw new ArgumentNullException(nameof(memory));
         Options = options ?? throw new ArgumentNullException(nameof(options));
@@ -165,6 +171,7 @@ public sealed partial class ModelScheduler : IDisposable
     public ClusterInfo Create(ModelDescriptor model, ClusterRequest? request)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ClusterInfo info;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -186,8 +193,12 @@ public sealed partial class ModelScheduler : IDisposable
                 StartLoadLocked(cluster);
             }
 
-            return InfoLocked(cluster);
+            cluster.Configured = true;
+            info = InfoLocked(cluster);
         }
+
+        SaveClusters();
+        return info;
     }
 
     /// <summary>Changes a cluster's settings, or turns it off or on (PATCH).</summary>
@@ -224,11 +235,13 @@ public sealed partial class ModelScheduler : IDisposable
             }
 
             cluster.Modified = _time.GetUtcNow();
+            cluster.Configured = true;
             WarmMinimumLocked(cluster);
             info = InfoLocked(cluster);
         }
 
         DisposeAll(unload);
+        SaveClusters();
         return info;
     }
 
@@ -244,9 +257,105 @@ public sealed partial class ModelScheduler : IDisposable
             unload = RetireAllLocked(cluster, "shutdown");
             FailWaitersLocked(cluster, new EngineException(EngineErrorKind.Unavailable, $"{model.Id} was shut down."));
             _clusters.Remove(model.Id);
+            _unrestored.RemoveAll(c => string.Equals(c.ModelId, model.Id, StringComparison.OrdinalIgnoreCase));
         }
 
         DisposeAll(unload);
+        SaveClusters();
+    }
+
+    /// <summary>
+    /// Brings back the clusters users configured before a restart (from the store): their settings, turned off if they
+    /// were, and their warm minimum loading again. Clusters of models the catalog no longer has are kept in the store
+    /// for when the model returns. Returns how many were restored.
+    /// </summary>
+    /// <param name="findModel">Looks a model id up in the catalog.</param>
+    /// <exception cref="InvalidDataException">The stored clusters cannot be read.</exception>
+    public int RestoreClusters(Func<string, ModelDescriptor?> findModel)
+    {
+        ArgumentNullException.ThrowIfNull(findModel);
+        if (_store is null)
+        {
+            return 0;
+        }
+
+        var restored = 0;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var settings in _store.Load())
+            {
+                if (findModel(settings.ModelId) is not { } model)
+                {
+                    _unrestored.Add(settings);
+                    LogClusterNotRestored(settings.ModelId);
+                    continue;
+                }
+
+                if (_clusters.ContainsKey(model.Id))
+                {
+                    continue;
+                }
+
+                var cluster = new Cluster(model)
+                {
+                    TimeoutMinutes = settings.Timeout is >= 1 and <= 1440 ? settings.Timeout : Options.DefaultTimeoutMinutes,
+                    Capacity = ValidCapacity(settings.Capacity),
+                    Config = settings.Config,
+                    Off = settings.Off,
+                    Configured = true,
+                    Created = settings.Created,
+                    Modified = settings.Modified,
+                };
+                _clusters[model.Id] = cluster;
+                WarmMinimumLocked(cluster);
+                restored++;
+            }
+        }
+
+        return restored;
+    }
+
+    private ClusterCapacity ValidCapacity(ClusterCapacity? stored) =>
+        stored is { Min: >= 0, Max: >= 1 } c && c.Max <= Options.MaxInstancesPerModel && c.Desired >= c.Min && c.Desired <= c.Max
+            ? new ClusterCapacity { Min = c.Min, Desired = c.Desired, Max = c.Max }
+            : new ClusterCapacity { Min = 0, Desired = 1, Max = 1 };
+
+    /// <summary>Writes the configured clusters to the store (after every change; the last writer has the latest set).</summary>
+    private void SaveClusters()
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        lock (_saveGate)
+        {
+            List<ClusterSettings> settings;
+            lock (_gate)
+            {
+                settings = _clusters.Values.Where(c => c.Configured).Select(c => new ClusterSettings
+                {
+                    ModelId = c.Model.Id,
+                    Timeout = c.TimeoutMinutes,
+                    Capacity = new ClusterCapacity { Min = c.Capacity.Min, Desired = c.Capacity.Desired, Max = c.Capacity.Max },
+                    Config = c.Config,
+                    Off = c.Off,
+                    Created = c.Created,
+                    Modified = c.Modified,
+                }).Concat(_unrestored).OrderBy(c => c.ModelId, StringComparer.Ordinal).ToList();
+            }
+
+            try
+            {
+                _store.Save(settings);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The change is live; only its survival across a restart is lost. Say so loudly.
+                LogClustersNotSaved(e);
+            }
+        }
     }
 
     /// <summary>The model's cluster, or <see langword="null"/> when it has none.</summary>
@@ -806,11 +915,20 @@ public sealed partial class ModelScheduler : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Loading {ModelId} failed")]
     private partial void LogLoadFailed(string modelId, Exception error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cluster of {ModelId} was not restored: the model is not in the catalog (its settings are kept)")]
+    private partial void LogClusterNotRestored(string modelId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not save the cluster settings; changes will not survive a restart")]
+    private partial void LogClustersNotSaved(Exception error);
+
     internal sealed class Cluster(ModelDescriptor model)
     {
         public ModelDescriptor Model { get; } = model;
 
         public int TimeoutMinutes { get; set; }
+
+        /// <summary>Whether a user set this cluster up with PUT or PATCH (kept across restarts), rather than a run creating it.</summary>
+        public bool Configured { get; set; }
 
         public required ClusterCapacity Capacity { get; set; }
 

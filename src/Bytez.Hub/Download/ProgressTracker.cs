@@ -12,6 +12,9 @@ internal sealed class ProgressTracker(IProgress<DownloadProgress>? progress, lon
     private long _lastReport;
     private bool _verifying;
 
+    /// <summary>Receives each retry after a transient failure, or <see langword="null"/>.</summary>
+    public IProgress<HubRetry>? Retries { get; init; }
+
     /// <summary>The file being fetched, or <see langword="null"/>.</summary>
     public string? CurrentFile { get; set; }
 

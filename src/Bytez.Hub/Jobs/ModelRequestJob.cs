@@ -53,6 +53,15 @@ public sealed record ModelRequestJob
     /// <summary>How many times a worker started this job (restarts included).</summary>
     public int Attempts { get; init; }
 
+    /// <summary>Transient hub failures retried in the latest run.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>When the latest retry is due (live only: not stored).</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>Why the latest retried attempt failed.</summary>
+    public string? RetryReason { get; init; }
+
     /// <summary>When the job was created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
@@ -81,6 +90,9 @@ public sealed record ModelRequestJob
         BytesDone = BytesDone,
         BytesTotal = BytesTotal,
         Error = Error,
+        Retries = Retries,
+        NextAttemptAt = NextAttemptAt,
+        RetryReason = RetryReason,
         RamRequired = RamBytes is { } ram ? ModelInfo.ThreeSignificantFigures(ram / 1e9) : null,
         Params = ParameterCount is { } count ? ModelInfo.ThreeSignificantFigures(count / 1e9) : null,
         CreatedAt = CreatedAt,

@@ -76,8 +76,9 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         {
             if (!job.IsFinished)
             {
+                // It waits for a slot like any new job (a crash left it in the state it was running in).
                 LogResuming(_logger, job.ModelId, job.State, job.BytesDone, job.BytesTotal);
-                Schedule(job);
+                Schedule(job with { State = ModelRequestStates.Queued });
             }
         }
 
@@ -168,7 +169,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             }
             else
             {
-                await active.Cancellation.CancelAsync().ConfigureAwait(false);
+                await active.CancelAsync().ConfigureAwait(false);
                 await active.Finished.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -188,7 +189,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         _pending.Writer.TryComplete();
         foreach (var active in _active.Values)
         {
-            await active.Cancellation.CancelAsync().ConfigureAwait(false);
+            await active.CancelAsync().ConfigureAwait(false);
         }
 
         await Task.WhenAll(_workers).ConfigureAwait(false);
@@ -254,18 +255,24 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             token.ThrowIfCancellationRequested();
             await UpdateAsync(active, j => j with
             {
-                State = ModelRequestStates.Downloading,
+                State = ModelRequestStates.Resolving,
                 StartedAt = _time.GetUtcNow(),
                 EndedAt = null,
                 Error = null,
                 Attempts = j.Attempts + 1,
+                Retries = 0,
+                NextAttemptAt = null,
+                RetryReason = null,
             }).ConfigureAwait(false);
 
             var job = active.Current;
-            var repository = await _hub.GetRepositoryAsync(job.ModelId, job.Revision, token).ConfigureAwait(false);
+            var retries = new JobRetries(this, active);
+            var repository = await _hub.GetRepositoryAsync(job.ModelId, job.Revision, retries, token).ConfigureAwait(false);
             var plan = RepositoryPlanner.Plan(repository, _options, _installer.Supported);
             await UpdateAsync(active, j => j with
             {
+                State = ModelRequestStates.Downloading,
+                NextAttemptAt = null,
                 Commit = plan.Commit,
                 Task = plan.Task,
                 Format = plan.Format,
@@ -276,7 +283,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             LogPlanned(_logger, job.ModelId, plan.Commit, plan.Format, plan.Files.Count, plan.TotalBytes);
 
             var progress = new JobProgress(this, active);
-            var snapshot = await _downloader.DownloadAsync(plan, job.Revision, progress, token).ConfigureAwait(false);
+            var snapshot = await _downloader.DownloadAsync(plan, job.Revision, progress, retries, token).ConfigureAwait(false);
             await progress.FlushAsync().ConfigureAwait(false);
 
             await UpdateAsync(active, j => j with { State = ModelRequestStates.Measuring, BytesDone = plan.TotalBytes }).ConfigureAwait(false);
@@ -315,7 +322,7 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             }
 
             LogFailed(_logger, active.Current.ModelId, reason);
-            await UpdateAsync(active, j => j with { State = ModelRequestStates.Failed, Error = reason, EndedAt = _time.GetUtcNow() }, quietly: true)
+            await UpdateAsync(active, j => j with { State = ModelRequestStates.Failed, Error = reason, NextAttemptAt = null, EndedAt = _time.GetUtcNow() }, quietly: true)
                 .ConfigureAwait(false);
         }
 
@@ -384,6 +391,18 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
 
         public volatile bool CancelRequested;
 
+        /// <summary>Cancels the run; a job that just ended (its cancellation already disposed) needs none.</summary>
+        public async Task CancelAsync()
+        {
+            try
+            {
+                await Cancellation.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
         /// <summary>Claims the job: true for the one caller that may run (or end) it.</summary>
         public bool TryStart() => Interlocked.Exchange(ref _started, 1) == 0;
 
@@ -403,6 +422,12 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             lock (active)
             {
                 job = active.Current with { State = state, BytesDone = value.BytesDone, BytesTotal = value.BytesTotal, UpdatedAt = queue._time.GetUtcNow() };
+                if (job.NextAttemptAt is { } next && next <= job.UpdatedAt && value.BytesDone > active.Current.BytesDone)
+                {
+                    // Bytes arrive again: the retry is over.
+                    job = job with { NextAttemptAt = null };
+                }
+
                 active.Current = job;
                 if (queue._time.GetElapsedTime(_lastSave) < ProgressSaveInterval || !_saving.IsCompleted)
                 {
@@ -423,6 +448,21 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>Retries of the job's hub calls into the job: the count, when the next attempt is due, and why (live, not stored).</summary>
+    private sealed class JobRetries(ModelRequestQueue queue, ActiveJob active) : IProgress<HubRetry>
+    {
+        public void Report(HubRetry value)
+        {
+            lock (active)
+            {
+                var now = queue._time.GetUtcNow();
+                active.Current = active.Current with { Retries = active.Current.Retries + 1, NextAttemptAt = now + value.Delay, RetryReason = value.Reason, UpdatedAt = now };
+            }
+
+            LogRetrying(queue._logger, active.Current.ModelId, value.Retry, value.Delay.TotalSeconds, value.Reason);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId} queued (revision {Revision})")]
     private static partial void LogQueued(ILogger logger, string modelId, string revision);
 
@@ -437,6 +477,9 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId} interrupted by shutdown at {BytesDone} of {BytesTotal} bytes; it resumes at the next start")]
     private static partial void LogInterrupted(ILogger logger, string modelId, long bytesDone, long bytesTotal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId}: retry {Retry} in {Seconds:0.#} s after: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, string modelId, int retry, double seconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model request {ModelId} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string modelId, string reason);

@@ -11,11 +11,11 @@ namespace Bytez.Hub.Jobs;
 /// </summary>
 public sealed class SqliteModelRequestStore : IModelRequestStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private const string Columns =
         "model_id, state, revision, commit_sha, task, format, model_path, files, bytes_done, bytes_total, error, webhook, " +
-        "ram_bytes, parameter_count, attempts, created_at, started_at, ended_at, updated_at";
+        "ram_bytes, parameter_count, attempts, created_at, started_at, ended_at, updated_at, retries, retry_reason";
 
     private readonly string _connectionString;
 
@@ -125,13 +125,15 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         command.CommandText = $"""
             INSERT INTO model_requests (model_key, {Columns})
             VALUES ($key, $model_id, $state, $revision, $commit_sha, $task, $format, $model_path, $files, $bytes_done, $bytes_total,
-                    $error, $webhook, $ram_bytes, $parameter_count, $attempts, $created_at, $started_at, $ended_at, $updated_at)
+                    $error, $webhook, $ram_bytes, $parameter_count, $attempts, $created_at, $started_at, $ended_at, $updated_at,
+                    $retries, $retry_reason)
             ON CONFLICT (model_key) DO UPDATE SET
                 model_id = excluded.model_id, state = excluded.state, revision = excluded.revision, commit_sha = excluded.commit_sha,
                 task = excluded.task, format = excluded.format, model_path = excluded.model_path, files = excluded.files,
                 bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, error = excluded.error, webhook = excluded.webhook,
                 ram_bytes = excluded.ram_bytes, parameter_count = excluded.parameter_count, attempts = excluded.attempts,
-                created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at
+                created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at,
+                retries = excluded.retries, retry_reason = excluded.retry_reason
             """;
         var p = command.Parameters;
         p.AddWithValue("$key", Key(job.ModelId));
@@ -154,6 +156,8 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         p.AddWithValue("$started_at", job.StartedAt is { } started ? Time(started) : DBNull.Value);
         p.AddWithValue("$ended_at", job.EndedAt is { } ended ? Time(ended) : DBNull.Value);
         p.AddWithValue("$updated_at", Time(job.UpdatedAt));
+        p.AddWithValue("$retries", job.Retries);
+        p.AddWithValue("$retry_reason", (object?)job.RetryReason ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -162,15 +166,22 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         Execute(connection, "PRAGMA journal_mode = WAL;");
+        int current;
         using (var version = connection.CreateCommand())
         {
             version.CommandText = "PRAGMA user_version;";
-            var current = Convert.ToInt32(version.ExecuteScalar(), CultureInfo.InvariantCulture);
+            current = Convert.ToInt32(version.ExecuteScalar(), CultureInfo.InvariantCulture);
             if (current > SchemaVersion)
             {
                 throw new InvalidOperationException(
                     $"{Path} has schema version {current}, newer than this server's {SchemaVersion}; use a newer server or another data directory.");
             }
+        }
+
+        if (current == 1)
+        {
+            // Version 2 keeps the retry count and reason of a job's run.
+            Execute(connection, "ALTER TABLE model_requests ADD COLUMN retries INTEGER NOT NULL DEFAULT 0; ALTER TABLE model_requests ADD COLUMN retry_reason TEXT;");
         }
 
         Execute(connection, $"""
@@ -194,7 +205,9 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
                 created_at TEXT NOT NULL,
                 started_at TEXT,
                 ended_at TEXT,
-                updated_at TEXT NOT NULL
+                updated_at TEXT NOT NULL,
+                retries INTEGER NOT NULL DEFAULT 0,
+                retry_reason TEXT
             );
             PRAGMA user_version = {SchemaVersion};
             """);
@@ -245,6 +258,8 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         StartedAt = r.IsDBNull(16) ? null : ParseTime(r.GetString(16)),
         EndedAt = r.IsDBNull(17) ? null : ParseTime(r.GetString(17)),
         UpdatedAt = ParseTime(r.GetString(18)),
+        Retries = r.GetInt32(19),
+        RetryReason = NullableString(r, 20),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -1,3 +1,4 @@
+using Bytez.Engine;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -44,14 +45,9 @@ public sealed class ApiKeyStore
 
         var key = "bz_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var hash = Hash(key);
-        Directory.CreateDirectory(home);
+        PrivateFiles.CreateDirectory(home);
         var temp = hashFile + ".tmp";
-        File.WriteAllText(temp, Convert.ToHexStringLower(hash));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
+        PrivateFiles.WriteAllText(temp, Convert.ToHexStringLower(hash));
         File.Move(temp, hashFile, overwrite: true);
         return new ApiKeyStore(hash, key);
     }

@@ -13,6 +13,13 @@ namespace Bytez.Server.Hosting;
 /// <summary>Registers the engine: model store and catalog, runtimes, task pipelines and the engine itself.</summary>
 public static partial class EngineServices
 {
+    /// <summary>The file under the data directory that keeps the clusters users configured.</summary>
+    public static string ClustersPath(BytezServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Path.Combine(options.Home, "state", "clusters.json");
+    }
+
     /// <summary>The file under the data directory that keeps measured model memory.</summary>
     public static string MemoryRecordsPath(BytezServerOptions options)
     {
@@ -55,6 +62,10 @@ public static partial class EngineServices
             }));
             return catalog;
         });
+        // The data directory and what the server creates in it are the server user's only (0700 folders).
+        PrivateFiles.CreateDirectory(options.Home);
+        PrivateFiles.CreateDirectory(Path.Combine(options.Home, "state"));
+        PrivateFiles.CreateDirectory(options.ResolvedModelsPath);
         services.AddSingleton(_ => new ModelMemoryRecords(MemoryRecordsPath(options)));
         options.Scheduler.Validate();
         services.AddSingleton(options.Scheduler);
@@ -63,8 +74,15 @@ public static partial class EngineServices
         options.Requests.Validate();
         services.AddSingleton(options.Requests);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(provider =>
+        {
+            // Only catalog models get their own label (ids from clients would grow the series without bound).
+            var catalog = provider.GetRequiredService<ModelCatalog>();
+            return new EngineMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), id => catalog.Find(id) is not null);
+        });
+        services.AddSingleton<IClusterStore>(_ => new JsonClusterStore(ClustersPath(options)));
         services.AddSingleton<ModelScheduler>();
+        services.AddHostedService<ClusterRestoreService>();
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
         services.AddSingleton<IModelRuntime, LlamaCppRuntime>();
@@ -76,4 +94,16 @@ public static partial class EngineServices
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId} ({Folder}): {Reason}. It is listed by GET list/failed.")]
     private static partial void LogSkipped(ILogger logger, string modelId, string folder, string reason);
+
+    /// <summary>Brings back the clusters users configured (with their warm minimums) when the host starts.</summary>
+    internal sealed class ClusterRestoreService(ModelScheduler scheduler, ModelCatalog catalog) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            scheduler.RestoreClusters(catalog.Find);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

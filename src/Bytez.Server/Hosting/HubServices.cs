@@ -25,10 +25,22 @@ public static class HubServices
         services.AddSingleton(_ => new HubCache(hub.ResolvedCachePath));
         services.AddSingleton(_ => new HubHttpClient(CreateHubHttpClient()));
         services.AddSingleton(provider => new HubClient(provider.GetRequiredService<HubHttpClient>().Client, hub));
-        services.AddSingleton(provider => new HubMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(provider =>
+        {
+            // Only catalog models get their own label (ids from clients would grow the series without bound).
+            var catalog = provider.GetRequiredService<ModelCatalog>();
+            return new HubMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), id => catalog.Find(id) is not null);
+        });
         services.AddSingleton(provider => new ModelDownloader(
             provider.GetRequiredService<HubHttpClient>().Client, provider.GetRequiredService<HubCache>(), hub, provider.GetRequiredService<HubMetrics>()));
-        services.AddSingleton<IModelRequestStore>(_ => new SqliteModelRequestStore(DatabasePath(options)));
+        services.AddSingleton<IModelRequestStore>(_ =>
+        {
+            // SQLite gives its -wal and -shm files the mode of the database file: create that one owner-only first.
+            var database = DatabasePath(options);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(database)!);
+            PrivateFiles.EnsureFile(database);
+            return new SqliteModelRequestStore(database);
+        });
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<IModelInstaller, HubModelInstaller>();
         services.AddSingleton<ModelRequestQueue>();

@@ -28,6 +28,9 @@ public sealed class FakeHub : IAsyncDisposable
     private readonly List<FakeHubRequest> _requests = [];
     private readonly CancellationTokenSource _stopping = new();
     private long _bytesPerSecond;
+    private readonly List<int> _activeBodies = [];
+    private int _bodyEpoch;
+    private int _peakBodies;
 
     private FakeHub(WebApplication app) => _app = app;
 
@@ -51,6 +54,31 @@ public sealed class FakeHub : IAsyncDisposable
     {
         get => Interlocked.Read(ref _bytesPerSecond);
         set => Interlocked.Exchange(ref _bytesPerSecond, Math.Max(0, value));
+    }
+
+    /// <summary>
+    /// The most file bodies that were being sent at the same time, counting bodies started since the hub started or
+    /// since <see cref="ResetPeakDownloads"/>.
+    /// </summary>
+    public int PeakConcurrentDownloads
+    {
+        get
+        {
+            lock (_activeBodies)
+            {
+                return _peakBodies;
+            }
+        }
+    }
+
+    /// <summary>Starts counting <see cref="PeakConcurrentDownloads"/> afresh: bodies still being sent (to a client that went away, say) no longer count.</summary>
+    public void ResetPeakDownloads()
+    {
+        lock (_activeBodies)
+        {
+            _bodyEpoch++;
+            _peakBodies = 0;
+        }
     }
 
     /// <summary>Starts a hub on 127.0.0.1 on a port the OS picks.</summary>
@@ -389,6 +417,31 @@ public sealed class FakeHub : IAsyncDisposable
         repository.CountDownload(file);
         var body = file.Body(fault.Corrupted);
         var limit = fault.CutAfter is { } cut ? Math.Min(cut, length) : length;
+        int epoch;
+        lock (_activeBodies)
+        {
+            epoch = _bodyEpoch;
+            _activeBodies.Add(epoch);
+            _peakBodies = Math.Max(_peakBodies, _activeBodies.Count(e => e == epoch));
+        }
+
+        try
+        {
+            await SendBodyAsync(exchange, body, start, limit, fault.CutAfter is not null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_activeBodies)
+            {
+                _activeBodies.Remove(epoch);
+            }
+        }
+    }
+
+    private async Task SendBodyAsync(Exchange exchange, byte[] body, long start, long limit, bool cut, CancellationToken cancellationToken)
+    {
+        var context = exchange.Context;
+        var response = context.Response;
         await response.StartAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var sent = 0L;
@@ -409,7 +462,7 @@ public sealed class FakeHub : IAsyncDisposable
             }
         }
 
-        if (fault.CutAfter is not null)
+        if (cut)
         {
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             // Let the bytes reach the client before the connection is torn down.
