@@ -248,6 +248,28 @@ public sealed partial class ModelScheduler : IDisposable
         DisposeAll(unload);
     }
 
+    /// <summary>
+    /// Forgets a model that left the catalog: its instances unload once their running requests finish, requests still
+    /// queued for it fail (NotFound), and its cluster is gone. Returns whether it had one.
+    /// </summary>
+    public bool Forget(string modelId)
+    {
+        List<IModelInstance> unload;
+        lock (_gate)
+        {
+            if (_disposed || !_clusters.Remove(modelId, out var cluster))
+            {
+                return false;
+            }
+
+            unload = RetireAllLocked(cluster, "removed");
+            FailWaitersLocked(cluster, EngineException.NotFound($"{cluster.Model.Id} was removed from the models directory."));
+        }
+
+        DisposeAll(unload);
+        return true;
+    }
+
     /// <summary>The model's cluster, or <see langword="null"/> when it has none.</summary>
     public ClusterInfo? Get(string modelId)
     {
@@ -403,6 +425,10 @@ public sealed partial class ModelScheduler : IDisposable
         return cluster;
     }
 
+    // Whether the cluster is still the model's (not deleted or forgotten, and not replaced by a newer one).
+    private bool IsCurrentLocked(Cluster cluster) =>
+        _clusters.TryGetValue(cluster.Model.Id, out var current) && ReferenceEquals(current, cluster);
+
     private Cluster FindLocked(ModelDescriptor model) =>
         _clusters.TryGetValue(model.Id, out var cluster)
             ? cluster
@@ -539,7 +565,7 @@ public sealed partial class ModelScheduler : IDisposable
             {
                 lock (_gate)
                 {
-                    if (_disposed || !_clusters.ContainsKey(model.Id) || cluster.Off)
+                    if (_disposed || cluster.Off || !IsCurrentLocked(cluster))
                     {
                         throw new EngineException(EngineErrorKind.Unavailable, $"{model.Id} was shut down while loading.");
                     }
@@ -589,7 +615,7 @@ public sealed partial class ModelScheduler : IDisposable
                     _reservedBytes -= required;
                     reserved = false;
                     cluster.Loading--;
-                    if (_disposed || cluster.Off || !_clusters.ContainsKey(model.Id))
+                    if (_disposed || cluster.Off || !IsCurrentLocked(cluster))
                     {
                         instance.Dispose();
                         return;
