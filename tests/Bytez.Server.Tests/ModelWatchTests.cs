@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Bytez.Engine;
+using Bytez.Protocol;
 using Bytez.Server.Hosting;
 using Bytez.Testing;
 using Bytez.Testing.TinyModels;
@@ -58,6 +59,37 @@ public sealed class ModelWatchTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.NotFound, status);
         AssertErrorEnvelope(body);
         Assert.Null(server.Services.GetRequiredService<InferenceEngine>().Scheduler.Get("local/short-lived"));
+    }
+
+    [Fact]
+    public async Task Refresh_FolderDeletedDuringRequest_RequestFinishesAndLaterOnesGetNotFound()
+    {
+        var folder = Path.Combine(Models, "local", "in-flight");
+        CopyTinyModelTo(folder);
+        var server = await StartAsync();
+        var engine = server.Services.GetRequiredService<InferenceEngine>();
+        var request = new RunRequest
+        {
+            Messages = [new ChatMessage("user", "Hi")],
+            Params = JsonSerializer.SerializeToElement(new ModelParameters { MaxNewTokens = 4 }, ProtocolJsonContext.Default.ModelParameters),
+        };
+        var pieces = await engine.StartStreamAsync("local/in-flight", request, Ct);
+
+        Directory.Delete(folder, recursive: true);
+        var changes = server.Services.GetRequiredService<ModelDirectoryWatcher>().Refresh();
+
+        Assert.Equal(["local/in-flight"], changes.Removed);
+        Assert.Null(engine.Catalog.Find("local/in-flight"));
+        Assert.Null(engine.Scheduler.Get("local/in-flight"));
+        var text = new System.Text.StringBuilder();
+        await foreach (var piece in pieces.WithCancellation(Ct))
+        {
+            text.Append(piece);
+        }
+
+        Assert.NotEqual(0, text.Length);
+        var late = await Assert.ThrowsAsync<EngineException>(async () => await engine.RunAsync("local/in-flight", request, Ct));
+        Assert.Equal(EngineErrorKind.NotFound, late.Kind);
     }
 
     [Fact]
