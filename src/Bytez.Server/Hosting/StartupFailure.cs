@@ -33,6 +33,8 @@ public static partial class StartupFailure
                     return $"listen {match.Groups[1].Value}: permission denied. Ports below 1024 need privileges: set --urls (or ASPNETCORE_URLS) to a higher port, for example --urls http://localhost:8080.";
                 case IOException when BindFailed().Match(e.Message) is { Success: true } match:
                     return $"listen {match.Groups[1].Value}: {OneLine(e.InnerException?.Message ?? e.Message).TrimEnd('.')}. Check the address in --urls (or ASPNETCORE_URLS).";
+                case Exception when InvalidUrl().Match(e.Message) is { Success: true } match:
+                    return $"Invalid setting: --urls (or ASPNETCORE_URLS) has '{match.Groups[1].Value}', which is not an address to listen on. Use scheme://host:port, for example --urls http://localhost:8080.";
                 case InvalidOperationException when ConversionFailed().Match(e.Message) is { Success: true } match:
                     return BadValue(match.Groups[2].Value, match.Groups[3].Value, match.Groups[1].Success ? match.Groups[1].Value : null);
             }
@@ -138,6 +140,9 @@ public static partial class StartupFailure
 
     [GeneratedRegex(@"bind to address (\S+?):? ", RegexOptions.IgnoreCase)]
     private static partial Regex BindFailed();
+
+    [GeneratedRegex(@"^Invalid url: '([^']*)'", RegexOptions.IgnoreCase)]
+    private static partial Regex InvalidUrl();
 
     [GeneratedRegex(@"configuration value (?:'([^']*)' )?at '([^']+)' to type '([^']+)'")]
     private static partial Regex ConversionFailed();

@@ -88,6 +88,17 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_UrlsNotAnAddress_OneLineNamingTheValueAndFixExits1()
+    {
+        var run = await ServerCommand.RunAsync(Arguments("--urls", "not-an-address"));
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.ErrLines);
+        Assert.StartsWith("Invalid setting: --urls (or ASPNETCORE_URLS) has 'not-an-address'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_DataDirectoryNotWritable_OneLineNamingDirectoryAndFixExits1()
     {
         // A regular file where a directory should be: unwritable for every user, root included.
