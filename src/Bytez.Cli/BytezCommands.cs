@@ -35,9 +35,9 @@ internal sealed class BytezCommands
         };
         _key = new Option<string?>("--key")
         {
-            Description = $"The API key (default: ${KeyVariable})",
+            // No default value: help prints defaults, and the key is a secret. It is read from the environment at use.
+            Description = $"The API key (from {KeyVariable})",
             Recursive = true,
-            DefaultValueFactory = _ => NonEmpty(environment.GetVariable(KeyVariable)),
         };
     }
 
@@ -419,7 +419,7 @@ internal sealed class BytezCommands
             return Program.UsageError;
         }
 
-        var key = NonEmpty(parse.GetValue(_key));
+        var key = NonEmpty(parse.GetValue(_key)) ?? NonEmpty(_environment.GetVariable(KeyVariable));
         if (key is null)
         {
             await _err.WriteLineAsync($"No API key: pass --key or set {KeyVariable} (the server prints its key at first start).").ConfigureAwait(false);

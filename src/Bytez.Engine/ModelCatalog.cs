@@ -41,6 +41,9 @@ public sealed class ModelCatalog
         }
     }
 
+    /// <summary>Removes the model with this id; returns whether it was there.</summary>
+    public bool Remove(string modelId) => _models.TryRemove(modelId, out _);
+
     /// <summary>The model with this id, or <see langword="null"/>.</summary>
     public ModelDescriptor? Find(string modelId) =>
         _models.TryGetValue(modelId, out var model) ? model : null;

@@ -1,10 +1,13 @@
 using Bytez.Server.Hosting;
 
+if (ServerHelp.TryWrite(args, Console.Out) is { } shown)
+{
+    return shown;
+}
+
 if (args is [AddModelCommand.Name, .. var rest])
 {
     return AddModelCommand.Run(rest, Console.Out, Console.Error);
 }
 
-var app = BytezServer.Create(args);
-await app.RunAsync();
-return 0;
+return await ServerRunner.RunAsync(args, Console.Error);

@@ -62,6 +62,21 @@ public sealed class CommandTests
     }
 
     [Theory]
+    [InlineData("--help")]
+    [InlineData("list", "--help")]
+    [InlineData("run", "--help")]
+    public async Task RunAsync_HelpWithKeyInEnvironment_NeverPrintsTheKey(params string[] args)
+    {
+        const string secret = "sk-secret-value-4f8a2b";
+
+        var run = await Cli.RunAsync(args, new Dictionary<string, string> { ["BYTEZ_KEY"] = secret }, Ct);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain(secret, run.Out + run.Err, StringComparison.Ordinal);
+        Assert.Contains("(from BYTEZ_KEY)", run.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("list")]
     [InlineData("status", "org/name")]
     [InlineData("run", "org/name", "hello")]

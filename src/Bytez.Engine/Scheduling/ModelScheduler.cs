@@ -358,6 +358,28 @@ public sealed partial class ModelScheduler : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets a model that left the catalog: its instances unload once their running requests finish, requests still
+    /// queued for it fail (NotFound), and its cluster is gone. Returns whether it had one.
+    /// </summary>
+    public bool Forget(string modelId)
+    {
+        List<IModelInstance> unload;
+        lock (_gate)
+        {
+            if (_disposed || !_clusters.Remove(modelId, out var cluster))
+            {
+                return false;
+            }
+
+            unload = RetireAllLocked(cluster, "removed");
+            FailWaitersLocked(cluster, EngineException.NotFound($"{cluster.Model.Id} was removed from the models directory."));
+        }
+
+        DisposeAll(unload);
+        return true;
+    }
+
     /// <summary>The model's cluster, or <see langword="null"/> when it has none.</summary>
     public ClusterInfo? Get(string modelId)
     {
@@ -515,6 +537,10 @@ public sealed partial class ModelScheduler : IDisposable
 
         return cluster;
     }
+
+    // Whether the cluster is still the model's (not deleted or forgotten, and not replaced by a newer one).
+    private bool IsCurrentLocked(Cluster cluster) =>
+        _clusters.TryGetValue(cluster.Model.Id, out var current) && ReferenceEquals(current, cluster);
 
     private Cluster FindLocked(ModelDescriptor model) =>
         _clusters.TryGetValue(model.Id, out var cluster)

@@ -4,7 +4,8 @@ namespace Bytez.Server.Hosting;
 
 /// <summary>
 /// <c>add-model &lt;path&gt; [--id org/name] [--task task]</c>: registers a local GGUF file or Hugging Face-layout
-/// folder in the models directory (without copying it), so that the server lists and serves it from its next start.
+/// folder in the models directory (without copying it); a running server notices it within seconds
+/// (<see cref="ModelDirectoryWatcher"/>), a server started later serves it from the start.
 /// </summary>
 public static class AddModelCommand
 {
@@ -61,7 +62,7 @@ public static class AddModelCommand
         {
             var model = EngineServices.CreateStore(options).Add(path, id, task);
             output.WriteLine($"Added {model.Id} ({model.Task}, {model.ParameterCount:N0} parameters) from {Path.GetFullPath(path)}.");
-            output.WriteLine("Restart the server to serve it.");
+            output.WriteLine("A server running on this models directory serves it within seconds; one started later serves it from the start.");
             return 0;
         }
         catch (EngineException e)

@@ -25,15 +25,19 @@ public static partial class BytezServer
         }
 
         var options = ReadOptions(builder.Configuration);
+        DataDirectory.EnsureWritable(options.Home);
+        WebApplication? app = null;
+        StartupFailure.QuietHostFailure(builder.Logging, builder.Configuration, () => app?.Lifetime.ApplicationStarted.IsCancellationRequested == true);
         builder.Services.AddSingleton(options);
         builder.WebHost.ConfigureKestrel(kestrel => HttpLimits.Configure(kestrel.Limits, options.MaxRequestBodyBytes));
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
         builder.Services.AddBytezEngine(options);
+        builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
-        var app = builder.Build();
+        app = builder.Build();
         app.UseBytezErrors();
         app.UseHttpLimits();
         app.UseWhen(

@@ -34,6 +34,9 @@ public sealed class BytezServerOptions
     /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 32 MiB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 32L << 20;
 
+    /// <summary>How models added to or removed from the models directory while running are noticed (section <c>Bytez:ModelWatch</c>).</summary>
+    public ModelWatchOptions ModelWatch { get; set; } = new();
+
     /// <summary>The ONNX Runtime backend: sessions per model, threads, batch size (section <c>Bytez:Onnx</c>).</summary>
     public OnnxRuntimeOptions Onnx { get; set; } = new();
 

@@ -305,6 +305,25 @@ public sealed class ModelSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task Forget_BusyInstance_RequestFinishesThenUnloadsAndQueuedRequestsGetNotFound()
+    {
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 1);
+        var a = Model("a", 100 * Mb);
+        var lease = await scheduler.AcquireAsync(a, TestContext.Current.CancellationToken);
+        var queued = scheduler.AcquireAsync(a, TestContext.Current.CancellationToken).AsTask();
+
+        Assert.True(scheduler.Forget(a.Id));
+
+        Assert.Null(scheduler.Get(a.Id));
+        var refused = await Assert.ThrowsAsync<EngineException>(() => queued);
+        Assert.Equal(EngineErrorKind.NotFound, refused.Kind);
+        Assert.Empty(_runtime.Disposed);
+        lease.Dispose();
+        Assert.Equal([a.Id], _runtime.Disposed);
+        Assert.False(scheduler.Forget(a.Id));
+    }
+
+    [Fact]
     public void Create_Twice_Conflicts()
     {
         var scheduler = Create(budget: 1000 * Mb);

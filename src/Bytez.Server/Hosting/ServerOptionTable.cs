@@ -1,0 +1,89 @@
+namespace Bytez.Server.Hosting;
+
+/// <summary>One setting of the server as <c>--help</c> lists it.</summary>
+/// <param name="Name">The configuration key (<c>Bytez:Home</c>), or the command-line switch (<c>--urls</c>) when it has no key.</param>
+/// <param name="Variable">The environment variable that sets it.</param>
+/// <param name="Default">The default, as a person reads it; never a secret.</param>
+/// <param name="Meaning">What it is for, in one line.</param>
+public sealed record ServerOption(string Name, string Variable, string Default, string Meaning)
+{
+    /// <summary>How the option is written on the command line: <c>--Bytez:Home=&lt;value&gt;</c> or <c>--urls &lt;value&gt;</c>.</summary>
+    public string CommandLine => Name.StartsWith("--", StringComparison.Ordinal) ? Name : "--" + Name;
+}
+
+/// <summary>
+/// Every option of the server: the one table that <c>--help</c> prints and that a test holds equal to
+/// docs/configuration.md. A setting added to an options class goes here and into the docs.
+/// </summary>
+public static class ServerOptionTable
+{
+    /// <summary>All options, in the order <c>--help</c> prints them.</summary>
+    public static IReadOnlyList<ServerOption> All { get; } =
+    [
+        new("--urls", "ASPNETCORE_URLS", BytezServer.DefaultUrl, "where the server listens; several separated by ';' (port 0: one the OS picks)"),
+        new("Bytez:Home", "BYTEZ_HOME", "~/.bytez", "the data directory: model store, key hash, measurements, job database"),
+        new("Bytez:ModelsPath", Env("Bytez:ModelsPath"), "<Home>/models", "where models live, one folder per model id (org/name)"),
+        new("Bytez:Key", "BYTEZ_KEY", "none: a key is generated at first start and printed once", "the API key the server accepts"),
+        new("Bytez:EmbeddedModels", Env("Bytez:EmbeddedModels"), "true", "install the embedded default models into the model store at start"),
+        new("Bytez:MaxRequestBodyBytes", Env("Bytez:MaxRequestBodyBytes"), "33554432 (32 MiB)", "the largest request body; larger ones get 413"),
+        new("Bytez:ModelWatch:Events", Env("Bytez:ModelWatch:Events"), "true", "watch the models directory: folders copied in are served, removed ones dropped, within seconds"),
+        new("Bytez:ModelWatch:Debounce", Env("Bytez:ModelWatch:Debounce"), "00:00:00.500", "quiet time after the last file change before the models directory is read again"),
+        new("Bytez:ModelWatch:RescanInterval", Env("Bytez:ModelWatch:RescanInterval"), "00:00:30", "how often the models directory is read again anyway (file watchers miss events on some file systems); 0 turns it off"),
+        new("Bytez:Onnx:Sessions", Env("Bytez:Onnx:Sessions"), "one per core", "ONNX Runtime sessions per loaded model"),
+        new("Bytez:Onnx:IntraOpThreads", Env("Bytez:Onnx:IntraOpThreads"), "1", "threads each session uses inside one operator"),
+        new("Bytez:Onnx:MaxBatchSize", Env("Bytez:Onnx:MaxBatchSize"), "8", "the most texts in one embedding batch"),
+        new("Bytez:Onnx:DynamicBatching", Env("Bytez:Onnx:DynamicBatching"), "true", "merge concurrent embedding requests into batched runs"),
+        new("Bytez:Onnx:MaxBatchWait", Env("Bytez:Onnx:MaxBatchWait"), "00:00:00", "how long a free session waits for a batch to fill"),
+        new("Bytez:Onnx:FullGraphOptimization", Env("Bytez:Onnx:FullGraphOptimization"), "true", "every ONNX Runtime graph optimization, or the basic ones only"),
+        new("Bytez:Onnx:ShareWeights", Env("Bytez:Onnx:ShareWeights"), "true", "sessions of one embedding model share one copy of its weights"),
+        new("Bytez:LlamaCpp:MaxContextLength", Env("Bytez:LlamaCpp:MaxContextLength"), "4096", "cap on a GGUF model's context per sequence"),
+        new("Bytez:LlamaCpp:Threads", Env("Bytez:LlamaCpp:Threads"), "logical processors up to 4, half above", "threads llama.cpp uses for one decode"),
+        new("Bytez:LlamaCpp:BatchSize", Env("Bytez:LlamaCpp:BatchSize"), "512", "most prompt tokens fed in one decode"),
+        new("Bytez:LlamaCpp:SequencesPerContext", Env("Bytez:LlamaCpp:SequencesPerContext"), "8", "sequences sharing one llama.cpp context"),
+        new("Bytez:LlamaCpp:ContinuousBatching", Env("Bytez:LlamaCpp:ContinuousBatching"), "true", "merge concurrent decode steps into one llama_decode"),
+        new("Bytez:LlamaCpp:BatchWait", Env("Bytez:LlamaCpp:BatchWait"), "00:00:00.001", "how long a decode waits for other streams' steps"),
+        new("Bytez:LlamaCpp:PreciseAttention", Env("Bytez:LlamaCpp:PreciseAttention"), "false", "f32 KV cache and no flash attention (twice the cache memory)"),
+        new("Bytez:OnnxDecoder:Variant", Env("Bytez:OnnxDecoder:Variant"), "full precision", "which ONNX decoder weights to load: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4"),
+        new("Bytez:OnnxDecoder:ContinuousBatching", Env("Bytez:OnnxDecoder:ContinuousBatching"), "true", "merge concurrent decode steps of one ONNX decoder into one run"),
+        new("Bytez:OnnxDecoder:MaxBatchSize", Env("Bytez:OnnxDecoder:MaxBatchSize"), "8", "most sequences in one batched step"),
+        new("Bytez:Scheduler:MemoryBudgetBytes", Env("Bytez:Scheduler:MemoryBudgetBytes"), "70 % of memory", "memory all loaded instances may take, in bytes"),
+        new("Bytez:Scheduler:MemoryBudgetFraction", Env("Bytez:Scheduler:MemoryBudgetFraction"), "0.7", "the budget as a share of the machine's memory, when no byte count is set"),
+        new("Bytez:Scheduler:ConcurrencyPerInstance", Env("Bytez:Scheduler:ConcurrencyPerInstance"), "16", "requests one instance serves at once"),
+        new("Bytez:Scheduler:QueueLimit", Env("Bytez:Scheduler:QueueLimit"), "256", "requests that may wait per model; beyond, 429"),
+        new("Bytez:Scheduler:DefaultTimeoutMinutes", Env("Bytez:Scheduler:DefaultTimeoutMinutes"), "10", "idle timeout of clusters created by a run"),
+        new("Bytez:Scheduler:MaxInstancesPerModel", Env("Bytez:Scheduler:MaxInstancesPerModel"), "10", "upper bound of capacity.max"),
+        new("Bytez:Scheduler:IdleSweepInterval", Env("Bytez:Scheduler:IdleSweepInterval"), "00:00:15", "how often idle instances are looked for"),
+        new("Bytez:Scheduler:RetryAfter", Env("Bytez:Scheduler:RetryAfter"), "00:00:01", "the Retry-After of a 429"),
+        new("Bytez:Hub:Endpoint", "HF_ENDPOINT", "https://huggingface.co", "the Hugging Face-compatible hub model requests download from"),
+        new("Bytez:Hub:Token", "HF_TOKEN", "none", "access token for gated and private repositories"),
+        new("Bytez:Hub:CachePath", "HF_HUB_CACHE", "~/.cache/huggingface/hub ($HF_HOME/hub)", "the Hugging Face hub cache, shared with Python tools"),
+        new("Bytez:Hub:DefaultRevision", Env("Bytez:Hub:DefaultRevision"), "main", "the revision fetched when a request names none"),
+        new("Bytez:Hub:OnnxVariant", Env("Bytez:Hub:OnnxVariant"), "full precision", "which ONNX decoder weights to download"),
+        new("Bytez:Hub:GgufQuantization", Env("Bytez:Hub:GgufQuantization"), "Q4_K_M", "which GGUF quantization to download"),
+        new("Bytez:Hub:MaxConcurrentJobs", Env("Bytez:Hub:MaxConcurrentJobs"), "2", "model requests that download at once"),
+        new("Bytez:Hub:MaxFileBytes", Env("Bytez:Hub:MaxFileBytes"), "64 GiB", "the largest single file a request may download"),
+        new("Bytez:Hub:MaxModelBytes", Env("Bytez:Hub:MaxModelBytes"), "128 GiB", "the most bytes one model may download"),
+        new("Bytez:Hub:MinFreeDiskBytes", Env("Bytez:Hub:MinFreeDiskBytes"), "512 MiB", "free disk space that must remain after a download"),
+        new("Bytez:Hub:MaxAttempts", Env("Bytez:Hub:MaxAttempts"), "6", "attempts per hub call on transient failures"),
+        new("Bytez:Hub:RetryDelay", Env("Bytez:Hub:RetryDelay"), "00:00:01", "the first retry's wait, doubled each attempt"),
+        new("Bytez:Hub:MaxRetryDelay", Env("Bytez:Hub:MaxRetryDelay"), "00:00:30", "the longest wait between retries"),
+        new("Bytez:Hub:ReadTimeout", Env("Bytez:Hub:ReadTimeout"), "00:01:00", "a download that receives nothing for this long is retried"),
+        new("Bytez:Hub:AllowPrivateWebhooks", Env("Bytez:Hub:AllowPrivateWebhooks"), "false", "allow webhook URLs on loopback and private addresses"),
+        new("Bytez:Hub:WebhookTimeout", Env("Bytez:Hub:WebhookTimeout"), "00:00:10", "how long one webhook call may take"),
+        new("Bytez:Metrics:Enabled", Env("Bytez:Metrics:Enabled"), "true", "collect metrics and serve them to Prometheus"),
+        new("Bytez:Metrics:RequireKey", Env("Bytez:Metrics:RequireKey"), "false", "ask for the API key on the metrics endpoint"),
+        new("Bytez:Metrics:Path", Env("Bytez:Metrics:Path"), "/metrics", "where Prometheus scrapes"),
+        new("Logging:LogLevel:Default", Env("Logging:LogLevel:Default"), "Information", "log level (Debug shows the details of a failed start)"),
+    ];
+
+    /// <summary>The option named <paramref name="name"/> (a configuration key, matched without regard to case), or <see langword="null"/>.</summary>
+    public static ServerOption? Find(string name) =>
+        All.FirstOrDefault(o => string.Equals(o.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The environment variable ASP.NET Core reads for a configuration key: <c>Bytez:Home</c> → <c>Bytez__Home</c>.</summary>
+    public static string Env(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Replace(":", "__", StringComparison.Ordinal);
+    }
+}
