@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Bytez.Testing;
 
 namespace Bytez.Packaging.Tests;
@@ -15,6 +16,9 @@ public sealed class PackagesFixture : IAsyncLifetime
 
     /// <summary>How long one dotnet command may take on a busy machine before it is killed.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long packing (a Release build of the three projects) may take before it is killed.</summary>
+    public static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(20);
 
     /// <summary>The temporary folder holding everything the tests write.</summary>
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "bytez-packaging-" + Guid.NewGuid().ToString("N")[..12]);
@@ -83,21 +87,21 @@ public sealed class PackagesFixture : IAsyncLifetime
 
     private async Task PackAllAsync(string artifacts)
     {
-        foreach (var project in PackedProjects)
+        // One dotnet pack over a solution of the three projects: one restore, and MSBuild orders and shares the builds.
+        var solution = Path.Combine(Root, "packages.slnx");
+        new XElement(
+            "Solution",
+            PackedProjects.Select(p => new XElement("Project", new XAttribute("Path", Path.Combine(RepositoryRoot, "src", p, p + ".csproj")))))
+            .Save(solution);
+        var run = await DotnetProcess.RunDotnetAsync(
+            ["pack", solution, "-c", "Release", "--artifacts-path", artifacts, $"-p:PackageOutputPath={Feed}"],
+            RepositoryRoot,
+            new Dictionary<string, string> { ["CI"] = "true" },
+            PackTimeout,
+            CancellationToken.None);
+        if (run.ExitCode != 0)
         {
-            var run = await DotnetProcess.RunDotnetAsync(
-                [
-                    "pack", Path.Combine(RepositoryRoot, "src", project, project + ".csproj"), "-c", "Release",
-                    "--artifacts-path", artifacts, "-o", Feed,
-                ],
-                RepositoryRoot,
-                new Dictionary<string, string> { ["CI"] = "true" },
-                CommandTimeout,
-                CancellationToken.None);
-            if (run.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"dotnet pack {project} failed.\n{run}");
-            }
+            throw new InvalidOperationException($"dotnet pack failed.\n{run}");
         }
     }
 
