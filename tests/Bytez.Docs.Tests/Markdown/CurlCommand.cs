@@ -23,6 +23,64 @@ public sealed partial record CurlCommand(string Place, IReadOnlyList<string> Arg
         return text.Length <= 160 ? text : text[..160] + "...";
     }
 
+    /// <summary>
+    /// The same request as an <see cref="HttpRequestMessage"/>, for machines without curl. Knows the options the
+    /// documentation uses: <c>-X</c>, <c>-H</c>, <c>-d</c>/<c>--data</c> (POST unless <c>-X</c> says otherwise),
+    /// <c>-N</c>, <c>-s</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The command uses another option; teach this method or curl it.</exception>
+    public HttpRequestMessage ToHttpRequest()
+    {
+        string? method = null, data = null, url = null;
+        var headers = new List<(string Name, string Value)>();
+        for (var i = 0; i < Arguments.Count; i++)
+        {
+            switch (Arguments[i])
+            {
+                case "-X" or "--request":
+                    method = Arguments[++i];
+                    break;
+                case "-H" or "--header":
+                    var header = Arguments[++i];
+                    var colon = header.IndexOf(':', StringComparison.Ordinal);
+                    headers.Add((header[..colon].Trim(), header[(colon + 1)..].Trim()));
+                    break;
+                case "-d" or "--data":
+                    data = Arguments[++i];
+                    break;
+                case "-N" or "--no-buffer" or "-s" or "--silent":
+                    break;
+                case var argument when argument.StartsWith('-'):
+                    throw new NotSupportedException($"{Place}: the documentation tests do not translate the curl option {argument}.");
+                case var argument:
+                    url = argument;
+                    break;
+            }
+        }
+
+        var request = new HttpRequestMessage(new HttpMethod(method ?? (data is null ? "GET" : "POST")), url);
+        if (data is not null)
+        {
+            // curl -d sends application/x-www-form-urlencoded unless a Content-Type header says otherwise.
+            request.Content = new StringContent(data, Encoding.UTF8);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && request.Content is not null)
+            {
+                request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(value);
+            }
+            else
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return request;
+    }
+
     /// <summary>The <c>curl</c> commands of a shell block, with <paramref name="variables"/> expanded.</summary>
     /// <exception cref="FormatException">A quote is never closed.</exception>
     public static IReadOnlyList<CurlCommand> Parse(CodeBlock block, IReadOnlyDictionary<string, string> variables)

@@ -30,7 +30,7 @@ public sealed class ClusterLifecycleTests(SamplesFixture fixture)
     [Fact]
     public async Task Program_WithBytezHostAndKey_RunsAsAUserStartsIt()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClusterLifecycle.dll"));
         start.ArgumentList.Add(Model);
         start.Environment["BYTEZ_HOST"] = fixture.Docs.Server.BaseAddress.ToString();
