@@ -19,11 +19,3 @@ public sealed class SamplesFixture : IAsyncLifetime
 
     public ValueTask DisposeAsync() => Docs.DisposeAsync();
 }
-
-/// <summary>The samples' tests share one server and run one after another.</summary>
-[CollectionDefinition(Name)]
-public sealed class SamplesCollection : ICollectionFixture<SamplesFixture>
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "Samples";
-}
