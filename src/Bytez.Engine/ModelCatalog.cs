@@ -27,6 +27,25 @@ public sealed class ModelCatalog
         _failures[failure.ModelId] = failure;
     }
 
+    /// <summary>Replaces every recorded failure with <paramref name="failures"/> (the result of a whole new scan).</summary>
+    public void SetFailures(IEnumerable<ModelFailure> failures)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        var current = failures.ToDictionary(f => f.ModelId, StringComparer.OrdinalIgnoreCase);
+        foreach (var id in _failures.Keys)
+        {
+            if (!current.ContainsKey(id))
+            {
+                _failures.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var failure in current.Values)
+        {
+            _failures[failure.ModelId] = failure;
+        }
+    }
+
     /// <summary>The model folders that could not be described, ordered by id.</summary>
     public IReadOnlyList<ModelFailure> Failures() =>
         _failures.Values.OrderBy(f => f.ModelId, StringComparer.Ordinal).ToList();

@@ -107,8 +107,13 @@ public sealed partial class ModelDirectoryWatcher : IDisposable
     {
         lock (_refreshGate)
         {
+            var failures = new List<ModelFailure>();
+            var found = _store.Scan(failures.Add);
             var unreadable = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var found = _store.Scan((id, why) => unreadable[id] = why);
+            foreach (var failure in failures)
+            {
+                unreadable[failure.ModelId] = failure.Error;
+            }
             List<string> added = [], updated = [], removed = [];
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var model in found)
@@ -154,6 +159,7 @@ public sealed partial class ModelDirectoryWatcher : IDisposable
             }
 
             _unreadable = [.. unreadable.Keys];
+            _catalog.SetFailures(failures);
             return new ModelDirectoryChanges(added, updated, removed);
         }
     }

@@ -792,13 +792,6 @@ public sealed partial class ModelScheduler : IDisposable
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="cluster"/> is still the model's cluster: a cluster deleted while it loaded may have been
-    /// created anew since, and an instance loaded for the old one must not land in it (nothing would ever unload it).
-    /// </summary>
-    private bool IsCurrentLocked(Cluster cluster) =>
-        _clusters.TryGetValue(cluster.Model.Id, out var current) && ReferenceEquals(current, cluster);
-
     private IModelInstance RemoveLocked(Cluster cluster, Slot slot, string reason)
     {
         cluster.Instances.Remove(slot);
