@@ -11,7 +11,7 @@ public static class DataDirectory
         var probe = Path.Combine(path, $".write-test-{Environment.ProcessId}");
         try
         {
-            Directory.CreateDirectory(path);
+            Bytez.Engine.PrivateFiles.CreateDirectory(path); // owner-only, as everything under it
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }
