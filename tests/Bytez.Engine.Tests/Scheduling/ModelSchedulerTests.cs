@@ -324,6 +324,91 @@ public sealed class ModelSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task ClusterChanges_UnderLoad_EveryLoadedInstanceIsUnloadedInTheEnd()
+    {
+        // What the soak benchmark does to a cluster, at random from several threads: create, resize, off, on, delete,
+        // while requests run. Whatever the interleaving, no instance may be left loaded where nothing can unload it.
+        var scheduler = Create(budget: 1000 * Mb, concurrency: 2, queue: 64);
+        var a = Model("a", 10 * Mb);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var changer = Task.Run(async () =>
+        {
+            var random = new Random(7);
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    switch (random.Next(5))
+                    {
+                        case 0:
+                            scheduler.Create(a, new ClusterRequest { Capacity = new ClusterCapacity { Min = 1, Desired = 1, Max = 1 } });
+                            break;
+                        case 1:
+                            scheduler.Update(a, new ClusterRequest { Capacity = new ClusterCapacity { Min = 1, Desired = 1, Max = 2 } });
+                            break;
+                        case 2:
+                            scheduler.Update(a, new ClusterRequest { Status = "off" });
+                            break;
+                        case 3:
+                            scheduler.Update(a, new ClusterRequest { Status = "on" });
+                            break;
+                        default:
+                            scheduler.Delete(a);
+                            break;
+                    }
+                }
+                catch (EngineException)
+                {
+                }
+
+                await Task.Delay(random.Next(3), CancellationToken.None);
+            }
+        }, TestContext.Current.CancellationToken);
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var lease = await scheduler.AcquireAsync(a, CancellationToken.None);
+                    await Task.Yield();
+                }
+                catch (EngineException)
+                {
+                    await Task.Delay(1, CancellationToken.None);
+                }
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+        await Task.WhenAll([changer, .. clients]);
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                scheduler.Delete(a);
+            }
+            catch (EngineException)
+            {
+            }
+
+            lock (_runtime.Disposed)
+            {
+                if (scheduler.Get(a.Id) is null && _runtime.Loads == _runtime.Disposed.Count)
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(_runtime.Loads > 10, $"only {_runtime.Loads} loads: the test did not exercise the scheduler");
+        Assert.Equal(_runtime.Loads, _runtime.Disposed.Count);
+        Assert.Equal(0, _runtime.Resident);
+    }
+
+    [Fact]
     public void Create_Twice_Conflicts()
     {
         var scheduler = Create(budget: 1000 * Mb);
