@@ -145,7 +145,10 @@ internal static class SoakBenchmark
             workers.Add(WorkerAsync(tally, "stream", stop.Token, n => StreamAsync(http, worker == 0 ? Onnx : Gguf, sentences[n % sentences.Count], dropEarly: n % 3 == 2, stop.Token)));
         }
 
-        workers.Add(WorkerAsync(tally, "cluster", stop.Token, n => ClusterStepAsync(http, n, stop.Token)));
+        if (Environment.GetEnvironmentVariable("SOAK_NO_CLUSTER_CHANGES") is not { Length: > 0 })
+        {
+            workers.Add(WorkerAsync(tally, "cluster", stop.Token, n => ClusterStepAsync(http, n, stop.Token)));
+        }
         await Task.WhenAll(workers).ConfigureAwait(false);
         await sampler.ConfigureAwait(false);
 

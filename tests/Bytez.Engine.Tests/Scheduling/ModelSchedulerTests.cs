@@ -330,6 +330,7 @@ public sealed class ModelSchedulerTests : IDisposable
         // while requests run. Whatever the interleaving, no instance may be left loaded where nothing can unload it.
         var scheduler = Create(budget: 1000 * Mb, concurrency: 2, queue: 64);
         var a = Model("a", 10 * Mb);
+        _runtime.LoadTime = TimeSpan.FromMilliseconds(15); // a real load takes a while: changes land while it runs
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         var changer = Task.Run(async () =>
         {
@@ -517,6 +518,9 @@ public sealed class ModelSchedulerTests : IDisposable
         /// <summary>Released once each time a load reaches the runtime.</summary>
         public SemaphoreSlim LoadsStarted { get; } = new(0);
 
+        /// <summary>How long each load takes.</summary>
+        public TimeSpan LoadTime { get; set; }
+
         /// <summary>When set, every load waits for it.</summary>
         public Task? Gate { get; set; }
 
@@ -532,6 +536,11 @@ public sealed class ModelSchedulerTests : IDisposable
         {
             await Task.Yield();
             LoadsStarted.Release();
+            if (LoadTime > TimeSpan.Zero)
+            {
+                await Task.Delay(LoadTime, cancellationToken);
+            }
+
             if (Gate is { } gate)
             {
                 await gate.WaitAsync(cancellationToken);
