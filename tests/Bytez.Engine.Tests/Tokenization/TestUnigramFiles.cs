@@ -88,7 +88,7 @@ internal static class TestUnigramFiles
     public static IReadOnlyList<string> Traps { get; } =
     [
         "concatenation", "catcatcat", "the theme thereof", "tokenizedtokens", "forestforest", "ñ", "ÿ", "é", "e\u0301",
-        "Ⅻ ﬁ ½ ＡＢＣ", "\u00A0", "a\u00A0b", "x😀y", "😀😀😀", "𠀀", "𝐀𝐁", "東京", "東", "<unk>", "a<unk>b", "<0x41>", "<0xA0>",
+        "Ⅻ ﬁ ½ ＡＢＣ", "\u00A0", "a\u00A0b", "x😀y", "😀😀😀", "x😀", "zq😀", "zq😀zq", "a zq😀", "e東京", "東京京", "𠀀", "𝐀𝐁", "東京", "東", "<unk>", "a<unk>b", "<0x41>", "<0xA0>",
         "▁", "▁▁", "▁the", " ▁ ", "  ", "\u3000", "ids ids  ids   ids", "The The THE the", "ß ẞ", "a\u0000b",
         "café\u0301", "<s></s><pad>", "pieces pieces.", "99999999", "$v%u&t*s",
     ];
@@ -133,7 +133,15 @@ internal static class TestUnigramFiles
         // A duplicated piece (tokenizers keeps the last id and score) and a long, poorly scored piece.
         pieces.Add(("the", -3.0));
         pieces.Add(("the", -1.5));
-        Add("concatenation", -40);
+        Add("concatenation", -100);
+
+        // Unknown characters score min_score - 10 = -110. "zq😀" is "z" + "q😀" (-8.x - 100) only because the unknown
+        // path "zq" + unknown (-2 - 110) is worse; any other penalty below 6 flips it. "東京" is one piece (-100) rather
+        // than two fused unknowns.
+        Add("zq", -2);
+        Add("q😀", -100);
+        Add("x😀", -60);
+        Add("東京", -100);
         return pieces;
     }
 
