@@ -28,6 +28,10 @@ public sealed class HfTokenizerPropertyTests
     public void FromJson_MutatedSentencePieceStyleTokenizer_ThrowsOnlyEngineException() =>
         PropertyCheck.Run(Mutations.OfJson(SmallSentencePiece), LoadAndUse, PropertySeed.Value, iterations: 1500);
 
+    [Fact]
+    public void FromJson_MutatedUnigramTokenizer_ThrowsOnlyEngineException() =>
+        PropertyCheck.Run(Mutations.OfJson(SmallUnigram), LoadAndUse, PropertySeed.Value, iterations: 1500);
+
     private static void LoadAndUse(string json) => UntrustedInput.Parse(() =>
     {
         var tokenizer = HfTokenizer.FromJson(json, options: Options);
@@ -47,6 +51,21 @@ public sealed class HfTokenizerPropertyTests
           "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": true, "fuse_unk": true,
             "vocab": {"<unk>": 0, "<s>": 1, "<0x41>": 2, "▁": 3, "H": 4, "e": 5, "l": 6, "o": 7, "He": 8, "ll": 9, "▁H": 10},
             "merges": ["H e", "l l", "▁ H"]}
+        }
+        """;
+
+    /// <summary>A small T5-style Unigram tokenizer: Metaspace, byte fallback, a duplicated piece, "$A &lt;/s&gt;".</summary>
+    private const string SmallUnigram = """
+        {
+          "added_tokens": [{"id": 0, "content": "<pad>", "special": true}, {"id": 1, "content": "</s>", "special": true}, {"id": 2, "content": "<unk>", "special": true}],
+          "normalizer": {"type": "NFKC"},
+          "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}]},
+          "post_processor": {"type": "TemplateProcessing", "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+            "pair": [], "special_tokens": {"</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}}},
+          "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}]},
+          "model": {"type": "Unigram", "unk_id": 2, "byte_fallback": true,
+            "vocab": [["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0], ["▁", -2.0], ["H", -5.5], ["e", -4.0], ["l", -4.5], ["o", -4.2], ["He", -3.0],
+              ["ll", -6.0], ["▁H", -1.0], ["llo", -2.5], ["<0xF0>", -9.0], ["<0x9F>", -9.0], ["<0x98>", -9.0], ["<0x80>", -9.0], ["e", -1.0]]}
         }
         """;
 }

@@ -655,7 +655,8 @@ public sealed class HfTokenizer : ITextTokenizer
                     }
                     else if (Property(item, "SpecialToken") is { } special)
                     {
-                        var name = special.GetProperty("id").GetString()!;
+                        var name = special.GetProperty("id").GetString()
+                            ?? throw EngineException.NotSupported("tokenizer.json: a TemplateProcessing special token has no id.");
                         var ids = specials.GetProperty(name).GetProperty("ids");
                         foreach (var id in ids.EnumerateArray())
                         {
