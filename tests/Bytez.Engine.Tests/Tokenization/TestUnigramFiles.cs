@@ -25,7 +25,7 @@ internal static class TestUnigramFiles
 
     /// <summary>The tokenizer styles, by name.</summary>
     public static IReadOnlyList<string> Styles { get; } =
-        ["t5", "xlmr-nfkc", "byte-fallback-first", "byte-fallback-split-first", "never-no-added-tokens", "no-pre-tokenizer"];
+        ["t5", "t5-precompiled", "xlmr-nfkc", "byte-fallback-first", "byte-fallback-split-first", "never-no-added-tokens", "no-pre-tokenizer"];
 
     /// <summary>The <c>tokenizer.json</c> of a style.</summary>
     public static string Json(string style) => style switch
@@ -34,6 +34,15 @@ internal static class TestUnigramFiles
         "t5" => Build(
             byteFallback: false,
             normalizer: null,
+            preTokenizer: Sequence(new JsonObject { ["type"] = "WhitespaceSplit" }, Metaspace("always", split: true)),
+            decoder: Metaspace("always", split: true),
+            postProcessor: Template(null, ("</s>", 1)),
+            addedTokens: true),
+
+        // T5 as published: a Precompiled charsmap (TestCharsmap) before the same pipeline.
+        "t5-precompiled" => Build(
+            byteFallback: false,
+            normalizer: new JsonObject { ["type"] = "Precompiled", ["precompiled_charsmap"] = TestCharsmap.Base64() },
             preTokenizer: Sequence(new JsonObject { ["type"] = "WhitespaceSplit" }, Metaspace("always", split: true)),
             decoder: Metaspace("always", split: true),
             postProcessor: Template(null, ("</s>", 1)),
@@ -88,7 +97,7 @@ internal static class TestUnigramFiles
     public static IReadOnlyList<string> Traps { get; } =
     [
         "concatenation", "catcatcat", "the theme thereof", "tokenizedtokens", "forestforest", "ñ", "ÿ", "é", "e\u0301",
-        "Ⅻ ﬁ ½ ＡＢＣ", "\u00A0", "a\u00A0b", "x😀y", "😀😀😀", "x😀", "zq😀", "zq😀zq", "a zq😀", "e東京", "東京京", "𠀀", "𝐀𝐁", "東京", "東", "<unk>", "a<unk>b", "<0x41>", "<0xA0>",
+        "Ⅻ ﬁ ½ ＡＢＣ", "\u00A0", "a\u00A0b", "x😀y", "😀😀😀", "x😀", "x\u0301", "xe\u0301x", "ﬁx", "👨‍👩‍👧", "👨", "a\u200Bb", "ＡＢ", "Ⅻ½ß", "zq😀", "zq😀zq", "a zq😀", "e東京", "東京京", "𠀀", "𝐀𝐁", "東京", "東", "<unk>", "a<unk>b", "<0x41>", "<0xA0>",
         "▁", "▁▁", "▁the", " ▁ ", "  ", "\u3000", "ids ids  ids   ids", "The The THE the", "ß ẞ", "a\u0000b",
         "café\u0301", "<s></s><pad>", "pieces pieces.", "99999999", "$v%u&t*s",
     ];

@@ -547,7 +547,9 @@ public sealed class HfTokenizer : ITextTokenizer
             "NFKD" => new UnicodeNormalizer(NormalizationForm.FormKD),
             "Lowercase" => new LowercaseNormalizer(),
             "Strip" => new StripNormalizer(Bool(json, "strip_left", false), Bool(json, "strip_right", false)),
-            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)."),
+            "Precompiled" => PrecompiledNormalizer.FromBase64(json.GetProperty("precompiled_charsmap").GetString()
+                ?? throw EngineException.NotSupported("tokenizer.json: the Precompiled normalizer has no precompiled_charsmap.")),
+            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Precompiled)."),
         };
     }
 
