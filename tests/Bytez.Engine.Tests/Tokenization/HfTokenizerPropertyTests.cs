@@ -1,3 +1,4 @@
+using CsCheck;
 using Bytez.Engine.Tokenization;
 using Bytez.Engine.Tokenization.HuggingFace;
 using Bytez.Testing.Properties;
@@ -31,6 +32,31 @@ public sealed class HfTokenizerPropertyTests
     [Fact]
     public void FromJson_MutatedUnigramTokenizer_ThrowsOnlyEngineException() =>
         PropertyCheck.Run(Mutations.OfJson(SmallUnigram), LoadAndUse, PropertySeed.Value, iterations: 1500);
+
+    [Fact]
+    public void FromJson_DamagedPrecompiledCharsmap_ThrowsOnlyEngineException()
+    {
+        var original = Convert.FromBase64String(TestCharsmap.Base64());
+        var gen = Gen.Select(Gen.Int[0, original.Length - 1].Array[1, 12], Gen.Byte.Array[12], Gen.Int[0, original.Length + 8], (positions, values, length) =>
+        {
+            var damaged = new byte[length];
+            Array.Copy(original, damaged, Math.Min(length, original.Length));
+            for (var i = 0; i < positions.Length; i++)
+            {
+                if (positions[i] < length)
+                {
+                    damaged[positions[i]] = values[i];
+                }
+            }
+
+            return SmallUnigram.Replace("{\"type\": \"NFKC\"}", $"{{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"{Convert.ToBase64String(damaged)}\"}}", StringComparison.Ordinal);
+        });
+        PropertyCheck.Run(gen, json => UntrustedInput.Parse(() =>
+        {
+            var tokenizer = HfTokenizer.FromJson(json, options: Options);
+            _ = tokenizer.Encode("ﬁx e\u0301 👨‍👩 ＡＢ ½ß \u00A0 Hello 😀", addSpecialTokens: true);
+        }, AllocationBound, typeof(EngineException)), PropertySeed.Value, iterations: 1000, print: json => json);
+    }
 
     private static void LoadAndUse(string json) => UntrustedInput.Parse(() =>
     {
