@@ -9,7 +9,8 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 /// A tokenizer read from a Hugging Face <c>tokenizer.json</c> as is, giving the same ids and text as Hugging Face's
 /// Rust <c>tokenizers</c> for BPE models — byte-level BPE (GPT-2, Llama 3, Qwen2) and SentencePiece-style BPE with
 /// byte fallback (Llama 2, Mistral, Gemma) — and Unigram models (T5, XLM-R, DeBERTa-v3, ALBERT). Added and special
-/// tokens written in the text are recognized. Pure C#, thread-safe; anything the file asks for that is not implemented fails at load with a message naming it.
+/// tokens written in the text are recognized. Pure C#, thread-safe; anything the file asks for that is not
+/// implemented fails at load with a message naming it.
 /// </summary>
 public sealed class HfTokenizer : ITextTokenizer
 {
