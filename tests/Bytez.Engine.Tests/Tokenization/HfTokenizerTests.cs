@@ -148,7 +148,7 @@ public sealed class HfTokenizerTests
     }
 
     [Theory]
-    [InlineData("""{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]}}""", "Unigram")]
+    [InlineData("""{"model": {"type": "WordLevel", "unk_token": "a", "vocab": {"a": 0}}}""", "WordLevel")]
     [InlineData("""{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0}}}""", "WordPiece")]
     [InlineData("""{"normalizer": {"type": "BertNormalizer"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "BertNormalizer")]
     [InlineData("""{"pre_tokenizer": {"type": "Whitespace"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "Whitespace")]

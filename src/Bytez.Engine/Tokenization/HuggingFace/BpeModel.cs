@@ -8,7 +8,7 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 /// unknown token. Merging follows <c>tokenizers</c>' <c>Word::merge_all</c>: lowest rank first, leftmost on ties.
 /// Results per word are cached (bounded). Thread-safe.
 /// </summary>
-internal sealed class BpeModel
+internal sealed class BpeModel : ITokenModel
 {
     private const int CacheCapacity = 10_000;
     private const int MaxCachedWordLength = 256;

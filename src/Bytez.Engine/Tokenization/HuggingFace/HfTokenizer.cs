@@ -7,15 +7,16 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 
 /// <summary>
 /// A tokenizer read from a Hugging Face <c>tokenizer.json</c> as is, giving the same ids and text as Hugging Face's
-/// Rust <c>tokenizers</c> for BPE models: byte-level BPE (GPT-2, Llama 3, Qwen2) and SentencePiece-style BPE with
-/// byte fallback (Llama 2, Mistral, Gemma). Added and special tokens written in the text are recognized. Pure C#,
-/// thread-safe; anything the file asks for that is not implemented fails at load with a message naming it.
+/// Rust <c>tokenizers</c> for BPE models — byte-level BPE (GPT-2, Llama 3, Qwen2) and SentencePiece-style BPE with
+/// byte fallback (Llama 2, Mistral, Gemma) — and Unigram models (T5, XLM-R, DeBERTa-v3, ALBERT). Added and special
+/// tokens written in the text are recognized. Pure C#, thread-safe; anything the file asks for that is not
+/// implemented fails at load with a message naming it.
 /// </summary>
 public sealed class HfTokenizer : ITextTokenizer
 {
     private static readonly string[] CommonEosTokens = ["</s>", "<|endoftext|>", "<|end_of_text|>", "<eos>", "<|im_end|>", "<|eot_id|>"];
 
-    private readonly BpeModel _model;
+    private readonly ITokenModel _model;
     private readonly INormalizer? _normalizer;
     private readonly IPreTokenizer? _preTokenizer;
     private readonly IDecoder? _decoder;
@@ -28,7 +29,7 @@ public sealed class HfTokenizer : ITextTokenizer
     private readonly int[] _eosIds;
 
     private HfTokenizer(
-        BpeModel model,
+        ITokenModel model,
         INormalizer? normalizer,
         IPreTokenizer? preTokenizer,
         IDecoder? decoder,
@@ -416,7 +417,7 @@ public sealed class HfTokenizer : ITextTokenizer
     /// <summary>How far vocabulary ids may run past the vocabulary's size (tokenizers' files leave few holes).</summary>
     private const int MaxVocabularyIdGap = 1 << 16;
 
-    private static BpeModel ParseModel(JsonElement json)
+    private static ITokenModel ParseModel(JsonElement json)
     {
         var type = Property(json, "type")?.GetString();
         if (type is null)
@@ -427,10 +428,15 @@ public sealed class HfTokenizer : ITextTokenizer
                 : Property(json, "max_input_chars_per_word") is not null ? "WordPiece" : "WordLevel";
         }
 
+        if (type == "Unigram")
+        {
+            return ParseUnigram(json);
+        }
+
         if (type != "BPE")
         {
             throw EngineException.NotSupported(
-                $"tokenizer.json model type '{type}' is not supported by the Hugging Face tokenizer (supported: BPE; WordPiece models use the BERT tokenizer).");
+                $"tokenizer.json model type '{type}' is not supported by the Hugging Face tokenizer (supported: BPE, Unigram; WordPiece models use the BERT tokenizer).");
         }
 
         if (Property(json, "dropout") is { ValueKind: JsonValueKind.Number } dropout && dropout.GetDouble() is > 0 and < 1)
@@ -493,6 +499,41 @@ public sealed class HfTokenizer : ITextTokenizer
             Bool(json, "ignore_merges", false));
     }
 
+    private static UnigramModel ParseUnigram(JsonElement json)
+    {
+        if (Property(json, "vocab") is not { ValueKind: JsonValueKind.Array } vocabJson)
+        {
+            throw EngineException.NotSupported("tokenizer.json: the Unigram model has no vocab list.");
+        }
+
+        var pieces = new List<(string, double)>(vocabJson.GetArrayLength());
+        foreach (var entry in vocabJson.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2
+                || entry[0].ValueKind != JsonValueKind.String || entry[1].ValueKind != JsonValueKind.Number)
+            {
+                throw EngineException.NotSupported($"tokenizer.json: a Unigram vocab entry is {Shorten(entry.GetRawText())}; expected [\"piece\", score].");
+            }
+
+            pieces.Add((entry[0].GetString()!, entry[1].GetDouble()));
+        }
+
+        int? unkId = null;
+        if (Property(json, "unk_id") is { } unk)
+        {
+            if (unk.ValueKind != JsonValueKind.Number || !unk.TryGetInt32(out var u))
+            {
+                throw EngineException.NotSupported($"tokenizer.json: the Unigram unk_id {Shorten(unk.GetRawText())} is not an index of the vocabulary.");
+            }
+
+            unkId = u;
+        }
+
+        return new UnigramModel(pieces, unkId, Bool(json, "byte_fallback", false));
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
+
     private static INormalizer ParseNormalizer(JsonElement json, TokenizerOptions options)
     {
         var type = TypeOf(json, "normalizer");
@@ -507,7 +548,9 @@ public sealed class HfTokenizer : ITextTokenizer
             "NFKD" => new UnicodeNormalizer(NormalizationForm.FormKD),
             "Lowercase" => new LowercaseNormalizer(),
             "Strip" => new StripNormalizer(Bool(json, "strip_left", false), Bool(json, "strip_right", false)),
-            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip)."),
+            "Precompiled" => PrecompiledNormalizer.FromBase64(json.GetProperty("precompiled_charsmap").GetString()
+                ?? throw EngineException.NotSupported("tokenizer.json: the Precompiled normalizer has no precompiled_charsmap.")),
+            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Precompiled)."),
         };
     }
 
@@ -615,7 +658,8 @@ public sealed class HfTokenizer : ITextTokenizer
                     }
                     else if (Property(item, "SpecialToken") is { } special)
                     {
-                        var name = special.GetProperty("id").GetString()!;
+                        var name = special.GetProperty("id").GetString()
+                            ?? throw EngineException.NotSupported("tokenizer.json: a TemplateProcessing special token has no id.");
                         var ids = specials.GetProperty(name).GetProperty("ids");
                         foreach (var id in ids.EnumerateArray())
                         {
