@@ -1,3 +1,4 @@
+using Bytez.Testing.Properties;
 using System.Diagnostics;
 using Bytez.Engine.Templating;
 using CsCheck;
@@ -169,13 +170,11 @@ public sealed class JinjaTemplatePropertyTests
     private static void Check(Gen<string> sources, string seed)
     {
         var gen = Gen.Select(sources, Conversations, Gen.Bool);
-        var pcg = PCG.Parse(seed);
-        var clock = Stopwatch.StartNew();
         var iterations = 0;
-        while (clock.Elapsed < TimeCap && iterations < 20_000)
+        PropertyCheck.Run(gen, input =>
         {
-            var (source, messages, generationPrompt) = gen.Generate(pcg, null, out _);
             iterations++;
+            var (source, messages, generationPrompt) = input;
             var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
@@ -186,12 +185,12 @@ public sealed class JinjaTemplatePropertyTests
             }
             catch (Exception e)
             {
-                Assert.Fail($"{e.GetType().Name}: {e.Message} escaped from the template (iteration {iterations}):\n{source}\n{e.StackTrace}");
+                Assert.Fail($"{e.GetType().Name}: {e.Message} escaped from the template:\n{source}\n{e.StackTrace}");
             }
 
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated < AllocationBound, $"{allocated:N0} bytes allocated by the template (iteration {iterations}):\n{source}");
-        }
+            Assert.True(allocated < AllocationBound, $"{allocated:N0} bytes allocated by the template:\n{source}");
+        }, seed, iterations: 20_000, TimeCap, print: input => input.Item1);
 
         Assert.True(iterations >= 50, $"only {iterations} iterations ran");
     }

@@ -1,3 +1,4 @@
+using Bytez.Testing.Properties;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -174,23 +175,5 @@ public sealed class RequestJsonPropertyTests
     }
 
     /// <summary>Checks the property on inputs drawn one after another from one generator started at <see cref="Seed"/>.</summary>
-    private static void Run<T>(Gen<T> gen, Action<T> assert)
-    {
-        var pcg = PCG.Parse(Seed);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < 20_000 && clock.Elapsed < TimeCap; i++)
-        {
-            var state = pcg.State;
-            var value = gen.Generate(pcg, null, out _);
-            try
-            {
-                assert(value);
-            }
-            catch (Exception e)
-            {
-                throw new InvalidOperationException(
-                    $"The property failed at input {i}; replay with seed \"{pcg.ToString(state)}\": {e.GetType().Name}: {e.Message}\nInput: {CsCheck.Check.Print(value)}", e);
-            }
-        }
-    }
+    private static void Run<T>(Gen<T> gen, Action<T> assert) => PropertyCheck.Run(gen, assert, Seed, iterations: 20_000, TimeCap);
 }
