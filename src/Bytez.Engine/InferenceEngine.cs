@@ -189,6 +189,30 @@ public sealed class InferenceEngine
         return RamRequired(model).Bytes;
     }
 
+    /// <summary>Every cluster, ordered by model id (<c>GET list/clusters</c>).</summary>
+    public IReadOnlyList<ClusterInfo> ListClusters() => Scheduler.List();
+
+    /// <summary>The model's cluster, or <see langword="null"/> when it has none.</summary>
+    public ClusterInfo? FindCluster(string modelId) => Scheduler.Get(modelId);
+
+    /// <summary>Creates the model's cluster and starts loading its desired instances (PUT).</summary>
+    /// <exception cref="EngineException">The cluster exists and is not stopped (Conflict), or the settings are out of range.</exception>
+    public ClusterInfo CreateCluster(ModelDescriptor model, ClusterRequest? request) => Scheduler.Create(model, request);
+
+    /// <summary>Changes a cluster's settings, or turns it off or on (PATCH).</summary>
+    /// <exception cref="EngineException">There is no cluster, or a setting is out of range.</exception>
+    public ClusterInfo UpdateCluster(ModelDescriptor model, ClusterRequest request) => Scheduler.Update(model, request);
+
+    /// <summary>Shuts a cluster down: unloads its instances (running requests finish first) and forgets it (DELETE).</summary>
+    /// <exception cref="EngineException">There is no cluster.</exception>
+    public void DeleteCluster(ModelDescriptor model) => Scheduler.Delete(model);
+
+    /// <summary>The loading phase of the model's cluster, or <see langword="null"/> when it is not loading.</summary>
+    public LoadPhase? ClusterLoadPhase(string modelId) => Scheduler.Phase(modelId);
+
+    /// <summary>The most instances one model's cluster may have (<see cref="SchedulerOptions.MaxInstancesPerModel"/>).</summary>
+    public int MaxInstancesPerModel => Scheduler.Options.MaxInstancesPerModel;
+
     /// <summary>An instance of the model, loading one if needed (for in-process callers such as benchmarks). It stays loaded until idle.</summary>
     public async ValueTask<IModelInstance> GetInstanceAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {

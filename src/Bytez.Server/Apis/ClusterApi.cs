@@ -23,20 +23,20 @@ public static class ClusterApi
     }
 
     private static Task ListAsync(HttpContext context, InferenceEngine engine) =>
-        Envelope.WriteOutputAsync(context, w => JsonSerializer.Serialize(w, engine.Scheduler.List(), ProtocolJsonContext.Default.IReadOnlyListClusterInfo));
+        Envelope.WriteOutputAsync(context, w => JsonSerializer.Serialize(w, engine.ListClusters(), ProtocolJsonContext.Default.IReadOnlyListClusterInfo));
 
     private static async Task CreateAsync(HttpContext context, string org, string name, InferenceEngine engine)
     {
         var model = engine.FindModel($"{org}/{name}");
         var request = await ReadRequestAsync(context, allowStatus: false).ConfigureAwait(false);
-        engine.Scheduler.Create(model, request);
+        engine.CreateCluster(model, request);
         await Envelope.WriteOutputAsync(context, "Loading", StatusCodes.Status202Accepted).ConfigureAwait(false);
     }
 
     private static Task ReadAsync(HttpContext context, string org, string name, InferenceEngine engine)
     {
         var model = engine.FindModel($"{org}/{name}");
-        var cluster = engine.Scheduler.Get(model.Id)
+        var cluster = engine.FindCluster(model.Id)
             ?? throw EngineException.NotFound($"{model.Id} has no cluster: create one with PUT /models/v2/{model.Id}, or run the model (which creates one).");
         return Write(context, cluster);
     }
@@ -46,13 +46,13 @@ public static class ClusterApi
         var model = engine.FindModel($"{org}/{name}");
         var request = await ReadRequestAsync(context, allowStatus: true).ConfigureAwait(false)
             ?? throw EngineException.BadInput("PATCH needs a body such as {\"timeout\": 10, \"capacity\": {\"min\": 0, \"desired\": 1, \"max\": 2}} or {\"status\": \"off\"}.");
-        await Write(context, engine.Scheduler.Update(model, request)).ConfigureAwait(false);
+        await Write(context, engine.UpdateCluster(model, request)).ConfigureAwait(false);
     }
 
     private static Task DeleteAsync(HttpContext context, string org, string name, InferenceEngine engine)
     {
         var model = engine.FindModel($"{org}/{name}");
-        engine.Scheduler.Delete(model);
+        engine.DeleteCluster(model);
         return Envelope.WriteOutputAsync(context, w => w.WriteNullValue());
     }
 

@@ -86,7 +86,7 @@ public static class V1Api
 
     private static Task InstancesAsync(HttpContext context, InferenceEngine engine)
     {
-        var clusters = engine.Scheduler.List();
+        var clusters = engine.ListClusters();
         return WriteBareAsync(context, w =>
         {
             w.WriteStartArray();
@@ -108,15 +108,15 @@ public static class V1Api
         var request = new ClusterRequest
         {
             Timeout = Math.Clamp((int)Math.Ceiling(seconds / 60.0), 1, 1440),
-            Capacity = new ClusterCapacity { Min = 0, Desired = 1, Max = Math.Clamp(concurrency, 1, engine.Scheduler.Options.MaxInstancesPerModel) },
+            Capacity = new ClusterCapacity { Min = 0, Desired = 1, Max = Math.Clamp(concurrency, 1, engine.MaxInstancesPerModel) },
         };
         try
         {
-            engine.Scheduler.Create(model, request);
+            engine.CreateCluster(model, request);
         }
         catch (EngineException e) when (e.Kind == EngineErrorKind.Conflict)
         {
-            var existing = engine.Scheduler.Get(model.Id);
+            var existing = engine.FindCluster(model.Id);
             if (existing?.Status == ClusterStatuses.Loading)
             {
                 throw new EngineException(EngineErrorKind.Overloaded, "operation already in progress: load");
@@ -139,7 +139,7 @@ public static class V1Api
     {
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         var model = engine.FindModel(ModelField(body));
-        var cluster = engine.Scheduler.Get(model.Id);
+        var cluster = engine.FindCluster(model.Id);
         if (cluster is null || cluster.Status is ClusterStatuses.Stopped or ClusterStatuses.Off)
         {
             throw EngineException.NotFound($"{model.Id} is not loaded; load it with POST /model/load.");
@@ -152,9 +152,9 @@ public static class V1Api
     {
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         var model = engine.FindModel(ModelField(body));
-        if (engine.Scheduler.Get(model.Id) is not null)
+        if (engine.FindCluster(model.Id) is not null)
         {
-            engine.Scheduler.Delete(model);
+            engine.DeleteCluster(model);
         }
 
         await WriteBareAsync(context, w =>
@@ -265,7 +265,7 @@ public static class V1Api
         {
             ClusterStatuses.Running => "RUNNING",
             ClusterStatuses.Failed => "FAILED",
-            ClusterStatuses.Loading => engine.Scheduler.Phase(cluster.ModelId) switch
+            ClusterStatuses.Loading => engine.ClusterLoadPhase(cluster.ModelId) switch
             {
                 LoadPhase.Instantiating => "INSTANTIATING",
                 LoadPhase.Deploying => "DEPLOYING",
