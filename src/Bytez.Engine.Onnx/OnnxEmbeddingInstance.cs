@@ -25,8 +25,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 {
     private readonly SessionSlot[] _slots;
     private readonly Channel<SessionSlot> _free;
-    private readonly PrePackedWeightsContainer _prepacked;
-    private readonly SharedInitializers? _shared;
+    private readonly OnnxSessionPool _pool;
     private readonly SentenceTransformerConfig _config;
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly int _maxBatch;
@@ -37,15 +36,14 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
     private OnnxEmbeddingInstance(
         ModelDescriptor model, SentenceTransformerConfig config, BertWordPieceTokenizer tokenizer, SessionSlot[] slots,
-        PrePackedWeightsContainer prepacked, SharedInitializers? shared, int hidden, OnnxRuntimeOptions options)
+        OnnxSessionPool pool, int hidden, OnnxRuntimeOptions options)
     {
         var maxBatch = options.MaxBatchSize;
         Model = model;
         _config = config;
         _tokenizer = tokenizer;
         _slots = slots;
-        _prepacked = prepacked;
-        _shared = shared;
+        _pool = pool;
         _hidden = hidden;
         _maxBatch = maxBatch;
         _free = Channel.CreateUnbounded<SessionSlot>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
@@ -90,7 +88,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
     /// Bytes of weights held once for all the sessions (<see cref="OnnxRuntimeOptions.ShareWeights"/>); 0 when the
     /// sessions hold their own (sharing off, or a single session).
     /// </summary>
-    public long SharedWeightBytes => _shared?.Bytes ?? 0;
+    public long SharedWeightBytes => _pool.SharedWeightBytes;
 
     /// <summary>Whether concurrent calls share batches (<see cref="OnnxRuntimeOptions.DynamicBatching"/>).</summary>
     public bool DynamicBatching => _batcher is not null;
@@ -121,98 +119,20 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         options.Validate();
         var config = SentenceTransformerConfig.Load(model.Path);
         var tokenizer = BertWordPieceTokenizer.FromDirectory(config.TokenizerFolder);
-        var prepacked = new PrePackedWeightsContainer();
-        var slots = new List<SessionSlot>();
-        SharedInitializers? shared = null;
-        SessionOptions? sessionOptions = null;
+        var pool = OnnxSessionPool.Open(config.OnnxPath, options, options.EffectiveSessions, cancellationToken);
         try
         {
-            if (options.ShareWeights && options.EffectiveSessions > 1)
-            {
-                try
-                {
-                    shared = SharedInitializers.Read(config.OnnxPath);
-                }
-                catch (InvalidDataException)
-                {
-                    // Not a protobuf we can walk: let ONNX Runtime read the file (and report what is wrong with it).
-                }
-
-                if (shared is { Count: 0 })
-                {
-                    shared.Dispose();
-                    shared = null;
-                }
-            }
-
-            // The slim model (weights left in the file) spares each session parsing the weights; the file is the fallback.
-            var slim = shared?.SlimModel;
-            sessionOptions = CreateSessionOptions(options, shared, slim is not null);
-            for (var i = 0; i < options.EffectiveSessions; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                InferenceSession session;
-                try
-                {
-                    if (slim is not null)
-                    {
-                        try
-                        {
-                            session = new InferenceSession(slim, sessionOptions, prepacked);
-                        }
-                        catch (OnnxRuntimeException) when (slots.Count == 0)
-                        {
-                            slim = null;
-                            sessionOptions.Dispose();
-                            sessionOptions = CreateSessionOptions(options, shared, slim: false);
-                            session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
-                        }
-                    }
-                    else
-                    {
-                        session = new InferenceSession(config.OnnxPath, sessionOptions, prepacked);
-                    }
-                }
-                catch (OnnxRuntimeException e)
-                {
-                    throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime could not load {config.OnnxPath}: {e.Message}", e);
-                }
-
-                slots.Add(new SessionSlot(session, config.MaxSequenceLength));
-            }
-
+            var slots = pool.Sessions.Select(session => new SessionSlot(session)).ToArray();
             var first = slots[0];
             var hidden = first.Hidden > 0 ? first.Hidden : config.WordEmbeddingDimension
                 ?? throw EngineException.NotSupported("The model's output width is dynamic and no pooling config states it.");
-            return new OnnxEmbeddingInstance(model, config, tokenizer, [.. slots], prepacked, shared, hidden, options);
+            return new OnnxEmbeddingInstance(model, config, tokenizer, slots, pool, hidden, options);
         }
         catch
         {
-            foreach (var slot in slots)
-            {
-                slot.Dispose();
-            }
-
-            prepacked.Dispose();
-            shared?.Dispose(); // after the sessions that use its memory
+            pool.Dispose();
             throw;
         }
-        finally
-        {
-            sessionOptions?.Dispose();
-        }
-    }
-
-    private static SessionOptions CreateSessionOptions(OnnxRuntimeOptions options, SharedInitializers? shared, bool slim)
-    {
-        var sessionOptions = options.CreateSessionOptions();
-        shared?.AddTo(sessionOptions);
-        if (slim)
-        {
-            sessionOptions.AddSessionConfigEntry(SharedInitializers.ExternalDataFolderKey, shared!.SlimModelFolder!);
-        }
-
-        return sessionOptions;
     }
 
     /// <inheritdoc />
@@ -319,13 +239,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
         _batcher?.Dispose(); // stops its threads (terminating a running batch) before the sessions go
         _free.Writer.TryComplete();
-        foreach (var slot in _slots)
-        {
-            slot.Dispose();
-        }
-
-        _prepacked.Dispose();
-        _shared?.Dispose(); // after the sessions that use its memory
+        _pool.Dispose();
     }
 
     private string ResolvePrompt(EmbeddingOptions options)
@@ -389,10 +303,9 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
     private sealed record Job(BatchItem[] Items, int BatchSize);
 
     /// <summary>One session with its own reusable input and output buffers.</summary>
-    private sealed class SessionSlot : IDisposable
+    private sealed class SessionSlot
     {
-        private readonly InferenceSession _session;
-        private readonly RunOptions _runOptions = new();
+        private readonly OnnxSession _session;
         private readonly string[] _inputNames;
         private readonly string[] _outputNames;
         private readonly OrtValue[] _inputs;
@@ -403,13 +316,12 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         private long[] _types = [];
         private float[] _output = [];
 
-        public SessionSlot(InferenceSession session, int maxSequenceLength)
+        public SessionSlot(OnnxSession session)
         {
             _session = session;
-            var inputs = session.InputMetadata;
+            var inputs = session.Session.InputMetadata;
             if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
             {
-                session.Dispose();
                 throw EngineException.NotSupported(
                     $"The ONNX model's inputs are {string.Join(", ", inputs.Keys)}; an encoder needs input_ids and attention_mask.");
             }
@@ -418,26 +330,23 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
             var unknown = inputs.Keys.Except(["input_ids", "attention_mask", "token_type_ids"]).ToList();
             if (unknown.Count > 0)
             {
-                session.Dispose();
                 throw EngineException.NotSupported($"The ONNX model takes inputs this runtime does not feed: {string.Join(", ", unknown)}.");
             }
 
             _inputNames = _hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
             _inputs = new OrtValue[_inputNames.Length];
 
-            var outputs = session.OutputMetadata;
+            var outputs = session.Session.OutputMetadata;
             var name = new[] { "last_hidden_state", "token_embeddings" }.FirstOrDefault(outputs.ContainsKey)
                 ?? outputs.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key;
             if (name is null)
             {
-                session.Dispose();
                 throw EngineException.NotSupported(
                     $"The ONNX model has no token-embedding output of shape [batch, sequence, hidden] (outputs: {string.Join(", ", outputs.Keys)}).");
             }
 
             _outputNames = [name];
             Hidden = outputs[name].Dimensions[2];
-            _ = maxSequenceLength;
         }
 
         public int Hidden { get; }
@@ -492,25 +401,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
                 }
 
                 _outputs[0] = OrtValue.CreateTensorValueFromMemory(memory, new Memory<float>(_output, 0, (int)outCells), [count, seq, hidden]);
-                _runOptions.Terminate = false;
-                using (cancellationToken.CanBeCanceled
-                    ? cancellationToken.Register(static s => ((RunOptions)s!).Terminate = true, _runOptions)
-                    : default)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    try
-                    {
-                        _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
-                    }
-                    catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw new OperationCanceledException(cancellationToken);
-                    }
-                    catch (OnnxRuntimeException e)
-                    {
-                        throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime failed to run the model: {e.Message}", e);
-                    }
-                }
+                _session.Run(_inputNames, _inputs, _outputNames, _outputs, cancellationToken);
             }
             finally
             {
@@ -531,12 +422,6 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
                 var tokens = new ReadOnlySpan<float>(_output, r * seq * hidden, length * hidden);
                 item.Result = Pooler.Pool(tokens, length, hidden, pooling, item.SkipTokens, item.Normalize);
             }
-        }
-
-        public void Dispose()
-        {
-            _session.Dispose();
-            _runOptions.Dispose();
         }
     }
 }

@@ -105,25 +105,6 @@ internal static class DecoderTensors
     /// <see cref="EngineException"/>s.
     /// </summary>
     public static IDisposableReadOnlyCollection<OrtValue> Run(
-        InferenceSession session, DecoderSignature signature, OrtValue[] inputs, RunOptions runOptions, CancellationToken cancellationToken)
-    {
-        runOptions.Terminate = false;
-        using (cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static s => ((RunOptions)s!).Terminate = true, runOptions)
-            : default)
-        {
-            try
-            {
-                return session.Run(runOptions, signature.InputNames, inputs, signature.OutputNames);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime failed to run the decoder: {e.Message}", e);
-            }
-        }
-    }
+        InferenceSession session, DecoderSignature signature, OrtValue[] inputs, RunOptions runOptions, CancellationToken cancellationToken) =>
+        OnnxSessions.Run(session, runOptions, signature.InputNames, inputs, signature.OutputNames, "the decoder", cancellationToken);
 }

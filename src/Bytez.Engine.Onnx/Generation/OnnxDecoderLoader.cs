@@ -147,17 +147,9 @@ public static class OnnxDecoderLoader
         var tokenizer = CreateTokenizer(folder, tokenizerOptions);
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var sessionOptions = options.CreateSessionOptions();
+        using var sessionOptions = OnnxSessions.CreateOptions(options);
 
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(onnx!, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime could not load {onnx}: {e.Message}", e);
-        }
+        var session = OnnxSessions.Open(onnx!, sessionOptions);
 
         try
         {
