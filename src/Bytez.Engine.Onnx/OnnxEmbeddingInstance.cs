@@ -30,7 +30,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
     private readonly BertWordPieceTokenizer _tokenizer;
     private readonly int _maxBatch;
     private readonly int _hidden;
-    private readonly DynamicBatcher? _batcher;
+    private readonly DynamicBatcher<EmbeddingRow, float[]>? _batcher;
     private Action<int>? _batchObserver;
     private int _disposed;
 
@@ -56,7 +56,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         PromptNames = config.Prompts.Keys.ToArray();
         if (options.DynamicBatching)
         {
-            _batcher = new DynamicBatcher(
+            _batcher = new DynamicBatcher<EmbeddingRow, float[]>(
                 slots.Length, maxBatch, options.MaxBatchWait,
                 (worker, rows, cancellationToken) => _slots[worker].Run(rows, _config.Pooling, _hidden, cancellationToken),
                 model.Id);
@@ -153,8 +153,8 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
             : 0;
 
         var normalize = options.Normalize ?? _config.Normalize;
-        var request = _batcher is null ? null : new EmbeddingRequest(texts.Count);
-        var items = new BatchItem[texts.Count];
+        var request = _batcher is null ? null : new BatchRequest<EmbeddingRow, float[]>(texts.Count);
+        var items = new BatchItem<EmbeddingRow, float[]>[texts.Count];
         long total = 0;
         for (var i = 0; i < texts.Count; i++)
         {
@@ -176,12 +176,12 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
                     "the server takes at most that many per request (Bytez:Requests:MaxInputTokens). Send fewer or shorter texts.");
             }
 
-            items[i] = new BatchItem(tokens.Ids, skip, normalize, i, request);
+            items[i] = new BatchItem<EmbeddingRow, float[]>(new EmbeddingRow(tokens.Ids, skip, normalize), tokens.Ids.Length, i, request);
         }
 
         if (_batcher is not null)
         {
-            return await _batcher.EmbedAsync(request!, items, cancellationToken).ConfigureAwait(false);
+            return await _batcher.RunAsync(request!, items, cancellationToken).ConfigureAwait(false);
         }
 
         // Sort by length so each batch pads only to its own longest text; results go back in input order.
@@ -289,7 +289,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         }
     }
 
-    private static float[][] Collect(BatchItem[] items)
+    private static float[][] Collect(BatchItem<EmbeddingRow, float[]>[] items)
     {
         var results = new float[items.Length][];
         foreach (var item in items)
@@ -300,7 +300,10 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         return results;
     }
 
-    private sealed record Job(BatchItem[] Items, int BatchSize);
+    private sealed record Job(BatchItem<EmbeddingRow, float[]>[] Items, int BatchSize);
+
+    /// <summary>One text's row: its token ids, the leading prompt tokens left out of pooling, whether to normalize.</summary>
+    private sealed record EmbeddingRow(int[] Tokens, int SkipTokens, bool Normalize);
 
     /// <summary>One session with its own reusable input and output buffers.</summary>
     private sealed class SessionSlot
@@ -352,7 +355,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
         public int Hidden { get; }
 
         /// <summary>Runs the rows as one batch padded to the longest of them; sets each row's pooled vector.</summary>
-        public void Run(ReadOnlySpan<BatchItem> rows, PoolingConfig pooling, int hidden, CancellationToken cancellationToken)
+        public void Run(ReadOnlySpan<BatchItem<EmbeddingRow, float[]>> rows, PoolingConfig pooling, int hidden, CancellationToken cancellationToken)
         {
             var count = rows.Length;
             var seq = 0;
@@ -377,7 +380,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
             for (var r = 0; r < count; r++)
             {
-                var ids = rows[r].Tokens;
+                var ids = rows[r].Row.Tokens;
                 var row = r * seq;
                 for (var t = 0; t < ids.Length; t++)
                 {
@@ -420,7 +423,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
                 var item = rows[r];
                 var length = item.Length;
                 var tokens = new ReadOnlySpan<float>(_output, r * seq * hidden, length * hidden);
-                item.Result = Pooler.Pool(tokens, length, hidden, pooling, item.SkipTokens, item.Normalize);
+                item.Result = Pooler.Pool(tokens, length, hidden, pooling, item.Row.SkipTokens, item.Row.Normalize);
             }
         }
     }

@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Bytez.Engine.Onnx.Batching;
 
 /// <summary>
-/// Merges the texts of concurrent embedding calls into batches of similar token counts and runs them on a fixed set
-/// of workers (one thread per session). A free worker takes a batch as soon as <c>maxBatch</c> texts are queued, or
+/// Merges the rows (tokenized texts) of concurrent calls into batches of similar token counts and runs them on a fixed
+/// set of workers (one thread per session); <typeparamref name="TResult"/> is what a run gives each row (an embedding,
+/// an encoder's named outputs, ...). A free worker takes a batch as soon as <c>maxBatch</c> texts are queued, or
 /// once the oldest queued call has waited <c>maxWait</c>; when several workers are free, the queue is split evenly
 /// among them so no session idles while work is queued.
 /// </summary>
@@ -15,21 +16,24 @@ namespace Bytez.Engine.Onnx.Batching;
 /// does not starve the one-text calls behind it), and filled with the queued texts nearest to the anchor in token
 /// count, from any call: the queue is kept sorted by token count, so the batch is a contiguous window of it.
 /// </remarks>
-internal sealed class DynamicBatcher : IDisposable
+/// <typeparam name="TRow">A row's input, as the run function reads it.</typeparam>
+/// <typeparam name="TResult">What a run gives each row.</typeparam>
+internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
 {
-    private static readonly Comparison<BatchItem> ByLength = static (a, b) =>
+    private static readonly Comparison<BatchItem<TRow, TResult>> ByLength = static (a, b) =>
         a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Sequence.CompareTo(b.Sequence);
 
-    private static readonly IComparer<BatchItem> LengthComparer = Comparer<BatchItem>.Create(ByLength);
+    private static readonly IComparer<BatchItem<TRow, TResult>> LengthComparer = Comparer<BatchItem<TRow, TResult>>.Create(ByLength);
 
     private readonly object _gate = new();
-    private readonly List<BatchItem> _queue = [];                 // sorted by (length, sequence)
-    private readonly LinkedList<EmbeddingRequest> _requests = new(); // calls with queued texts, in turn order
-    private readonly Queue<List<BatchItem>> _ready = new();        // batches formed for free workers not yet awake
+    private readonly List<BatchItem<TRow, TResult>> _queue = [];                 // sorted by (length, sequence)
+    private readonly LinkedList<BatchRequest<TRow, TResult>> _requests = new(); // calls with queued texts, in turn order
+    private readonly Queue<List<BatchItem<TRow, TResult>>> _ready = new();        // batches formed for free workers not yet awake
     private readonly Thread[] _workers;
-    private readonly Action<int, ReadOnlySpan<BatchItem>, CancellationToken> _run;
+    private readonly Action<int, ReadOnlySpan<BatchItem<TRow, TResult>>, CancellationToken> _run;
     private readonly CancellationTokenSource _disposing = new();
     private readonly int _maxBatch;
+    private readonly string _name;
     private readonly long _maxWaitTicks;
 
     /// <summary>
@@ -47,11 +51,12 @@ internal sealed class DynamicBatcher : IDisposable
     /// <param name="maxWait">The longest a queued text waits for a fuller batch while a worker is free.</param>
     /// <param name="run">Runs one batch on the given worker's session, setting each item's result.</param>
     /// <param name="name">Names the worker threads.</param>
-    public DynamicBatcher(int workers, int maxBatch, TimeSpan maxWait, Action<int, ReadOnlySpan<BatchItem>, CancellationToken> run, string name)
+    public DynamicBatcher(int workers, int maxBatch, TimeSpan maxWait, Action<int, ReadOnlySpan<BatchItem<TRow, TResult>>, CancellationToken> run, string name)
     {
         _maxBatch = maxBatch;
         _maxWaitTicks = (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
         _run = run;
+        _name = name;
         _workers = new Thread[workers];
         for (var w = 0; w < workers; w++)
         {
@@ -68,11 +73,11 @@ internal sealed class DynamicBatcher : IDisposable
     /// <summary>Called with the size of each batch just before it runs.</summary>
     public Action<int>? Observer { get; set; }
 
-    /// <summary>Queues the tokenized texts of one call and returns its vectors in input order.</summary>
+    /// <summary>Queues the rows of one call and returns their results in input order.</summary>
     /// <param name="request">The call, created for these items.</param>
     /// <param name="items">The call's texts (each with its index in the call and <paramref name="request"/>); any order.</param>
     /// <param name="cancellationToken">Drops the call's texts still queued; a running batch completes unobserved.</param>
-    public Task<float[][]> EmbedAsync(EmbeddingRequest request, BatchItem[] items, CancellationToken cancellationToken)
+    public Task<TResult[]> RunAsync(BatchRequest<TRow, TResult> request, BatchItem<TRow, TResult>[] items, CancellationToken cancellationToken)
     {
         var sorted = items;
         Array.Sort(sorted, static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Index.CompareTo(b.Index));
@@ -83,7 +88,7 @@ internal sealed class DynamicBatcher : IDisposable
         {
             if (_disposed)
             {
-                throw new ObjectDisposedException(nameof(OnnxEmbeddingInstance));
+                throw new ObjectDisposedException(_name);
             }
 
             foreach (var item in sorted)
@@ -114,7 +119,7 @@ internal sealed class DynamicBatcher : IDisposable
         if (cancellationToken.CanBeCanceled)
         {
             request.Registration = cancellationToken.UnsafeRegister(
-                static (state, token) => ((DynamicBatcher)((object[])state!)[0]).Cancel((EmbeddingRequest)((object[])state!)[1], token),
+                static (state, token) => ((DynamicBatcher<TRow, TResult>)((object[])state!)[0]).Cancel((BatchRequest<TRow, TResult>)((object[])state!)[1], token),
                 new object[] { this, request });
             if (request.IsDone)
             {
@@ -128,7 +133,7 @@ internal sealed class DynamicBatcher : IDisposable
     /// <summary>Stops the workers (a running batch is terminated), fails every queued call with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        List<EmbeddingRequest> orphans;
+        List<BatchRequest<TRow, TResult>> orphans;
         lock (_gate)
         {
             if (_disposed)
@@ -150,7 +155,7 @@ internal sealed class DynamicBatcher : IDisposable
         }
 
         _disposing.Cancel();
-        var disposed = new ObjectDisposedException(nameof(OnnxEmbeddingInstance));
+        var disposed = new ObjectDisposedException(_name);
         foreach (var request in orphans)
         {
             request.Fail(disposed);
@@ -167,7 +172,7 @@ internal sealed class DynamicBatcher : IDisposable
         _disposing.Dispose();
     }
 
-    private void Cancel(EmbeddingRequest request, CancellationToken token)
+    private void Cancel(BatchRequest<TRow, TResult> request, CancellationToken token)
     {
         lock (_gate)
         {
@@ -178,7 +183,7 @@ internal sealed class DynamicBatcher : IDisposable
     }
 
     /// <summary>Takes a call's still-queued texts out of the queue. Holds the lock.</summary>
-    private void RemoveQueued(EmbeddingRequest request)
+    private void RemoveQueued(BatchRequest<TRow, TResult> request)
     {
         if (request.QueuedCount == 0)
         {
@@ -201,10 +206,10 @@ internal sealed class DynamicBatcher : IDisposable
 
     private void WorkerLoop(int worker)
     {
-        var batch = new List<BatchItem>(_maxBatch);
+        var batch = new List<BatchItem<TRow, TResult>>(_maxBatch);
         while (true)
         {
-            List<BatchItem> taken;
+            List<BatchItem<TRow, TResult>> taken;
             lock (_gate)
             {
                 _idle++;
@@ -227,7 +232,7 @@ internal sealed class DynamicBatcher : IDisposable
     }
 
     /// <summary>Waits (holding the lock between waits) until this worker has a batch to run; false once disposed.</summary>
-    private bool TryTake(List<BatchItem> own, out List<BatchItem> taken)
+    private bool TryTake(List<BatchItem<TRow, TResult>> own, out List<BatchItem<TRow, TResult>> taken)
     {
         while (true)
         {
@@ -285,7 +290,7 @@ internal sealed class DynamicBatcher : IDisposable
             Form(own, size);
             for (var b = 1; b < batches && _queue.Count > 0; b++)
             {
-                var other = new List<BatchItem>(size);
+                var other = new List<BatchItem<TRow, TResult>>(size);
                 Form(other, size);
                 _ready.Enqueue(other);
             }
@@ -301,7 +306,7 @@ internal sealed class DynamicBatcher : IDisposable
     }
 
     /// <summary>Moves up to <paramref name="size"/> queued texts of similar length into <paramref name="batch"/>. Holds the lock.</summary>
-    private void Form(List<BatchItem> batch, int size)
+    private void Form(List<BatchItem<TRow, TResult>> batch, int size)
     {
         // The anchor: the shortest queued text of the call whose turn it is.
         var node = _requests.First!;
@@ -363,7 +368,7 @@ internal sealed class DynamicBatcher : IDisposable
         }
     }
 
-    private void Run(int worker, List<BatchItem> batch)
+    private void Run(int worker, List<BatchItem<TRow, TResult>> batch)
     {
         // Texts of calls cancelled (or failed) since the batch was formed are dropped before it runs.
         batch.RemoveAll(static i => i.Request!.IsDone);
@@ -393,7 +398,7 @@ internal sealed class DynamicBatcher : IDisposable
         }
         catch (Exception e)
         {
-            var failure = _disposing.IsCancellationRequested ? new ObjectDisposedException(nameof(OnnxEmbeddingInstance)) : e;
+            var failure = _disposing.IsCancellationRequested ? new ObjectDisposedException(_name) : e;
             foreach (var item in batch)
             {
                 var request = item.Request!;
@@ -426,10 +431,10 @@ internal sealed class DynamicBatcher : IDisposable
     /// A token that is cancelled on disposal, or once every call with a text in the batch is cancelled (then the
     /// native run is terminated: nobody waits for it); <see langword="null"/> when some caller cannot cancel.
     /// </summary>
-    private CancellationTokenSource? AbandonedWhenAllCancel(List<BatchItem> batch, out List<CancellationTokenRegistration> registrations)
+    private CancellationTokenSource? AbandonedWhenAllCancel(List<BatchItem<TRow, TResult>> batch, out List<CancellationTokenRegistration> registrations)
     {
         registrations = [];
-        var callers = new HashSet<EmbeddingRequest>(ReferenceEqualityComparer.Instance);
+        var callers = new HashSet<BatchRequest<TRow, TResult>>(ReferenceEqualityComparer.Instance);
         foreach (var item in batch)
         {
             if (!item.Request!.CancellationToken.CanBeCanceled)
