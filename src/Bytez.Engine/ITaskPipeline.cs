@@ -8,8 +8,8 @@ namespace Bytez.Engine;
 /// </summary>
 public interface ITaskPipeline
 {
-    /// <summary>The task names this pipeline serves.</summary>
-    IReadOnlyCollection<string> Tasks { get; }
+    /// <summary>What the pipeline declares: task names, input keys, parameters, output, repository files, smoke request.</summary>
+    TaskContract Contract { get; }
 
     /// <summary>Runs one request. Throws <see cref="EngineException"/> for bad input.</summary>
     ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken);

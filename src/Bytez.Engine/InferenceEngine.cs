@@ -29,7 +29,7 @@ public sealed class InferenceEngine
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         foreach (var pipeline in pipelines)
         {
-            foreach (var task in pipeline.Tasks)
+            foreach (var task in pipeline.Contract.Tasks)
             {
                 _pipelines[task] = pipeline;
             }
@@ -166,21 +166,25 @@ public sealed class InferenceEngine
         EngineErrorKind.TimedOut,
         $"The request did not finish within the server's deadline of {Limits.Deadline.TotalSeconds:0.###} s (Bytez:Requests:Deadline), time waiting for the model included, and was stopped. Send a smaller request (fewer texts, fewer new tokens) or try again when the server is less busy.");
 
+    /// <summary>The contract of the pipeline serving <paramref name="task"/>, or <see langword="null"/> when no pipeline does.</summary>
+    public TaskContract? FindContract(string task) => _pipelines.TryGetValue(task, out var pipeline) ? pipeline.Contract : null;
+
     /// <summary>
-    /// Loads a model that need not be in the catalog (a candidate being installed), runs one request on it, and returns
-    /// the bytes its instance takes: measured at load. The instance stays loaded until idle, like any other.
+    /// Loads a model that need not be in the catalog (a candidate being installed), runs its task's smoke request
+    /// (<see cref="TaskContract.SmokeRequest"/>) on it, and returns the bytes its instance takes: measured at load. The
+    /// instance stays loaded until idle, like any other.
     /// </summary>
     /// <exception cref="EngineException">The task is not served, the model cannot load, or the request fails.</exception>
-    public async Task<long> TryOutAsync(ModelDescriptor model, RunRequest request, CancellationToken cancellationToken)
+    public async Task<long> TryOutAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(request);
         if (!_pipelines.TryGetValue(model.Task, out var pipeline))
         {
             throw EngineException.NotSupported(
                 $"Model {model.Id} has task '{model.Task}', which this server cannot run yet; it runs: {string.Join(", ", SupportedTasks)}.");
         }
 
+        var request = pipeline.Contract.SmokeRequest(model.Task);
         using (var lease = await Scheduler.AcquireAsync(model, cancellationToken).ConfigureAwait(false))
         {
             await pipeline.RunAsync(lease.Instance, request, cancellationToken).ConfigureAwait(false);

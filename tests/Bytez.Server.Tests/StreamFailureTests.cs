@@ -75,7 +75,15 @@ public sealed class StreamFailureTests
 
     private sealed class FailingPipeline : IStreamingTaskPipeline
     {
-        public IReadOnlyCollection<string> Tasks { get; } = [Task];
+        public TaskContract Contract { get; } = new()
+        {
+            Tasks = [Task],
+            InputKeys = ["input"],
+            Parameters = [],
+            Output = "text pieces",
+            RepositoryFiles = [],
+            SmokeRequest = static _ => new RunRequest(),
+        };
 
         public ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken) =>
             throw new NotSupportedException();

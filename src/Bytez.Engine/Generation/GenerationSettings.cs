@@ -1,5 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
+
+using Bytez.Engine.Tasks;
 
 namespace Bytez.Engine.Generation;
 
@@ -174,7 +175,7 @@ public sealed record GenerationSettings
                     : throw EngineException.NotSupported("`num_beams` > 1 is not supported: beam search is not implemented; use num_beams 1 (greedy or sampling)."),
                 "enable_thinking" => s with { EnableThinking = Bool(v, name) },
                 _ when NotImplemented.TryGetValue(name, out var why) => throw EngineException.NotSupported($"Parameter `{name}` is not supported: {why}."),
-                _ => throw EngineException.BadInput($"Unknown parameter `{name}`; supported generation parameters: {string.Join(", ", Supported)}."),
+                _ => throw Arguments.UnknownParameter(name, "text generation", Supported),
             };
         }
 
@@ -207,60 +208,16 @@ public sealed record GenerationSettings
 
     private static GenerationSettings Checked<T>(GenerationSettings s, T _) => s;
 
-    private static int Int(JsonElement v, string name, int min, int max)
-    {
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) && l >= min && l <= max)
-        {
-            return (int)l;
-        }
+    private static int Int(JsonElement v, string name, int min, int max) => Arguments.Int(v, name, min, max);
 
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d == Math.Floor(d) && d >= min && d <= max)
-        {
-            return (int)d;
-        }
+    private static long Long(JsonElement v, string name) => Arguments.Long(v, name);
 
-        throw EngineException.BadInput(max == int.MaxValue
-            ? $"Parameter `{name}` must be an integer >= {min}; got {Show(v)}."
-            : $"Parameter `{name}` must be an integer from {min} to {max}; got {Show(v)}.");
-    }
+    private static double Number(JsonElement v, string name, double min, double max, bool minExclusive, string rangeText) =>
+        Arguments.Number(v, name, min, max, minExclusive, rangeText);
 
-    private static long Long(JsonElement v, string name) =>
-        v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l)
-            ? l
-            : throw EngineException.BadInput($"Parameter `{name}` must be an integer; got {Show(v)}.");
+    private static bool Bool(JsonElement v, string name) => Arguments.Bool(v, name) ?? throw Arguments.Bad(name, "true or false", v);
 
-    private static double Number(JsonElement v, string name, double min, double max, bool minExclusive, string rangeText)
-    {
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d)
-            && (minExclusive ? d > min : d >= min) && d <= max)
-        {
-            return d;
-        }
-
-        throw EngineException.BadInput($"Parameter `{name}` must be a number {rangeText}; got {Show(v)}.");
-    }
-
-    private static bool Bool(JsonElement v, string name) => v.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => throw EngineException.BadInput($"Parameter `{name}` must be true or false; got {Show(v)}."),
-    };
-
-    private static List<string> Strings(JsonElement v, string name)
-    {
-        if (v.ValueKind == JsonValueKind.String)
-        {
-            return [v.GetString()!];
-        }
-
-        if (v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
-        {
-            return v.EnumerateArray().Select(e => e.GetString()!).ToList();
-        }
-
-        throw EngineException.BadInput($"Parameter `{name}` must be a string or a list of strings; got {Show(v)}.");
-    }
+    private static List<string> Strings(JsonElement v, string name) => Arguments.StringOrList(v, name);
 
     private static int[] TokenIds(JsonElement v, string name, int vocabularySize)
     {
@@ -286,13 +243,5 @@ public sealed record GenerationSettings
         return v.EnumerateArray().Select(e => TokenIds(e, name, vocabularySize)).ToArray();
     }
 
-    private static string Show(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.String => $"\"{v.GetString()}\"",
-        JsonValueKind.Number => v.GetRawText(),
-        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
-        JsonValueKind.Array => "a list",
-        JsonValueKind.Object => "an object",
-        _ => v.ValueKind.ToString().ToLower(CultureInfo.InvariantCulture),
-    };
+    private static string Show(JsonElement v) => Arguments.Describe(v);
 }

@@ -17,11 +17,32 @@ public sealed class EmbeddingPipeline : ITaskPipeline
     /// <summary>Creates the pipeline; <paramref name="limits"/> bounds the texts and tokens of one request (defaults when <see langword="null"/>).</summary>
     public EmbeddingPipeline(RequestLimitsOptions? limits = null) => _limits = limits ?? new RequestLimitsOptions();
 
+    /// <summary>What this pipeline reads and answers.</summary>
+    public static TaskContract Declared { get; } = new()
+    {
+        Tasks = [BytezTasks.FeatureExtraction, BytezTasks.SentenceSimilarity],
+        InputKeys = ["text", "input"],
+        Parameters =
+        [
+            new("normalize", "boolean", "what the model's configuration prescribes (a Normalize module)", "Scale each vector to unit length."),
+            new("prompt", "string", "none", "A literal prompt prepended to every text (wins over `prompt_name`)."),
+            new("prompt_name", "string", "the model's default prompt, if any", "The name of a prompt from the model's configuration (for example `query`)."),
+            new("truncate", "boolean", "true", "Cut texts longer than the model's maximum length; false refuses them."),
+        ],
+        Output = "a list of numbers for one text; a list of lists for a list of texts; a list of similarity scores for {source_sentence, sentences}",
+        RepositoryFiles =
+        [
+            "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "modules.json",
+            "sentence_bert_config.json", "config_sentence_transformers.json", "[0-9]*_*/config.json",
+        ],
+        SmokeRequest = static _ => new RunRequest { Text = "Hello world" },
+    };
+
     /// <summary>The parameters this pipeline accepts in <c>params</c>.</summary>
-    public static IReadOnlyList<string> SupportedParameters { get; } = ["normalize", "prompt", "prompt_name", "truncate"];
+    public static IReadOnlyList<string> SupportedParameters { get; } = Declared.ParameterNames;
 
     /// <inheritdoc />
-    public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.FeatureExtraction, BytezTasks.SentenceSimilarity];
+    public TaskContract Contract => Declared;
 
     /// <inheritdoc />
     public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
@@ -78,33 +99,23 @@ public sealed class EmbeddingPipeline : ITaskPipeline
 
     private static EmbeddingOptions ParseParams(JsonElement? parameters, IEmbeddingInstance embedder, string task)
     {
-        if (parameters is not { } p || p.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
-        {
-            return new EmbeddingOptions();
-        }
-
-        if (p.ValueKind != JsonValueKind.Object)
-        {
-            throw EngineException.BadInput($"`params` must be an object; got {Describe(p)}.");
-        }
-
         var options = new EmbeddingOptions();
-        foreach (var property in p.EnumerateObject())
+        foreach (var property in Arguments.Parameters(parameters, SupportedParameters, task))
         {
             var value = property.Value;
             switch (property.Name)
             {
                 case "normalize":
-                    options = options with { Normalize = RequireBool(value, "normalize") };
+                    options = options with { Normalize = Arguments.Bool(value, "normalize") };
                     break;
                 case "truncate":
-                    options = options with { Truncate = RequireBool(value, "truncate") ?? true };
+                    options = options with { Truncate = Arguments.Bool(value, "truncate") ?? true };
                     break;
                 case "prompt":
-                    options = options with { Prompt = RequireString(value, "prompt") };
+                    options = options with { Prompt = Arguments.String(value, "prompt") };
                     break;
-                case "prompt_name":
-                    var name = RequireString(value, "prompt_name");
+                default: // prompt_name
+                    var name = Arguments.String(value, "prompt_name");
                     if (name is not null && !embedder.PromptNames.Contains(name))
                     {
                         throw EngineException.BadInput(embedder.PromptNames.Count == 0
@@ -114,29 +125,11 @@ public sealed class EmbeddingPipeline : ITaskPipeline
 
                     options = options with { PromptName = name };
                     break;
-                default:
-                    throw EngineException.BadInput(
-                        $"Unknown parameter `{property.Name}` for {task}; supported parameters: {string.Join(", ", SupportedParameters)}.");
             }
         }
 
         return options;
     }
-
-    private static bool? RequireBool(JsonElement value, string name) => value.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Null => null,
-        _ => throw EngineException.BadInput($"Parameter `{name}` must be true or false; got {Describe(value)}."),
-    };
-
-    private static string? RequireString(JsonElement value, string name) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Null => null,
-        _ => throw EngineException.BadInput($"Parameter `{name}` must be a string; got {Describe(value)}."),
-    };
 
     private static ParsedInput ParseInput(RunRequest request, string task, RequestLimitsOptions limits)
     {
@@ -191,50 +184,10 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
     }
 
-    private static List<string> ReadStringList(JsonElement value, string task, string field, RequestLimitsOptions limits)
-    {
-        if (value.ValueKind != JsonValueKind.Array)
-        {
-            throw EngineException.BadInput($"{task} expects `{field}` as a list of strings; got {Describe(value)}.");
-        }
+    private static List<string> ReadStringList(JsonElement value, string task, string field, RequestLimitsOptions limits) =>
+        Arguments.StringList(value, field, task, limits);
 
-        var count = value.GetArrayLength();
-        if (count == 0)
-        {
-            throw EngineException.BadInput($"{task} expects `{field}` as a non-empty list of strings; got an empty list.");
-        }
-
-        if (count > limits.MaxItems)
-        {
-            throw limits.TooManyItems($"texts in `{field}`", count);
-        }
-
-        var texts = new List<string>(count);
-        var i = 0;
-        foreach (var item in value.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String)
-            {
-                throw EngineException.BadInput($"{task} expects `{field}` as a list of strings; item {i} is {Describe(item)}.");
-            }
-
-            texts.Add(item.GetString()!);
-            i++;
-        }
-
-        return texts;
-    }
-
-    private static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    private static string Describe(JsonElement value) => Arguments.Describe(value);
 
     private sealed record ParsedInput(IReadOnlyList<string> Texts, bool Single, string? Source);
 }

@@ -34,8 +34,52 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         _limits = limits ?? new RequestLimitsOptions();
     }
 
+    /// <summary>What this pipeline reads and answers.</summary>
+    public static TaskContract Declared { get; } = new()
+    {
+        Tasks = [BytezTasks.TextGeneration, BytezTasks.Chat],
+        InputKeys = ["text", "input", "messages"],
+        Parameters =
+        [
+            new("max_new_tokens", "integer >= 1", "the model's generation_config, else max_length", "The most tokens to generate."),
+            new("max_length", "integer >= 1", "the model's generation_config, else 20", "The most tokens of prompt and answer together."),
+            new("min_new_tokens", "integer >= 0", "0", "The fewest tokens generated before the end-of-sequence token may end the answer."),
+            new("min_length", "integer >= 0", "0", "The fewest tokens of prompt and answer together before end-of-sequence."),
+            new("do_sample", "boolean", "the model's generation_config, else false", "Sample instead of taking the most likely token."),
+            new("temperature", "number > 0", "1.0", "Divides the logits before sampling."),
+            new("top_k", "integer >= 0", "50", "Sample among the k most likely tokens (0: all)."),
+            new("top_p", "number in (0, 1]", "1.0", "Sample among the most likely tokens whose probabilities add up to p."),
+            new("typical_p", "number in (0, 1]", "1.0", "Locally typical sampling."),
+            new("min_p", "number in [0, 1]", "0", "Drop tokens less likely than min_p times the most likely one."),
+            new("repetition_penalty", "number > 0", "1.0", "Penalize tokens already in the sequence."),
+            new("no_repeat_ngram_size", "integer >= 0", "0", "Never repeat an n-gram of this size."),
+            new("seed", "integer", "random", "Seed of the sampler, for repeatable samples."),
+            new("stop", "string or list of strings", "none", "Stop strings: the answer ends before the first one."),
+            new("stop_strings", "string or list of strings", "none", "Same as stop (Hugging Face's name)."),
+            new("return_full_text", "boolean", "true", "A continued text starts with the prompt."),
+            new("num_return_sequences", "integer from 1 to 16", "1", "Answers to return (needs do_sample)."),
+            new("eos_token_id", "integer or list of integers", "the model's", "Token ids that end the answer."),
+            new("bad_words_ids", "list of lists of integers", "none", "Token sequences never generated."),
+            new("max_time", "number of seconds in (0, 86400]", "none", "Stop generating after this long."),
+            new("pad_token_id", "integer", "the model's", "Accepted and checked; padding is internal."),
+            new("bos_token_id", "integer", "the model's", "Accepted and checked."),
+            new("use_cache", "boolean", "true", "Accepted; the key-value cache is always used."),
+            new("num_beams", "integer", "1", "Only 1: beam search is not implemented."),
+            new("enable_thinking", "boolean", "the chat template's", "Passed to chat templates that read it."),
+        ],
+        Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
+        RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],
+        SmokeRequest = static task =>
+        {
+            var oneToken = JsonSerializer.SerializeToElement(new ModelParameters { MaxNewTokens = 1 }, ProtocolJsonContext.Default.ModelParameters);
+            return task == BytezTasks.Chat
+                ? new RunRequest { Messages = [new ChatMessage("user", "Hello")], Params = oneToken }
+                : new RunRequest { Text = "Hello", Params = oneToken };
+        },
+    };
+
     /// <inheritdoc />
-    public IReadOnlyCollection<string> Tasks { get; } = [BytezTasks.TextGeneration, BytezTasks.Chat];
+    public TaskContract Contract => Declared;
 
     /// <inheritdoc />
     public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bytez.Engine;
+using Bytez.Engine.Tasks;
 using Bytez.Protocol;
 
 namespace Bytez.Server.Apis;
@@ -36,17 +37,8 @@ public static class RunRequestReader
         };
     }
 
-    /// <summary>Describes a JSON value's kind for error messages ("a number", "an array", ...).</summary>
-    public static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    /// <summary>Describes a JSON value for error messages (<see cref="Arguments.Describe"/>).</summary>
+    public static string Describe(JsonElement value) => Arguments.Describe(value);
 
     private static JsonElement? Optional(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.Clone() : null;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bytez.Engine;
 using Bytez.Hub;
 using Bytez.Hub.Jobs;
@@ -8,8 +7,8 @@ namespace Bytez.Server.Hosting;
 
 /// <summary>
 /// Accepts downloaded models into the engine: describes the files with the model store's formats, loads one
-/// instance (its resident memory is measured at load), runs one small request of the model's task, then registers
-/// the model in the store (a manifest pointing into the hub cache, so it is served after a restart) and the catalog.
+/// instance (its resident memory is measured at load), runs the smoke request its task's pipeline declares
+/// (<see cref="TaskContract.SmokeRequest"/>), then registers the model in the store (a manifest pointing into the hub cache, so it is served after a restart) and the catalog.
 /// </summary>
 public sealed class HubModelInstaller(InferenceEngine engine, ModelStore store) : IModelInstaller
 {
@@ -31,21 +30,9 @@ public sealed class HubModelInstaller(InferenceEngine engine, ModelStore store) 
         // Hub repositories say text-generation for chat models too; the format tells them apart by the chat template.
         var task = plan.Task == BytezTasks.TextGeneration ? null : plan.Task;
         var model = store.Inspect(modelPath, modelId, task) with { Source = ModelSource.Hub };
-        var ramBytes = await engine.TryOutAsync(model, SmokeRequest(model.Task), cancellationToken).ConfigureAwait(false);
+        var ramBytes = await engine.TryOutAsync(model, cancellationToken).ConfigureAwait(false);
         store.Add(modelPath, modelId, model.Task, ModelSource.Hub);
         engine.Catalog.Add(model);
         return new InstalledModel(model.Id, model.Task, ramBytes, model.ParameterCount);
-    }
-
-    /// <summary>The smallest meaningful request of a task: one short text, one generated token.</summary>
-    internal static RunRequest SmokeRequest(string task)
-    {
-        var oneToken = JsonSerializer.SerializeToElement(new ModelParameters { MaxNewTokens = 1 }, ProtocolJsonContext.Default.ModelParameters);
-        return task switch
-        {
-            BytezTasks.Chat => new RunRequest { Messages = [new ChatMessage("user", "Hello")], Params = oneToken },
-            BytezTasks.TextGeneration => new RunRequest { Text = "Hello", Params = oneToken },
-            _ => new RunRequest { Text = "Hello world" },
-        };
     }
 }
