@@ -1,27 +1,36 @@
+using Bytez.Engine.Onnx.Generation;
+using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
 namespace Bytez.Engine.Onnx;
 
 /// <summary>
-/// The ONNX Runtime backend (<c>onnx</c>): loads sentence-transformers model folders holding an ONNX export
-/// (<c>onnx/model.onnx</c> or <c>model.onnx</c>) into <see cref="OnnxEmbeddingInstance"/>s.
+/// The ONNX Runtime backend (<c>onnx</c>) for encoders: model folders holding one ONNX export (<c>onnx/model.onnx</c>
+/// or <c>model.onnx</c>). Embedding tasks load into <see cref="OnnxEmbeddingInstance"/>s (pooling), every other
+/// encoder task (classification, question answering, ...) into <see cref="OnnxEncoderInstance"/>s, whose pipeline reads
+/// the task's outputs. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
 /// </summary>
 public sealed class OnnxRuntime : IModelRuntime
 {
     private readonly OnnxRuntimeOptions _options;
+    private readonly TokenizerOptions _tokenizerOptions;
 
     /// <summary>Creates the runtime with the given options (or the defaults).</summary>
-    public OnnxRuntime(OnnxRuntimeOptions? options = null)
+    public OnnxRuntime(OnnxRuntimeOptions? options = null, TokenizerOptions? tokenizerOptions = null)
     {
         _options = options ?? new OnnxRuntimeOptions();
         _options.Validate();
+        _tokenizerOptions = tokenizerOptions ?? TokenizerOptions.Default;
     }
 
-    /// <summary>The tasks this runtime serves.</summary>
-    public static IReadOnlySet<string> SupportedTasks { get; } = new HashSet<string>(StringComparer.Ordinal)
+    /// <summary>The tasks whose models load as embedding instances (pooling); other encoder tasks load as <see cref="OnnxEncoderInstance"/>s.</summary>
+    public static IReadOnlySet<string> EmbeddingTasks { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         BytezTasks.FeatureExtraction, BytezTasks.SentenceSimilarity,
     };
+
+    /// <summary>The tasks of the decoder runtime, never loaded here.</summary>
+    private static readonly HashSet<string> GenerativeTasks = new(StringComparer.Ordinal) { BytezTasks.TextGeneration, BytezTasks.Chat };
 
     /// <inheritdoc />
     public string Name => "onnx";
@@ -30,21 +39,31 @@ public sealed class OnnxRuntime : IModelRuntime
     public bool CanLoad(ModelDescriptor model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return SupportedTasks.Contains(model.Task) && Directory.Exists(model.Path)
-            && (SentenceTransformerConfig.FindOnnxFile(model.Path) is not null
-                || Directory.EnumerateFiles(model.Path, "model.onnx", SearchOption.AllDirectories).Any());
+        if (GenerativeTasks.Contains(model.Task) || !Directory.Exists(model.Path))
+        {
+            return false;
+        }
+
+        if (EmbeddingTasks.Contains(model.Task))
+        {
+            return SentenceTransformerConfig.FindOnnxFile(model.Path) is not null
+                || Directory.EnumerateFiles(model.Path, "model.onnx", SearchOption.AllDirectories).Any();
+        }
+
+        return SentenceTransformerConfig.FindOnnxFile(model.Path) is not null && !OnnxDecoderLoader.IsDecoderFolder(model.Path);
     }
 
     /// <inheritdoc />
     public async ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!SupportedTasks.Contains(model.Task))
+        if (GenerativeTasks.Contains(model.Task))
         {
-            throw EngineException.NotSupported(
-                $"The ONNX runtime does not serve the task '{model.Task}' (supported: {string.Join(", ", SupportedTasks.Order(StringComparer.Ordinal))}).");
+            throw EngineException.NotSupported($"The ONNX encoder runtime does not serve the task '{model.Task}'; decoders load in the decoder runtime.");
         }
 
-        return await Task.Run(() => OnnxEmbeddingInstance.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return EmbeddingTasks.Contains(model.Task)
+            ? await Task.Run(() => OnnxEmbeddingInstance.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false)
+            : await Task.Run(() => OnnxEncoderInstance.Load(model, _options, _tokenizerOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 }
