@@ -86,8 +86,10 @@ public static partial class EngineServices
         services.AddSingleton<IModelRuntime, OnnxRuntime>();
         services.AddSingleton<IModelRuntime, OnnxDecoderRuntime>();
         services.AddSingleton<IModelRuntime, LlamaCppRuntime>();
+        // The task table: one line per pipeline; its contract names the tasks it serves.
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<ITaskPipeline, GenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
