@@ -1,40 +1,37 @@
 namespace Bytez.Testing.TinyModels;
 
-/// <summary>What the tiny encoder task builders share: tokenizer folders from plain words, spellings, sums and ids.</summary>
+/// <summary>What the tiny encoder task builders share: tokenizer folders from design keys, spellings, sums and ids.</summary>
 public static class EncoderModelFolders
 {
-    /// <summary>Writes the tokenizer files for plain words (every word in all of the family's spellings) plus extra tokens as spelled.</summary>
-    public static EncoderVocabulary WriteTokenizer(string folder, EncoderTokenizerStyle style, IEnumerable<string> words, int maxLength, IEnumerable<string>? tokens = null, string? tokenizerClass = null)
+    /// <summary>
+    /// Writes the tokenizer files for design keys (a plain word in all of the family's spellings, <c>##x</c> a
+    /// continuation piece; see <see cref="EncoderVocabulary.Spell"/>).
+    /// </summary>
+    public static EncoderVocabulary WriteTokenizer(string folder, EncoderTokenizerStyle style, IEnumerable<string> keys, int maxLength, string? tokenizerClass = null)
     {
         var spelled = new EncoderVocabulary(style, []);
         return EncoderTokenizerWriter.Write(folder, new EncoderTokenizerOptions
         {
             Style = style,
-            Tokens = [.. words.SelectMany(spelled.Spellings), .. tokens ?? []],
+            Tokens = [.. keys.SelectMany(k => spelled.Spell(k))],
             ModelMaxLength = maxLength,
             TokenizerClass = tokenizerClass,
         });
     }
 
-    /// <summary>Rows keyed by plain word (or by an exact vocabulary token) → rows keyed by every vocabulary spelling of it.</summary>
-    public static IReadOnlyDictionary<string, float[]> BySpelling(EncoderVocabulary vocabulary, IReadOnlyDictionary<string, float[]> rows)
+    /// <summary>Rows keyed by design key → rows keyed by every vocabulary spelling of the key (<see cref="EncoderVocabulary.Spell"/>).</summary>
+    public static IReadOnlyDictionary<string, float[]> BySpelling(EncoderVocabulary vocabulary, IReadOnlyDictionary<string, float[]> rows, bool afterSpaceOnly = false)
     {
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var (key, values) in rows)
         {
-            var spellings = vocabulary.Spellings(key).Where(vocabulary.Contains).ToList();
-            if (spellings.Count == 0 && vocabulary.Contains(key))
+            foreach (var spelling in vocabulary.Spell(key, afterSpaceOnly))
             {
-                spellings.Add(key);
-            }
+                if (!vocabulary.Contains(spelling))
+                {
+                    throw new ArgumentException($"'{spelling}' (for '{key}') is not in the tiny vocabulary; add '{key}' to the words.", nameof(rows));
+                }
 
-            if (spellings.Count == 0)
-            {
-                throw new ArgumentException($"'{key}' is neither a word nor a token of the tiny vocabulary.", nameof(rows));
-            }
-
-            foreach (var spelling in spellings)
-            {
                 result[spelling] = values;
             }
         }
@@ -66,4 +63,7 @@ public static class EncoderModelFolders
         var full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         return Path.GetFileName(Path.GetDirectoryName(full)!) + "/" + Path.GetFileName(full);
     }
+
+    /// <summary>The folder that holds the model's organisation folder: <c>env.localModelPath</c> for transformers.js, a models root for a catalog.</summary>
+    public static string Root(string folder) => Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)))!;
 }

@@ -76,6 +76,23 @@ public sealed record EncoderVocabulary(EncoderTokenizerStyle Style, IReadOnlyLis
     /// </summary>
     public IEnumerable<string> Spellings(string word) => Style == EncoderTokenizerStyle.ByteLevelBpe ? [Word(word), word] : [Word(word)];
 
+    /// <summary>
+    /// The spelling of a piece that continues a word (no space before it): <c>##ny</c> for WordPiece, <c>ny</c> for
+    /// byte-level BPE and Unigram.
+    /// </summary>
+    public string Subword(string piece) => Style == EncoderTokenizerStyle.WordPiece ? "##" + piece : piece;
+
+    /// <summary>
+    /// The vocabulary spellings of a design key: <c>##ny</c> is a continuation piece (<see cref="Subword"/>), a special
+    /// token is itself, any other key is a whole word in every spelling (<see cref="Spellings"/>), or only after a
+    /// space when <paramref name="afterSpaceOnly"/>.
+    /// </summary>
+    public IEnumerable<string> Spell(string key, bool afterSpaceOnly = false) =>
+        key.StartsWith("##", StringComparison.Ordinal) && key.Length > 2 ? [Subword(key[2..])]
+        : SpecialTokens.Contains(key) ? [key]
+        : afterSpaceOnly ? [Word(key)]
+        : Spellings(key);
+
     /// <summary>The ids of tokens.</summary>
     public long[] Ids(params string[] tokens) => tokens.Select(t => (long)this[t]).ToArray();
 }
