@@ -12,7 +12,7 @@ public sealed class EmbeddingPipelineTests(LoadedModels models)
 
     [Fact]
     public void Tasks_Pipeline_ServesFeatureExtractionAndSentenceSimilarity()
-        => Assert.Equal(["feature-extraction", "sentence-similarity"], _pipeline.Tasks);
+        => Assert.Equal(["feature-extraction", "sentence-similarity"], _pipeline.Contract.Tasks);
 
     [Fact]
     public async Task RunAsync_InputString_ReturnsOneVector()

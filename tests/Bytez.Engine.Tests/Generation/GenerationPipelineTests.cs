@@ -20,7 +20,11 @@ public sealed class GenerationPipelineTests(TinyDecoderFixture fixture)
 
     [Fact]
     public void Tasks_Pipeline_ServesTextGenerationAndChat() =>
-        Assert.Equal([BytezTasks.TextGeneration, BytezTasks.Chat], _pipeline.Tasks);
+        Assert.Equal([BytezTasks.TextGeneration, BytezTasks.Chat], _pipeline.Contract.Tasks);
+
+    [Fact]
+    public void Contract_DeclaresEveryParameterGenerationSettingsReads() =>
+        Assert.Equal(GenerationSettings.Supported, _pipeline.Contract.ParameterNames);
 
     [Fact]
     public async Task RunAsync_TextByDefault_ReturnsPromptPlusGenerated()
