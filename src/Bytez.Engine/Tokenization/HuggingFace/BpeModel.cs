@@ -22,7 +22,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly string? _prefix;
     private readonly string? _suffix;
     private readonly bool _ignoreMerges;
-    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Word> _cache = new(StringComparer.Ordinal);
 
     public BpeModel(
         Dictionary<string, int> vocab,
@@ -103,40 +103,69 @@ internal sealed class BpeModel : ITokenModel
 
     public bool TryGetId(string token, out int id) => _vocab.TryGetValue(token, out id);
 
+    /// <inheritdoc />
+    public int? UnknownId => _unkId;
+
+    /// <inheritdoc />
+    public string? ContinuingSubwordPrefix => _prefix;
+
     /// <summary>Appends the ids of one pre-tokenized word.</summary>
     public void Tokenize(string word, List<int> output)
     {
+        if (Lookup(word) is { } tokens)
+        {
+            output.AddRange(tokens.Ids);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A merged token covers its symbols; byte-fallback tokens each cover their whole character.</remarks>
+    public void Tokenize(string word, List<(int Id, int Start, int End)> output)
+    {
+        if (Lookup(word) is { } tokens)
+        {
+            for (var i = 0; i < tokens.Ids.Length; i++)
+            {
+                output.Add((tokens.Ids[i], tokens.Starts[i], tokens.Ends[i]));
+            }
+        }
+    }
+
+    private Word? Lookup(string word)
+    {
         if (word.Length == 0)
         {
-            return;
+            return null;
         }
 
         if (_ignoreMerges && _vocab.TryGetValue(word, out var whole))
         {
-            output.Add(whole);
-            return;
+            return new Word([whole], [0], [word.Length]);
         }
 
         if (_cache.TryGetValue(word, out var cached))
         {
-            output.AddRange(cached);
-            return;
+            return cached;
         }
 
-        var ids = MergeWord(word);
+        var tokens = MergeWord(word);
         if (word.Length <= MaxCachedWordLength && _cache.Count < CacheCapacity)
         {
-            _cache.TryAdd(word, ids);
+            _cache.TryAdd(word, tokens);
         }
 
-        output.AddRange(ids);
+        return tokens;
     }
 
-    private int[] MergeWord(string word)
+    private Word MergeWord(string word)
     {
-        // Initial symbols: one per code point (or byte-fallback bytes, or a possibly fused unknown).
+        // Initial symbols: one per code point (or byte-fallback bytes, or a possibly fused unknown), with their spans.
         var symbols = new List<int>(word.Length);
+        var starts = new List<int>(word.Length);
+        var ends = new List<int>(word.Length);
         var unk = -1;
+        var unkStart = 0;
+        var unkEnd = 0;
         Span<byte> utf8 = stackalloc byte[4];
         for (var i = 0; i < word.Length;)
         {
@@ -144,6 +173,7 @@ internal sealed class BpeModel : ITokenModel
             var isFirst = i == 0;
             var isLast = i + length == word.Length;
             var ch = word.AsSpan(i, length);
+            var chStart = i;
             i += length;
 
             int id;
@@ -174,10 +204,14 @@ internal sealed class BpeModel : ITokenModel
                 if (unk >= 0)
                 {
                     symbols.Add(unk);
+                    starts.Add(unkStart);
+                    ends.Add(unkEnd);
                     unk = -1;
                 }
 
                 symbols.Add(id);
+                starts.Add(chStart);
+                ends.Add(i);
                 continue;
             }
 
@@ -196,6 +230,8 @@ internal sealed class BpeModel : ITokenModel
                     for (var k = 0; k < count; k++)
                     {
                         symbols.Add(_byteTokens[utf8[k]]);
+                        starts.Add(chStart);
+                        ends.Add(i);
                     }
 
                     continue;
@@ -207,6 +243,18 @@ internal sealed class BpeModel : ITokenModel
                 if (unk >= 0 && !_fuseUnk)
                 {
                     symbols.Add(unk);
+                    starts.Add(unkStart);
+                    ends.Add(unkEnd);
+                }
+
+                if (unk >= 0 && _fuseUnk)
+                {
+                    unkEnd = i;
+                }
+                else
+                {
+                    unkStart = chStart;
+                    unkEnd = i;
                 }
 
                 unk = unkId;
@@ -216,20 +264,23 @@ internal sealed class BpeModel : ITokenModel
         if (unk >= 0)
         {
             symbols.Add(unk);
+            starts.Add(unkStart);
+            ends.Add(unkEnd);
         }
 
-        return MergeAll(symbols);
+        return MergeAll(symbols, starts, ends);
     }
 
-    private int[] MergeAll(List<int> symbols)
+    private Word MergeAll(List<int> symbols, List<int> symbolStarts, List<int> symbolEnds)
     {
         var n = symbols.Count;
         if (n < 2 || _merges.Count == 0)
         {
-            return [.. symbols];
+            return new Word([.. symbols], [.. symbolStarts], [.. symbolEnds]);
         }
 
         var ids = symbols.ToArray();
+        var spanEnds = symbolEnds.ToArray();
         var prev = new int[n];
         var next = new int[n];
         var alive = new bool[n];
@@ -264,6 +315,7 @@ internal sealed class BpeModel : ITokenModel
             }
 
             ids[pos] = top.NewId;
+            spanEnds[pos] = spanEnds[right];
             alive[right] = false;
             next[pos] = next[right];
             if (next[right] >= 0)
@@ -283,13 +335,20 @@ internal sealed class BpeModel : ITokenModel
         }
 
         var result = new List<int>(n);
+        var resultStarts = new List<int>(n);
+        var resultEnds = new List<int>(n);
         for (var i = 0; i >= 0; i = next[i])
         {
             result.Add(ids[i]);
+            resultStarts.Add(symbolStarts[i]);
+            resultEnds.Add(spanEnds[i]);
         }
 
-        return [.. result];
+        return new Word([.. result], [.. resultStarts], [.. resultEnds]);
     }
+
+    /// <summary>The tokens of one word and the span of the word each covers.</summary>
+    private sealed record Word(int[] Ids, int[] Starts, int[] Ends);
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
 

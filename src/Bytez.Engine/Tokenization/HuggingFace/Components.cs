@@ -10,12 +10,18 @@ internal readonly record struct Piece(string Text, bool AtStart);
 internal interface INormalizer
 {
     string Normalize(string text);
+
+    /// <summary>The same normalization, keeping the alignments to the original text (must give the same text as <see cref="Normalize(string)"/>).</summary>
+    void Normalize(AlignedString text);
 }
 
 /// <summary>A Hugging Face pre-tokenizer: splits pieces into smaller pieces (and may rewrite them).</summary>
 internal interface IPreTokenizer
 {
     void PreTokenize(List<Piece> input, List<Piece> output);
+
+    /// <summary>The same splitting, keeping alignments: each output string is one word (must give the same texts as the other overload).</summary>
+    void PreTokenize(List<AlignedString> input, List<AlignedString> output);
 }
 
 /// <summary>A Hugging Face decoder: one step of turning token strings back into text.</summary>
@@ -35,35 +41,76 @@ internal sealed class SequenceNormalizer(INormalizer[] steps) : INormalizer
 
         return text;
     }
+
+    public void Normalize(AlignedString text)
+    {
+        foreach (var step in steps)
+        {
+            step.Normalize(text);
+        }
+    }
 }
 
 internal sealed class PrependNormalizer(string prefix) : INormalizer
 {
     public string Normalize(string text) => text.Length == 0 ? text : prefix + text;
+
+    public void Normalize(AlignedString text) => text.Prepend(prefix);
 }
 
 internal sealed class ReplaceNormalizer(string? literal, OnigRegex? regex, string content) : INormalizer
 {
     public string Normalize(string text) => Replacement.Apply(text, literal, regex, content);
+
+    public void Normalize(AlignedString text) => text.Replace(Replacement.Matches(text.Text, literal, regex), content);
 }
 
 internal sealed class UnicodeNormalizer(NormalizationForm form) : INormalizer
 {
     public string Normalize(string text) => text.Normalize(form);
+
+    public void Normalize(AlignedString text) => text.Normalize(form);
 }
 
 internal sealed class LowercaseNormalizer : INormalizer
 {
     public string Normalize(string text) => text.ToLowerInvariant();
+
+    public void Normalize(AlignedString text) => text.Lowercase();
 }
 
 internal sealed class StripNormalizer(bool left, bool right) : INormalizer
 {
     public string Normalize(string text) => left && right ? text.Trim() : left ? text.TrimStart() : right ? text.TrimEnd() : text;
+
+    public void Normalize(AlignedString text) => text.Strip(left, right);
 }
 
 internal static class Replacement
 {
+    /// <summary>The ranges a literal or regex pattern matches (leftmost, non-overlapping).</summary>
+    public static List<(int Start, int End)> Matches(string text, string? literal, OnigRegex? regex)
+    {
+        var matches = new List<(int Start, int End)>();
+        if (literal is not null)
+        {
+            if (literal.Length == 0)
+            {
+                return matches;
+            }
+
+            for (var at = text.IndexOf(literal, StringComparison.Ordinal); at >= 0; at = text.IndexOf(literal, at + literal.Length, StringComparison.Ordinal))
+            {
+                matches.Add((at, at + literal.Length));
+            }
+
+            return matches;
+        }
+
+        regex!.FindMatches(text, matches);
+        return matches;
+    }
+
     public static string Apply(string text, string? literal, OnigRegex? regex, string content)
     {
         if (literal is not null)
@@ -113,7 +160,61 @@ internal static class Splitter
 
         var found = new List<(int Start, int End)>();
         regex.FindMatches(text, found);
+        foreach (var (start, end) in Ranges(text.Length, found, behavior, invert))
+        {
+            output.Add(new Piece(text[start..end], piece.AtStart && start == 0));
+        }
+    }
 
+    /// <summary>The same split of an aligned string: each part keeps its alignments.</summary>
+    public static void Split(AlignedString piece, OnigRegex regex, SplitBehavior behavior, bool invert, List<AlignedString> output)
+    {
+        if (piece.Text.Length == 0)
+        {
+            return;
+        }
+
+        var found = new List<(int Start, int End)>();
+        regex.FindMatches(piece.Text, found);
+        Add(piece, Ranges(piece.Text.Length, found, behavior, invert), output);
+    }
+
+    /// <summary>Splits where <paramref name="isMatch"/> accepts a code point, each such code point a match of its own (a <c>Fn(char) -> bool</c> pattern in tokenizers).</summary>
+    public static void Split(AlignedString piece, Func<int, bool> isMatch, SplitBehavior behavior, List<AlignedString> output)
+    {
+        var text = piece.Text;
+        var found = new List<(int Start, int End)>();
+        for (var i = 0; i < text.Length;)
+        {
+            var width = AlignedString.Width(text, i);
+            if (isMatch(width == 2 ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i]))
+            {
+                found.Add((i, i + width));
+            }
+
+            i += width;
+        }
+
+        Add(piece, Ranges(text.Length, found, behavior, invert: false), output);
+    }
+
+    private static void Add(AlignedString piece, List<(int Start, int End)> ranges, List<AlignedString> output)
+    {
+        if (ranges.Count == 1 && ranges[0] == (0, piece.Text.Length))
+        {
+            output.Add(piece);
+            return;
+        }
+
+        foreach (var (start, end) in ranges)
+        {
+            output.Add(piece.Slice(start, end));
+        }
+    }
+
+    /// <summary>The non-empty parts of a text of <paramref name="length"/> units split at <paramref name="found"/> matches with <paramref name="behavior"/>.</summary>
+    public static List<(int Start, int End)> Ranges(int length, List<(int Start, int End)> found, SplitBehavior behavior, bool invert)
+    {
         // All pieces, matches and not, in order.
         var parts = new List<(int Start, int End, bool IsMatch)>(found.Count * 2 + 1);
         var previous = 0;
@@ -128,9 +229,9 @@ internal static class Splitter
             previous = end;
         }
 
-        if (previous != text.Length)
+        if (previous != length)
         {
-            parts.Add((previous, text.Length, invert));
+            parts.Add((previous, length, invert));
         }
 
         var result = new List<(int Start, int End)>(parts.Count);
@@ -218,13 +319,8 @@ internal static class Splitter
             }
         }
 
-        foreach (var (start, end) in result)
-        {
-            if (end > start)
-            {
-                output.Add(new Piece(text[start..end], piece.AtStart && start == 0));
-            }
-        }
+        result.RemoveAll(r => r.End <= r.Start);
+        return result;
     }
 }
 
@@ -245,11 +341,35 @@ internal sealed class SequencePreTokenizer(IPreTokenizer[] steps) : IPreTokenize
             output.AddRange(input);
         }
     }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
+    {
+        var current = input;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var next = i == steps.Length - 1 ? output : new List<AlignedString>(current.Count * 2);
+            steps[i].PreTokenize(current, next);
+            current = next;
+        }
+
+        if (steps.Length == 0)
+        {
+            output.AddRange(input);
+        }
+    }
 }
 
 internal sealed class SplitPreTokenizer(OnigRegex regex, SplitBehavior behavior, bool invert) : IPreTokenizer
 {
     public void PreTokenize(List<Piece> input, List<Piece> output)
+    {
+        foreach (var piece in input)
+        {
+            Splitter.Split(piece, regex, behavior, invert, output);
+        }
+    }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
     {
         foreach (var piece in input)
         {
@@ -284,6 +404,32 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
         foreach (var piece in split)
         {
             output.Add(piece with { Text = ByteLevelMap.Encode(piece.Text) });
+        }
+    }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
+    {
+        var first = output.Count;
+        foreach (var piece in input)
+        {
+            if (addPrefixSpace && !piece.Text.StartsWith(' '))
+            {
+                piece.Prepend(" ");
+            }
+
+            if (useRegex)
+            {
+                Splitter.Split(piece, Gpt2Regex, SplitBehavior.Isolated, invert: false, output);
+            }
+            else if (piece.Text.Length > 0)
+            {
+                output.Add(piece);
+            }
+        }
+
+        for (var i = first; i < output.Count; i++)
+        {
+            output[i].ToByteLevel();
         }
     }
 }
@@ -321,6 +467,28 @@ internal sealed class MetaspacePreTokenizer(char replacement, PrependScheme sche
             }
         }
     }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
+    {
+        foreach (var piece in input)
+        {
+            piece.Replace(Replacement.Matches(piece.Text, " ", null), replacement.ToString());
+            var prepend = scheme == PrependScheme.Always || (scheme == PrependScheme.First && piece.OriginalStart == 0);
+            if (prepend && !piece.Text.StartsWith(replacement))
+            {
+                piece.Prepend(replacement.ToString());
+            }
+
+            if (split)
+            {
+                Splitter.Split(piece, _splitter, SplitBehavior.MergedWithNext, invert: false, output);
+            }
+            else if (piece.Text.Length > 0)
+            {
+                output.Add(piece);
+            }
+        }
+    }
 }
 
 internal sealed class DigitsPreTokenizer(bool individualDigits) : IPreTokenizer
@@ -334,6 +502,14 @@ internal sealed class DigitsPreTokenizer(bool individualDigits) : IPreTokenizer
             Splitter.Split(piece, Digit, individualDigits ? SplitBehavior.Isolated : SplitBehavior.Contiguous, invert: false, output);
         }
     }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
+    {
+        foreach (var piece in input)
+        {
+            Splitter.Split(piece, Digit, individualDigits ? SplitBehavior.Isolated : SplitBehavior.Contiguous, invert: false, output);
+        }
+    }
 }
 
 internal sealed class WhitespaceSplitPreTokenizer : IPreTokenizer
@@ -341,6 +517,14 @@ internal sealed class WhitespaceSplitPreTokenizer : IPreTokenizer
     private static readonly OnigRegex Space = new(@"\s+");
 
     public void PreTokenize(List<Piece> input, List<Piece> output)
+    {
+        foreach (var piece in input)
+        {
+            Splitter.Split(piece, Space, SplitBehavior.Removed, invert: false, output);
+        }
+    }
+
+    public void PreTokenize(List<AlignedString> input, List<AlignedString> output)
     {
         foreach (var piece in input)
         {
@@ -533,4 +717,39 @@ internal sealed class MetaspaceDecoder(char replacement, PrependScheme scheme) :
 
         return result;
     }
+}
+
+/// <summary>tokenizers' <c>WordPiece</c> decoder: continuation pieces lose their prefix, others get a space before them; <c>cleanup</c> tidies spaces before punctuation.</summary>
+internal sealed class WordPieceDecoder(string prefix, bool cleanup) : IDecoder
+{
+    public List<string> DecodeChain(List<string> tokens)
+    {
+        var result = new List<string>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (i != 0)
+            {
+                token = token.StartsWith(prefix, StringComparison.Ordinal) ? token[prefix.Length..] : " " + token;
+            }
+
+            result.Add(cleanup ? Cleanup(token) : token);
+        }
+
+        return result;
+    }
+
+    /// <summary>tokenizers' <c>wordpiece::cleanup</c>.</summary>
+    public static string Cleanup(string text) => text
+        .Replace(" .", ".", StringComparison.Ordinal)
+        .Replace(" ?", "?", StringComparison.Ordinal)
+        .Replace(" !", "!", StringComparison.Ordinal)
+        .Replace(" ,", ",", StringComparison.Ordinal)
+        .Replace(" ' ", "'", StringComparison.Ordinal)
+        .Replace(" n't", "n't", StringComparison.Ordinal)
+        .Replace(" 'm", "'m", StringComparison.Ordinal)
+        .Replace(" do not", " don't", StringComparison.Ordinal)
+        .Replace(" 's", "'s", StringComparison.Ordinal)
+        .Replace(" 've", "'ve", StringComparison.Ordinal)
+        .Replace(" 're", "'re", StringComparison.Ordinal);
 }

@@ -7,12 +7,14 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 
 /// <summary>
 /// A tokenizer read from a Hugging Face <c>tokenizer.json</c> as is, giving the same ids and text as Hugging Face's
-/// Rust <c>tokenizers</c> for BPE models — byte-level BPE (GPT-2, Llama 3, Qwen2) and SentencePiece-style BPE with
-/// byte fallback (Llama 2, Mistral, Gemma) — and Unigram models (T5, XLM-R, DeBERTa-v3, ALBERT). Added and special
-/// tokens written in the text are recognized. Pure C#, thread-safe; anything the file asks for that is not
-/// implemented fails at load with a message naming it.
+/// Rust <c>tokenizers</c> for BPE models — byte-level BPE (GPT-2, RoBERTa, Llama 3, Qwen2) and SentencePiece-style BPE
+/// with byte fallback (Llama 2, Mistral, Gemma) —, Unigram models (T5, XLM-R, DeBERTa-v3, ALBERT) and WordPiece models
+/// (BERT, DistilBERT, ELECTRA). Added and special tokens written in the text are recognized. <see cref="Encode(string, bool)"/>
+/// is the fast path (ids only); <see cref="Encode(string, string?, EncodeOptions?)"/> gives everything the text tasks
+/// need (pairs, truncation with overflowing windows, offsets, word ids, masks). Pure C#, thread-safe; anything the
+/// file asks for that is not implemented fails at load with a message naming it.
 /// </summary>
-public sealed class HfTokenizer : ITextTokenizer
+public sealed partial class HfTokenizer : ITextTokenizer
 {
     private static readonly string[] CommonEosTokens = ["</s>", "<|endoftext|>", "<|end_of_text|>", "<eos>", "<|im_end|>", "<|eot_id|>"];
 
@@ -27,6 +29,8 @@ public sealed class HfTokenizer : ITextTokenizer
     private readonly int[] _prefixIds;
     private readonly int[] _suffixIds;
     private readonly int[] _eosIds;
+    private readonly PostProcessor? _postProcessor;
+    private readonly TokenizerConfig _config;
 
     private HfTokenizer(
         ITokenModel model,
@@ -36,9 +40,13 @@ public sealed class HfTokenizer : ITextTokenizer
         List<AddedToken> addedTokens,
         int[] prefixIds,
         int[] suffixIds,
+        PostProcessor? postProcessor,
+        (string? Token, int? Id) padding,
         TokenizerConfig config)
     {
         _model = model;
+        _postProcessor = postProcessor;
+        _config = config;
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
         _decoder = decoder;
@@ -92,6 +100,16 @@ public sealed class HfTokenizer : ITextTokenizer
         EosToken = eos;
         _eosIds = eos is not null && TryTokenToId(eos, out var eosId) ? [eosId] : [];
         EosTokenIds = _eosIds;
+
+        PadToken = config.PadToken ?? padding.Token;
+        PadTokenId = PadToken is { } pad && TryTokenToId(pad, out var padId) ? padId : padding.Id;
+        PadToken ??= PadTokenId is int p ? TokenToString(p) : null;
+        UnknownTokenId = config.UnkToken is { } unk && TryTokenToId(unk, out var unkId) ? unkId : model.UnknownId;
+        UnknownToken = UnknownTokenId is int u ? TokenToString(u) : null;
+        MaskTokenId = config.MaskToken is { } mask && TryTokenToId(mask, out var maskId) ? maskId : null;
+        MaskToken = MaskTokenId is int m ? TokenToString(m) : null;
+        ClsTokenId = config.ClsToken is { } cls && TryTokenToId(cls, out var clsId) ? clsId : null;
+        SepTokenId = config.SepToken is { } sep && TryTokenToId(sep, out var sepId) ? sepId : null;
     }
 
     /// <inheritdoc />
@@ -359,9 +377,11 @@ public sealed class HfTokenizer : ITextTokenizer
         var prefix = new List<int>();
         var suffix = new List<int>();
         var isTemplate = false;
+        PostProcessor? postProcessor = null;
         if (Property(root, "post_processor") is { } post)
         {
             ParsePostProcessor(post, prefix, suffix, ref isTemplate);
+            postProcessor = ParseRichPostProcessor(post);
         }
         else
         {
@@ -409,9 +429,17 @@ public sealed class HfTokenizer : ITextTokenizer
                     suffix.Add(e);
                 }
             }
+
+            postProcessor = BosEosTemplate(prefix, suffix, id => added.FirstOrDefault(a => a.Id == id)?.Content ?? (model.IdToToken.Length > id ? model.IdToToken[id] : null) ?? string.Empty);
         }
 
-        return new HfTokenizer(model, normalizer, preTokenizer, decoder, added, [.. prefix], [.. suffix], config);
+        (string? Token, int? Id) padding = (null, null);
+        if (Property(root, "padding") is { ValueKind: JsonValueKind.Object } paddingJson)
+        {
+            padding = (Property(paddingJson, "pad_token")?.GetString(), Property(paddingJson, "pad_id") is { ValueKind: JsonValueKind.Number } padId ? padId.GetInt32() : null);
+        }
+
+        return new HfTokenizer(model, normalizer, preTokenizer, decoder, added, [.. prefix], [.. suffix], postProcessor, padding, config);
     }
 
     /// <summary>How far vocabulary ids may run past the vocabulary's size (tokenizers' files leave few holes).</summary>
@@ -433,10 +461,15 @@ public sealed class HfTokenizer : ITextTokenizer
             return ParseUnigram(json);
         }
 
+        if (type == "WordPiece")
+        {
+            return ParseWordPiece(json);
+        }
+
         if (type != "BPE")
         {
             throw EngineException.NotSupported(
-                $"tokenizer.json model type '{type}' is not supported by the Hugging Face tokenizer (supported: BPE, Unigram; WordPiece models use the BERT tokenizer).");
+                $"tokenizer.json model type '{type}' is not supported by the Hugging Face tokenizer (supported: BPE, Unigram, WordPiece).");
         }
 
         if (Property(json, "dropout") is { ValueKind: JsonValueKind.Number } dropout && dropout.GetDouble() is > 0 and < 1)
@@ -499,6 +532,41 @@ public sealed class HfTokenizer : ITextTokenizer
             Bool(json, "ignore_merges", false));
     }
 
+    private static WordPieceModel ParseWordPiece(JsonElement json)
+    {
+        if (Property(json, "vocab") is not { ValueKind: JsonValueKind.Object } vocabJson)
+        {
+            throw EngineException.NotSupported("tokenizer.json: the WordPiece model has no vocab object.");
+        }
+
+        var count = vocabJson.EnumerateObject().Count();
+        var vocab = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        var maxId = count + MaxVocabularyIdGap;
+        foreach (var entry in vocabJson.EnumerateObject())
+        {
+            var id = entry.Value.GetInt32();
+            if (id < 0 || id > maxId)
+            {
+                throw EngineException.NotSupported(string.Create(
+                    CultureInfo.InvariantCulture, $"tokenizer.json gives the token '{entry.Name}' the id {id}; ids run from 0 to the vocabulary size plus {MaxVocabularyIdGap}."));
+            }
+
+            vocab[entry.Name] = id;
+        }
+
+        var maxChars = Int(json, "max_input_chars_per_word", 100);
+        if (maxChars < 0)
+        {
+            throw EngineException.NotSupported($"tokenizer.json: the WordPiece max_input_chars_per_word {maxChars} is negative.");
+        }
+
+        return new WordPieceModel(
+            vocab,
+            Property(json, "unk_token")?.GetString() ?? "[UNK]",
+            Property(json, "continuing_subword_prefix")?.GetString() ?? "##",
+            maxChars);
+    }
+
     private static UnigramModel ParseUnigram(JsonElement json)
     {
         if (Property(json, "vocab") is not { ValueKind: JsonValueKind.Array } vocabJson)
@@ -550,7 +618,12 @@ public sealed class HfTokenizer : ITextTokenizer
             "Strip" => new StripNormalizer(Bool(json, "strip_left", false), Bool(json, "strip_right", false)),
             "Precompiled" => PrecompiledNormalizer.FromBase64(json.GetProperty("precompiled_charsmap").GetString()
                 ?? throw EngineException.NotSupported("tokenizer.json: the Precompiled normalizer has no precompiled_charsmap.")),
-            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Precompiled)."),
+            "BertNormalizer" => new BertNormalizer(
+                Bool(json, "clean_text", true),
+                Bool(json, "handle_chinese_chars", true),
+                Property(json, "strip_accents") is { ValueKind: JsonValueKind.True or JsonValueKind.False } strip ? strip.GetBoolean() : Bool(json, "lowercase", true),
+                Bool(json, "lowercase", true)),
+            _ => throw EngineException.NotSupported($"tokenizer.json normalizer '{type}' is not supported (supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Precompiled, BertNormalizer)."),
         };
     }
 
@@ -590,8 +663,10 @@ public sealed class HfTokenizer : ITextTokenizer
                 return new DigitsPreTokenizer(Bool(json, "individual_digits", false));
             case "WhitespaceSplit":
                 return new WhitespaceSplitPreTokenizer();
+            case "BertPreTokenizer":
+                return new BertPreTokenizer();
             default:
-                throw EngineException.NotSupported($"tokenizer.json pre_tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split, Metaspace, Digits, WhitespaceSplit).");
+                throw EngineException.NotSupported($"tokenizer.json pre_tokenizer '{type}' is not supported (supported: Sequence, ByteLevel, Split, Metaspace, Digits, WhitespaceSplit, BertPreTokenizer).");
         }
     }
 
@@ -622,8 +697,10 @@ public sealed class HfTokenizer : ITextTokenizer
 
             case "Metaspace":
                 return new MetaspaceDecoder(Replacement(json), Scheme(json));
+            case "WordPiece":
+                return new WordPieceDecoder(Property(json, "prefix")?.GetString() ?? "##", Bool(json, "cleanup", true));
             default:
-                throw EngineException.NotSupported($"tokenizer.json decoder '{type}' is not supported (supported: Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace).");
+                throw EngineException.NotSupported($"tokenizer.json decoder '{type}' is not supported (supported: Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, WordPiece).");
         }
     }
 
@@ -733,6 +810,24 @@ public sealed class HfTokenizer : ITextTokenizer
     {
         public static TokenizerConfig Empty { get; } = new(null, null, null, null);
 
+        public string? PadToken { get; init; }
+
+        public string? UnkToken { get; init; }
+
+        public string? MaskToken { get; init; }
+
+        public string? ClsToken { get; init; }
+
+        public string? SepToken { get; init; }
+
+        public bool? CleanUpTokenizationSpaces { get; init; }
+
+        public int? ModelMaxLength { get; init; }
+
+        public string? PaddingSide { get; init; }
+
+        public string? TruncationSide { get; init; }
+
         public static TokenizerConfig Parse(string json)
         {
             using var doc = JsonDocument.Parse(json);
@@ -741,7 +836,19 @@ public sealed class HfTokenizer : ITextTokenizer
                 TokenText(Property(root, "bos_token")),
                 TokenText(Property(root, "eos_token")),
                 Property(root, "add_bos_token") is { } b && b.ValueKind is JsonValueKind.True or JsonValueKind.False ? b.GetBoolean() : null,
-                Property(root, "add_eos_token") is { } e && e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : null);
+                Property(root, "add_eos_token") is { } e && e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : null)
+            {
+                PadToken = TokenText(Property(root, "pad_token")),
+                UnkToken = TokenText(Property(root, "unk_token")),
+                MaskToken = TokenText(Property(root, "mask_token")),
+                ClsToken = TokenText(Property(root, "cls_token")),
+                SepToken = TokenText(Property(root, "sep_token")),
+                CleanUpTokenizationSpaces = Property(root, "clean_up_tokenization_spaces") is { ValueKind: JsonValueKind.True or JsonValueKind.False } c ? c.GetBoolean() : null,
+                // transformers writes 1e30 (VERY_LARGE_INTEGER) for "no limit".
+                ModelMaxLength = Property(root, "model_max_length") is { ValueKind: JsonValueKind.Number } m && m.TryGetInt64(out var max) && max is > 0 and <= int.MaxValue ? (int)max : null,
+                PaddingSide = Property(root, "padding_side")?.ValueKind == JsonValueKind.String ? Property(root, "padding_side")!.Value.GetString() : null,
+                TruncationSide = Property(root, "truncation_side")?.ValueKind == JsonValueKind.String ? Property(root, "truncation_side")!.Value.GetString() : null,
+            };
         }
 
         private static string? TokenText(JsonElement? value) => value switch

@@ -76,13 +76,58 @@ internal sealed class PrecompiledNormalizer : INormalizer
         }
 
         var sb = new StringBuilder(text.Length);
+        Walk(text, (part, replacement) => sb.Append(replacement ?? part));
+        return sb.ToString();
+    }
+
+    /// <inheritdoc />
+    public void Normalize(AlignedString text)
+    {
+        if (text.Text.Length == 0 || _trie.Length == 0)
+        {
+            return;
+        }
+
+        // As tokenizers: a replaced part becomes its replacement's characters with the precompiled change rule, a
+        // kept character changes nothing; the text is rewritten only when something was replaced.
+        var transforms = new List<(string Char, int Change)>(text.Text.Length);
+        var modified = false;
+        Walk(text.Text, (part, replacement) =>
+        {
+            if (replacement is null)
+            {
+                transforms.Add((part, 0));
+                return;
+            }
+
+            modified = true;
+            var count = 0;
+            for (var i = 0; i < part.Length; i += AlignedString.Width(part, i))
+            {
+                count++;
+            }
+
+            AlignedString.AddReplacement(transforms, count, replacement);
+        });
+        if (modified)
+        {
+            text.Transform(transforms, 0);
+        }
+    }
+
+    /// <summary>
+    /// Visits the text in order as (part, replacement or null when kept): an extended grapheme cluster under 6 UTF-8
+    /// bytes whole when the charsmap has it, otherwise each of its characters.
+    /// </summary>
+    private void Walk(string text, Action<string, string?> visit)
+    {
         var elements = StringInfo.GetTextElementEnumerator(text);
         while (elements.MoveNext())
         {
             var grapheme = elements.GetTextElement();
             if (Encoding.UTF8.GetByteCount(grapheme) < 6 && Transform(grapheme) is { } whole)
             {
-                sb.Append(whole);
+                visit(grapheme, whole);
                 continue;
             }
 
@@ -90,12 +135,10 @@ internal sealed class PrecompiledNormalizer : INormalizer
             {
                 var length = char.IsHighSurrogate(grapheme[i]) && i + 1 < grapheme.Length && char.IsLowSurrogate(grapheme[i + 1]) ? 2 : 1;
                 var part = grapheme.Substring(i, length);
-                sb.Append(Transform(part) ?? part);
+                visit(part, Transform(part));
                 i += length;
             }
         }
-
-        return sb.ToString();
     }
 
     /// <summary>The replacement for the first charsmap key that prefixes <paramref name="chunk"/>, or null.</summary>

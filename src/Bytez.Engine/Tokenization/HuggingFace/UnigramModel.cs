@@ -71,6 +71,12 @@ internal sealed class UnigramModel : ITokenModel
     public int Count => IdToToken.Length;
 
     /// <inheritdoc />
+    public int? UnknownId => _unkId;
+
+    /// <inheritdoc />
+    public string? ContinuingSubwordPrefix => null;
+
+    /// <inheritdoc />
     public bool TryGetId(string token, out int id) => _vocab.TryGetValue(token, out id);
 
     /// <inheritdoc />
