@@ -172,6 +172,8 @@ public sealed record GenerationSettings
         {
             if (property.Value.ValueKind == JsonValueKind.Null)
             {
+                // As generate(max_new_tokens=None): max_length bounds the sequence again (the seq2seq pipelines default to 256 new tokens).
+                s = property.Name == "max_new_tokens" ? s with { MaxNewTokens = null } : s;
                 continue;
             }
 
