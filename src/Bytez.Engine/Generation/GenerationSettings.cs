@@ -1,12 +1,11 @@
+using System.Globalization;
 using System.Text.Json;
-
-using Bytez.Engine.Tasks;
 
 namespace Bytez.Engine.Generation;
 
 /// <summary>
 /// The Hugging Face generation parameters of one request, validated, with the model's defaults and then the
-/// Hugging Face library's defaults filled in. Built by <see cref="Parse"/> from the request's <c>params</c>.
+/// Hugging Face library's defaults filled in. Built by <see cref="Parse(JsonElement?, GenerationDefaults, int)"/> from the request's <c>params</c>.
 /// </summary>
 public sealed record GenerationSettings
 {
@@ -16,7 +15,8 @@ public sealed record GenerationSettings
         "max_new_tokens", "max_length", "min_new_tokens", "min_length", "do_sample", "temperature", "top_k", "top_p",
         "typical_p", "min_p", "repetition_penalty", "no_repeat_ngram_size", "seed", "stop", "stop_strings",
         "return_full_text", "num_return_sequences", "eos_token_id", "bad_words_ids", "max_time", "pad_token_id",
-        "bos_token_id", "use_cache", "num_beams", "enable_thinking",
+        "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
+        "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id",
     ];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
@@ -27,18 +27,11 @@ public sealed record GenerationSettings
         ["diversity_penalty"] = "group beam search is not implemented",
         ["constraints"] = "constrained beam search is not implemented",
         ["force_words_ids"] = "constrained beam search is not implemented",
-        ["length_penalty"] = "it only applies to beam search, which is not implemented",
-        ["early_stopping"] = "it only applies to beam search, which is not implemented",
         ["epsilon_cutoff"] = "epsilon sampling is not implemented",
         ["eta_cutoff"] = "eta sampling is not implemented",
-        ["encoder_repetition_penalty"] = "it applies to encoder-decoder models only",
-        ["encoder_no_repeat_ngram_size"] = "it applies to encoder-decoder models only",
-        ["decoder_start_token_id"] = "it applies to encoder-decoder models only",
+        ["encoder_repetition_penalty"] = "it is not implemented",
+        ["encoder_no_repeat_ngram_size"] = "it is not implemented",
         ["exponential_decay_length_penalty"] = "it is not implemented",
-        ["suppress_tokens"] = "it is not implemented; use bad_words_ids",
-        ["begin_suppress_tokens"] = "it is not implemented",
-        ["forced_bos_token_id"] = "it is not implemented",
-        ["forced_eos_token_id"] = "it is not implemented",
         ["forced_decoder_ids"] = "it is not implemented",
         ["renormalize_logits"] = "it is not implemented",
         ["remove_invalid_values"] = "it is not implemented",
@@ -109,6 +102,30 @@ public sealed record GenerationSettings
     /// <summary>Passed to the chat template as <c>enable_thinking</c>, if set.</summary>
     public bool? EnableThinking { get; init; }
 
+    /// <summary>Beams of beam search; 1 is greedy search or sampling.</summary>
+    public int NumBeams { get; init; } = 1;
+
+    /// <summary>Beam search ranks a finished sequence by its summed log-probabilities divided by its length to this power.</summary>
+    public double LengthPenalty { get; init; } = 1.0;
+
+    /// <summary>When beam search stops (<c>early_stopping</c>).</summary>
+    public BeamStopping EarlyStopping { get; init; } = BeamStopping.Heuristic;
+
+    /// <summary>The token forced as the first generated one (<c>forced_bos_token_id</c>), if set.</summary>
+    public int? ForcedBosTokenId { get; init; }
+
+    /// <summary>The tokens allowed alone at the last position <c>max_length</c> leaves (<c>forced_eos_token_id</c>), if set.</summary>
+    public IReadOnlyList<int>? ForcedEosTokenIds { get; init; }
+
+    /// <summary>Tokens never generated (<c>suppress_tokens</c>).</summary>
+    public IReadOnlyList<int> SuppressTokens { get; init; } = [];
+
+    /// <summary>Tokens not generated first (<c>begin_suppress_tokens</c>).</summary>
+    public IReadOnlyList<int> BeginSuppressTokens { get; init; } = [];
+
+    /// <summary>The first decoder token of an encoder-decoder model (<c>decoder_start_token_id</c>); null means the model's.</summary>
+    public int? DecoderStartTokenId { get; init; }
+
     /// <summary>
     /// Reads <c>params</c>: unknown keys are refused listing the supported ones, unimplemented ones are refused naming
     /// them, values out of range say the valid range.
@@ -131,65 +148,151 @@ public sealed record GenerationSettings
             EosTokenIds = defaults.EosTokenIds,
         };
 
+        return Parse(parameters, s, vocabularySize, beamSearch: false);
+    }
+
+    /// <summary>
+    /// Reads <c>params</c> over <paramref name="baseline"/> (the model's resolved generation configuration), as
+    /// <see cref="Parse(JsonElement?, GenerationDefaults, int)"/> does; <paramref name="beamSearch"/> says whether the
+    /// caller runs beam search (<c>num_beams</c> &gt; 1).
+    /// </summary>
+    /// <exception cref="EngineException">A parameter is unknown, not implemented, of the wrong type or out of range.</exception>
+    public static GenerationSettings Parse(JsonElement? parameters, GenerationSettings baseline, int vocabularySize, bool beamSearch)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
         if (parameters is not { ValueKind: JsonValueKind.Object } p)
         {
             return parameters is null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined }
-                ? s
+                ? baseline.Validated(beamSearch)
                 : throw EngineException.BadInput("`params` must be an object of generation parameters such as {\"max_new_tokens\": 20}.");
         }
 
+        var s = baseline;
         foreach (var property in p.EnumerateObject())
         {
-            var v = property.Value;
-            if (v.ValueKind == JsonValueKind.Null)
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                // As generate(max_new_tokens=None): max_length bounds the sequence again (the seq2seq pipelines default to 256 new tokens).
+                s = property.Name == "max_new_tokens" ? s with { MaxNewTokens = null } : s;
+                continue;
+            }
+
+            s = Apply(s, property.Name, property.Value, vocabularySize)
+                ?? (NotImplemented.TryGetValue(property.Name, out var why)
+                    ? throw EngineException.NotSupported($"Parameter `{property.Name}` is not supported: {why}.")
+                    : throw Arguments.UnknownParameter(property.Name, "text generation", Supported));
+        }
+
+        return s.Validated(beamSearch);
+    }
+
+    /// <summary>
+    /// Applies the keys of a model's generation configuration (a <c>generation_config.json</c> object, or the keys a
+    /// pipeline takes from <c>task_specific_params</c>) over <paramref name="baseline"/>: keys this server does not read
+    /// are left out, as Hugging Face ignores what a strategy does not use; a value of the wrong kind is the model's fault.
+    /// </summary>
+    /// <exception cref="EngineException">A value is invalid (kind <see cref="EngineErrorKind.NotSupported"/>, naming the key).</exception>
+    /// <param name="baseline">The settings the configuration's values replace.</param>
+    /// <param name="config">The configuration object.</param>
+    /// <param name="vocabularySize">Token ids must be below it.</param>
+    /// <param name="skip">Keys left out.</param>
+    public static GenerationSettings ApplyModelConfig(GenerationSettings baseline, JsonElement config, int vocabularySize, params string[] skip)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        if (config.ValueKind != JsonValueKind.Object)
+        {
+            return baseline;
+        }
+
+        var s = baseline;
+        foreach (var property in config.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Null || property.Name is "seed" or "return_full_text" or "enable_thinking" or "stop" or "stop_strings"
+                || skip.Contains(property.Name))
             {
                 continue;
             }
 
-            var name = property.Name;
-            s = name switch
+            try
             {
-                "max_new_tokens" => s with { MaxNewTokens = Int(v, name, 1, int.MaxValue) },
-                "max_length" => s with { MaxLength = Int(v, name, 1, int.MaxValue) },
-                "min_new_tokens" => s with { MinNewTokens = Int(v, name, 0, int.MaxValue) },
-                "min_length" => s with { MinLength = Int(v, name, 0, int.MaxValue) },
-                "do_sample" => s with { DoSample = Bool(v, name) },
-                "temperature" => s with { Temperature = Number(v, name, 0, double.MaxValue, minExclusive: true, rangeText: "> 0") },
-                "top_k" => s with { TopK = Int(v, name, 0, int.MaxValue) },
-                "top_p" => s with { TopP = Number(v, name, 0, 1, minExclusive: true, rangeText: "in (0, 1]") },
-                "typical_p" => s with { TypicalP = Number(v, name, 0, 1, minExclusive: true, rangeText: "in (0, 1]") },
-                "min_p" => s with { MinP = Number(v, name, 0, 1, minExclusive: false, rangeText: "in [0, 1]") },
-                "repetition_penalty" => s with { RepetitionPenalty = Number(v, name, 0, double.MaxValue, minExclusive: true, rangeText: "> 0") },
-                "no_repeat_ngram_size" => s with { NoRepeatNgramSize = Int(v, name, 0, int.MaxValue) },
-                "seed" => s with { Seed = Long(v, name) },
-                "stop" or "stop_strings" => s with { StopStrings = [.. s.StopStrings, .. Strings(v, name)] },
-                "return_full_text" => s with { ReturnFullText = Bool(v, name) },
-                "num_return_sequences" => s with { NumReturnSequences = Int(v, name, 1, 16) },
-                "eos_token_id" => s with { EosTokenIds = TokenIds(v, name, vocabularySize) },
-                "bad_words_ids" => s with { BadWordsIds = TokenIdLists(v, name, vocabularySize) },
-                "max_time" => s with { MaxTime = TimeSpan.FromSeconds(Number(v, name, 0, 86_400, minExclusive: true, rangeText: "in (0, 86400] seconds")) },
-                "pad_token_id" or "bos_token_id" => Checked(s, TokenIds(v, name, vocabularySize)),
-                "use_cache" => Checked(s, Bool(v, name)),
-                "num_beams" => Int(v, name, 1, int.MaxValue) == 1
-                    ? s
-                    : throw EngineException.NotSupported("`num_beams` > 1 is not supported: beam search is not implemented; use num_beams 1 (greedy or sampling)."),
-                "enable_thinking" => s with { EnableThinking = Bool(v, name) },
-                _ when NotImplemented.TryGetValue(name, out var why) => throw EngineException.NotSupported($"Parameter `{name}` is not supported: {why}."),
-                _ => throw Arguments.UnknownParameter(name, "text generation", Supported),
-            };
+                s = Apply(s, property.Name, property.Value, vocabularySize) ?? s;
+            }
+            catch (EngineException e)
+            {
+                throw new EngineException(EngineErrorKind.NotSupported, $"The model's generation configuration is invalid: {e.Message}", e);
+            }
         }
 
-        if (s.StopStrings.Any(string.IsNullOrEmpty))
+        return s;
+    }
+
+    /// <summary>One parameter applied; <see langword="null"/> when the name is not one this server reads.</summary>
+    private static GenerationSettings? Apply(GenerationSettings s, string name, JsonElement v, int vocabularySize) => name switch
+    {
+        "max_new_tokens" => s with { MaxNewTokens = Int(v, name, 1, int.MaxValue) },
+        "max_length" => s with { MaxLength = Int(v, name, 1, int.MaxValue) },
+        "min_new_tokens" => s with { MinNewTokens = Int(v, name, 0, int.MaxValue) },
+        "min_length" => s with { MinLength = Int(v, name, 0, int.MaxValue) },
+        "do_sample" => s with { DoSample = Bool(v, name) },
+        "temperature" => s with { Temperature = Number(v, name, 0, double.MaxValue, minExclusive: true, rangeText: "> 0") },
+        "top_k" => s with { TopK = Int(v, name, 0, int.MaxValue) },
+        "top_p" => s with { TopP = Number(v, name, 0, 1, minExclusive: true, rangeText: "in (0, 1]") },
+        "typical_p" => s with { TypicalP = Number(v, name, 0, 1, minExclusive: true, rangeText: "in (0, 1]") },
+        "min_p" => s with { MinP = Number(v, name, 0, 1, minExclusive: false, rangeText: "in [0, 1]") },
+        "repetition_penalty" => s with { RepetitionPenalty = Number(v, name, 0, double.MaxValue, minExclusive: true, rangeText: "> 0") },
+        "no_repeat_ngram_size" => s with { NoRepeatNgramSize = Int(v, name, 0, int.MaxValue) },
+        "seed" => s with { Seed = Long(v, name) },
+        "stop" or "stop_strings" => s with { StopStrings = [.. s.StopStrings, .. Strings(v, name)] },
+        "return_full_text" => s with { ReturnFullText = Bool(v, name) },
+        "num_return_sequences" => s with { NumReturnSequences = Int(v, name, 1, 16) },
+        "eos_token_id" => s with { EosTokenIds = TokenIds(v, name, vocabularySize) },
+        "bad_words_ids" => s with { BadWordsIds = TokenIdLists(v, name, vocabularySize) },
+        "max_time" => s with { MaxTime = TimeSpan.FromSeconds(Number(v, name, 0, 86_400, minExclusive: true, rangeText: "in (0, 86400] seconds")) },
+        "pad_token_id" or "bos_token_id" => Checked(s, TokenIds(v, name, vocabularySize)),
+        "use_cache" => Checked(s, Bool(v, name)),
+        "num_beams" => s with { NumBeams = Int(v, name, 1, MaxBeams) },
+        "length_penalty" => s with { LengthPenalty = Number(v, name, -1e6, 1e6, minExclusive: false, rangeText: "from -1000000 to 1000000") },
+        "early_stopping" => s with { EarlyStopping = Stopping(v, name) },
+        "forced_bos_token_id" => s with { ForcedBosTokenId = TokenId(v, name, vocabularySize) },
+        "forced_eos_token_id" => s with { ForcedEosTokenIds = TokenIds(v, name, vocabularySize) },
+        "suppress_tokens" => s with { SuppressTokens = TokenIds(v, name, vocabularySize) },
+        "begin_suppress_tokens" => s with { BeginSuppressTokens = TokenIds(v, name, vocabularySize) },
+        "decoder_start_token_id" => s with { DecoderStartTokenId = TokenId(v, name, vocabularySize) },
+        "enable_thinking" => s with { EnableThinking = Bool(v, name) },
+        _ => null,
+    };
+
+    /// <summary>The most beams (and so key/value cache rows) one request may ask for.</summary>
+    public const int MaxBeams = 16;
+
+    private GenerationSettings Validated(bool beamSearch)
+    {
+        if (StopStrings.Any(string.IsNullOrEmpty))
         {
             throw EngineException.BadInput("Stop strings must not be empty.");
         }
 
-        if (s.NumReturnSequences > 1 && !s.DoSample)
+        if (NumBeams > 1 && !beamSearch)
         {
-            throw EngineException.BadInput("`num_return_sequences` > 1 needs `do_sample`: true (greedy decoding would return the same text each time).");
+            throw EngineException.NotSupported("`num_beams` > 1 is not supported for this model: beam search runs on encoder-decoder models only so far; use num_beams 1 (greedy or sampling).");
         }
 
-        return s;
+        if (NumBeams > 1 && DoSample)
+        {
+            throw EngineException.NotSupported("`num_beams` > 1 with `do_sample`: true (beam sampling) is not implemented; use one or the other.");
+        }
+
+        if (NumBeams > 1 && NumReturnSequences > NumBeams)
+        {
+            throw EngineException.BadInput($"`num_return_sequences` ({NumReturnSequences}) must not exceed `num_beams` ({NumBeams}).");
+        }
+
+        if (NumReturnSequences > 1 && NumBeams == 1 && !DoSample)
+        {
+            throw EngineException.BadInput("`num_return_sequences` > 1 needs `do_sample`: true or `num_beams` > 1 (greedy decoding would return the same text each time).");
+        }
+
+        return this;
     }
 
     /// <summary>
@@ -209,6 +312,19 @@ public sealed record GenerationSettings
     private static GenerationSettings Checked<T>(GenerationSettings s, T _) => s;
 
     private static int Int(JsonElement v, string name, int min, int max) => Arguments.Int(v, name, min, max);
+
+    private static int TokenId(JsonElement v, string name, int vocabularySize) =>
+        v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var id) && id >= 0 && id < vocabularySize
+            ? id
+            : throw EngineException.BadInput($"Parameter `{name}` must be a token id from 0 to {vocabularySize - 1}; got {Show(v)}.");
+
+    private static BeamStopping Stopping(JsonElement v, string name) => v.ValueKind switch
+    {
+        JsonValueKind.True => BeamStopping.AllBeams,
+        JsonValueKind.False => BeamStopping.Heuristic,
+        JsonValueKind.String when v.GetString() == "never" => BeamStopping.Never,
+        _ => throw EngineException.BadInput($"Parameter `{name}` must be true, false or \"never\"; got {Show(v)}."),
+    };
 
     private static long Long(JsonElement v, string name) => Arguments.Long(v, name);
 
@@ -243,5 +359,26 @@ public sealed record GenerationSettings
         return v.EnumerateArray().Select(e => TokenIds(e, name, vocabularySize)).ToArray();
     }
 
-    private static string Show(JsonElement v) => Arguments.Describe(v);
+    private static string Show(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => $"\"{v.GetString()}\"",
+        JsonValueKind.Number => v.GetRawText(),
+        JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "an object",
+        _ => v.ValueKind.ToString().ToLower(CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>When beam search stops (Hugging Face <c>early_stopping</c>).</summary>
+public enum BeamStopping
+{
+    /// <summary><c>false</c>: stop when no running beam can still beat the worst finished one, judged at the current length.</summary>
+    Heuristic,
+
+    /// <summary><c>true</c>: stop as soon as there are <c>num_beams</c> finished sequences.</summary>
+    AllBeams,
+
+    /// <summary><c>"never"</c>: the canonical test, judged at <c>max_length</c> when the length penalty is positive.</summary>
+    Never,
 }

@@ -92,7 +92,7 @@ public static class TextGenerator
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var token = sampler.Next(logits.Span, tokens, prompt.Length);
+            var token = sampler.Next(logits.Span, tokens, prompt.Length, prompt.Length + budget);
             tokens.Add(token);
             generated++;
 

@@ -2,14 +2,17 @@ namespace Bytez.Engine.Generation;
 
 /// <summary>
 /// Chooses the next token from a model's logits the way Hugging Face <c>generate</c> does: the logits processors
-/// first (repetition penalty, no-repeat n-grams, bad words, minimum length), then, when sampling, the warpers in
+/// first (<see cref="LogitsProcessors"/>), then, when sampling, the warpers in
 /// Hugging Face's order (temperature, top-k, top-p, min-p, typical-p) and a draw from a seeded generator; without
 /// sampling, the most likely token (the first on ties, as <c>argmax</c>).
 /// </summary>
 public sealed class TokenSampler
 {
     private readonly GenerationSettings _settings;
-    private readonly HashSet<int> _eos;
+    private readonly int[] _eos;
+    private LogitsProcessors? _processors;
+    private int _processorsPrompt;
+    private int _processorsMax;
     private readonly Random _random;
     private float[] _scores = [];
     private int[] _order = [];
@@ -22,7 +25,7 @@ public sealed class TokenSampler
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
-        _eos = [.. eosTokenIds];
+        _eos = [.. eosTokenIds.Distinct()];
         _random = settings.Seed is { } seed ? new Random(MixSeed(seed, seedOffset)) : new Random();
     }
 
@@ -40,6 +43,14 @@ public sealed class TokenSampler
     /// <param name="tokens">Every token of the sequence so far, prompt included.</param>
     /// <param name="promptLength">How many of <paramref name="tokens"/> are the prompt.</param>
     public int Next(ReadOnlySpan<float> logits, IReadOnlyList<int> tokens, int promptLength)
+        => Next(logits, tokens, promptLength, int.MaxValue);
+
+    /// <summary>Picks the next token of a sequence that may reach <paramref name="maxLength"/> tokens (for <c>forced_eos_token_id</c>).</summary>
+    /// <param name="logits">The logits of the next position.</param>
+    /// <param name="tokens">Every token of the sequence so far, prompt (or decoder start token) included.</param>
+    /// <param name="promptLength">How many of <paramref name="tokens"/> are the prompt.</param>
+    /// <param name="maxLength">The most tokens the sequence may reach, prompt included.</param>
+    public int Next(ReadOnlySpan<float> logits, IReadOnlyList<int> tokens, int promptLength, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (_scores.Length != logits.Length)
@@ -50,7 +61,14 @@ public sealed class TokenSampler
 
         var scores = _scores.AsSpan();
         logits.CopyTo(scores);
-        ApplyProcessors(scores, tokens, promptLength);
+        if (_processors is null || _processorsPrompt != promptLength || _processorsMax != maxLength)
+        {
+            _processors = new LogitsProcessors(_settings, _eos, promptLength, maxLength);
+            _processorsPrompt = promptLength;
+            _processorsMax = maxLength;
+        }
+
+        _processors.Apply(scores, tokens);
         if (!_settings.DoSample)
         {
             return ArgMax(scores);
@@ -58,77 +76,6 @@ public sealed class TokenSampler
 
         ApplyWarpers(scores);
         return Draw(scores);
-    }
-
-    private void ApplyProcessors(Span<float> scores, IReadOnlyList<int> tokens, int promptLength)
-    {
-        var penalty = (float)_settings.RepetitionPenalty;
-        if (penalty != 1f)
-        {
-            var seen = new HashSet<int>();
-            foreach (var t in tokens)
-            {
-                if ((uint)t < (uint)scores.Length && seen.Add(t))
-                {
-                    scores[t] = scores[t] < 0 ? scores[t] * penalty : scores[t] / penalty;
-                }
-            }
-        }
-
-        var n = _settings.NoRepeatNgramSize;
-        if (n > 0 && tokens.Count + 1 >= n)
-        {
-            // Ban every token that would complete an n-gram already present.
-            for (var start = 0; start + n <= tokens.Count; start++)
-            {
-                var matches = true;
-                for (var k = 0; k < n - 1 && matches; k++)
-                {
-                    matches = tokens[start + k] == tokens[tokens.Count - (n - 1) + k];
-                }
-
-                if (matches)
-                {
-                    Ban(scores, tokens[start + n - 1]);
-                }
-            }
-        }
-
-        foreach (var bad in _settings.BadWordsIds)
-        {
-            var prefix = bad.Length - 1;
-            if (prefix > tokens.Count)
-            {
-                continue;
-            }
-
-            var matches = true;
-            for (var k = 0; k < prefix && matches; k++)
-            {
-                matches = tokens[tokens.Count - prefix + k] == bad[k];
-            }
-
-            if (matches)
-            {
-                Ban(scores, bad[^1]);
-            }
-        }
-
-        if (tokens.Count - promptLength < _settings.MinimumNewTokens(promptLength))
-        {
-            foreach (var eos in _eos)
-            {
-                Ban(scores, eos);
-            }
-        }
-    }
-
-    private static void Ban(Span<float> scores, int token)
-    {
-        if ((uint)token < (uint)scores.Length)
-        {
-            scores[token] = float.NegativeInfinity;
-        }
     }
 
     private void ApplyWarpers(Span<float> scores)

@@ -1,0 +1,208 @@
+using Bytez.Engine.Generation;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Bytez.Engine.Onnx.Seq2Seq;
+
+/// <summary>
+/// An encoder-decoder model on ONNX Runtime, loaded by <see cref="OnnxSeq2SeqLoader"/>: the encoder session, the
+/// decoder session(s) and the tokenizer. Each request encodes its source once and decodes in its own
+/// <see cref="ISeq2SeqDecoding"/> (its rows are the beams); the sessions are shared and run concurrent calls.
+/// </summary>
+public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
+{
+    private int _disposed;
+
+    internal OnnxSeq2SeqInstance(
+        ModelDescriptor model, Seq2SeqFiles files, Seq2SeqModelConfig config, ITextTokenizer tokenizer,
+        InferenceSession encoder, InferenceSession decoder, InferenceSession? decoderWithPast)
+    {
+        Model = model;
+        Files = files;
+        Configuration = config;
+        Tokenizer = tokenizer;
+        Encoder = encoder;
+        Decoder = decoder;
+        DecoderWithPast = decoderWithPast;
+
+        string Fail(string what) => $"The encoder-decoder in {model.Path} is not an Optimum seq2seq export this server runs: {what}.";
+        foreach (var name in encoder.InputMetadata.Keys)
+        {
+            if (name is not ("input_ids" or "attention_mask"))
+            {
+                throw EngineException.NotSupported(Fail($"its encoder takes an input '{name}' (expected input_ids, attention_mask)"));
+            }
+        }
+
+        if (!encoder.InputMetadata.ContainsKey("input_ids"))
+        {
+            throw EngineException.NotSupported(Fail("its encoder takes no input_ids"));
+        }
+
+        EncoderOutput = encoder.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : encoder.OutputNames[0];
+        var cached = decoderWithPast ?? decoder;
+        foreach (var session in new[] { decoder, decoderWithPast })
+        {
+            if (session is null)
+            {
+                continue;
+            }
+
+            if (!session.OutputMetadata.ContainsKey("logits") || !session.InputMetadata.ContainsKey("input_ids"))
+            {
+                throw EngineException.NotSupported(Fail("a decoder lacks the input_ids input or the logits output"));
+            }
+
+            foreach (var name in session.InputMetadata.Keys)
+            {
+                if (name is not ("input_ids" or "encoder_attention_mask" or "encoder_hidden_states" or "use_cache_branch")
+                    && !name.StartsWith("past_key_values.", StringComparison.Ordinal))
+                {
+                    throw EngineException.NotSupported(Fail($"a decoder takes an input '{name}'"));
+                }
+            }
+        }
+
+        var layers = files.Layout == Seq2SeqDecoderLayout.NoCache ? 0
+            : cached.InputMetadata.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".decoder.key", StringComparison.Ordinal));
+        if (files.Layout != Seq2SeqDecoderLayout.NoCache && layers == 0)
+        {
+            throw EngineException.NotSupported(Fail("its cached decoder takes no past_key_values.*.decoder.key inputs"));
+        }
+
+        Layers = layers;
+        PastDecoder = new string[2 * layers];
+        PastEncoder = new string[2 * layers];
+        for (var i = 0; i < layers; i++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var part = k == 0 ? "key" : "value";
+                PastDecoder[(2 * i) + k] = $"past_key_values.{i}.decoder.{part}";
+                PastEncoder[(2 * i) + k] = $"past_key_values.{i}.encoder.{part}";
+                if (!cached.InputMetadata.ContainsKey(PastDecoder[(2 * i) + k]))
+                {
+                    throw EngineException.NotSupported(Fail($"its cached decoder lacks {PastDecoder[(2 * i) + k]}"));
+                }
+            }
+        }
+
+        var logits = decoder.OutputMetadata["logits"];
+        LogitsType = logits.ElementDataType;
+        var vocabulary = logits.Dimensions.Length > 0 && logits.Dimensions[^1] > 0 ? logits.Dimensions[^1] : config.VocabularySize;
+        if (vocabulary <= 0)
+        {
+            throw EngineException.NotSupported(Fail("neither the logits output nor config.json states the vocabulary size"));
+        }
+
+        Heads = config.DecoderHeads;
+        HeadDim = config.HeadDim;
+        if (layers > 0)
+        {
+            var dims = cached.InputMetadata[PastDecoder[0]].Dimensions;
+            Heads = dims.Length == 4 && dims[1] > 0 ? dims[1] : Heads;
+            HeadDim = dims.Length == 4 && dims[3] > 0 ? dims[3] : HeadDim;
+            if (Heads <= 0 || HeadDim <= 0)
+            {
+                throw EngineException.NotSupported(Fail("config.json states no decoder heads and head size (decoder_attention_heads and d_model, or num_heads and d_kv)"));
+            }
+        }
+
+        Info = config.Info with { VocabularySize = vocabulary };
+    }
+
+    /// <inheritdoc />
+    public ModelDescriptor Model { get; }
+
+    /// <summary>The files loaded.</summary>
+    public Seq2SeqFiles Files { get; }
+
+    /// <summary>The model's configuration.</summary>
+    public Seq2SeqModelConfig Configuration { get; }
+
+    /// <inheritdoc />
+    public ITextTokenizer Tokenizer { get; }
+
+    /// <inheritdoc />
+    public Seq2SeqModelInfo Info { get; }
+
+    /// <summary>Decoder layers whose caches are fed back (0 without a cache).</summary>
+    public int Layers { get; }
+
+    /// <summary>Heads of a cache tensor.</summary>
+    public int Heads { get; }
+
+    /// <summary>Width of a cached head.</summary>
+    public int HeadDim { get; }
+
+    internal InferenceSession Encoder { get; }
+
+    internal InferenceSession Decoder { get; }
+
+    internal InferenceSession? DecoderWithPast { get; }
+
+    internal string EncoderOutput { get; }
+
+    internal string[] PastDecoder { get; }
+
+    internal string[] PastEncoder { get; }
+
+    internal TensorElementType LogitsType { get; }
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <inheritdoc />
+    public ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<int> source, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (source.IsEmpty || source.Length > Info.MaxSourceLength)
+        {
+            throw EngineException.BadInput($"The source has {source.Length} tokens; this model reads 1 to {Info.MaxSourceLength}.");
+        }
+
+        foreach (var id in source.Span)
+        {
+            if ((uint)id >= (uint)Info.VocabularySize)
+            {
+                throw EngineException.BadInput($"Token id {id} is outside the vocabulary (0..{Info.VocabularySize - 1}).");
+            }
+        }
+
+        var ids = source.ToArray();
+        using var runOptions = new RunOptions();
+        var names = Encoder.InputMetadata.Keys.ToArray();
+        var inputs = new OrtValue[names.Length];
+        try
+        {
+            for (var i = 0; i < names.Length; i++)
+            {
+                var type = Encoder.InputMetadata[names[i]].ElementDataType;
+                inputs[i] = names[i] == "input_ids"
+                    ? Seq2SeqTensors.Ids(type, 1, ids.Length, (_, c) => ids[c])
+                    : Seq2SeqTensors.Ids(type, 1, ids.Length, static (_, _) => 1);
+            }
+
+            using var outputs = Seq2SeqTensors.Run(Encoder, runOptions, names, inputs, [EncoderOutput], cancellationToken);
+            var hidden = Seq2SeqTensors.CopyRows(outputs[0], [0]);
+            return ValueTask.FromResult<ISeq2SeqDecoding>(new OnnxSeq2SeqDecoding(this, hidden, ids.Length));
+        }
+        finally
+        {
+            foreach (var input in inputs)
+            {
+                input?.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Encoder.Dispose();
+            Decoder.Dispose();
+            DecoderWithPast?.Dispose();
+        }
+    }
+}
