@@ -110,6 +110,7 @@ internal static class FuzzTargets
             {
                 Tasks = new HashSet<string>(["feature-extraction", "sentence-similarity", "text-generation", "chat"], StringComparer.Ordinal),
                 Formats = new HashSet<string>(["onnx", "gguf"], StringComparer.Ordinal),
+                Layout = Bytez.Server.Hosting.EngineModelLayout.Instance,
             });
         }
         catch (Exception e) when (e is HubException or JsonException)

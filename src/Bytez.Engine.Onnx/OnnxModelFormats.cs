@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bytez.Engine.Embedded;
+using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
@@ -7,8 +8,10 @@ using Bytez.Protocol;
 namespace Bytez.Engine.Onnx;
 
 /// <summary>
-/// ONNX models in the Hugging Face layout: sentence-transformers embedding folders (<c>modules.json</c> or a plain
-/// encoder export) and decoder-only language models in the Optimum / transformers.js layout.
+/// ONNX models in the Hugging Face layouts (<see cref="OnnxLayout"/>: <c>onnx/</c> or the root, full precision or the
+/// first variant present): sentence-transformers embedding folders (<c>modules.json</c> or a plain encoder export) and
+/// decoder-only language models in the Optimum / transformers.js layout. The files chosen are recorded in the
+/// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
 public sealed class OnnxModelFormat : IModelFormat
 {
@@ -38,10 +41,9 @@ public sealed class OnnxModelFormat : IModelFormat
 
     private static ModelDescriptor? Describe(string id, string path, string? task)
     {
-
-        if (OnnxDecoderLoader.IsDecoderFolder(path))
+        if (OnnxDecoderLoader.IsDecoderFolder(path) && OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null) is { } decoder)
         {
-            var file = OnnxDecoderLoader.FindModelFile(path, null)!;
+            var file = decoder[0];
             return new ModelDescriptor
             {
                 Id = id,
@@ -50,12 +52,14 @@ public sealed class OnnxModelFormat : IModelFormat
                 ParameterCount = OnnxParameterCounter.Count(file),
                 WeightBytes = WeightBytes(file),
                 EstimatedRamBytes = WeightBytes(file) + DecoderOverheadBytes,
+                WeightFiles = Relative(path, decoder),
             };
         }
 
-        if (SentenceTransformerConfig.FindOnnxFile(path) is { } encoder
+        if (OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is { } encoderFiles
             && (File.Exists(Path.Combine(path, "modules.json")) || File.Exists(Path.Combine(path, "vocab.txt")) || File.Exists(Path.Combine(path, "tokenizer.json"))))
         {
+            var encoder = encoderFiles[0];
             return new ModelDescriptor
             {
                 Id = id,
@@ -64,11 +68,16 @@ public sealed class OnnxModelFormat : IModelFormat
                 ParameterCount = OnnxParameterCounter.Count(encoder),
                 WeightBytes = WeightBytes(encoder),
                 EstimatedRamBytes = EmbeddedModels.EstimateRamBytes(WeightBytes(encoder)),
+                WeightFiles = Relative(path, encoderFiles),
             };
         }
 
         return null;
     }
+
+    /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>
+    private static string[] Relative(string folder, IEnumerable<string> files) =>
+        [.. files.Select(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'))];
 
     /// <summary>The size of an ONNX file together with its external data files, if any.</summary>
     public static long WeightBytes(string onnxFile)

@@ -58,19 +58,12 @@ public sealed record SentenceTransformerConfig
     /// <summary>The token embedding width the pooling config states, if any.</summary>
     public int? WordEmbeddingDimension { get; init; }
 
-    /// <summary>Finds the ONNX file of a model folder: <c>onnx/model.onnx</c> or <c>model.onnx</c>; <see langword="null"/> when none.</summary>
-    public static string? FindOnnxFile(string folder)
-    {
-        foreach (var candidate in new[] { Path.Combine(folder, "onnx", "model.onnx"), Path.Combine(folder, "model.onnx") })
-        {
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Finds the ONNX file of a model folder as <see cref="Layouts.OnnxLayout"/> orders them: <c>onnx/model.onnx</c>,
+    /// <c>model.onnx</c>, then the precision variants (<c>onnx/model_fp16.onnx</c>, <c>onnx/model_quantized.onnx</c>, ...);
+    /// <see langword="null"/> when none.
+    /// </summary>
+    public static string? FindOnnxFile(string folder) => Layouts.OnnxLayout.FindWeightsIn(folder, Layouts.OnnxFamily.Encoder, null)?[0];
 
     private static bool IsInside(string folder, string path)
     {

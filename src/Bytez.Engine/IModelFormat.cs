@@ -12,7 +12,8 @@ public interface IModelFormat
     /// <summary>
     /// Describes the model at <paramref name="path"/> (a file or a folder) under the id given, or returns
     /// <see langword="null"/> when the files are not of this format. <paramref name="task"/> overrides the task the
-    /// format would infer.
+    /// format would infer. The descriptor records the files chosen (<see cref="ModelDescriptor.WeightFiles"/>); the
+    /// store records the format (<see cref="ModelDescriptor.Format"/>).
     /// </summary>
     /// <exception cref="EngineException">The files are of this format but unusable (the message says why).</exception>
     ModelDescriptor? TryDescribe(string id, string path, string? task);

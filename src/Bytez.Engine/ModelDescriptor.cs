@@ -36,4 +36,22 @@ public sealed record ModelDescriptor
 
     /// <summary>The size of the weight files on disk: the least memory an instance takes, whatever a measurement says.</summary>
     public long WeightBytes { get; init; }
+
+    /// <summary>
+    /// The <see cref="IModelFormat.Name"/> of the format that recognised the files, or <see langword="null"/> for a
+    /// descriptor no format made (the embedded models' sidecar). Recorded in the store's manifest, so a scan asks that
+    /// format alone.
+    /// </summary>
+    public string? Format { get; init; }
+
+    /// <summary>
+    /// The weight files the format chose, relative to <see cref="Path"/> with <c>/</c>, the file that names the model
+    /// first (for example <c>onnx/model_quantized.onnx</c>, or <c>onnx/encoder_model.onnx</c> and
+    /// <c>onnx/decoder_model_merged.onnx</c>); empty when the format records none. Loaders open these instead of
+    /// looking for files again.
+    /// </summary>
+    public IReadOnlyList<string> WeightFiles { get; init; } = [];
+
+    /// <summary>The first of <see cref="WeightFiles"/> as a full path, or <see langword="null"/> when none is recorded.</summary>
+    public string? MainWeightFile => WeightFiles.Count == 0 ? null : System.IO.Path.Combine(Path, WeightFiles[0].Replace('/', System.IO.Path.DirectorySeparatorChar));
 }

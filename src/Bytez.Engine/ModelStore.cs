@@ -100,7 +100,14 @@ public sealed partial class ModelStore
         var model = Inspect(source, id, task);
         var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
         PrivateFiles.CreateDirectory(folder);
-        var manifest = new LocalManifest { Id = id, Source = source, Task = model.Task, Origin = origin == ModelSource.Hub ? HubOrigin : null };
+        var manifest = new LocalManifest
+        {
+            Id = id,
+            Source = source,
+            Task = model.Task,
+            Origin = origin == ModelSource.Hub ? HubOrigin : null,
+            Format = model.Format,
+        };
         var temp = Path.Combine(folder, LocalManifestFileName + ".tmp");
         PrivateFiles.WriteAllText(temp, JsonSerializer.Serialize(manifest, ModelStoreJsonContext.Default.LocalManifest));
         File.Move(temp, Path.Combine(folder, LocalManifestFileName), overwrite: true);
@@ -148,19 +155,30 @@ public sealed partial class ModelStore
             }
 
             var origin = manifest.Origin == HubOrigin ? ModelSource.Hub : ModelSource.Local;
-            return DescribeFiles(id, manifest.Source, manifest.Task) is { } pointed ? pointed with { Source = origin } : null;
+            return DescribeFiles(id, manifest.Source, manifest.Task, manifest.Format) is { } pointed ? pointed with { Source = origin } : null;
         }
 
         return DescribeFiles(id, folder, task: null) is { } inPlace ? inPlace with { Source = ModelSource.Local } : null;
     }
 
-    private ModelDescriptor? DescribeFiles(string id, string path, string? task)
+    /// <summary>
+    /// Describes files with the format recorded for them when there is one (not probing the others), else with the
+    /// first format that recognises them; the descriptor names the format.
+    /// </summary>
+    private ModelDescriptor? DescribeFiles(string id, string path, string? task, string? recordedFormat = null)
     {
+        if (recordedFormat is not null
+            && _formats.FirstOrDefault(f => f.Name == recordedFormat) is { } recorded
+            && recorded.TryDescribe(id, path, task) is { } known)
+        {
+            return known with { Format = recorded.Name };
+        }
+
         foreach (var format in _formats)
         {
             if (format.TryDescribe(id, path, task) is { } model)
             {
-                return model;
+                return model with { Format = format.Name };
             }
         }
 
@@ -187,6 +205,11 @@ public sealed partial class ModelStore
         [JsonPropertyName("origin")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public string? Origin { get; init; }
+
+        /// <summary>The format that recognised the files when they were added; a scan asks it alone (older manifests lack it).</summary>
+        [JsonPropertyName("format")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Format { get; init; }
     }
 }
 

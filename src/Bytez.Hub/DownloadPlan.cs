@@ -1,3 +1,5 @@
+using Bytez.Hub.Planning;
+
 namespace Bytez.Hub;
 
 /// <summary>The weight formats a model request can fetch.</summary>
@@ -46,6 +48,9 @@ public sealed record SupportedModels
 
     /// <summary>The weight formats a runtime is installed for (<see cref="ModelFormats"/>).</summary>
     public required IReadOnlySet<string> Formats { get; init; }
+
+    /// <summary>Which files make an ONNX model the engine loads (the engine's layouts, passed through by the host).</summary>
+    public required IModelLayout Layout { get; init; }
 }
 
 /// <summary>Progress of a download: bytes of the plan's files on disk, of all of them.</summary>

@@ -37,12 +37,71 @@ public sealed class HubClient
 
     /// <summary>The repository's metadata at a revision; each retry after a transient failure is reported to <paramref name="retries"/> before its wait.</summary>
     /// <exception cref="HubException">Not found, unauthorized (gated or private), invalid id, or the hub kept failing.</exception>
-    public async Task<HubRepository> GetRepositoryAsync(string modelId, string revision, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
+    public Task<HubRepository> GetRepositoryAsync(string modelId, string revision, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
     {
         ValidateModelId(modelId);
         ValidateRevision(revision);
-        var target = new HubTarget(_options.Endpoint, modelId, revision, null);
-        var address = HubHttp.MetadataAddress(_options, modelId, revision);
+        return FetchJsonAsync(
+            HubHttp.MetadataAddress(_options, modelId, revision),
+            new HubTarget(_options.Endpoint, modelId, revision, null),
+            $"{modelId} at '{revision}'",
+            $"the metadata request for {modelId}",
+            MaxMetadataBytes,
+            root => Parse(root, modelId),
+            retries,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Searches the hub's model list (<c>/api/models?search=&amp;filter=&amp;sort=downloads&amp;direction=-1&amp;limit=</c>), most
+    /// downloaded first. The answer is untrusted: at most <see cref="HubModelQuery.Limit"/> entries are read, entries
+    /// without a valid id are skipped, and an answer over <see cref="MaxSearchBytes"/> fails the search.
+    /// </summary>
+    /// <exception cref="HubException">The hub refused the search or kept failing.</exception>
+    public Task<IReadOnlyList<HubModelSummary>> SearchModelsAsync(HubModelQuery query, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, HubModelQuery.MaxLimit);
+        var parts = new List<string>();
+        if (!string.IsNullOrEmpty(query.Search))
+        {
+            parts.Add("search=" + Uri.EscapeDataString(query.Search));
+        }
+
+        if (!string.IsNullOrEmpty(query.Filter))
+        {
+            parts.Add("filter=" + Uri.EscapeDataString(query.Filter));
+        }
+
+        parts.Add("sort=downloads");
+        parts.Add("direction=-1");
+        parts.Add("limit=" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var what = $"the model search ({PlanningText(query)})";
+        return FetchJsonAsync(
+            HubHttp.Address(_options, "/api/models?" + string.Join('&', parts)),
+            new HubTarget(_options.Endpoint, "the model list", "main", null),
+            "the model search",
+            what,
+            MaxSearchBytes,
+            root => ParseSearch(root, limit, what),
+            retries,
+            cancellationToken);
+    }
+
+    /// <summary>The largest model-search answer read: 8 MiB (100 entries with their tags answer well under 1 MiB).</summary>
+    internal const long MaxSearchBytes = 8L << 20;
+
+    private static string PlanningText(HubModelQuery query) =>
+        string.Join(", ", new[] { query.Search is { Length: > 0 } s ? $"search '{s}'" : null, query.Filter is { Length: > 0 } f ? $"filter '{f}'" : null }.Where(x => x is not null));
+
+    /// <summary>
+    /// GETs a JSON answer with the retry policy: transient failures (connection errors, timeouts, 408, 429, 5xx) are
+    /// retried with backoff, others become the <see cref="HubException"/> of <see cref="HubHttp.ToExceptionAsync"/>;
+    /// the body is read up to <paramref name="maxBytes"/> and handed to <paramref name="parse"/>.
+    /// </summary>
+    private async Task<T> FetchJsonAsync<T>(
+        Uri address, HubTarget target, string subject, string what, long maxBytes, Func<JsonElement, T> parse, IProgress<HubRetry>? retries, CancellationToken cancellationToken)
+    {
         Exception? lastCause = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -55,17 +114,17 @@ public sealed class HubClient
                     using var response = await HubHttp.GetAsync(_http, _options, address, 0, timeout.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
-                        if (response.Content.Headers.ContentLength > MaxMetadataBytes)
+                        if (response.Content.Headers.ContentLength > maxBytes)
                         {
-                            throw TooLarge(modelId);
+                            throw TooLarge(what, maxBytes);
                         }
 
                         var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
                         await using (stream.ConfigureAwait(false))
                         {
-                            var body = await ReadBoundedAsync(stream, modelId, timeout.Token).ConfigureAwait(false);
+                            var body = await ReadBoundedAsync(stream, what, maxBytes, timeout.Token).ConfigureAwait(false);
                             using var document = JsonDocument.Parse(body);
-                            return Parse(document.RootElement, modelId);
+                            return parse(document.RootElement);
                         }
                     }
 
@@ -87,15 +146,14 @@ public sealed class HubClient
                 }
                 catch (JsonException e)
                 {
-                    throw new HubException(HubErrorKind.Unavailable,
-                        $"{_options.Endpoint} answered the metadata request for {modelId} with malformed JSON: {e.Message}", e);
+                    throw new HubException(HubErrorKind.Unavailable, $"{_options.Endpoint} answered {what} with malformed JSON: {e.Message}", e);
                 }
             }
 
             if (attempt >= _options.MaxAttempts)
             {
                 throw new HubException(HubErrorKind.Unavailable,
-                    $"{_options.Endpoint} kept failing for {modelId} at '{revision}' after {attempt} attempts: {lastCause?.Message}", lastCause);
+                    $"{_options.Endpoint} kept failing for {subject} after {attempt} attempts: {lastCause?.Message}", lastCause);
             }
 
             var delay = HubHttp.Backoff(_options, attempt, retryAfter);
@@ -193,16 +251,16 @@ public sealed class HubClient
         };
     }
 
-    private async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(Stream stream, string modelId, CancellationToken cancellationToken)
+    private static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(Stream stream, string what, long maxBytes, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
         while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxMetadataBytes)
+            if (buffer.Length + read > maxBytes)
             {
-                throw TooLarge(modelId);
+                throw TooLarge(what, maxBytes);
             }
 
             buffer.Write(chunk, 0, read);
@@ -211,11 +269,51 @@ public sealed class HubClient
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    private HubException TooLarge(string modelId) =>
-        new(HubErrorKind.Unavailable, $"{_options.Endpoint} answered the metadata request for {modelId} with more than {MaxMetadataBytes >> 20} MiB; this server reads no more.");
+    private static HubException TooLarge(string what, long maxBytes) =>
+        new(HubErrorKind.Unavailable, $"The hub answered {what} with more than {maxBytes >> 20} MiB; this server reads no more.");
 
     private HubException Malformed(string modelId, string why) =>
         new(HubErrorKind.Unavailable, $"{_options.Endpoint} answered the metadata request for {modelId} with data this server cannot use: {why}.");
+
+    /// <summary>Reads a model-search answer: an array of model objects; entries that are not usable are skipped.</summary>
+    internal IReadOnlyList<HubModelSummary> ParseSearch(JsonElement root, int limit, string what)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            throw new HubException(HubErrorKind.Unavailable, $"{_options.Endpoint} answered {what} with data this server cannot use: the answer is not a JSON array.");
+        }
+
+        var models = new List<HubModelSummary>();
+        foreach (var entry in root.EnumerateArray())
+        {
+            if (models.Count >= limit)
+            {
+                break;
+            }
+
+            var id = String(entry, "id") ?? String(entry, "modelId");
+            if (entry.ValueKind != JsonValueKind.Object || id is null || !ModelIds.IsValid(id))
+            {
+                continue;
+            }
+
+            var downloads = entry.TryGetProperty("downloads", out var d) && d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var count) && count >= 0 ? count : 0;
+            var tags = Strings(entry, "tags");
+            models.Add(new HubModelSummary
+            {
+                Id = id,
+                Downloads = downloads,
+                PipelineTag = String(entry, "pipeline_tag"),
+                LibraryName = String(entry, "library_name"),
+                Tags = tags.Length > MaxTags ? tags[..MaxTags] : tags,
+            });
+        }
+
+        return models;
+    }
+
+    /// <summary>The most tags read per search entry (real repositories have a few dozen).</summary>
+    private const int MaxTags = 1000;
 
     private static string? String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -31,6 +31,13 @@ public sealed class HubOptions
     /// </summary>
     public string? OnnxVariant { get; set; }
 
+    /// <summary>
+    /// Whether a request for a repository that holds only weights this server cannot run (safetensors, PyTorch) looks
+    /// for a conversion on the hub (ONNX in <c>Xenova/</c>, <c>onnx-community/</c>, <c>optimum/</c> or tagged with the
+    /// repository as its base model; GGUF in <c>-GGUF</c> repositories) and serves it under the id asked for; default true.
+    /// </summary>
+    public bool FindConversions { get; set; } = true;
+
     /// <summary>Which GGUF quantization to download when a repository has several (matched in file names); default <c>Q4_K_M</c>.</summary>
     public string GgufQuantization { get; set; } = "Q4_K_M";
 

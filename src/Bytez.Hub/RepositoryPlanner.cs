@@ -16,8 +16,15 @@ public static partial class RepositoryPlanner
     private const string MaxModelBytesOption = "Bytez:Hub:MaxModelBytes";
 
     /// <summary>The plan for a repository.</summary>
+    /// <param name="repository">The repository's metadata.</param>
+    /// <param name="options">The variant, quantization and size caps.</param>
+    /// <param name="supported">What the engine runs.</param>
+    /// <param name="task">
+    /// The task to serve the files under; <see langword="null"/> (default) takes it from the repository. A conversion is
+    /// planned under the task of the repository the user asked for.
+    /// </param>
     /// <exception cref="HubException">Unsupported (the message says what is supported) or too large.</exception>
-    public static DownloadPlan Plan(HubRepository repository, HubOptions options, SupportedModels supported)
+    public static DownloadPlan Plan(HubRepository repository, HubOptions options, SupportedModels supported, string? task = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(options);
@@ -29,13 +36,16 @@ public static partial class RepositoryPlanner
             files.TryAdd(file.Path, file);
         }
 
-        var task = TaskOf(repository, files, supported);
-        var selection = EngineLayout.DecoderTasks.Contains(task, StringComparer.Ordinal)
-            ? PlanDecoder(repository, files, options, supported, task)
-            : PlanEncoder(repository, files, supported, task);
+        task ??= TaskOf(repository, supported);
+        var selection = supported.Layout.FamilyOf(task) switch
+        {
+            WeightFamily.Decoder => PlanDecoder(repository, files, options, supported, task),
+            WeightFamily.Seq2Seq => PlanSeq2Seq(repository, files, options, supported, task),
+            _ => PlanEncoder(repository, files, options, supported, task),
+        };
 
         var chosen = selection.Format == ModelFormats.Onnx
-            ? SupportFiles(files).Concat(selection.Weights).ToList()
+            ? SupportFiles(files, supported.Layout).Concat(selection.Weights).ToList()
             : selection.Weights.ToList();
 
         foreach (var file in chosen)
@@ -65,13 +75,34 @@ public static partial class RepositoryPlanner
         };
     }
 
-    private static string TaskOf(HubRepository repository, Dictionary<string, HubFile> files, SupportedModels supported)
+    /// <summary>
+    /// Whether the repository holds no weights in a format this server runs (no <c>.onnx</c> file, no GGUF model): only
+    /// safetensors, PyTorch or other frameworks' weights, so only a converted repository can serve it.
+    /// </summary>
+    public static bool NeedsConversion(HubRepository repository)
     {
+        ArgumentNullException.ThrowIfNull(repository);
+        return !repository.Files.Any(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || GgufSelector.IsModelFile(f.Path));
+    }
+
+    /// <summary>The weight formats a repository has, for messages (<c>safetensors, pytorch .bin</c>).</summary>
+    public static string DescribeWeights(HubRepository repository)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return DescribeWeights(repository.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>The task a repository is served under: its pipeline tag, else what its library or files imply.</summary>
+    /// <exception cref="HubException">The task is unknown or not one the engine serves.</exception>
+    public static string TaskOf(HubRepository repository, SupportedModels supported)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(supported);
         var supportedList = PlanText.List(supported.Tasks.Order(StringComparer.Ordinal));
         var task = repository.PipelineTag;
         if (string.IsNullOrWhiteSpace(task))
         {
-            if (files.Keys.Any(GgufSelector.IsModelFile))
+            if (repository.Files.Any(f => GgufSelector.IsModelFile(f.Path)))
             {
                 task = "text-generation";
             }
@@ -98,30 +129,78 @@ public static partial class RepositoryPlanner
         return task;
     }
 
-    private static Selection PlanEncoder(HubRepository repository, Dictionary<string, HubFile> files, SupportedModels supported, string task)
+    private static Selection PlanEncoder(
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, SupportedModels supported, string task)
     {
-        // The embedding runtime loads onnx/model.onnx or model.onnx only: a precision variant would not be found by it,
-        // so HubOptions.OnnxVariant applies to decoders alone.
-        var onnx = EngineLayout.EncoderFiles.FirstOrDefault(files.ContainsKey);
-        if (onnx is null || !supported.Formats.Contains(ModelFormats.Onnx))
+        if (!supported.Formats.Contains(ModelFormats.Onnx) || supported.Layout.VariantsPresent(WeightFamily.Encoder, files.Keys).Count == 0)
         {
             throw NoUsableFormat(repository, files, supported, task, decoder: false);
+        }
+
+        var (weights, failure) = FindOnnx(repository, files, options, supported.Layout, WeightFamily.Encoder, "encoder");
+        if (weights is null)
+        {
+            throw failure!;
         }
 
         if (!files.ContainsKey("tokenizer.json") && !files.ContainsKey("vocab.txt"))
         {
             throw new HubException(
                 HubErrorKind.Unsupported,
-                $"The repository {repository.Id} has ONNX weights ({onnx}) but no tokenizer.json (nor a WordPiece vocab.txt); this server needs one to tokenize.");
+                $"The repository {repository.Id} has ONNX weights ({weights[0].Path}) but no tokenizer.json (nor a WordPiece vocab.txt); this server needs one to tokenize.");
         }
 
-        return new Selection(ModelFormats.Onnx, WithExternalData(files, files[onnx]), string.Empty);
+        return new Selection(ModelFormats.Onnx, WithExternalData(files, weights, supported.Layout), string.Empty);
+    }
+
+    private static Selection PlanSeq2Seq(
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, SupportedModels supported, string task)
+    {
+        if (!supported.Formats.Contains(ModelFormats.Onnx) || supported.Layout.VariantsPresent(WeightFamily.Seq2Seq, files.Keys).Count == 0)
+        {
+            throw NoUsableFormat(repository, files, supported, task, decoder: false);
+        }
+
+        var (weights, failure) = FindOnnx(repository, files, options, supported.Layout, WeightFamily.Seq2Seq, "encoder-decoder");
+        if (weights is null)
+        {
+            throw failure!;
+        }
+
+        if (!files.ContainsKey("config.json"))
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} has ONNX encoder-decoder weights ({weights[0].Path}) but no config.json; this server reads the model's shape from it.");
+        }
+
+        return new Selection(ModelFormats.Onnx, WithExternalData(files, weights, supported.Layout), string.Empty);
+    }
+
+    /// <summary>The first weight set of a family the repository has, in the configured variant (or full precision, then the fallbacks).</summary>
+    private static (IReadOnlyList<HubFile>? Weights, HubException? Failure) FindOnnx(
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, IModelLayout layout, WeightFamily family, string kind)
+    {
+        var variant = string.IsNullOrWhiteSpace(options.OnnxVariant) ? null : options.OnnxVariant.Trim();
+        var set = layout.WeightSets(family, variant).FirstOrDefault(s => s.All(files.ContainsKey));
+        if (set is not null)
+        {
+            return (set.Select(path => files[path]).ToList(), null);
+        }
+
+        var available = PlanText.List(layout.VariantsPresent(family, files.Keys));
+        return (null, new HubException(
+            HubErrorKind.Unsupported,
+            variant is null
+                ? $"The repository {repository.Id} has ONNX {kind} weights only in variants this server does not know ({available}); set {OnnxVariantOption} to one of them."
+                : $"The repository {repository.Id} has no ONNX {kind} weights for the variant '{variant}' ({OnnxVariantOption}); it has: {available}. "
+                  + $"Set {OnnxVariantOption} to one of them, or leave it unset for full precision."));
     }
 
     private static Selection PlanDecoder(
         HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, SupportedModels supported, string task)
     {
-        var encoderDecoder = EncoderDecoderEvidence(repository, files);
+        var encoderDecoder = EncoderDecoderEvidence(repository, files, supported.Layout);
         if (encoderDecoder is not null)
         {
             throw new HubException(
@@ -133,12 +212,12 @@ public static partial class RepositoryPlanner
         var onnxSupported = supported.Formats.Contains(ModelFormats.Onnx);
         var ggufSupported = supported.Formats.Contains(ModelFormats.Gguf);
         var ggufModels = GgufSelector.Models(files.Values);
-        var hasOnnxDecoder = DecoderVariants(files).Count > 0;
+        var hasOnnxDecoder = supported.Layout.VariantsPresent(WeightFamily.Decoder, files.Keys).Count > 0;
 
         HubException? onnxFailure = null;
         if (onnxSupported && hasOnnxDecoder)
         {
-            var (selection, failure) = TryOnnxDecoder(repository, files, options);
+            var (selection, failure) = TryOnnxDecoder(repository, files, options, supported.Layout);
             if (selection is not null)
             {
                 return selection;
@@ -156,38 +235,18 @@ public static partial class RepositoryPlanner
     }
 
     private static (Selection? Selection, HubException? Failure) TryOnnxDecoder(
-        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options)
+        HubRepository repository, Dictionary<string, HubFile> files, HubOptions options, IModelLayout layout)
     {
-        var variant = string.IsNullOrWhiteSpace(options.OnnxVariant) ? null : options.OnnxVariant.Trim();
-        var suffixes = variant is null ? EngineLayout.DecoderFallbackSuffixes : [EngineLayout.SuffixOf(variant)];
-        HubFile? weights = null;
-        foreach (var suffix in suffixes)
+        var (found, failure) = FindOnnx(repository, files, options, layout, WeightFamily.Decoder, "decoder");
+        if (found is null)
         {
-            weights = EngineLayout.DecoderFolders
-                .SelectMany(folder => EngineLayout.DecoderBaseNames.Select(name => folder + name + suffix + ".onnx"))
-                .Where(files.ContainsKey)
-                .Select(path => files[path])
-                .FirstOrDefault();
-            if (weights is not null)
-            {
-                break;
-            }
+            return (null, failure);
         }
 
-        var available = PlanText.List(DecoderVariants(files));
-        if (weights is null)
-        {
-            return (null, new HubException(
-                HubErrorKind.Unsupported,
-                variant is null
-                    ? $"The repository {repository.Id} has ONNX decoder weights only in variants this server does not know ({available}); set {OnnxVariantOption} to one of them."
-                    : $"The repository {repository.Id} has no ONNX weights for the variant '{variant}' ({OnnxVariantOption}); it has: {available}. "
-                      + $"Set {OnnxVariantOption} to one of them, or leave it unset for full precision."));
-        }
-
+        var weights = found[0];
         var fileName = weights.Path[(weights.Path.LastIndexOf('/') + 1)..];
         if (repository.Architectures.Count > 0
-            && !repository.Architectures.Any(EngineLayout.IsCausalLanguageModel)
+            && !repository.Architectures.Any(IsCausalLanguageModel)
             && !fileName.StartsWith("decoder_", StringComparison.Ordinal))
         {
             return (null, new HubException(
@@ -210,7 +269,7 @@ public static partial class RepositoryPlanner
                 $"The repository {repository.Id} has ONNX decoder weights ({weights.Path}) but no tokenizer.json; this server needs the Hugging Face tokenizer.json to run a language model."));
         }
 
-        return (new Selection(ModelFormats.Onnx, WithExternalData(files, weights), string.Empty), null);
+        return (new Selection(ModelFormats.Onnx, WithExternalData(files, found, layout), string.Empty), null);
     }
 
     private static Selection PlanGguf(HubRepository repository, IReadOnlyList<GgufModel> models, HubOptions options)
@@ -245,21 +304,26 @@ public static partial class RepositoryPlanner
         return new Selection(ModelFormats.Gguf, chosen.Parts, chosen.First.Path);
     }
 
-    /// <summary>The ONNX file and its external data (<c>&lt;file&gt;_data</c>, <c>&lt;file&gt;_data_1</c>, ..., <c>&lt;file&gt;.data</c>) in the same folder.</summary>
-    private static IReadOnlyList<HubFile> WithExternalData(Dictionary<string, HubFile> files, HubFile onnx)
+    /// <summary>The ONNX files, each followed by its external data (<c>&lt;file&gt;_data</c>, <c>&lt;file&gt;_data_1</c>, ..., <c>&lt;file&gt;.data</c>) in the same folder.</summary>
+    private static IReadOnlyList<HubFile> WithExternalData(Dictionary<string, HubFile> files, IReadOnlyList<HubFile> onnxFiles, IModelLayout layout)
     {
-        var data = files.Values
-            .Where(f => f.Path.StartsWith(onnx.Path + "_data", StringComparison.Ordinal) || f.Path == onnx.Path + ".data")
-            .Where(f => !f.Path[onnx.Path.Length..].Contains('/', StringComparison.Ordinal))
-            .OrderBy(f => f.Path.Length)
-            .ThenBy(f => f.Path, StringComparer.Ordinal);
-        return [onnx, .. data];
+        var all = new List<HubFile>();
+        foreach (var onnx in onnxFiles)
+        {
+            all.Add(onnx);
+            all.AddRange(files.Values
+                .Where(f => layout.IsExternalDataOf(f.Path, onnx.Path))
+                .OrderBy(f => f.Path.Length)
+                .ThenBy(f => f.Path, StringComparer.Ordinal));
+        }
+
+        return all;
     }
 
-    /// <summary>The configuration and tokenizer files present, in <see cref="EngineLayout.SupportFiles"/> order, then module configs (<c>1_Pooling/config.json</c>).</summary>
-    private static IEnumerable<HubFile> SupportFiles(Dictionary<string, HubFile> files)
+    /// <summary>The configuration and tokenizer files present, in the layout's order, then module configs (<c>1_Pooling/config.json</c>).</summary>
+    private static IEnumerable<HubFile> SupportFiles(Dictionary<string, HubFile> files, IModelLayout layout)
     {
-        foreach (var name in EngineLayout.SupportFiles)
+        foreach (var name in layout.SupportFiles)
         {
             if (files.TryGetValue(name, out var file))
             {
@@ -267,56 +331,26 @@ public static partial class RepositoryPlanner
             }
         }
 
-        foreach (var file in files.Values.Where(f => ModuleConfig().IsMatch(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
+        var listed = layout.SupportFiles.ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files.Values.Where(f => !listed.Contains(f.Path) && layout.IsSupportFile(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             yield return file;
         }
     }
 
-    /// <summary>The precision variants of the ONNX decoder files present (<c>fp32</c> for the full-precision names), as the engine names them.</summary>
-    private static List<string> DecoderVariants(Dictionary<string, HubFile> files)
-    {
-        var found = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var path in files.Keys)
-        {
-            var folder = EngineLayout.DecoderFolders.FirstOrDefault(f => path.StartsWith(f, StringComparison.Ordinal) && path.IndexOf('/', f.Length) < 0);
-            if (folder is null || !path.EndsWith(".onnx", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var stem = path[folder.Length..^".onnx".Length];
-            foreach (var name in EngineLayout.DecoderBaseNames)
-            {
-                if (stem == name)
-                {
-                    found.Add("fp32");
-                }
-                else if (stem.StartsWith(name + "_", StringComparison.Ordinal))
-                {
-                    var rest = stem[(name.Length + 1)..];
-                    if (name == "decoder_model" && (rest.StartsWith("merged", StringComparison.Ordinal) || rest.StartsWith("with_past", StringComparison.Ordinal)))
-                    {
-                        continue;
-                    }
-
-                    found.Add(rest == "quantized" ? "q8" : rest);
-                }
-            }
-        }
-
-        return [.. found];
-    }
+    /// <summary>Whether an architecture names a causal language model (<c>…ForCausalLM</c>, <c>…LMHeadModel</c>), as transformers names them.</summary>
+    private static bool IsCausalLanguageModel(string architecture) =>
+        architecture.EndsWith("ForCausalLM", StringComparison.Ordinal) || architecture.EndsWith("LMHeadModel", StringComparison.Ordinal);
 
     /// <summary>What makes the repository an encoder-decoder model, or <see langword="null"/> when nothing does.</summary>
-    private static string? EncoderDecoderEvidence(HubRepository repository, Dictionary<string, HubFile> files)
+    private static string? EncoderDecoderEvidence(HubRepository repository, Dictionary<string, HubFile> files, IModelLayout layout)
     {
-        if (repository.ModelType is { } type && EngineLayout.EncoderDecoderModelTypes.Contains(type))
+        if (repository.ModelType is { } type && layout.IsEncoderDecoderModelType(type))
         {
             return $"model_type '{type}'";
         }
 
-        if (repository.GgufArchitecture is { } arch && EngineLayout.EncoderDecoderModelTypes.Contains(arch))
+        if (repository.GgufArchitecture is { } arch && layout.IsEncoderDecoderModelType(arch))
         {
             return $"GGUF architecture '{arch}'";
         }
@@ -345,17 +379,17 @@ public static partial class RepositoryPlanner
         var converted = decoder ? "an onnx-community/ repository or a -GGUF repository" : "an onnx-community/ or Xenova/ repository";
         return new HubException(
             HubErrorKind.Unsupported,
-            $"The repository {repository.Id} has no weights this server can run for {task}: it has {DescribeWeights(files)}; {need}. "
+            $"The repository {repository.Id} has no weights this server can run for {task}: it has {DescribeWeights(files.Keys.ToHashSet(StringComparer.Ordinal))}; {need}. "
             + $"A converted repository (for example {converted}) can be requested instead.");
     }
 
     /// <summary>The weight formats a repository has, for messages (<c>safetensors, pytorch .bin</c>).</summary>
-    private static string DescribeWeights(Dictionary<string, HubFile> files)
+    private static string DescribeWeights(IReadOnlySet<string> files)
     {
         var kinds = new List<string>();
         void Add(string kind, Func<string, bool> test)
         {
-            if (files.Keys.Any(test))
+            if (files.Any(test))
             {
                 kinds.Add(kind);
             }
@@ -397,9 +431,6 @@ public static partial class RepositoryPlanner
 
     /// <summary>The chosen weights: format, files and the path the engine loads.</summary>
     private sealed record Selection(string Format, IReadOnlyList<HubFile> Weights, string ModelPath);
-
-    [GeneratedRegex(@"^[0-9]+_[^/]+/config\.json$", RegexOptions.CultureInvariant)]
-    private static partial Regex ModuleConfig();
 
     [GeneratedRegex(@"^(onnx/)?encoder_model[^/]*\.onnx$", RegexOptions.CultureInvariant)]
     private static partial Regex EncoderModelFile();

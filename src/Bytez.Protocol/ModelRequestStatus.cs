@@ -61,8 +61,17 @@ public sealed class ModelRequestStatus
     /// <summary>The revision asked for (a branch, tag or commit); <c>main</c> unless the request named one.</summary>
     [JsonPropertyName("revision")] public string? Revision { get; init; }
 
-    /// <summary>The commit the revision resolved to, once the repository's metadata was read.</summary>
+    /// <summary>The commit the revision resolved to, once the repository's metadata was read (the commit of <see cref="Source"/>).</summary>
     [JsonPropertyName("commit")] public string? Commit { get; init; }
+
+    /// <summary>
+    /// The repository the files are downloaded from, once chosen: <see cref="ModelId"/> itself, or the conversion chosen
+    /// for it when its own repository holds only weights this server does not run. The model is served under <see cref="ModelId"/> either way.
+    /// </summary>
+    [JsonPropertyName("source")] public string? Source { get; init; }
+
+    /// <summary>When <see cref="Source"/> is a conversion, which one and why, for people; otherwise <see langword="null"/>.</summary>
+    [JsonPropertyName("note")] public string? Note { get; init; }
 
     /// <summary>The task the model will run, once known (its Hugging Face pipeline tag).</summary>
     [JsonPropertyName("task")] public string? Task { get; init; }

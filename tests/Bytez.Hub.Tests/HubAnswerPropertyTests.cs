@@ -49,6 +49,7 @@ public sealed class HubAnswerPropertyTests
     {
         Tasks = new HashSet<string>(["feature-extraction", "sentence-similarity", "text-generation", "chat"], StringComparer.Ordinal),
         Formats = new HashSet<string>(["onnx", "gguf"], StringComparer.Ordinal),
+        Layout = Bytez.Server.Hosting.EngineModelLayout.Instance,
     };
 
     [Fact]

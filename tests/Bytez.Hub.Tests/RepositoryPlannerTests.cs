@@ -161,13 +161,71 @@ public sealed class RepositoryPlannerTests
             "onnx/model.onnx", "onnx/model_O4.onnx", "onnx/model_qint8_avx512.onnx", "openvino/openvino_model.xml", "pytorch_model.bin",
             "Pooling/config.json", "x_Pooling/config.json");
 
-        var plan = Plan(repo, new HubOptions { OnnxVariant = "q8" });
+        var plan = Plan(repo);
 
         Assert.Equal(
             ["config.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "modules.json", "sentence_bert_config.json",
              "config_sentence_transformers.json", "1_Pooling/config.json", "2_Dense/config.json", "onnx/model.onnx"],
             plan.Files.Select(f => f.Path));
         Assert.Equal(ModelFormats.Onnx, plan.Format);
+    }
+
+    [Theory]
+    [InlineData("model.onnx")]
+    [InlineData("onnx/model_quantized.onnx")]
+    [InlineData("onnx/model_q4.onnx")]
+    [InlineData("model_fp16.onnx")]
+    public void Plan_EncoderInTheLayoutsConversionsHave_TakesItsOnlyWeights(string weights)
+    {
+        var plan = Plan(Repo("feature-extraction", "config.json", "tokenizer.json", weights, "model.safetensors"));
+
+        Assert.Equal(["config.json", "tokenizer.json", weights], plan.Files.Select(f => f.Path));
+    }
+
+    [Theory]
+    [InlineData(null, "onnx/model.onnx")]
+    [InlineData("fp32", "onnx/model.onnx")]
+    [InlineData("q8", "onnx/model_quantized.onnx")]
+    [InlineData("quantized", "onnx/model_quantized.onnx")]
+    [InlineData("fp16", "onnx/model_fp16.onnx")]
+    public void Plan_EncoderWithSeveralVariants_TakesFullPrecisionOrTheConfiguredOne(string? variant, string expected)
+    {
+        var repo = Repo("text-classification", "config.json", "tokenizer.json", "onnx/model.onnx", "onnx/model_quantized.onnx", "onnx/model_fp16.onnx");
+
+        var plan = Plan(repo, new HubOptions { OnnxVariant = variant }, Supported(["text-classification"], ["onnx"]));
+
+        Assert.Equal(expected, Assert.Single(plan.Files, f => f.Path.EndsWith(".onnx", StringComparison.Ordinal)).Path);
+    }
+
+    [Fact]
+    public void Plan_EncoderWithoutTheConfiguredVariant_FailsNamingTheOnesItHas()
+    {
+        var repo = Repo("feature-extraction", "config.json", "tokenizer.json", "onnx/model.onnx", "onnx/model_quantized.onnx", "onnx/model_fp16.onnx");
+
+        var error = Fails(repo, new HubOptions { OnnxVariant = "q4" });
+
+        Assert.Equal(HubErrorKind.Unsupported, error.Kind);
+        Assert.Contains("'q4'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("fp16, fp32 and q8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Bytez:Hub:OnnxVariant", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_EncoderWithExternalData_DownloadsTheDataBesideTheGraph()
+    {
+        var repo = Repo("feature-extraction", "tokenizer.json", "onnx/model.onnx", "onnx/model.onnx_data", "onnx/model_fp16.onnx", "onnx/model_fp16.onnx_data");
+
+        var plan = Plan(repo);
+
+        Assert.Equal(["tokenizer.json", "onnx/model.onnx", "onnx/model.onnx_data"], plan.Files.Select(f => f.Path));
+    }
+
+    [Fact]
+    public void NeedsConversion_SafetensorsOnly_IsTrueAndAnyOnnxOrGgufFileMakesItFalse()
+    {
+        Assert.True(RepositoryPlanner.NeedsConversion(Repo("text-classification", "config.json", "model.safetensors", "pytorch_model.bin")));
+        Assert.False(RepositoryPlanner.NeedsConversion(Repo("text-classification", "config.json", "onnx/model_q4.onnx")));
+        Assert.False(RepositoryPlanner.NeedsConversion(Repo("text-generation", "model-Q4_K_M.gguf")));
     }
 
     [Fact]
@@ -339,5 +397,6 @@ public sealed class RepositoryPlannerTests
     {
         Tasks = new HashSet<string>(tasks, StringComparer.Ordinal),
         Formats = new HashSet<string>(formats, StringComparer.Ordinal),
+        Layout = Bytez.Server.Hosting.EngineModelLayout.Instance,
     };
 }

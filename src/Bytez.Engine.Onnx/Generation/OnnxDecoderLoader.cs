@@ -1,4 +1,5 @@
 using Bytez.Engine.Generation;
+using Bytez.Engine.Layouts;
 using Bytez.Engine.Tokenization;
 using Bytez.Engine.Tokenization.HuggingFace;
 using Microsoft.ML.OnnxRuntime;
@@ -14,11 +15,8 @@ namespace Bytez.Engine.Onnx.Generation;
 /// </summary>
 public static class OnnxDecoderLoader
 {
-    /// <summary>The file base names tried, in order: one graph for prefill and decode first, the no-cache export last.</summary>
-    private static readonly string[] BaseNames = ["model", "decoder_model_merged", "decoder_with_past_model", "decoder_model"];
-
-    /// <summary>The suffixes tried when no variant is asked for: full precision first.</summary>
-    private static readonly string[] FallbackSuffixes = ["", "_fp16", "_quantized", "_int8", "_uint8", "_q4", "_q4f16", "_bnb4"];
+    /// <summary>The file base names tried, in order (<see cref="OnnxLayout.DecoderNames"/>).</summary>
+    private static IReadOnlyList<string> BaseNames => OnnxLayout.DecoderNames;
 
     /// <summary>
     /// Whether <paramref name="folder"/> holds an ONNX decoder-only language model: a <c>config.json</c> of a causal
@@ -62,26 +60,7 @@ public static class OnnxDecoderLoader
     /// The decoder file of a folder for a precision <paramref name="variant"/> (see <see cref="OnnxDecoderOptions.Variant"/>),
     /// looked for in <c>onnx/</c> and then the folder itself; <see langword="null"/> when there is none.
     /// </summary>
-    public static string? FindModelFile(string folder, string? variant)
-    {
-        var suffixes = variant is null ? FallbackSuffixes : [SuffixOf(variant)];
-        foreach (var suffix in suffixes)
-        {
-            foreach (var dir in new[] { Path.Combine(folder, "onnx"), folder })
-            {
-                foreach (var name in BaseNames)
-                {
-                    var path = Path.Combine(dir, name + suffix + ".onnx");
-                    if (File.Exists(path))
-                    {
-                        return path;
-                    }
-                }
-            }
-        }
-
-        return null;
-    }
+    public static string? FindModelFile(string folder, string? variant) => OnnxLayout.FindWeightsIn(folder, OnnxFamily.Decoder, variant)?[0];
 
     /// <summary>Loads the decoder folder of <paramref name="model"/> with full precision weights (or what the folder has).</summary>
     /// <exception cref="EngineException">The folder is not a decoder this runtime can run; the message names what is missing or unsupported.</exception>
@@ -166,12 +145,7 @@ public static class OnnxDecoderLoader
     /// <summary>The tokenizer of the folder. The one place to switch when the tokenizer implementation changes.</summary>
     internal static ITextTokenizer CreateTokenizer(string folder, TokenizerOptions? options = null) => HfTokenizer.FromDirectory(folder, options);
 
-    private static string SuffixOf(string variant) => variant.ToLowerInvariant() switch
-    {
-        "" or "fp32" => string.Empty,
-        "q8" => "_quantized",
-        var v => "_" + v,
-    };
+    private static string SuffixOf(string variant) => OnnxLayout.SuffixOf(variant);
 
     private static string AvailableVariants(string folder)
     {

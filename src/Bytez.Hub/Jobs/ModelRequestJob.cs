@@ -20,6 +20,12 @@ public sealed record ModelRequestJob
     /// <summary>The commit the revision resolved to, once known.</summary>
     public string? Commit { get; init; }
 
+    /// <summary>The repository the files come from, once the plan was made: the model id, or the conversion chosen for it.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>When the files come from a conversion, which one and why (for people); otherwise <see langword="null"/>.</summary>
+    public string? Note { get; init; }
+
     /// <summary>The task, once the plan was made.</summary>
     public string? Task { get; init; }
 
@@ -84,6 +90,8 @@ public sealed record ModelRequestJob
         State = State,
         Revision = Revision,
         Commit = Commit,
+        Source = Source,
+        Note = Note,
         Task = Task,
         Format = Format,
         Files = Files,

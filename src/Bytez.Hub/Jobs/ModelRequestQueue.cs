@@ -256,6 +256,8 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             await UpdateAsync(active, j => j with
             {
                 State = ModelRequestStates.Resolving,
+                Source = null,
+                Note = null,
                 StartedAt = _time.GetUtcNow(),
                 EndedAt = null,
                 Error = null,
@@ -268,11 +270,13 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
             var job = active.Current;
             var retries = new JobRetries(this, active);
             var repository = await _hub.GetRepositoryAsync(job.ModelId, job.Revision, retries, token).ConfigureAwait(false);
-            var plan = RepositoryPlanner.Plan(repository, _options, _installer.Supported);
+            var (plan, note) = await ConversionFinder.ResolveAsync(_hub, repository, _options, _installer.Supported, retries, token).ConfigureAwait(false);
             await UpdateAsync(active, j => j with
             {
                 State = ModelRequestStates.Downloading,
                 NextAttemptAt = null,
+                Source = plan.ModelId,
+                Note = note,
                 Commit = plan.Commit,
                 Task = plan.Task,
                 Format = plan.Format,
@@ -280,6 +284,11 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
                 Files = plan.Files.Select(f => new ModelRequestFile { Path = f.Path, Size = f.Size, Sha256 = f.Sha256 }).ToList(),
                 BytesTotal = plan.TotalBytes,
             }).ConfigureAwait(false);
+            if (note is not null)
+            {
+                LogConversion(_logger, job.ModelId, note);
+            }
+
             LogPlanned(_logger, job.ModelId, plan.Commit, plan.Format, plan.Files.Count, plan.TotalBytes);
 
             var progress = new JobProgress(this, active);
@@ -471,6 +480,9 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId}: commit {Commit}, {Format}, {Files} files, {Bytes} bytes")]
     private static partial void LogPlanned(ILogger logger, string modelId, string commit, string format, int files, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId}: {Note}")]
+    private static partial void LogConversion(ILogger logger, string modelId, string note);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model request {ModelId} ready: {Task}, {RamBytes} bytes resident")]
     private static partial void LogReady(ILogger logger, string modelId, string task, long ramBytes);

@@ -11,11 +11,11 @@ namespace Bytez.Hub.Jobs;
 /// </summary>
 public sealed class SqliteModelRequestStore : IModelRequestStore
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     private const string Columns =
         "model_id, state, revision, commit_sha, task, format, model_path, files, bytes_done, bytes_total, error, webhook, " +
-        "ram_bytes, parameter_count, attempts, created_at, started_at, ended_at, updated_at, retries, retry_reason";
+        "ram_bytes, parameter_count, attempts, created_at, started_at, ended_at, updated_at, retries, retry_reason, source, note";
 
     private readonly string _connectionString;
 
@@ -126,14 +126,14 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
             INSERT INTO model_requests (model_key, {Columns})
             VALUES ($key, $model_id, $state, $revision, $commit_sha, $task, $format, $model_path, $files, $bytes_done, $bytes_total,
                     $error, $webhook, $ram_bytes, $parameter_count, $attempts, $created_at, $started_at, $ended_at, $updated_at,
-                    $retries, $retry_reason)
+                    $retries, $retry_reason, $source, $note)
             ON CONFLICT (model_key) DO UPDATE SET
                 model_id = excluded.model_id, state = excluded.state, revision = excluded.revision, commit_sha = excluded.commit_sha,
                 task = excluded.task, format = excluded.format, model_path = excluded.model_path, files = excluded.files,
                 bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, error = excluded.error, webhook = excluded.webhook,
                 ram_bytes = excluded.ram_bytes, parameter_count = excluded.parameter_count, attempts = excluded.attempts,
                 created_at = excluded.created_at, started_at = excluded.started_at, ended_at = excluded.ended_at, updated_at = excluded.updated_at,
-                retries = excluded.retries, retry_reason = excluded.retry_reason
+                retries = excluded.retries, retry_reason = excluded.retry_reason, source = excluded.source, note = excluded.note
             """;
         var p = command.Parameters;
         p.AddWithValue("$key", Key(job.ModelId));
@@ -158,6 +158,8 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         p.AddWithValue("$updated_at", Time(job.UpdatedAt));
         p.AddWithValue("$retries", job.Retries);
         p.AddWithValue("$retry_reason", (object?)job.RetryReason ?? DBNull.Value);
+        p.AddWithValue("$source", (object?)job.Source ?? DBNull.Value);
+        p.AddWithValue("$note", (object?)job.Note ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -184,6 +186,12 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
             Execute(connection, "ALTER TABLE model_requests ADD COLUMN retries INTEGER NOT NULL DEFAULT 0; ALTER TABLE model_requests ADD COLUMN retry_reason TEXT;");
         }
 
+        if (current is 1 or 2)
+        {
+            // Version 3 keeps the repository the files come from (a conversion of the model asked for) and why.
+            Execute(connection, "ALTER TABLE model_requests ADD COLUMN source TEXT; ALTER TABLE model_requests ADD COLUMN note TEXT;");
+        }
+
         Execute(connection, $"""
             CREATE TABLE IF NOT EXISTS model_requests (
                 model_key TEXT PRIMARY KEY,
@@ -207,7 +215,9 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
                 ended_at TEXT,
                 updated_at TEXT NOT NULL,
                 retries INTEGER NOT NULL DEFAULT 0,
-                retry_reason TEXT
+                retry_reason TEXT,
+                source TEXT,
+                note TEXT
             );
             PRAGMA user_version = {SchemaVersion};
             """);
@@ -260,6 +270,8 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         UpdatedAt = ParseTime(r.GetString(18)),
         Retries = r.GetInt32(19),
         RetryReason = NullableString(r, 20),
+        Source = NullableString(r, 21),
+        Note = NullableString(r, 22),
     };
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

@@ -17,6 +17,7 @@ public sealed class HubModelInstaller(InferenceEngine engine, ModelStore store) 
     {
         Tasks = engine.SupportedTasks.ToHashSet(StringComparer.Ordinal),
         Formats = new HashSet<string>(StringComparer.Ordinal) { ModelFormats.Onnx, ModelFormats.Gguf },
+        Layout = EngineModelLayout.Instance,
     };
 
     /// <inheritdoc />

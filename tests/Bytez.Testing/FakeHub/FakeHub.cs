@@ -15,7 +15,7 @@ namespace Bytez.Testing.Hub;
 
 /// <summary>
 /// A Hugging Face-compatible hub on a loopback port for tests: the model API
-/// (<c>/api/models/{org}/{name}[/revision/{rev}]</c>), file downloads (<c>/{org}/{name}/resolve/{rev}/{path}</c>,
+/// (<c>/api/models/{org}/{name}[/revision/{rev}]</c>), the model list (<c>/api/models?search=&amp;filter=&amp;sort=downloads</c>), file downloads (<c>/{org}/{name}/resolve/{rev}/{path}</c>,
 /// LFS files through a redirect to <c>/cdn-lfs/...</c>) with HTTP ranges, the hub's error codes, gated and private
 /// repositories, throttling and injected faults. Records every request. Thread-safe.
 /// </summary>
@@ -171,6 +171,13 @@ public sealed class FakeHub : IAsyncDisposable
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var method = exchange.Context.Request.Method;
 
+        if (segments.Length == 2 && segments[0] == "api" && segments[1] == "models")
+        {
+            return HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
+                ? SearchAsync(exchange, query)
+                : exchange.ErrorAsync(405, null, "Method not allowed");
+        }
+
         if (segments.Length >= 4 && segments[0] == "api" && segments[1] == "models")
         {
             if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
@@ -203,6 +210,72 @@ public sealed class FakeHub : IAsyncDisposable
         }
 
         return exchange.ErrorAsync(404, null, "Not Found");
+    }
+
+    /// <summary>
+    /// The model list as the hub answers <c>/api/models</c>: public repositories whose id contains <c>search</c>
+    /// (case-insensitive) and that have the tag, library or pipeline tag <c>filter</c>, sorted by <c>sort=downloads</c>
+    /// (most first with <c>direction=-1</c>), at most <c>limit</c> (default 1000), with the fields of the hub's short form.
+    /// </summary>
+    private Task SearchAsync(Exchange exchange, string query)
+    {
+        var search = QueryValue(query, "search");
+        var filter = QueryValue(query, "filter");
+        var limit = int.TryParse(QueryValue(query, "limit"), NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : 1000;
+        var matches = _repositories.Values
+            .Select(r => (Repository: r, Meta: r.Snapshot()))
+            .Where(m => !m.Meta.Private)
+            .Where(m => search is null || m.Repository.Id.Contains(search, StringComparison.OrdinalIgnoreCase))
+            .Where(m => filter is null
+                || m.Meta.Tags.Contains(filter, StringComparer.OrdinalIgnoreCase)
+                || string.Equals(m.Meta.Library, filter, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(m.Meta.Tag, filter, StringComparison.Ordinal));
+        if (QueryValue(query, "sort") == "downloads")
+        {
+            matches = QueryValue(query, "direction") == "-1"
+                ? matches.OrderByDescending(m => m.Repository.ListedDownloads)
+                : matches.OrderBy(m => m.Repository.ListedDownloads);
+        }
+
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var (repository, meta) in matches.Take(limit))
+            {
+                json.WriteStartObject();
+                json.WriteString("_id", repository.ObjectId);
+                json.WriteString("id", repository.Id);
+                json.WriteNumber("likes", 0);
+                json.WriteNumber("downloads", repository.ListedDownloads);
+                json.WriteBoolean("private", false);
+                if (meta.Tag is not null)
+                {
+                    json.WriteString("pipeline_tag", meta.Tag);
+                }
+
+                if (meta.Library is not null)
+                {
+                    json.WriteString("library_name", meta.Library);
+                }
+
+                json.WriteStartArray("tags");
+                foreach (var tag in meta.Tags)
+                {
+                    json.WriteStringValue(tag);
+                }
+
+                json.WriteEndArray();
+                json.WriteString("createdAt", "2025-01-01T00:00:00.000Z");
+                json.WriteString("modelId", repository.Id);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        exchange.Context.Response.ContentType = "application/json; charset=utf-8";
+        return exchange.SendAsync(200, buffer.ToArray());
     }
 
     private Task ModelInfoAsync(Exchange exchange, string id, string revision, string query)
@@ -241,7 +314,7 @@ public sealed class FakeHub : IAsyncDisposable
             }
 
             json.WriteBoolean("disabled", false);
-            json.WriteNumber("downloads", 0);
+            json.WriteNumber("downloads", repository.ListedDownloads);
             json.WriteNumber("likes", 0);
             if (meta.Tag is not null)
             {

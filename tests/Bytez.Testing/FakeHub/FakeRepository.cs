@@ -18,6 +18,7 @@ public sealed class FakeRepository
     private string? _ggufArchitecture;
     private string? _requiredToken;
     private bool _private;
+    private long _listedDownloads;
 
     internal FakeRepository(string id)
     {
@@ -62,6 +63,9 @@ public sealed class FakeRepository
     /// token set at all) the repository answers like one that does not exist.
     /// </summary>
     public bool Private { get => Read(() => _private); set => Write(() => _private = value); }
+
+    /// <summary>The download count the hub states for the repository (<c>downloads</c>), which searches sort by; default 0.</summary>
+    public long ListedDownloads { get => Read(() => _listedDownloads); set => Write(() => _listedDownloads = value); }
 
     internal string ObjectId { get; }
 
