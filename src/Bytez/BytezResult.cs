@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Bytez.Protocol;
@@ -77,7 +76,7 @@ public class BytezResult<T>
 /// provider's raw answer for closed-source models. The <c>Get...</c> accessors read common output shapes; they call
 /// <see cref="EnsureSuccess"/> first.
 /// </summary>
-public sealed class BytezResult : BytezResult<JsonElement?>
+public sealed partial class BytezResult : BytezResult<JsonElement?>
 {
     /// <summary>Creates a result; the SDK creates these, tests and fakes may too.</summary>
     /// <param name="output">The <c>output</c> of the envelope.</param>
@@ -103,37 +102,21 @@ public sealed class BytezResult : BytezResult<JsonElement?>
 
     /// <summary>
     /// The output as text: the output itself when it is a string (text-generation, summarization, translation,
-    /// ASR, media URLs), or the <c>content</c> of a chat message whose content is a string.
+    /// text2text-generation, ASR, media URLs), the <c>content</c> of a chat message whose content is a string, or
+    /// the text of Hugging Face's pipeline form <c>[{"summary_text": ...}]</c> (also <c>generated_text</c>,
+    /// <c>translation_text</c>) with one item.
     /// </summary>
-    /// <exception cref="BytezException">The call failed.</exception>
-    /// <exception cref="InvalidOperationException">The output is neither a string nor a chat message with text.</exception>
-    public string GetText()
-    {
-        var output = RequireOutput();
-        if (output.ValueKind == JsonValueKind.String)
-        {
-            return output.GetString()!;
-        }
-
-        if (output.ValueKind == JsonValueKind.Object
-            && output.TryGetProperty("content", out var content)
-            && content.ValueKind == JsonValueKind.String)
-        {
-            return content.GetString()!;
-        }
-
-        throw ShapeMismatch("a string or a chat message with text content", output);
-    }
+    /// <exception cref="BytezException">The call failed, or the output has none of these shapes.</exception>
+    public string GetText() => TaskOutputReader.Text(RequireOutput("text"));
 
     /// <summary>
     /// The output as one embedding vector (feature-extraction, sentence-similarity): a number array, or the only
     /// row of a one-row matrix.
     /// </summary>
-    /// <exception cref="BytezException">The call failed.</exception>
-    /// <exception cref="InvalidOperationException">The output is not a vector.</exception>
+    /// <exception cref="BytezException">The call failed, or the output is not a vector.</exception>
     public float[] GetEmbedding()
     {
-        var output = RequireOutput();
+        var output = RequireOutput("an array of numbers");
         if (IsNumberArray(output))
         {
             return ToVector(output);
@@ -144,18 +127,17 @@ public sealed class BytezResult : BytezResult<JsonElement?>
             return ToVector(output[0]);
         }
 
-        throw ShapeMismatch("an array of numbers", output);
+        throw TaskOutputReader.Mismatch("an array of numbers", output);
     }
 
     /// <summary>
     /// The output as a list of embedding vectors (image-feature-extraction, batched inputs): a matrix of numbers, or
     /// one vector as a one-row matrix.
     /// </summary>
-    /// <exception cref="BytezException">The call failed.</exception>
-    /// <exception cref="InvalidOperationException">The output is not a matrix of numbers.</exception>
+    /// <exception cref="BytezException">The call failed, or the output is not a matrix of numbers.</exception>
     public float[][] GetEmbeddings()
     {
-        var output = RequireOutput();
+        var output = RequireOutput("an array of number arrays");
         if (IsNumberArray(output))
         {
             return [ToVector(output)];
@@ -169,7 +151,7 @@ public sealed class BytezResult : BytezResult<JsonElement?>
             {
                 if (!IsNumberArray(row))
                 {
-                    throw ShapeMismatch("an array of number arrays", output);
+                    throw TaskOutputReader.Mismatch("an array of number arrays", output);
                 }
 
                 rows[index++] = ToVector(row);
@@ -178,15 +160,14 @@ public sealed class BytezResult : BytezResult<JsonElement?>
             return rows;
         }
 
-        throw ShapeMismatch("an array of number arrays", output);
+        throw TaskOutputReader.Mismatch("an array of number arrays", output);
     }
 
     /// <summary>The output as a chat message <c>{role, content}</c> (chat and the *-text-to-text tasks).</summary>
-    /// <exception cref="BytezException">The call failed.</exception>
-    /// <exception cref="InvalidOperationException">The output is not a chat message.</exception>
+    /// <exception cref="BytezException">The call failed, or the output is not a chat message.</exception>
     public ChatMessage GetChatMessage()
     {
-        var output = RequireOutput();
+        var output = RequireOutput("a chat message {role, content}");
         if (output.ValueKind == JsonValueKind.Object
             && output.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
             && output.TryGetProperty("content", out _))
@@ -194,36 +175,38 @@ public sealed class BytezResult : BytezResult<JsonElement?>
             return output.Deserialize(ProtocolJsonContext.Default.ChatMessage)!;
         }
 
-        throw ShapeMismatch("a chat message {role, content}", output);
+        throw TaskOutputReader.Mismatch("a chat message {role, content}", output);
     }
 
     /// <summary>The output converted to <typeparamref name="TOutput"/> with source-generated metadata (trim and AOT safe).</summary>
     /// <param name="typeInfo">The metadata of <typeparamref name="TOutput"/>, from a <c>JsonSerializerContext</c>.</param>
-    /// <exception cref="BytezException">The call failed.</exception>
+    /// <exception cref="BytezException">The call failed or returned no output.</exception>
     /// <exception cref="JsonException">The output does not fit <typeparamref name="TOutput"/>.</exception>
     public TOutput? GetOutput<TOutput>(JsonTypeInfo<TOutput> typeInfo)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        var output = RequireOutput();
+        var output = RequireOutput(typeof(TOutput).Name);
         return output.Deserialize(typeInfo);
     }
 
     /// <summary>The output converted to <typeparamref name="TOutput"/> by reflection-based System.Text.Json.</summary>
     /// <param name="options">Serializer options, or <see langword="null"/> for the defaults.</param>
-    /// <exception cref="BytezException">The call failed.</exception>
+    /// <exception cref="BytezException">The call failed or returned no output.</exception>
     /// <exception cref="JsonException">The output does not fit <typeparamref name="TOutput"/>.</exception>
     [RequiresUnreferencedCode(JsonInput.ReflectionMessage)]
     [RequiresDynamicCode(JsonInput.ReflectionMessage)]
     public TOutput? GetOutput<TOutput>(JsonSerializerOptions? options = null)
     {
-        var output = RequireOutput();
+        var output = RequireOutput(typeof(TOutput).Name);
         return output.Deserialize<TOutput>(options);
     }
 
-    private JsonElement RequireOutput()
+    /// <summary>The output of a successful call; throws when the call failed or returned no output.</summary>
+    /// <param name="expected">What the accessor reads, for the message when there is no output.</param>
+    private JsonElement RequireOutput(string expected)
     {
         ThrowIfFailed();
-        return Output ?? throw new InvalidOperationException("The call succeeded but returned no output.");
+        return Output ?? throw new BytezException($"Expected the output to be {expected}, but the call succeeded without output.", StatusCode, null);
     }
 
     private static bool IsNumberArray(JsonElement element)
@@ -254,16 +237,5 @@ public sealed class BytezResult : BytezResult<JsonElement?>
         }
 
         return vector;
-    }
-
-    private static InvalidOperationException ShapeMismatch(string expected, JsonElement output)
-    {
-        var text = output.GetRawText();
-        if (text.Length > 200)
-        {
-            text = new StringBuilder(text, 0, 200, 203).Append("...").ToString();
-        }
-
-        return new InvalidOperationException($"Expected the output to be {expected}, but it was {output.ValueKind}: {text}");
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Bytez.Protocol;
 
 namespace Bytez;
@@ -49,6 +50,14 @@ internal static class JsonInput
         });
     }
 
+    /// <summary>A typed input written with its source-generated metadata (trim and AOT safe).</summary>
+    public static JsonElement From<TInput>(TInput input, JsonTypeInfo<TInput> typeInfo)
+        where TInput : class
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return JsonSerializer.SerializeToElement(input, typeInfo);
+    }
+
     /// <summary>A JSON <c>null</c> is the same as no value: it is left out of the request.</summary>
     public static JsonElement? FromElement(JsonElement? element) =>
         element is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } value ? value : null;
@@ -93,6 +102,9 @@ internal static class JsonInput
         IReadOnlyList<ChatMessage> messages => FromMessages(messages),
         IReadOnlyList<string> texts => FromTexts(texts),
         ModelParameters parameters => FromParameters(parameters),
+        QuestionAnsweringInput question => From(question, ProtocolJsonContext.Default.QuestionAnsweringInput),
+        ZeroShotClassificationInput zeroShot => From(zeroShot, ProtocolJsonContext.Default.ZeroShotClassificationInput),
+        TextRankingInput ranking => From(ranking, ProtocolJsonContext.Default.TextRankingInput),
         _ => JsonSerializer.SerializeToElement(input, input.GetType()),
     };
 

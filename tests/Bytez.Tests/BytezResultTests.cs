@@ -20,8 +20,16 @@ public sealed class BytezResultTests
         Assert.Equal("Hi", Success("""{"role":"assistant","content":"Hi"}""").GetText());
 
     [Fact]
-    public void GetText_NumberOutput_ThrowsInvalidOperation() =>
-        Assert.Throws<InvalidOperationException>(() => Success("[1,2]").GetText());
+    public void GetText_NumberOutput_ThrowsBytezExceptionNamingTheShape()
+    {
+        var exception = Assert.Throws<BytezException>(() => Success("[1,2]").GetText());
+        Assert.Contains("Expected the output to be a string", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("[1,2]", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetEmbedding_NoOutput_ThrowsBytezException() =>
+        Assert.Throws<BytezException>(() => new BytezResult(null, null, null, HttpStatusCode.OK).GetEmbedding());
 
     [Fact]
     public void GetEmbedding_NumberArray_ReturnsFloats() =>
@@ -43,8 +51,8 @@ public sealed class BytezResultTests
     public void GetEmbeddings_Vector_ReturnsOneRow() => Assert.Single(Success("[1,2]").GetEmbeddings());
 
     [Fact]
-    public void GetChatMessage_NotAMessage_ThrowsInvalidOperation() =>
-        Assert.Throws<InvalidOperationException>(() => Success("\"text\"").GetChatMessage());
+    public void GetChatMessage_NotAMessage_ThrowsBytezException() =>
+        Assert.Throws<BytezException>(() => Success("\"text\"").GetChatMessage());
 
     [Fact]
     public void GetOutput_TypeInfo_Deserializes()
