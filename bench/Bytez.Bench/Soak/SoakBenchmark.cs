@@ -105,6 +105,13 @@ internal static class SoakBenchmark
             File.Copy($"/proc/{server.Id}/smaps", smaps, overwrite: true);
         }
 
+        if (Environment.GetEnvironmentVariable("SOAK_HOLD_SECONDS") is { Length: > 0 } hold && int.TryParse(hold, out var holdSeconds))
+        {
+            // Keeps the server up so that a debugger or dotnet-dump can look at what it still holds.
+            Log($"Holding the server (pid {server.Id}) for {holdSeconds} s.");
+            await Task.Delay(TimeSpan.FromSeconds(holdSeconds)).ConfigureAwait(false);
+        }
+
         var markdown = Report(minutes, loadSeconds, fresh, baseline, end, unloaded, idle, samples.ToArray(), tally, server.HasExited);
         Console.WriteLine(markdown);
         if (outputPath is not null)
