@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Bytez.Engine.Tasks;
 
 namespace Bytez.Engine.Generation;
 
