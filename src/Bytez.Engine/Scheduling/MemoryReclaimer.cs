@@ -4,16 +4,15 @@ using System.Runtime.InteropServices;
 namespace Bytez.Engine.Scheduling;
 
 /// <summary>
-/// Gives the memory of unloaded instances back to the operating system. An instance's weights live partly in pinned
-/// managed arrays (freed only by a collection) and partly in native heaps (ONNX Runtime, llama.cpp) whose freed pages
-/// glibc keeps in its arenas; an idle server runs no collection by itself, so without this an unloaded model's memory
-/// stays resident until the next burst of traffic, and the memory budget's accounting drifts from the process's.
+/// Gives the memory of unloaded instances back to the operating system. An instance's memory lives partly in managed
+/// objects (freed only by a collection) and partly in native heaps (ONNX Runtime, llama.cpp) whose freed pages glibc
+/// keeps in its arenas; an idle server runs no collection by itself, so without this an unloaded model's memory stays
+/// resident until the next burst of traffic, and the memory budget's accounting drifts from the process's.
 /// A reclaim is a full blocking, compacting collection that decommits free regions, then <c>malloc_trim(0)</c> where
 /// the C library has it (glibc).
 /// </summary>
 public sealed class MemoryReclaimer
 {
-    private const int MArenaMax = -8; // glibc's M_ARENA_MAX
     private static readonly MallocTrim? Trim = LoadMallocTrim();
     private readonly Lock _gate = new();
     private bool _running;
@@ -21,32 +20,6 @@ public sealed class MemoryReclaimer
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MallocTrim(nuint pad);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate int MallOpt(int parameter, int value);
-
-    /// <summary>
-    /// Caps the number of glibc malloc arenas (<c>mallopt(M_ARENA_MAX)</c>). glibc's default of 8 arenas per core lets
-    /// each of the native runtimes' many threads fragment an arena of its own, and memory freed at unload then stays
-    /// resident in them (the soak benchmark: 1.36 × its baseline after a 10-minute soak with the default, 1.13 × with
-    /// 2 arenas). glibc fixes its limit once more than 8 arenas exist, so call this first thing in the process, before
-    /// threads allocate. Does nothing when <paramref name="arenas"/> is 0, when the <c>MALLOC_ARENA_MAX</c>
-    /// environment variable decides (glibc's own setting wins), or off glibc. Returns whether the cap was set.
-    /// </summary>
-    public static bool LimitMallocArenas(int arenas)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(arenas);
-        if (arenas == 0 || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { Length: > 0 })
-        {
-            return false;
-        }
-
-        return NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "mallopt", out var address)
-            && Marshal.GetDelegateForFunctionPointer<MallOpt>(address)(MArenaMax, arenas) == 1;
-    }
-
-    /// <summary>The arenas the server caps glibc's malloc at (see <see cref="LimitMallocArenas"/>).</summary>
-    public const int DefaultMallocArenas = 2;
 
     /// <summary>How many reclaims have run (for tests and metrics).</summary>
     public int Count { get; private set; }
