@@ -53,7 +53,7 @@ public sealed class TokenClassificationPipelineTests
         var (instance, _) = Load(style);
         using var __ = instance;
 
-        var output = await RunAsync(instance, $$"""{"text": "mary visited jordan", "params": {"aggregation_strategy": "{{strategy}}"}}""");
+        var output = await RunAsync(instance, $$$"""{"text": "mary visited jordan", "params": {"aggregation_strategy": "{{{strategy}}}"}}""");
 
         var groups = output.EnumerateArray().ToList();
         Assert.Equal(["PER", expected], groups.Select(g => g.GetProperty("entity_group").GetString()));
