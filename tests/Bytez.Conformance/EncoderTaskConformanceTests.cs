@@ -17,10 +17,10 @@ public sealed class EncoderTaskConformanceTests(EncoderTaskConformanceTests.Fixt
     private const string Context = "the capital is paris, france.";
 
     /// <summary>The probability of the label with logit 5 when the other eight of the NER labels are 0.</summary>
-    private static readonly float Sure = DesignMath.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
+    private static readonly float Sure = Float32Expected.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
 
     /// <summary>The design's answer score for <see cref="Context"/>: p(paris) × p(france) over [CLS] and 7 context tokens.</summary>
-    private static readonly float AnswerScore = DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4] * DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
+    private static readonly float AnswerScore = Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4] * Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
 
     private TestServer Server => fixture.Tasks.Server;
 

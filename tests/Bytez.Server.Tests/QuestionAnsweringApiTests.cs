@@ -26,7 +26,7 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
         var output = await RunAsync(EncoderTaskServer.Qa, """{"question": "what is the capital of france?", "context": "the capital is paris, france."}""");
 
         // Softmax over [CLS] and the 7 context tokens: the capital is paris , france .
-        var p = DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
+        var p = Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
         AssertAnswer(output, p * p, 15, 28, "paris, france");
     }
 
@@ -35,7 +35,7 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
     {
         var output = await RunAsync(EncoderTaskServer.Qa, """{"input": {"question": "what is the capital of france?", "context": "the capital is paris, france."}}""");
 
-        var p = DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
+        var p = Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
         AssertAnswer(output, p * p, 15, 28, "paris, france");
     }
 
@@ -45,7 +45,7 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
         var output = await RunAsync(EncoderTaskServer.Qa, """{"question": "what is the capital?", "context": "😀 the capital is paris, france."}""");
 
         // The emoji is an unknown token of the context (logit 0): 8 context tokens and [CLS].
-        var p = DesignMath.Softmax(0f, 0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[5];
+        var p = Float32Expected.Softmax(0f, 0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[5];
         AssertAnswer(output, p * p, 17, 30, "paris, france");
     }
 
@@ -84,8 +84,8 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
         var plain = await RunAsync(EncoderTaskServer.ImpossibleQa, """{"question": "what is the capital?", "context": "the capital is paris, france."}""");
 
         // [CLS] has start and end logit 10: it counts in both softmaxes, then scores the empty answer.
-        var start = DesignMath.Softmax(10f, 0f, 0f, 0f, 8f, 0f, 0f, 0f);
-        var end = DesignMath.Softmax(10f, 0f, 0f, 0f, 0f, 0f, 8f, 0f);
+        var start = Float32Expected.Softmax(10f, 0f, 0f, 0f, 8f, 0f, 0f, 0f);
+        var end = Float32Expected.Softmax(10f, 0f, 0f, 0f, 0f, 0f, 8f, 0f);
         var answers = both.EnumerateArray().ToList();
         Assert.Equal(2, answers.Count);
         AssertAnswer(answers[0], start[0] * end[0], 0, 0, string.Empty);
@@ -105,7 +105,7 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
         var output = await RunAsync(EncoderTaskServer.Qa, Body);
 
         // Each window: [CLS] and 8 context tokens, one of them paris (start 8), one france (end 8).
-        var p = DesignMath.Softmax(0f, 8f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[1];
+        var p = Float32Expected.Softmax(0f, 8f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[1];
         var once = (double)(p * p);
         var score = output.GetProperty("score").GetDouble();
         Assert.Equal(once + once, score, 2e-6); // float32 precision: each window's score is a float32 product
@@ -147,8 +147,8 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
 
     /// <summary>The start and end probabilities of the ranked design over [CLS] and the 13 tokens of <see cref="Ranked"/>.</summary>
     private static (float[] Start, float[] End) RankedProbabilities() => (
-        DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f, 0f, 0f, 0f, 5f, 0f, 0f),
-        DesignMath.Softmax(0f, 0f, 0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f, 0f, 5f, 0f, 0f));
+        Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f, 0f, 0f, 0f, 5f, 0f, 0f),
+        Float32Expected.Softmax(0f, 0f, 0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f, 0f, 5f, 0f, 0f));
 
     private async Task<JsonElement> RunAsync(string model, string json)
     {
@@ -164,7 +164,7 @@ public sealed class QuestionAnsweringApiTests(QuestionAnsweringApiTests.Fixture 
         Assert.Equal(JsonValueKind.Object, answer.ValueKind);
         Assert.Equal(["score", "start", "end", "answer"], answer.EnumerateObject().Select(p => p.Name));
         var actual = answer.GetProperty("score").GetDouble();
-        Assert.True(DesignMath.IsFloat32(actual), $"{actual} is not a float32 value");
+        Assert.True((double)(float)actual == actual, $"{actual} is not a float32 value");
         Assert.Equal(score, actual, Math.Max(Tolerance, Math.Abs(score) * 1e-6));
         Assert.Equal(start, answer.GetProperty("start").GetInt32());
         Assert.Equal(end, answer.GetProperty("end").GetInt32());

@@ -16,7 +16,7 @@ public sealed class TokenClassificationApiTests(TokenClassificationApiTests.Fixt
     private const double Tolerance = 2e-7;
 
     /// <summary>The probability of the label with logit 5 when the other eight are 0.</summary>
-    private static readonly float Sure = DesignMath.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
+    private static readonly float Sure = Float32Expected.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
 
     [Fact]
     public async Task Run_NoAggregation_OneItemPerTokenWithIndexWordAndOffsets()
@@ -52,8 +52,8 @@ public sealed class TokenClassificationApiTests(TokenClassificationApiTests.Fixt
         var output = await RunAsync(EncoderTaskServer.Ner, $$$"""{"text": "mary visited jordan", "params": {{{parameters}}}}""");
 
         // jordan = jor (B-PER 3, B-LOC 2.75) + ##dan (B-ORG 3.5, B-LOC 3); labels O, B-MISC, I-MISC, B-PER, I-PER, B-ORG, I-ORG, B-LOC, I-LOC.
-        var jor = DesignMath.Softmax(0f, 0f, 0f, 3f, 0f, 0f, 0f, 2.75f, 0f);
-        var dan = DesignMath.Softmax(0f, 0f, 0f, 0f, 0f, 3.5f, 0f, 3f, 0f);
+        var jor = Float32Expected.Softmax(0f, 0f, 0f, 3f, 0f, 0f, 0f, 2.75f, 0f);
+        var dan = Float32Expected.Softmax(0f, 0f, 0f, 0f, 0f, 3.5f, 0f, 3f, 0f);
         var score = expected switch
         {
             "PER" => jor[3],
@@ -156,7 +156,7 @@ public sealed class TokenClassificationApiTests(TokenClassificationApiTests.Fixt
         for (var k = 0; k < items.Count; k++)
         {
             var score = items[k].GetProperty("score").GetDouble();
-            Assert.True(DesignMath.IsFloat32(score), $"{score} is not a float32 value");
+            Assert.True((double)(float)score == score, $"{score} is not a float32 value");
             Assert.Equal(expected[k].Score, score, Tolerance);
         }
     }
@@ -171,7 +171,7 @@ public sealed class TokenClassificationApiTests(TokenClassificationApiTests.Fixt
         for (var k = 0; k < items.Count; k++)
         {
             var score = items[k].GetProperty("score").GetDouble();
-            Assert.True(DesignMath.IsFloat32(score), $"{score} is not a float32 value");
+            Assert.True((double)(float)score == score, $"{score} is not a float32 value");
             Assert.Equal(expected[k].Score, score, Tolerance);
         }
     }

@@ -3,6 +3,7 @@ using Bytez.Engine.Onnx;
 using Bytez.Engine.Tasks;
 using Bytez.Engine.Tests.TinyModels;
 using Bytez.Protocol;
+using Bytez.Testing;
 using Bytez.Testing.TinyModels;
 
 namespace Bytez.Engine.Tests.Tasks;
@@ -34,7 +35,7 @@ public sealed class QuestionAnsweringPipelineTests
         var output = await RunAsync(instance, """{"question": "what is the capital of france?", "context": "the capital is paris, france."}""");
 
         // Softmax over [CLS] and the 7 context tokens: the capital is paris , france .
-        var p = DesignMath.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
+        var p = Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
         Assert.Equal(answer, output.GetProperty("answer").GetString()!.Trim());
         Assert.Equal(15 + answer.Length, output.GetProperty("end").GetInt32());
         Assert.Equal(p * p, output.GetProperty("score").GetDouble(), 1e-6);

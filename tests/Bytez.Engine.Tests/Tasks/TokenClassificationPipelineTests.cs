@@ -3,6 +3,7 @@ using Bytez.Engine.Onnx;
 using Bytez.Engine.Tasks;
 using Bytez.Engine.Tests.TinyModels;
 using Bytez.Protocol;
+using Bytez.Testing;
 using Bytez.Testing.TinyModels;
 
 namespace Bytez.Engine.Tests.Tasks;
@@ -17,7 +18,7 @@ public sealed class TokenClassificationPipelineTests
 {
     private static readonly TokenClassificationPipeline Pipeline = new();
 
-    private static readonly float Sure = DesignMath.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
+    private static readonly float Sure = Float32Expected.Softmax(5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)[0];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
