@@ -90,6 +90,8 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<ITaskPipeline, GenerationPipeline>();
         services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, TokenClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, QuestionAnsweringPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
