@@ -143,12 +143,6 @@ public static class TextGenerator
     }
 
     /// <summary>
-    /// Beam search after <paramref name="prompt"/> (<see cref="GenerationSettings.NumBeams"/> beams as the rows of one
-    /// decoding, as Hugging Face runs it for decoder-only models): the finished sequences, best first, their tokens after
-    /// the prompt.
-    /// </summary>
-    /// <exception cref="EngineException">The model's runtime cannot decode rows together (kind not supported).</exception>
-    /// <summary>
     /// Runs beam search once and returns the texts of its best <c>num_return_sequences</c> finished beams, best first
     /// (the end-of-sequence token left out), as Hugging Face's <c>generate</c> returns them.
     /// </summary>
@@ -172,6 +166,12 @@ public static class TextGenerator
         return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length);
     }
 
+    /// <summary>
+    /// Beam search after <paramref name="prompt"/> (<see cref="GenerationSettings.NumBeams"/> beams as the rows of one
+    /// decoding, as Hugging Face runs it for decoder-only models): the finished sequences, best first, their tokens after
+    /// the prompt.
+    /// </summary>
+    /// <exception cref="EngineException">The model's runtime cannot decode rows together (kind not supported).</exception>
     public static async Task<IReadOnlyList<BeamHypothesis>> BeamSearchAsync(
         IGenerativeInstance model, int[] prompt, GenerationSettings settings, CancellationToken cancellationToken)
     {
