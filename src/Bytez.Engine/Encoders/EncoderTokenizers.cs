@@ -10,7 +10,8 @@ public static class EncoderTokenizers
     /// <summary>
     /// The folder's tokenizer: WordPiece (<c>tokenizer.json</c> with a WordPiece model, or <c>vocab.txt</c>) through
     /// <see cref="BertWordPieceTokenizer"/>, any other <c>tokenizer.json</c> through <see cref="HfTokenizer"/>. Padding
-    /// uses the tokenizer's pad token, else <see cref="EncoderModelConfig.PadTokenId"/>, else 0.
+    /// uses the tokenizer's pad token, else <see cref="EncoderModelConfig.PadTokenId"/>, else 0. A WordPiece
+    /// <c>tokenizer.json</c> is also read, on first use, as <see cref="IEncoderTokenizer.Full"/>.
     /// </summary>
     /// <exception cref="EngineException">The folder has no tokenizer this server reads (NotSupported).</exception>
     public static IEncoderTokenizer FromDirectory(string folder, EncoderModelConfig config, TokenizerOptions? options = null)
@@ -18,9 +19,14 @@ public static class EncoderTokenizers
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(config);
         var json = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(json) || ModelType(json) == "WordPiece")
+        if (!File.Exists(json))
         {
             return new WordPieceEncoderTokenizer(BertWordPieceTokenizer.FromDirectory(folder));
+        }
+
+        if (ModelType(json) == "WordPiece")
+        {
+            return new WordPieceEncoderTokenizer(BertWordPieceTokenizer.FromDirectory(folder), new Lazy<HfTokenizer>(() => HfTokenizer.FromDirectory(folder, options)));
         }
 
         var tokenizer = HfTokenizer.FromDirectory(folder, options);

@@ -1,3 +1,5 @@
+using Bytez.Engine.Tokenization.HuggingFace;
+
 namespace Bytez.Engine.Encoders;
 
 /// <summary>
@@ -15,6 +17,13 @@ public interface IEncoderTokenizer
     /// tokens are dropped from the end and the special tokens kept, as Hugging Face's <c>truncation=True</c> does.
     /// </summary>
     EncoderEncoding Encode(string text, int maxLength);
+
+    /// <summary>
+    /// The model's full Hugging Face <c>tokenizer.json</c> tokenizer, for the tasks that need more than one text with
+    /// special tokens: pairs with a truncation strategy, the mask token, decoding, token lookups. <see langword="null"/>
+    /// when the folder has only <c>vocab.txt</c>.
+    /// </summary>
+    HfTokenizer? Full { get; }
 }
 
 /// <summary>One encoded text: ids, their token type ids, and how many ids it had before it was cut.</summary>

@@ -90,6 +90,9 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<ITaskPipeline, GenerationPipeline>();
         services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, FillMaskPipeline>();
+        services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
