@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using static Bytez.Server.Tests.Float32Expected;
+using static Bytez.Server.Tests.ScoreAssert;
+using static Bytez.Testing.Float32Expected;
 using static Bytez.Server.Tests.Http;
-using Ids = Bytez.Server.Tests.MaskAndPairTasksFixture.Ids;
+using Ids = Bytez.Testing.MaskAndPairTasksServer;
 
 namespace Bytez.Server.Tests;
 
@@ -23,7 +24,7 @@ public sealed class FillMaskApiTests(MaskAndPairTasksFixture fixture)
         Assert.Equal(HttpStatusCode.OK, status);
         var candidates = AssertOutput(body).EnumerateArray().ToList();
         Assert.Equal(5, candidates.Count);
-        var model = fixture.WordPieceMask;
+        var model = fixture.Tasks.WordPieceMask;
         var v = model.Vocabulary;
         var probabilities = Softmax(model.MaskRow);
         Assert.Equal(["score", "token", "token_str", "sequence"], candidates[0].EnumerateObject().Select(p => p.Name));
@@ -49,11 +50,11 @@ public sealed class FillMaskApiTests(MaskAndPairTasksFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, status);
         var candidates = AssertOutput(body).EnumerateArray().ToList();
-        var v = fixture.ByteLevelMask.Vocabulary;
+        var v = fixture.Tasks.ByteLevelMask.Vocabulary;
         Assert.Equal([v["Ġcapital"], v["Ġcity"]], candidates.Select(c => c.GetProperty("token").GetInt32()));
         Assert.Equal([" capital", " city"], candidates.Select(c => c.GetProperty("token_str").GetString()));
         Assert.Equal(["paris is the capital of france.", "paris is the city of france."], candidates.Select(c => c.GetProperty("sequence").GetString()));
-        AssertScore(Softmax(fixture.ByteLevelMask.MaskRow)[v["Ġcapital"]], candidates[0].GetProperty("score").GetDouble());
+        AssertScore(Softmax(fixture.Tasks.ByteLevelMask.MaskRow)[v["Ġcapital"]], candidates[0].GetProperty("score").GetDouble());
     }
 
     [Fact]
@@ -67,8 +68,8 @@ public sealed class FillMaskApiTests(MaskAndPairTasksFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, status);
         var candidates = AssertOutput(body).EnumerateArray().ToList();
-        var v = fixture.WordPieceMask.Vocabulary;
-        var probabilities = Softmax(fixture.WordPieceMask.MaskRow);
+        var v = fixture.Tasks.WordPieceMask.Vocabulary;
+        var probabilities = Softmax(fixture.Tasks.WordPieceMask.MaskRow);
         Assert.Equal(["city", "river"], candidates.Select(c => c.GetProperty("token_str").GetString()));
         AssertScore(probabilities[v["city"]], candidates[0].GetProperty("score").GetDouble());
         AssertScore(probabilities[v["river"]], candidates[1].GetProperty("score").GetDouble());

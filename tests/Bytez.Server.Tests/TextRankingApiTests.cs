@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using static Bytez.Server.Tests.Float32Expected;
+using static Bytez.Server.Tests.ScoreAssert;
+using static Bytez.Testing.Float32Expected;
 using static Bytez.Server.Tests.Http;
-using Ids = Bytez.Server.Tests.MaskAndPairTasksFixture.Ids;
+using Ids = Bytez.Testing.MaskAndPairTasksServer;
 
 namespace Bytez.Server.Tests;
 
@@ -26,7 +27,7 @@ public sealed class TextRankingApiTests(MaskAndPairTasksFixture fixture)
         var (status, body, _) = await PostAsync(client, Ids.Reranker, "{\"input\": " + Input + "}");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var logits = PairLogits(fixture.Reranker);
+        var logits = PairLogits(fixture.Tasks.RerankerModel);
         Assert.Equal([7.75f, 0.5f, 4.5f], logits); // the design: 6, -1, 2.5 plus 0.25 per document token and its [SEP]
         var ranked = AssertOutput(body).EnumerateArray().ToList();
         Assert.Equal(["corpus_id", "score"], ranked[0].EnumerateObject().Select(p => p.Name));
@@ -58,7 +59,7 @@ public sealed class TextRankingApiTests(MaskAndPairTasksFixture fixture)
         var (status, body, _) = await PostAsync(client, Ids.UnigramReranker, "{\"input\": " + Input + ", \"params\": {\"top_k\": null}}");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var logits = PairLogits(fixture.UnigramReranker);
+        var logits = PairLogits(fixture.Tasks.UnigramRerankerModel);
         Assert.Equal([6f, -1f, 2.5f], logits);
         var ranked = AssertOutput(body).EnumerateArray().ToList();
         Assert.Equal([0, 2, 1], ranked.Select(r => r.GetProperty("corpus_id").GetInt32()));

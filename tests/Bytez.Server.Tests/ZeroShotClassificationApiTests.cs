@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using static Bytez.Server.Tests.Float32Expected;
+using static Bytez.Server.Tests.ScoreAssert;
+using static Bytez.Testing.Float32Expected;
 using static Bytez.Server.Tests.Http;
-using Ids = Bytez.Server.Tests.MaskAndPairTasksFixture.Ids;
+using Ids = Bytez.Testing.MaskAndPairTasksServer;
 
 namespace Bytez.Server.Tests;
 
@@ -32,7 +33,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
         var output = AssertOutput(body);
         Assert.Equal(["sequence", "labels", "scores"], output.EnumerateObject().Select(p => p.Name));
         Assert.Equal("The game was great", output.GetProperty("sequence").GetString());
-        var entailment = fixture.Nli.LabelId("entailment");
+        var entailment = fixture.Tasks.NliModel.LabelId("entailment");
         var e = new[] { "sports", "politics", "cooking" }.Select(l => Logits("this", "example", l)[entailment]).ToArray();
         var p = Softmax(e);
         AssertAnswer(output, ("sports", p[0]), ("cooking", p[2]), ("politics", p[1]));
@@ -47,7 +48,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
             """{"input": {"text": "the game was great", "candidate_labels": ["sports", "politics", "cooking"]}, "params": {"multi_label": true}}""");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var (c, e) = (fixture.Nli.LabelId("contradiction"), fixture.Nli.LabelId("entailment"));
+        var (c, e) = (fixture.Tasks.NliModel.LabelId("contradiction"), fixture.Tasks.NliModel.LabelId("entailment"));
         float Score(string label)
         {
             var logits = Logits("this", "example", label);
@@ -66,7 +67,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
 
         Assert.Equal(HttpStatusCode.OK, status);
         var logits = Logits("this", "example", "politics");
-        AssertAnswer(AssertOutput(body), ("politics", Softmax(logits[fixture.Nli.LabelId("contradiction")], logits[fixture.Nli.LabelId("entailment")])[1]));
+        AssertAnswer(AssertOutput(body), ("politics", Softmax(logits[fixture.Tasks.NliModel.LabelId("contradiction")], logits[fixture.Tasks.NliModel.LabelId("entailment")])[1]));
     }
 
     [Fact]
@@ -78,7 +79,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
             """{"input": {"text": "the game was great", "candidate_labels": ["sports", "politics", "cooking"]}, "params": {"hypothesis_template": "The topic is {}."}}""");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var entailment = fixture.Nli.LabelId("entailment");
+        var entailment = fixture.Tasks.NliModel.LabelId("entailment");
         var p = Softmax([.. new[] { "sports", "politics", "cooking" }.Select(l => Logits("the", "topic", l)[entailment])]);
         AssertAnswer(AssertOutput(body), ("sports", p[0]), ("cooking", p[2]), ("politics", p[1]));
     }
@@ -104,7 +105,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
             """{"input": {"text": "the game was great", "candidate_labels": ["politics", "cooking"]}, "params": {"multi_label": true}}""");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var model = fixture.NliEntailmentFirst;
+        var model = fixture.Tasks.NliEntailmentFirstModel;
         float Score(string label)
         {
             // Python: contradiction_id = -1 when entailment is 0, so NEUTRAL (the last column) stands for contradiction.
@@ -151,7 +152,7 @@ public sealed class ZeroShotClassificationApiTests(MaskAndPairTasksFixture fixtu
         Assert.Contains(expected, AssertErrorEnvelope(body), StringComparison.Ordinal);
     }
 
-    private float[] Logits(string first, string second, string label) => fixture.Nli.PairLogits(Premise, [first, second, "is", label, "."]);
+    private float[] Logits(string first, string second, string label) => fixture.Tasks.NliModel.PairLogits(Premise, [first, second, "is", label, "."]);
 
     private static void AssertAnswer(JsonElement output, params (string Label, float Score)[] expected)
     {
