@@ -82,7 +82,8 @@ public static class RerankerModelWriter
     {
         options ??= new RerankerModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var weights = options.Weights ?? new Dictionary<string, float>
         {
             ["paris"] = 2f, ["capital"] = 1f, ["france"] = 1f, ["berlin"] = -1f, ["river"] = -2f, ["seine"] = 0.5f,
@@ -90,7 +91,6 @@ public static class RerankerModelWriter
         var table = OnnxEncoderModelWriter.Table(vocabulary, 1, EncoderModelFolders.BySpelling(vocabulary, weights.ToDictionary(p => p.Key, p => new[] { p.Value })));
         var segment = tokenTypes ? options.SecondSegmentLogit : 0f;
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table, SecondSegment: [segment]));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         var extra = OnnxEncoderModelWriter.Labels(["LABEL_0"]);
         if (options.SentenceTransformersConfig)
         {

@@ -98,7 +98,8 @@ public static class ZeroShotModelWriter
         options ??= new ZeroShotModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
         var labels = options.Labels;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var rows = options.Rows ?? DefaultRows;
         if (options.Rows is null)
         {
@@ -114,7 +115,6 @@ public static class ZeroShotModelWriter
             ? TokenClassificationModelWriter.LabelRows(labels, new Dictionary<string, IReadOnlyDictionary<string, float>> { [""] = named })[""]
             : new float[labels.Count];
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table, SecondSegment: segment));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         OnnxEncoderModelWriter.WriteConfig(folder, modelType, OnnxEncoderModelWriter.ClassPrefix(modelType) + "ForSequenceClassification", vocabulary, options.MaxPositions, OnnxEncoderModelWriter.Labels(labels));
         return new ZeroShotModel(folder, vocabulary, labels, table, segment, options);
     }
