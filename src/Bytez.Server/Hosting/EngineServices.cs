@@ -92,6 +92,9 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TokenClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, QuestionAnsweringPipeline>();
+        services.AddSingleton<ITaskPipeline, FillMaskPipeline>();
+        services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
