@@ -34,12 +34,15 @@ internal sealed class BareClassifier : IDisposable
 
     public string Description { get; }
 
-    /// <summary>One pass: tokenize all, group by length, run batches of <paramref name="batchSize"/> (one worker per session); the best label of each.</summary>
-    public async Task<int[]> ClassifyAsync(IReadOnlyList<string> texts, int batchSize)
+    /// <summary>One pass: tokenize all, group by length (unless told not to), run batches of <paramref name="batchSize"/> (one worker per session); the best label of each.</summary>
+    public async Task<int[]> ClassifyAsync(IReadOnlyList<string> texts, int batchSize, bool groupByLength = true)
     {
         var tokens = texts.Select(t => _tokenizer.Encode(t, _maxLength).Ids).ToArray();
         var order = Enumerable.Range(0, tokens.Length).ToArray();
-        Array.Sort(tokens.Select(t => t.Length).ToArray(), order);
+        if (groupByLength)
+        {
+            Array.Sort(tokens.Select(t => t.Length).ToArray(), order);
+        }
         var labels = new int[tokens.Length];
         var batches = (tokens.Length + batchSize - 1) / batchSize;
         var next = -1;
