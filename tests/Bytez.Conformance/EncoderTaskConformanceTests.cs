@@ -7,8 +7,8 @@ using Bytez.Testing.TinyModels;
 namespace Bytez.Conformance;
 
 /// <summary>
-/// token-classification and question-answering through the official bytez.js 3.0.0 client and through our SDK
-/// (<c>GetEntities()</c>, <c>GetAnswer()</c>, <c>GetAnswers()</c>), on the tiny designed models of
+/// text-classification, token-classification and question-answering through the official bytez.js 3.0.0 client and
+/// through our SDK (<c>GetLabels()</c>, <c>GetEntities()</c>, <c>GetAnswer()</c>, <c>GetAnswers()</c>), on the tiny designed models of
 /// <see cref="EncoderTaskServer"/>; expected values are the designs', in closed form.
 /// </summary>
 public sealed class EncoderTaskConformanceTests(EncoderTaskConformanceTests.Fixture fixture) : IClassFixture<EncoderTaskConformanceTests.Fixture>
@@ -23,6 +23,33 @@ public sealed class EncoderTaskConformanceTests(EncoderTaskConformanceTests.Fixt
     private static readonly float AnswerScore = Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4] * Float32Expected.Softmax(0f, 0f, 0f, 0f, 8f, 0f, 0f, 0f)[4];
 
     private TestServer Server => fixture.Tasks.Server;
+
+    /// <summary>The design's POSITIVE probability for "good movie": softmax([-2, 3]) in float32.</summary>
+    private static readonly float Positive = Float32Expected.Softmax(-2f, 3f)[1];
+
+    [Fact]
+    public async Task JsClient_TextClassification_TheDesignedLabel()
+    {
+        var result = await OfficialJsClient.CallAsync(Server, "run", new { modelId = EncoderTaskServer.Classifier, input = "good movie" });
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        var items = result.GetProperty("output").EnumerateArray().ToList();
+        Assert.Equal("POSITIVE", Assert.Single(items).GetProperty("label").GetString());
+        Assert.Equal(Positive, items[0].GetProperty("score").GetDouble(), 2e-7);
+    }
+
+    [Fact]
+    public async Task Sdk_GetLabels_AllLabelsSorted()
+    {
+        using var client = CreateClient();
+
+        var result = await client.Model(EncoderTaskServer.Classifier).RunAsync("bad film", new ModelParameters { TopK = 2 }, TestContext.Current.CancellationToken);
+
+        var labels = result.GetLabels();
+        Assert.Equal(["NEGATIVE", "POSITIVE"], labels.Select(l => l.Label));
+        Assert.Equal(Float32Expected.Softmax(3f, -2f)[0], labels[0].Score, 2e-7);
+        Assert.Equal(Float32Expected.Softmax(3f, -2f)[1], labels[1].Score, 2e-7);
+    }
 
     [Fact]
     public async Task JsClient_TokenClassification_EntitiesPerToken()

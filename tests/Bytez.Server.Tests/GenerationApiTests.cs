@@ -122,7 +122,7 @@ public sealed class GenerationApiTests(GenerationFixture fixture) : IClassFixtur
 
     [Theory]
     [InlineData("""{"bogus": 1}""", "Unknown parameter `bogus`", "max_new_tokens")]
-    [InlineData("""{"num_beams": 2}""", "num_beams", "beam search")]
+    [InlineData("""{"num_beams": 17}""", "num_beams", "from 1 to 16")]
     [InlineData("""{"penalty_alpha": 0.6}""", "penalty_alpha", "not supported")]
     [InlineData("""{"temperature": -1}""", "temperature", "> 0")]
     [InlineData("""{"top_p": 1.5}""", "top_p", "(0, 1]")]
@@ -142,6 +142,20 @@ public sealed class GenerationApiTests(GenerationFixture fixture) : IClassFixtur
             Assert.Contains(part1, message, StringComparison.Ordinal);
             Assert.Contains(part2, message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Run_BeamSearch_OnnxDecoderAnswersLlamaCppRefusesNamingIt()
+    {
+        using var client = Client();
+
+        var (onnxStatus, onnxBody, _) = await PostAsync(client, GenerationServer.OnnxModel, """{"input": "Hi", "params": {"num_beams": 2, "max_new_tokens": 4}}""");
+        var (ggufStatus, ggufBody, _) = await PostAsync(client, GenerationServer.GgufModel, """{"input": "Hi", "params": {"num_beams": 2, "max_new_tokens": 4}}""");
+
+        Assert.Equal(HttpStatusCode.OK, onnxStatus);
+        Assert.NotEqual(JsonValueKind.Null, AssertOutput(onnxBody).ValueKind);
+        Assert.Equal(HttpStatusCode.BadRequest, ggufStatus);
+        Assert.Contains("beam search", AssertErrorEnvelope(ggufBody), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -22,6 +22,9 @@ public sealed class EncoderTaskServer : IAsyncDisposable
     /// <summary>The default QA design: start <c>paris</c> 8, end <c>france</c> 8 (and <c>lon</c>/<c>##don</c> 4).</summary>
     public const string Qa = "tiny/qa";
 
+    /// <summary>The text classifier (good adds [-2, 3] to [NEGATIVE, POSITIVE], bad [3, -2]), as text-classification.</summary>
+    public const string Classifier = "tiny/sentiment";
+
     /// <summary>A QA design with ranked answers: start <c>paris</c> 8, <c>lon</c> 5; end <c>france</c> 8, <c>lon</c> 5.</summary>
     public const string RankedQa = "tiny/qa-ranked";
 
@@ -69,11 +72,13 @@ public sealed class EncoderTaskServer : IAsyncDisposable
             End = new Dictionary<string, float> { ["france"] = 8f, ["lon"] = 5f },
         });
         var impossible = QuestionAnsweringModelWriter.Write(Path.Combine(files, "qa-impossible"), new QuestionAnsweringModelOptions { ClsLogit = 10f });
+        var classifier = TextClassificationModelWriter.Write(Path.Combine(files, "sentiment"));
         var models = Path.Combine(root, "models");
         foreach (var (folder, id, task) in new[]
         {
             (ner.Folder, Ner, "token-classification"), (ner.Folder, NerAlias, "ner"), (shortNer.Folder, ShortNer, "token-classification"),
             (qa.Folder, Qa, "question-answering"), (ranked.Folder, RankedQa, "question-answering"), (impossible.Folder, ImpossibleQa, "question-answering"),
+            (classifier.Folder, Classifier, "text-classification"),
         })
         {
             using var output = new StringWriter();
