@@ -52,7 +52,7 @@ public static class AddModelCommand
 
         if (path is null)
         {
-            error.WriteLine("Usage: add-model <path to a .gguf file or a model folder> [--id org/name] [--task text-generation|chat|feature-extraction|sentence-similarity]");
+            error.WriteLine("Usage: add-model <path to a .gguf file or a model folder> [--id org/name] [--task <one of GET list/tasks, e.g. text-classification>]");
             return 2;
         }
 

@@ -23,4 +23,18 @@ public sealed class RerankerModelTests
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(model.Folder, "config.json")))!;
         Assert.Equal("LABEL_0", (string?)config["id2label"]!["0"]);
     }
+
+    [Fact]
+    public void SecondSegmentLogit_IsAddedPerTokenOfType1()
+    {
+        var model = RerankerModelWriter.Write(TinyEncoderRun.NewFolder("rerank-segment"), new RerankerModelOptions { SecondSegmentLogit = 0.5f });
+        string[] query = ["capital", "of", "france"];
+        string[] document = ["paris", "is", "the", "capital"];
+
+        var (logits, _) = TinyEncoderRun.Run(model.Folder, model.Vocabulary, model.Vocabulary.Pair(query, document))["logits"];
+
+        // 2 (query) + 3 (document) from the tokens, 0.5 for each of the 4 document tokens and the last [SEP].
+        Assert.Equal([7.5f], logits);
+        Assert.Equal(7.5f, model.PairLogit(query, document));
+    }
 }

@@ -139,7 +139,13 @@ public sealed class TransformersJsCrossCheckTests
     [InlineData(EncoderTokenizerStyle.ByteLevelBpe, false)]
     public async Task ZeroShot_SingleAndMultiLabelAndTemplate_AreTheDesignedScores(EncoderTokenizerStyle style, bool tokenTypes)
     {
-        var model = ZeroShotModelWriter.Write(TinyEncoderRun.NewFolder($"js-nli-{style}"), new ZeroShotModelOptions { Tokenizer = style, TokenTypeIds = tokenTypes });
+        // With token types, every hypothesis token adds entailment 0.25 and contradiction -0.25: wrong types would show.
+        var model = ZeroShotModelWriter.Write(TinyEncoderRun.NewFolder($"js-nli-{style}"), new ZeroShotModelOptions
+        {
+            Tokenizer = style,
+            TokenTypeIds = tokenTypes,
+            SecondSegmentLogits = new Dictionary<string, float> { ["entailment"] = 0.25f, ["contradiction"] = -0.25f },
+        });
         var input = new JsonObject { ["text"] = "the game was great", ["labels"] = new JsonArray("sports", "politics", "cooking") };
 
         var results = await RunAsync(model.Folder,
@@ -148,12 +154,20 @@ public sealed class TransformersJsCrossCheckTests
             Request("zero-shot-classification", model.Id, input, new JsonObject { ["hypothesis_template"] = "The topic is {}." }));
 
         // [contradiction, neutral, entailment] per hypothesis: game (premise) entailment 1; sports entailment 2;
-        // politics entailment -1, contradiction 1; cooking contradiction 0.5.
-        var single = Float32.Softmax([3f, 0f, 1f]);
+        // politics entailment -1, contradiction 1; cooking contradiction 0.5 (+ the second segment's share).
+        var v = model.Vocabulary;
+        float[] Logits(string label, string first, string second) => style == EncoderTokenizerStyle.WordPiece
+            ? model.PairLogits(["the", "game", "was", "great"], [first, second, "is", label, "."])
+            : model.Logits(v.Word("game"), v.Word(label));
+        var sports = Logits("sports", "this", "example");
+        var politics = Logits("politics", "this", "example");
+        var cooking = Logits("cooking", "this", "example");
+        var single = Float32.Softmax([sports[2], politics[2], cooking[2]]);
         AssertZeroShot(results[0], "the game was great", ("sports", single[0]), ("cooking", single[2]), ("politics", single[1]));
         AssertZeroShot(results[1], "the game was great",
-            ("sports", Float32.Softmax([0f, 3f])[1]), ("cooking", Float32.Softmax([0.5f, 1f])[1]), ("politics", Float32.Softmax([1f, 0f])[1]));
-        AssertZeroShot(results[2], "the game was great", ("sports", single[0]), ("cooking", single[2]), ("politics", single[1]));
+            ("sports", Float32.Softmax([sports[0], sports[2]])[1]), ("cooking", Float32.Softmax([cooking[0], cooking[2]])[1]), ("politics", Float32.Softmax([politics[0], politics[2]])[1]));
+        var topic = Float32.Softmax([Logits("sports", "the", "topic")[2], Logits("politics", "the", "topic")[2], Logits("cooking", "the", "topic")[2]]);
+        AssertZeroShot(results[2], "the game was great", ("sports", topic[0]), ("cooking", topic[2]), ("politics", topic[1]));
     }
 
     [Theory]
@@ -161,20 +175,26 @@ public sealed class TransformersJsCrossCheckTests
     [InlineData(EncoderTokenizerStyle.Unigram, false)]
     public async Task Reranker_DocumentsSortedBySigmoidOfTheDesignedLogit(EncoderTokenizerStyle style, bool tokenTypes)
     {
-        var model = RerankerModelWriter.Write(TinyEncoderRun.NewFolder($"js-rerank-{style}"), new RerankerModelOptions { Tokenizer = style, TokenTypeIds = tokenTypes });
+        // With token types, every document token adds 0.25: wrong types would show in the scores.
+        var model = RerankerModelWriter.Write(TinyEncoderRun.NewFolder($"js-rerank-{style}"), new RerankerModelOptions { Tokenizer = style, TokenTypeIds = tokenTypes, SecondSegmentLogit = 0.25f });
+        string[] documents = ["paris is the capital of france", "berlin lies on a river", "the seine is a river in paris"];
 
         var results = await RunAsync(model.Folder, Request("text-ranking", model.Id, new JsonObject
         {
             ["query"] = "what is the capital of france",
-            ["documents"] = new JsonArray("paris is the capital of france", "berlin lies on a river", "the seine is a river in paris"),
+            ["documents"] = new JsonArray(documents.Select(d => (JsonNode)d).ToArray()),
         }));
 
-        // Query: capital 1 + france 1; documents: 2+1+1 = 4, -1-2 = -3, 0.5-2+2 = 0.5.
+        // Query: capital 1 + france 1; documents: 2+1+1 = 4, -1-2 = -3, 0.5-2+2 = 0.5; plus 0.25 per type-1 token.
+        var v = model.Vocabulary;
+        string[] Words(string text) => [.. text.Split(' ').Select(v.Word)];
+        var logits = documents.Select(d => model.PairLogit(Words("what is the capital of france"), Words(d))).ToArray();
+        Assert.Equal(tokenTypes ? [7.75f, 0.5f, 4.5f] : [6f, -1f, 2.5f], logits);
         var ranked = results[0].EnumerateArray().ToList();
         Assert.Equal([0, 2, 1], ranked.Select(r => r.GetProperty("corpus_id").GetInt32()));
-        Assert.Equal([6.0, 2.5, -1.0], ranked.Select(r => r.GetProperty("logit").GetDouble()));
-        Assert.Equal(Float32.Sigmoid(6f), ranked[0].GetProperty("score").GetDouble(), Tolerance);
-        Assert.Equal(Float32.Sigmoid(-1f), ranked[2].GetProperty("score").GetDouble(), Tolerance);
+        Assert.Equal([logits[0], logits[2], logits[1]], ranked.Select(r => (float)r.GetProperty("logit").GetDouble()));
+        Assert.Equal(Float32.Sigmoid(logits[0]), ranked[0].GetProperty("score").GetDouble(), Tolerance);
+        Assert.Equal(Float32.Sigmoid(logits[1]), ranked[2].GetProperty("score").GetDouble(), Tolerance);
     }
 
     internal static TransformersJsRequest Request(string task, string model, JsonNode input, JsonObject? options = null) => new(task, model, input, options);

@@ -36,6 +36,7 @@ public sealed class HfTokenizerEncodingOracleTests
         "",
         " ",
         "\u200b zero\u200dwidth \ufeff",
+        "new emoji 🥲 🫠 unassigned \u0378 private \ue000 soft\u00adhyphen",
     ];
 
     private static readonly (string Question, string Context)[] Pairs =

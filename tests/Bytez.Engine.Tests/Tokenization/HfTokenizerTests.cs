@@ -149,8 +149,8 @@ public sealed class HfTokenizerTests
 
     [Theory]
     [InlineData("""{"model": {"type": "WordLevel", "unk_token": "a", "vocab": {"a": 0}}}""", "WordLevel")]
-    [InlineData("""{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0}}}""", "WordPiece")]
-    [InlineData("""{"normalizer": {"type": "BertNormalizer"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "BertNormalizer")]
+    [InlineData("""{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"a": 0}}}""", "[UNK]")]
+    [InlineData("""{"normalizer": {"type": "NMT"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "NMT")]
     [InlineData("""{"pre_tokenizer": {"type": "Whitespace"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "Whitespace")]
     [InlineData("""{"decoder": {"type": "CTC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "CTC")]
     [InlineData("""{"model": {"type": "BPE", "dropout": 0.1, "vocab": {"a": 0}, "merges": []}}""", "dropout")]

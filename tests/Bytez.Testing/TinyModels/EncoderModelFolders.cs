@@ -5,9 +5,10 @@ public static class EncoderModelFolders
 {
     /// <summary>
     /// Writes the tokenizer files for design keys (a plain word in all of the family's spellings, <c>##x</c> a
-    /// continuation piece; see <see cref="EncoderVocabulary.Spell"/>).
+    /// continuation piece; see <see cref="EncoderVocabulary.Spell"/>), with the <c>tokenizer_class</c> of the model type
+    /// (<c>BertTokenizer</c>, <c>DistilBertTokenizer</c>, <c>RobertaTokenizer</c>, <c>XLMRobertaTokenizer</c>).
     /// </summary>
-    public static EncoderVocabulary WriteTokenizer(string folder, EncoderTokenizerStyle style, IEnumerable<string> keys, int maxLength, string? tokenizerClass = null)
+    public static EncoderVocabulary WriteTokenizer(string folder, EncoderTokenizerStyle style, IEnumerable<string> keys, int maxLength, string modelType)
     {
         var spelled = new EncoderVocabulary(style, []);
         return EncoderTokenizerWriter.Write(folder, new EncoderTokenizerOptions
@@ -15,7 +16,7 @@ public static class EncoderModelFolders
             Style = style,
             Tokens = [.. keys.SelectMany(k => spelled.Spell(k))],
             ModelMaxLength = maxLength,
-            TokenizerClass = tokenizerClass,
+            TokenizerClass = OnnxEncoderModelWriter.ClassPrefix(modelType) + "Tokenizer",
         });
     }
 

@@ -93,6 +93,20 @@ public sealed record EncoderVocabulary(EncoderTokenizerStyle Style, IReadOnlyLis
         : afterSpaceOnly ? [Word(key)]
         : Spellings(key);
 
+    /// <summary>A single text's encoding as the post-processor writes it: <c>[CLS] tokens [SEP]</c> or <c>&lt;s&gt; tokens &lt;/s&gt;</c>.</summary>
+    public string[] Single(params string[] tokens) => [Cls, .. tokens, Sep];
+
+    /// <summary>
+    /// A pair's encoding as the post-processor writes it: <c>[CLS] a [SEP] b [SEP]</c> (token types 1 from <c>b</c> on)
+    /// or <c>&lt;s&gt; a &lt;/s&gt;&lt;/s&gt; b &lt;/s&gt;</c> (no token types).
+    /// </summary>
+    public string[] Pair(string[] first, string[] second) => Style == EncoderTokenizerStyle.WordPiece
+        ? [Cls, .. first, Sep, .. second, Sep]
+        : [Cls, .. first, Sep, Sep, .. second, Sep];
+
+    /// <summary>The number of tokens of type 1 in <see cref="Pair"/>'s encoding: the second text and its separator (BERT), none otherwise.</summary>
+    public int SecondSegmentLength(string[] second) => Style == EncoderTokenizerStyle.WordPiece ? second.Length + 1 : 0;
+
     /// <summary>The ids of tokens.</summary>
     public long[] Ids(params string[] tokens) => tokens.Select(t => (long)this[t]).ToArray();
 }

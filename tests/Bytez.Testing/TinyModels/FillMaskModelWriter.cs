@@ -56,7 +56,8 @@ public static class FillMaskModelWriter
     {
         options ??= new FillMaskModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var logits = options.MaskLogits ?? new Dictionary<string, float> { ["capital"] = 6f, ["city"] = 4f, ["river"] = 2f };
         var row = new float[vocabulary.Size];
         foreach (var (token, value) in EncoderModelFolders.BySpelling(vocabulary, logits.ToDictionary(p => p.Key, p => new[] { p.Value }), afterSpaceOnly: true))
@@ -72,7 +73,6 @@ public static class FillMaskModelWriter
         }
 
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.PerToken, table));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         OnnxEncoderModelWriter.WriteConfig(folder, modelType, OnnxEncoderModelWriter.ClassPrefix(modelType) + "ForMaskedLM", vocabulary, options.MaxPositions);
         return new FillMaskModel(folder, vocabulary, row, options);
     }

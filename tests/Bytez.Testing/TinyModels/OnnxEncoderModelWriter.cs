@@ -23,13 +23,17 @@ public enum EncoderOutputKind
 /// <param name="Kind">How the rows become the output.</param>
 /// <param name="Table">The table, <c>[vocabulary, K]</c> (K = 1 for <see cref="EncoderOutputKind.PerTokenScalar"/>).</param>
 /// <param name="Bias">For <see cref="EncoderOutputKind.Pooled"/>: added once after the sum (<see langword="null"/>: none).</param>
-public sealed record EncoderOutput(string Name, EncoderOutputKind Kind, float[,] Table, float[]? Bias = null);
+/// <param name="SecondSegment">
+/// With a <c>token_type_ids</c> input: added to the row of every token of type 1 (the second text of a pair and its
+/// last separator), so a pipeline that feeds wrong token types gets other answers; <see langword="null"/>: types add zero.
+/// </param>
+public sealed record EncoderOutput(string Name, EncoderOutputKind Kind, float[,] Table, float[]? Bias = null, float[]? SecondSegment = null);
 
 /// <summary>
 /// Writes, at test time, the <c>model.onnx</c> of a tiny encoder whose outputs are lookups of token ids, so every
 /// answer of a task pipeline on it is known in closed form: the Optimum inputs <c>input_ids</c> and
-/// <c>attention_mask</c> (int64 [b, s]), <c>token_type_ids</c> when asked for (BERT; it must be fed, and contributes
-/// zero), and one output per <see cref="EncoderOutput"/>. Opset 17, built with the ONNX protobuf classes.
+/// <c>attention_mask</c> (int64 [b, s]), <c>token_type_ids</c> when asked for (BERT; it must be fed, and adds
+/// <see cref="EncoderOutput.SecondSegment"/> to the tokens of type 1, zero by default), and one output per <see cref="EncoderOutput"/>. Opset 17, built with the ONNX protobuf classes.
 /// The task builders beside it (<see cref="TextClassificationModelWriter"/>, ...) write whole model folders.
 /// </summary>
 public static class OnnxEncoderModelWriter
@@ -82,15 +86,10 @@ public static class OnnxEncoderModelWriter
             graph.Input.Add(ValueInfo("token_type_ids", Int64Type, "batch_size", "sequence_length"));
         }
 
-        // [b, s, 1] float: the attention mask, and zero times the token types (so that they are a real input).
+        // [b, s, 1] float: the attention mask and the token types.
         var lastAxis = Ints("last_axis", -1);
         var mask = Node("Unsqueeze", [Node("Cast", ["attention_mask"], n => IntAttr(n, "to", FloatType)), lastAxis]);
-        string? zeroTypes = null;
-        if (tokenTypeIds)
-        {
-            var types = Node("Unsqueeze", [Node("Cast", ["token_type_ids"], n => IntAttr(n, "to", FloatType)), lastAxis]);
-            zeroTypes = Node("Mul", [types, Init(FloatTensor("zero", [], [0f]))]);
-        }
+        var types = tokenTypeIds ? Node("Unsqueeze", [Node("Cast", ["token_type_ids"], n => IntAttr(n, "to", FloatType)), lastAxis]) : null;
 
         for (var i = 0; i < outputs.Length; i++)
         {
@@ -100,9 +99,16 @@ public static class OnnxEncoderModelWriter
             var table = new float[rows * width];
             Buffer.BlockCopy(o.Table, 0, table, 0, table.Length * sizeof(float));
             var x = Node("Gather", [Init(FloatTensor($"table_{i}", [rows, width], table)), "input_ids"], n => IntAttr(n, "axis", 0));
-            if (zeroTypes is not null)
+            if (types is not null)
             {
-                x = Node("Add", [x, zeroTypes]);
+                // Types times the second segment's row (zeros by default, so that the types are a real input).
+                var segment = o.SecondSegment ?? new float[width];
+                if (segment.Length != width)
+                {
+                    throw new ArgumentException($"The second-segment row of {o.Name} needs {width} values.", nameof(outputs));
+                }
+
+                x = Node("Add", [x, Node("Mul", [types, Init(FloatTensor($"segment_{i}", [width], segment))])]);
             }
 
             switch (o.Kind)

@@ -61,13 +61,13 @@ public static class QuestionAnsweringModelWriter
     {
         options ??= new QuestionAnsweringModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var start = Column(vocabulary, options.Start ?? new Dictionary<string, float> { ["paris"] = 8f, ["lon"] = 4f }, options.ClsLogit);
         var end = Column(vocabulary, options.End ?? new Dictionary<string, float> { ["france"] = 8f, ["##don"] = 4f }, options.ClsLogit);
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes,
             new EncoderOutput("start_logits", EncoderOutputKind.PerTokenScalar, AsTable(start)),
             new EncoderOutput("end_logits", EncoderOutputKind.PerTokenScalar, AsTable(end)));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         OnnxEncoderModelWriter.WriteConfig(folder, modelType, OnnxEncoderModelWriter.ClassPrefix(modelType) + "ForQuestionAnswering", vocabulary, options.MaxPositions);
         return new QuestionAnsweringModel(folder, vocabulary, start, end, options);
     }

@@ -20,6 +20,9 @@ public sealed record RerankerModelOptions
     /// </summary>
     public IReadOnlyDictionary<string, float>? Weights { get; init; }
 
+    /// <summary>With token types (BERT): the logit each token of the second segment (the document and its separator) adds, so wrong token types change the scores.</summary>
+    public float SecondSegmentLogit { get; init; }
+
     /// <summary>Write the <c>sentence_transformers</c> entry of newer cross-encoder configs (activation: sigmoid).</summary>
     public bool SentenceTransformersConfig { get; init; } = true;
 
@@ -31,8 +34,9 @@ public sealed record RerankerModelOptions
 /// <param name="Folder">The model folder.</param>
 /// <param name="Vocabulary">The tokenizer's vocabulary.</param>
 /// <param name="Weights">Per token id, the logit it adds.</param>
+/// <param name="SecondSegment">What each token of type 1 adds (0 without token types).</param>
 /// <param name="Options">What was built.</param>
-public sealed record RerankerModel(string Folder, EncoderVocabulary Vocabulary, float[] Weights, RerankerModelOptions Options)
+public sealed record RerankerModel(string Folder, EncoderVocabulary Vocabulary, float[] Weights, float SecondSegment, RerankerModelOptions Options)
 {
     /// <summary>The model id (<c>org/name</c>: the folder's last two segments).</summary>
     public string Id => EncoderModelFolders.Id(Folder);
@@ -47,6 +51,18 @@ public sealed record RerankerModel(string Folder, EncoderVocabulary Vocabulary, 
         }
 
         return sum;
+    }
+
+    /// <summary>The logit of the pair (query, document) as the tokenizer encodes it (<see cref="EncoderVocabulary.Pair"/>), the second segment's share included.</summary>
+    public float PairLogit(string[] query, string[] document)
+    {
+        var logit = Logit(Vocabulary.Pair(query, document));
+        for (var n = 0; n < Vocabulary.SecondSegmentLength(document); n++)
+        {
+            logit += SecondSegment;
+        }
+
+        return logit;
     }
 }
 
@@ -66,14 +82,15 @@ public static class RerankerModelWriter
     {
         options ??= new RerankerModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var weights = options.Weights ?? new Dictionary<string, float>
         {
             ["paris"] = 2f, ["capital"] = 1f, ["france"] = 1f, ["berlin"] = -1f, ["river"] = -2f, ["seine"] = 0.5f,
         };
         var table = OnnxEncoderModelWriter.Table(vocabulary, 1, EncoderModelFolders.BySpelling(vocabulary, weights.ToDictionary(p => p.Key, p => new[] { p.Value })));
-        OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var segment = tokenTypes ? options.SecondSegmentLogit : 0f;
+        OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table, SecondSegment: [segment]));
         var extra = OnnxEncoderModelWriter.Labels(["LABEL_0"]);
         if (options.SentenceTransformersConfig)
         {
@@ -87,6 +104,6 @@ public static class RerankerModelWriter
             column[i] = table[i, 0];
         }
 
-        return new RerankerModel(folder, vocabulary, column, options);
+        return new RerankerModel(folder, vocabulary, column, segment, options);
     }
 }

@@ -83,11 +83,11 @@ public static class TextClassificationModelWriter
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
         var labels = options.Labels;
         var weights = options.Weights ?? DefaultWeights(labels.Count);
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var table = OnnxEncoderModelWriter.Table(vocabulary, labels.Count, EncoderModelFolders.BySpelling(vocabulary, weights));
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table));
 
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         var extra = OnnxEncoderModelWriter.Labels(labels);
         if (options.ProblemType is not null)
         {

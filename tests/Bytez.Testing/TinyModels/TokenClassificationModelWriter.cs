@@ -78,7 +78,8 @@ public static class TokenClassificationModelWriter
         options ??= new TokenClassificationModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
         var labels = options.Labels;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
 
         var other = new float[labels.Count];
         other[IndexOf(labels, options.OtherLabel)] = options.OtherLogit;
@@ -90,7 +91,6 @@ public static class TokenClassificationModelWriter
 
         var table = OnnxEncoderModelWriter.Table(vocabulary, labels.Count, rows);
         OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.PerToken, table));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
         OnnxEncoderModelWriter.WriteConfig(folder, modelType, OnnxEncoderModelWriter.ClassPrefix(modelType) + "ForTokenClassification", vocabulary, options.MaxPositions, OnnxEncoderModelWriter.Labels(labels));
         return new TokenClassificationModel(folder, vocabulary, labels, table, options);
     }

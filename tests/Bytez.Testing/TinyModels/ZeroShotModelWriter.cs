@@ -25,6 +25,12 @@ public sealed record ZeroShotModelOptions
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, float>>? Rows { get; init; }
 
+    /// <summary>
+    /// With token types (BERT): the logit each token of the second segment (the hypothesis and its separator) adds
+    /// to each named NLI label, so wrong token types change the answers; <see langword="null"/>: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, float>? SecondSegmentLogits { get; init; }
+
     /// <summary>The config's <c>max_position_embeddings</c> and the tokenizer's <c>model_max_length</c>.</summary>
     public int MaxPositions { get; init; } = 512;
 }
@@ -34,14 +40,30 @@ public sealed record ZeroShotModelOptions
 /// <param name="Vocabulary">The tokenizer's vocabulary.</param>
 /// <param name="Labels">The NLI labels in id order.</param>
 /// <param name="Table">Per token id, the logits it adds ([vocabulary, labels]).</param>
+/// <param name="SecondSegment">What each token of type 1 adds (zeros without token types).</param>
 /// <param name="Options">What was built.</param>
-public sealed record ZeroShotModel(string Folder, EncoderVocabulary Vocabulary, IReadOnlyList<string> Labels, float[,] Table, ZeroShotModelOptions Options)
+public sealed record ZeroShotModel(string Folder, EncoderVocabulary Vocabulary, IReadOnlyList<string> Labels, float[,] Table, float[] SecondSegment, ZeroShotModelOptions Options)
 {
     /// <summary>The model id (<c>org/name</c>: the folder's last two segments).</summary>
     public string Id => EncoderModelFolders.Id(Folder);
 
     /// <summary>The logits of a premise/hypothesis encoding (vocabulary spellings, special tokens included): the rows summed, exact in float32.</summary>
     public float[] Logits(params string[] tokens) => EncoderModelFolders.Sum(Table, tokens.Select(t => Vocabulary[t]));
+
+    /// <summary>The logits of the pair (premise, hypothesis) as the tokenizer encodes it (<see cref="EncoderVocabulary.Pair"/>), the second segment's share included.</summary>
+    public float[] PairLogits(string[] premise, string[] hypothesis)
+    {
+        var logits = Logits(Vocabulary.Pair(premise, hypothesis));
+        for (var n = 0; n < Vocabulary.SecondSegmentLength(hypothesis); n++)
+        {
+            for (var k = 0; k < logits.Length; k++)
+            {
+                logits[k] += SecondSegment[k];
+            }
+        }
+
+        return logits;
+    }
 
     /// <summary>The id of a label of the model (case-sensitive).</summary>
     public int LabelId(string label) => Labels.ToList().IndexOf(label) is var i and >= 0 ? i : throw new KeyNotFoundException(label);
@@ -76,7 +98,8 @@ public static class ZeroShotModelWriter
         options ??= new ZeroShotModelOptions();
         var tokenTypes = options.TokenTypeIds && options.Tokenizer == EncoderTokenizerStyle.WordPiece;
         var labels = options.Labels;
-        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions);
+        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var vocabulary = EncoderModelFolders.WriteTokenizer(folder, options.Tokenizer, options.Words, options.MaxPositions, modelType);
         var rows = options.Rows ?? DefaultRows;
         if (options.Rows is null)
         {
@@ -88,9 +111,11 @@ public static class ZeroShotModelWriter
         }
 
         var table = OnnxEncoderModelWriter.Table(vocabulary, labels.Count, EncoderModelFolders.BySpelling(vocabulary, TokenClassificationModelWriter.LabelRows(labels, rows)));
-        OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table));
-        var modelType = OnnxEncoderModelWriter.ModelType(options.Tokenizer, tokenTypes);
+        var segment = tokenTypes && options.SecondSegmentLogits is { } named
+            ? TokenClassificationModelWriter.LabelRows(labels, new Dictionary<string, IReadOnlyDictionary<string, float>> { [""] = named })[""]
+            : new float[labels.Count];
+        OnnxEncoderModelWriter.Write(Path.Combine(folder, "onnx", "model.onnx"), tokenTypes, new EncoderOutput("logits", EncoderOutputKind.Pooled, table, SecondSegment: segment));
         OnnxEncoderModelWriter.WriteConfig(folder, modelType, OnnxEncoderModelWriter.ClassPrefix(modelType) + "ForSequenceClassification", vocabulary, options.MaxPositions, OnnxEncoderModelWriter.Labels(labels));
-        return new ZeroShotModel(folder, vocabulary, labels, table, options);
+        return new ZeroShotModel(folder, vocabulary, labels, table, segment, options);
     }
 }

@@ -5,6 +5,9 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// <param name="TargetIds">The token ids predictions are restricted to, ascending; <see langword="null"/> = the whole vocabulary.</param>
 public sealed record FillMaskParameters(int TopK, IReadOnlyList<int>? TargetIds)
 {
+    /// <summary>The <c>params</c> this task accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["top_k", "targets"];
+
     /// <summary>
     /// Validates <c>top_k</c> (≥ 1, at most the vocabulary) and resolves <c>targets</c> as the pipeline does: each
     /// looked up verbatim in the vocabulary (<paramref name="vocabularyId"/>), else tokenized without special tokens

@@ -20,6 +20,9 @@ public sealed record QuestionAnsweringParameters(
     int DocStride,
     int MaxQuestionLen)
 {
+    /// <summary>The <c>params</c> this task accepts (<c>topk</c> is the deprecated spelling of <c>top_k</c>).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["top_k", "topk", "max_answer_len", "handle_impossible_answer", "align_to_words", "max_seq_len", "doc_stride", "max_question_len"];
+
     /// <summary>
     /// Validates the parameters and fills the pipeline's defaults. <paramref name="modelMaxLength"/> is the tokenizer's
     /// <c>model_max_length</c> (capped by the model's position embeddings); <c>max_seq_len</c> may not exceed it.

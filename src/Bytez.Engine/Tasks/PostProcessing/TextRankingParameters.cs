@@ -5,6 +5,9 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// <param name="ReturnDocuments">Whether each result carries its document's text (default false).</param>
 public sealed record TextRankingParameters(int? TopK, bool ReturnDocuments)
 {
+    /// <summary>The <c>params</c> this task accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["top_k", "return_documents"];
+
     /// <summary>Validates <c>top_k</c> (≥ 1 when given) and <c>return_documents</c>.</summary>
     public static TextRankingParameters Create(int? topK = null, bool? returnDocuments = null)
     {

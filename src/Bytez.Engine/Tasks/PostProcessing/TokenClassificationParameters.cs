@@ -8,6 +8,9 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// <param name="Stride">Overlap in tokens between the windows of a long text; <see langword="null"/> = one window, truncated.</param>
 public sealed record TokenClassificationParameters(AggregationStrategy Strategy, IReadOnlyList<string> IgnoreLabels, int? Stride)
 {
+    /// <summary>The <c>params</c> this task accepts (the last two are transformers' deprecated spellings).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["aggregation_strategy", "ignore_labels", "stride", "grouped_entities", "ignore_subwords"];
+
     /// <summary>The names <c>aggregation_strategy</c> accepts (any case).</summary>
     public static IReadOnlyList<string> StrategyNames { get; } = ["none", "simple", "first", "average", "max"];
 

@@ -9,6 +9,9 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// <param name="MultiLabel">Whether each label is scored on its own (entailment vs contradiction) instead of against the others.</param>
 public sealed record ZeroShotParameters(IReadOnlyList<string> CandidateLabels, string HypothesisTemplate, bool MultiLabel)
 {
+    /// <summary>The <c>params</c> this task accepts (<c>multi_class</c> is the deprecated spelling of <c>multi_label</c>).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["hypothesis_template", "multi_label", "multi_class"];
+
     /// <summary>
     /// Validates the labels and parameters. <paramref name="multiClass"/> is the legacy name of <c>multi_label</c>
     /// (used when <c>multi_label</c> is absent).

@@ -4,7 +4,7 @@ using System.Text;
 namespace Bytez.Engine.Tokenization.HuggingFace;
 
 /// <summary>
-/// tokenizers' <c>BertNormalizer</c>: <c>clean_text</c> drops NUL, U+FFFD and other (C*) characters and turns white
+/// tokenizers' <c>BertNormalizer</c>: <c>clean_text</c> drops NUL, U+FFFD and control, format and private-use characters and turns white
 /// space into spaces; <c>handle_chinese_chars</c> puts spaces around CJK ideographs; <c>strip_accents</c> (by default
 /// what <c>lowercase</c> is) decomposes (NFD) and drops non-spacing marks; <c>lowercase</c> lowercases.
 /// </summary>
@@ -70,8 +70,9 @@ internal sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bo
 
     private static bool IsWhitespace(int c) => c is '\t' or '\n' or '\r' || (c <= 0xFFFF ? char.IsWhiteSpace((char)c) : false);
 
+    // tokenizers' is_other: Cc, Cf, Co (and Cs); unassigned code points are kept.
     private static bool IsControl(int c) => c is not ('\t' or '\n' or '\r') && CharUnicodeInfo.GetUnicodeCategory(c) is
-        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate;
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate;
 
     private static bool IsChineseChar(int c) =>
         c is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF) or (>= 0x2A700 and <= 0x2B73F)

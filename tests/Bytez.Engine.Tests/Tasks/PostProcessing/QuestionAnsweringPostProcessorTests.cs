@@ -147,6 +147,29 @@ public sealed class QuestionAnsweringPostProcessorTests
     }
 
     [Fact]
+    public void HandleImpossibleAnswer_TakesTheSmallestNullScoreOverTheWindows()
+    {
+        // Two windows of "paris x": CLS logits 8 in the first, 2 in the second, so p_cls² is smaller in the second:
+        // its six values [e^-6, 0, 0, 1, E, 0] (max 8, E = e^-8) summed in order.
+        const string context = "paris x";
+        EncodedToken q = new(1, "q", 0, 1, WordId: 0, SequenceId: 0);
+        EncodedToken[] tokens = [Special(101), q, Special(102), new(2, "paris", 0, 5, WordId: 0, SequenceId: 1), new(3, "x", 6, 7, WordId: 1, SequenceId: 1), Special(102)];
+        float[] l1 = [8f, 0, 0, 8f, 0, 0];
+        float[] l2 = [2f, 0, 0, 8f, 0, 0];
+
+        var answers = QuestionAnsweringPostProcessor.Run(
+            context, [new(tokens, l1, l1), new(tokens, l2, l2)], 101, Defaults with { HandleImpossibleAnswer = true, TopK = 3 });
+
+        // Ranked: "paris" (both windows), "paris x", then the null answer (≈6e-6) above "x" (≈1e-7).
+        var e = MathF.Exp(-8f);
+        var e6 = MathF.Exp(-6f);
+        var sum2 = 0f + e6 + 0f + 0f + 1f + e + 0f;
+        var cls2 = e6 / sum2;
+        Assert.Equal(["paris", "paris x", string.Empty], answers.Select(a => a.Answer));
+        Assert.Equal(new QuestionAnsweringAnswer(cls2 * cls2, 0, 0, string.Empty), answers[2]);
+    }
+
+    [Fact]
     public void AlignToWords_ExpandsASubwordToItsWord_AndOffWhenDisabled()
     {
         const string context = "in paris .";
