@@ -10,7 +10,7 @@ namespace Bytez.Engine.Onnx.Generation;
 /// as one batch (see <see cref="IsBatching"/>); prompts run alone. Thread-safe; a sequence itself is used by one caller
 /// at a time.
 /// </summary>
-public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
+public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance, IBeamSearchInstance
 {
     private readonly InferenceSession _session;
     private int _disposed;
@@ -109,6 +109,28 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return new OnnxDecoderSequence(this);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IRowDecoding> StartRowsAsync(ReadOnlyMemory<int> prompt, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (prompt.IsEmpty)
+        {
+            throw EngineException.BadInput("No tokens to feed.");
+        }
+
+        var rows = new OnnxDecoderRows(this);
+        try
+        {
+            rows.Prefill(prompt.Span[..^1], cancellationToken);
+            return ValueTask.FromResult<IRowDecoding>(rows);
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
     }
 
     internal void ReportRun(int sequences)

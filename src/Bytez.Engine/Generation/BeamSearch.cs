@@ -9,7 +9,7 @@ public readonly record struct BeamHypothesis(int[] Tokens, float Score);
 
 /// <summary>
 /// Beam search as Hugging Face's <c>generate</c> runs it (transformers 4.57, the vectorized <c>_beam_search</c>), for
-/// one input: the beams run as the rows of an <see cref="ISeq2SeqDecoding"/> whose caches are reordered after each
+/// one input: the beams run as the rows of an <see cref="IRowDecoding"/> whose caches are reordered after each
 /// step. Each step takes the log-softmax of every row's logits in float32, applies the <see cref="LogitsProcessors"/>,
 /// adds the row's running score and keeps the best <c>max(2, 1 + eos count) × num_beams</c> continuations; those
 /// that end (EOS or the length limit) among the first <c>num_beams</c> enter the finished set with the score
@@ -31,7 +31,7 @@ public static class BeamSearch
     /// <param name="vocabularySize">Logits per row.</param>
     /// <param name="cancellationToken">Stops the search between steps.</param>
     public static async Task<IReadOnlyList<BeamHypothesis>> RunAsync(
-        ISeq2SeqDecoding rows, IReadOnlyList<int> prompt, GenerationSettings settings, IReadOnlyList<int> eosTokenIds, int maxLength,
+        IRowDecoding rows, IReadOnlyList<int> prompt, GenerationSettings settings, IReadOnlyList<int> eosTokenIds, int maxLength,
         int vocabularySize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);

@@ -24,21 +24,20 @@ public interface ISeq2SeqInstance : IModelInstance
 }
 
 /// <summary>
-/// The decoder side of one request: rows of decoder tokens over one encoded source, each row with its own
-/// self-attention cache; the cross-attention cache of the source is computed at the first step and reused. Not
-/// thread-safe: one caller at a time.
+/// Rows of tokens decoded together, each row with its own key/value cache: the beams of beam search (or one row for
+/// greedy search). Not thread-safe: one caller at a time.
 /// </summary>
-public interface ISeq2SeqDecoding : IDisposable
+public interface IRowDecoding : IDisposable
 {
-    /// <summary>Rows being decoded (1 after encoding).</summary>
+    /// <summary>Rows being decoded.</summary>
     int Rows { get; }
 
-    /// <summary>Decoder tokens fed to each row so far.</summary>
+    /// <summary>Tokens fed to each row so far.</summary>
     int Length { get; }
 
     /// <summary>
-    /// Feeds one token per row (the decoder start token first) and returns the logits of the next position, row after
-    /// row (<see cref="Rows"/> × <see cref="Seq2SeqModelInfo.VocabularySize"/>). The memory is valid until the next call.
+    /// Feeds one token per row and returns the logits of the next position, row after row (<see cref="Rows"/> × the
+    /// vocabulary size). The memory is valid until the next call.
     /// </summary>
     ValueTask<ReadOnlyMemory<float>> StepAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken);
 
@@ -47,6 +46,26 @@ public interface ISeq2SeqDecoding : IDisposable
     /// of rows may change (1 to <c>num_beams</c> before beam search starts).
     /// </summary>
     void Reorder(ReadOnlySpan<int> sourceRows);
+}
+
+/// <summary>
+/// The decoder side of one encoder-decoder request: rows of decoder tokens over one encoded source (one row after
+/// encoding, fed the decoder start token first); the cross-attention cache of the source is computed at the first step
+/// and reused.
+/// </summary>
+public interface ISeq2SeqDecoding : IRowDecoding;
+
+/// <summary>
+/// A decoder-only model that can decode several rows in one run with caches that move between rows, as beam search
+/// needs (the ONNX decoder can; llama.cpp sequences cannot copy their caches yet).
+/// </summary>
+public interface IBeamSearchInstance : IGenerativeInstance
+{
+    /// <summary>
+    /// Feeds every token of <paramref name="prompt"/> but the last to a new decoding of one row (the first
+    /// <see cref="IRowDecoding.StepAsync"/> feeds the last). The caller disposes it.
+    /// </summary>
+    ValueTask<IRowDecoding> StartRowsAsync(ReadOnlyMemory<int> prompt, CancellationToken cancellationToken);
 }
 
 /// <summary>What a model's <c>config.json</c> and <c>generation_config.json</c> say about generation.</summary>

@@ -69,6 +69,17 @@ public static class TextGenerator
         }
 
         var eos = settings.EosTokenIds ?? model.Defaults.EosTokenIds ?? model.Tokenizer.EosTokenIds;
+        if (settings.NumBeams > 1)
+        {
+            // Beam search knows its best sequence only at the end: one piece.
+            var best = (await BeamSearchAsync(model, prompt, settings, cancellationToken).ConfigureAwait(false))[0].Tokens;
+            var ended = best.Length > 0 && eos.Contains(best[^1]);
+            var beamText = new IncrementalDetokenizer(model.Tokenizer, prompt);
+            var text = string.Concat(best.Take(ended ? best.Length - 1 : best.Length).Select(beamText.Add)) + beamText.Flush();
+            yield return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, best.Length);
+            yield break;
+        }
+
         var eosSet = eos.ToHashSet();
         var sampler = new TokenSampler(settings, eos, seedOffset);
         var detokenizer = new IncrementalDetokenizer(model.Tokenizer, prompt);
@@ -132,6 +143,34 @@ public static class TextGenerator
 
             logits = await sequence.ForwardAsync(new[] { token }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Beam search after <paramref name="prompt"/> (<see cref="GenerationSettings.NumBeams"/> beams as the rows of one
+    /// decoding, as Hugging Face runs it for decoder-only models): the finished sequences, best first, their tokens after
+    /// the prompt.
+    /// </summary>
+    /// <exception cref="EngineException">The model's runtime cannot decode rows together (kind not supported).</exception>
+    public static async Task<IReadOnlyList<BeamHypothesis>> BeamSearchAsync(
+        IGenerativeInstance model, int[] prompt, GenerationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (model is not IBeamSearchInstance beams)
+        {
+            throw EngineException.NotSupported("`num_beams` > 1 is not supported by this model's runtime; use num_beams 1.");
+        }
+
+        if (prompt.Length == 0 || prompt.Length >= model.ContextLength)
+        {
+            throw EngineException.BadInput($"The prompt has {prompt.Length} tokens; this model's context holds {model.ContextLength}.");
+        }
+
+        var eos = settings.EosTokenIds ?? model.Defaults.EosTokenIds ?? model.Tokenizer.EosTokenIds;
+        var budget = settings.NewTokenBudget(prompt.Length, model.ContextLength);
+        using var rows = await beams.StartRowsAsync(prompt, cancellationToken).ConfigureAwait(false);
+        return await BeamSearch.RunAsync(rows, prompt, settings, eos, prompt.Length + budget, model.VocabularySize, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Counts a sequence as active while it runs, and as cancelled if its token fired.</summary>
