@@ -64,6 +64,33 @@ public sealed class FakeHubTests
     }
 
     [Fact]
+    public async Task ModelList_SearchAndFilter_AnswerPublicMatchesMostDownloadedFirstUpToTheLimit()
+    {
+        await using var hub = await FakeHub.StartAsync();
+        hub.AddRepository("Xenova/tiny").ListedDownloads = 5;
+        var tagged = hub.AddRepository("onnx-community/tiny-ONNX");
+        tagged.ListedDownloads = 50;
+        tagged.Tags.Add("base_model:org/tiny");
+        tagged.PipelineTag = "feature-extraction";
+        hub.AddRepository("org/tiny").ListedDownloads = 500;
+        var hidden = hub.AddRepository("secret/tiny");
+        hidden.RequiredToken = "t";
+        hidden.Private = true;
+        hub.AddRepository("org/other").ListedDownloads = 5000;
+        using var http = new HttpClient();
+
+        using var search = JsonDocument.Parse(await http.GetStringAsync($"{hub.Endpoint}/api/models?search=tiny&sort=downloads&direction=-1&limit=2", Ct));
+        using var filter = JsonDocument.Parse(await http.GetStringAsync($"{hub.Endpoint}/api/models?filter={Uri.EscapeDataString("base_model:org/tiny")}", Ct));
+
+        Assert.Equal(["org/tiny", "onnx-community/tiny-ONNX"], search.RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal([500L, 50L], search.RootElement.EnumerateArray().Select(m => m.GetProperty("downloads").GetInt64()));
+        var only = Assert.Single(filter.RootElement.EnumerateArray());
+        Assert.Equal("onnx-community/tiny-ONNX", only.GetProperty("id").GetString());
+        Assert.Equal("feature-extraction", only.GetProperty("pipeline_tag").GetString());
+        Assert.Equal(["base_model:org/tiny"], only.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
     public async Task ModelInfo_Revisions_MainAndCommitResolveOthersAreNotFound()
     {
         await using var hub = await FakeHub.StartAsync();

@@ -76,6 +76,8 @@ public sealed class ModelRequestStoreTests : IDisposable
             State = ModelRequestStates.Ready,
             Revision = "main",
             Commit = new string('a', 40),
+            Source = "quantizer/model-GGUF",
+            Note = "Using quantizer/model-GGUF, a GGUF conversion of org/model",
             Task = BytezTasks.Chat,
             Format = ModelFormats.Gguf,
             ModelPath = "model-Q4_K_M.gguf",
@@ -175,6 +177,40 @@ public sealed class ModelRequestStoreTests : IDisposable
         Assert.Equal(0, old.Retries);
         Assert.Equal(3, saved!.Retries);
         Assert.Equal("Connection refused", saved.RetryReason);
+    }
+
+    [Fact]
+    public async Task Constructor_DatabaseOfSchemaVersion2_KeepsItsJobsAndStoresTheSource()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE model_requests (
+                    model_key TEXT PRIMARY KEY, model_id TEXT NOT NULL, state TEXT NOT NULL, revision TEXT NOT NULL,
+                    commit_sha TEXT, task TEXT, format TEXT, model_path TEXT, files TEXT NOT NULL DEFAULT '[]',
+                    bytes_done INTEGER NOT NULL DEFAULT 0, bytes_total INTEGER NOT NULL DEFAULT 0, error TEXT, webhook TEXT,
+                    ram_bytes INTEGER, parameter_count INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, updated_at TEXT NOT NULL,
+                    retries INTEGER NOT NULL DEFAULT 0, retry_reason TEXT);
+                INSERT INTO model_requests (model_key, model_id, state, revision, created_at, updated_at, retries)
+                    VALUES ('org/old', 'org/old', 'ready', 'main', '2026-11-28T12:00:00.0000000Z', '2026-11-28T12:00:00.0000000Z', 2);
+                PRAGMA user_version = 2;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        var store = new SqliteModelRequestStore(DatabasePath);
+        var old = await store.FindAsync("org/old", Ct);
+        await store.SaveAsync(old! with { Source = "Xenova/old", Note = "Using Xenova/old" }, Ct);
+        var saved = await new SqliteModelRequestStore(DatabasePath).FindAsync("org/old", Ct);
+
+        Assert.Equal(2, old.Retries);
+        Assert.Null(old.Source);
+        Assert.Equal("Xenova/old", saved!.Source);
+        Assert.Equal("Using Xenova/old", saved.Note);
     }
 
     public void Dispose()
