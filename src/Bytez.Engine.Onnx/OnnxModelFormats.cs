@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bytez.Engine.Embedded;
 using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
+using Bytez.Engine.Onnx.Seq2Seq;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
@@ -10,7 +11,7 @@ namespace Bytez.Engine.Onnx;
 /// <summary>
 /// ONNX models in the Hugging Face layouts (<see cref="OnnxLayout"/>: <c>onnx/</c> or the root, full precision or the
 /// first variant present): sentence-transformers embedding folders (<c>modules.json</c> or a plain encoder export) and
-/// decoder-only language models in the Optimum / transformers.js layout. The files chosen are recorded in the
+/// decoder-only language models and encoder-decoder (seq2seq) models in the Optimum / transformers.js layout. The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
 public sealed class OnnxModelFormat : IModelFormat
@@ -41,6 +42,22 @@ public sealed class OnnxModelFormat : IModelFormat
 
     private static ModelDescriptor? Describe(string id, string path, string? task)
     {
+        if (OnnxSeq2SeqLoader.IsSeq2SeqFolder(path) && OnnxSeq2SeqLoader.FindFiles(path) is { } seq2seq)
+        {
+            string[] files = seq2seq.DecoderWithPast is { } past ? [seq2seq.Encoder, seq2seq.Decoder, past] : [seq2seq.Encoder, seq2seq.Decoder];
+            var bytes = files.Sum(WeightBytes);
+            return new ModelDescriptor
+            {
+                Id = id,
+                Task = task ?? Seq2SeqTaskOf(path),
+                Path = path,
+                ParameterCount = OnnxParameterCounter.Count(seq2seq.Encoder) + OnnxParameterCounter.Count(seq2seq.Decoder),
+                WeightBytes = bytes,
+                EstimatedRamBytes = bytes + DecoderOverheadBytes,
+                WeightFiles = Relative(path, files),
+            };
+        }
+
         if (OnnxDecoderLoader.IsDecoderFolder(path) && OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null) is { } decoder)
         {
             var file = decoder[0];
@@ -73,6 +90,51 @@ public sealed class OnnxModelFormat : IModelFormat
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The task of an encoder-decoder folder added without one, from its <c>config.json</c>: <c>translation</c> for
+    /// translation architectures (Marian, M2M100, NLLB, FSMT) or when every <c>task_specific_params</c> entry is a
+    /// <c>translation_*</c> one, <c>summarization</c> when every entry is a <c>summarization*</c> one (BART-CNN),
+    /// else <c>text2text-generation</c> (T5, whose entries mix both, and models with none).
+    /// </summary>
+    public static string Seq2SeqTaskOf(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "config.json")));
+            var config = document.RootElement;
+            if (config.ValueKind != JsonValueKind.Object)
+            {
+                return BytezTasks.Text2TextGeneration;
+            }
+
+            if (config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String
+                && type.GetString() is "marian" or "m2m_100" or "nllb_moe" or "fsmt")
+            {
+                return BytezTasks.Translation;
+            }
+
+            if (config.TryGetProperty("task_specific_params", out var tasks) && tasks.ValueKind == JsonValueKind.Object
+                && tasks.EnumerateObject().Select(t => t.Name).ToList() is { Count: > 0 } names)
+            {
+                if (names.All(n => n.StartsWith("translation", StringComparison.Ordinal)))
+                {
+                    return BytezTasks.Translation;
+                }
+
+                if (names.All(n => n.StartsWith("summarization", StringComparison.Ordinal)))
+                {
+                    return BytezTasks.Summarization;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return BytezTasks.Text2TextGeneration;
     }
 
     /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>

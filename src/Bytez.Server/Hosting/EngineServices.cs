@@ -90,6 +90,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<ITaskPipeline, GenerationPipeline>();
         services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
