@@ -1,35 +1,25 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Bytez.Server.Hosting;
 using Bytez.Testing;
-using Bytez.Testing.TinyModels;
 using static Bytez.Server.Tests.Http;
-using static Bytez.Testing.TinyModels.OnnxSeq2SeqModelWriter;
 
 namespace Bytez.Server.Tests;
 
 /// <summary>
-/// summarization, translation (and translation_xx_to_yy) and text2text-generation through the real server on tiny real
-/// ONNX encoder-decoders (<see cref="OnnxSeq2SeqModelWriter"/>). The expected texts follow from the designs:
-/// <list type="bullet">
-/// <item>the counter model (Marian-style generation config, &lt;pad&gt; a bad word) answers "a b c" greedily, "a b c d"
-/// when an <c>m</c> is in the source (each m adds 7 to d, which then beats the end token's 10 after c);</item>
-/// <item>the trap model: start → a 0.6 / b 0.4, a → c 0.55 / d 0.45, b → e 0.99: greedy "a c" (p 0.33), beam search
-/// "b e" (p 0.396).</item>
-/// </list>
+/// summarization, translation (and translation_xx_to_yy) and text2text-generation through the real server on the tiny
+/// real ONNX encoder-decoders of <see cref="Seq2SeqServer"/>, whose designs give the expected texts: the counter model
+/// "a b c", or "a b c d" with an m in the source (or in the task's prefix); the trap model "a c" greedily, "b e" with beams.
 /// </summary>
 public sealed class Text2TextGenerationApiTests(Text2TextGenerationApiTests.Fixture fixture) : IClassFixture<Text2TextGenerationApiTests.Fixture>
 {
-    private const string T5 = "tiny/t5";
-    private const string T5Summarization = "tiny/t5-summarization";
-    private const string T5Translation = "tiny/t5-translation";
-    private const string T5EnDe = "tiny/t5-en-de";
-    private const string T5EnFr = "tiny/t5-en-fr";
-    private const string Trap = "tiny/trap";
-    private const string BartCnn = "tiny/bart-cnn";
-    private const string Multilingual = "tiny/mbart50";
+    private const string T5 = Seq2SeqServer.T5;
+    private const string T5Summarization = Seq2SeqServer.T5Summarization;
+    private const string T5Translation = Seq2SeqServer.T5Translation;
+    private const string T5EnDe = Seq2SeqServer.T5EnDe;
+    private const string T5EnFr = Seq2SeqServer.T5EnFr;
+    private const string Trap = Seq2SeqServer.Trap;
+    private const string BartCnn = Seq2SeqServer.BartCnn;
+    private const string Multilingual = Seq2SeqServer.Multilingual;
 
     [Theory]
     [InlineData(T5, """{"text": "a", "params": {"num_beams": 1}}""", "a b c")]
@@ -127,7 +117,8 @@ public sealed class Text2TextGenerationApiTests(Text2TextGenerationApiTests.Fixt
 
     /// <summary>
     /// mBART-50 style: the source is [en_XX] a &lt;/s&gt; (en_XX in the source adds 7 to d, as m does) and fr_XX is forced
-    /// first (it leads to a as the start token does, and is special so the text leaves it out): "a b c d".
+    /// first (it leads to a as the start token does, and is special so the text leaves it out): "a b c d". Without the
+    /// language tokens (src_lang ignored) the answer would be "a b c".
     /// </summary>
     [Fact]
     public async Task Run_MultilingualSrcAndTgtLang_LanguageTokensAroundTheSourceAndForcedFirst()
@@ -184,114 +175,18 @@ public sealed class Text2TextGenerationApiTests(Text2TextGenerationApiTests.Fixt
         return (response, chunks);
     }
 
-    /// <summary>Writes the tiny encoder-decoders, adds them (some without a task, to be recognised), and starts the server.</summary>
+    /// <summary>The server with the tiny encoder-decoders.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
-        private string _root = null!;
+        private Seq2SeqServer _seq2seq = null!;
 
         /// <summary>The running server.</summary>
-        public TestServer Server { get; private set; } = null!;
+        public TestServer Server => _seq2seq.Server;
 
         /// <inheritdoc />
-        public async ValueTask InitializeAsync()
-        {
-            _root = Directory.CreateTempSubdirectory("bytez-text2text-").FullName;
-            var models = Path.Combine(_root, "models");
-            var t5 = Write(Path.Combine(_root, "files", "t5"), new OnnxSeq2SeqModelOptions
-            {
-                GenerationConfig = MarianStyleGenerationConfig(),
-                TaskSpecificParams = new JsonObject
-                {
-                    ["summarization"] = new JsonObject { ["prefix"] = "m ", ["num_beams"] = 1 },
-                    ["translation_en_to_de"] = new JsonObject { ["prefix"] = "m ", ["num_beams"] = 1 },
-                    ["translation_en_to_fr"] = new JsonObject { ["num_beams"] = 1 },
-                },
-            });
-            var trap = Write(Path.Combine(_root, "files", "trap"), new OnnxSeq2SeqModelOptions
-            {
-                Table = Table(
-                    ("<pad>", "a", MathF.Log(0.6f)), ("<pad>", "b", MathF.Log(0.4f)),
-                    ("a", "c", MathF.Log(0.55f)), ("a", "d", MathF.Log(0.45f)),
-                    ("b", "e", MathF.Log(0.99f)), ("b", "f", MathF.Log(0.01f)),
-                    ("c", "</s>", 0), ("d", "</s>", 0), ("e", "</s>", 0), ("f", "</s>", 0)),
-                SourceBias = Bias(),
-            });
-            var bart = Write(Path.Combine(_root, "files", "bart"), new OnnxSeq2SeqModelOptions
-            {
-                BartConfig = true,
-                GenerationConfig = MarianStyleGenerationConfig(),
-                TaskSpecificParams = new JsonObject { ["summarization"] = new JsonObject { ["num_beams"] = 1, ["no_repeat_ngram_size"] = 3 } },
-            });
-            var multilingual = WriteMultilingual(Path.Combine(_root, "files", "mbart50"));
-            foreach (var (folder, id, task) in new (string, string, string?)[]
-            {
-                (t5.Folder, T5, null), (t5.Folder, T5Summarization, "summarization"), (t5.Folder, T5Translation, "translation"),
-                (t5.Folder, T5EnDe, "translation_en_to_de"), (t5.Folder, T5EnFr, "translation_en_to_fr"),
-                (trap.Folder, Trap, null), (bart.Folder, BartCnn, null), (multilingual, Multilingual, "translation"),
-            })
-            {
-                using var output = new StringWriter();
-                using var error = new StringWriter();
-                string[] args = task is null
-                    ? [folder, "--id", id, $"--Bytez:ModelsPath={models}"]
-                    : [folder, "--id", id, "--task", task, $"--Bytez:ModelsPath={models}"];
-                var code = AddModelCommand.Run(args, output, error);
-                Assert.True(code == 0, $"add-model {id} failed ({code}): {error}");
-            }
-
-            Server = await TestServer.StartAsync(new Dictionary<string, string?>
-            {
-                ["Bytez:ModelsPath"] = models,
-                ["Bytez:EmbeddedModels"] = "false",
-            });
-        }
-
-        /// <summary>
-        /// The counter model with an mBART-50 tokenizer: tokens k and l become the special language tokens en_XX and fr_XX;
-        /// fr_XX leads to a (as the start token does) and en_XX in the source adds 7 to d (as m does).
-        /// </summary>
-        private static string WriteMultilingual(string folder)
-        {
-            var table = CounterTable();
-            table[Id("l")] = (float[])table[Id("<pad>")].Clone();
-            var model = Write(folder, new OnnxSeq2SeqModelOptions
-            {
-                Table = table,
-                SourceBias = Bias(("m", "d", 7f), ("k", "d", 7f)),
-                GenerationConfig = MarianStyleGenerationConfig(),
-            });
-            var tokenizerPath = Path.Combine(model.Folder, "tokenizer.json");
-            var tokenizer = JsonNode.Parse(File.ReadAllText(tokenizerPath))!.AsObject();
-            var vocab = tokenizer["model"]!["vocab"]!.AsArray();
-            foreach (var (token, language) in new[] { ("k", "en_XX"), ("l", "fr_XX") })
-            {
-                vocab[Id(token)] = new JsonArray(language, 0.0);
-                tokenizer["added_tokens"]!.AsArray().Add(new JsonObject
-                {
-                    ["id"] = Id(token), ["content"] = language, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
-                    ["normalized"] = false, ["special"] = true,
-                });
-            }
-
-            File.WriteAllText(tokenizerPath, tokenizer.ToJsonString());
-            var configPath = Path.Combine(model.Folder, "tokenizer_config.json");
-            var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
-            config["tokenizer_class"] = "MBart50TokenizerFast";
-            File.WriteAllText(configPath, config.ToJsonString());
-            return model.Folder;
-        }
+        public async ValueTask InitializeAsync() => _seq2seq = await Seq2SeqServer.StartAsync();
 
         /// <inheritdoc />
-        public async ValueTask DisposeAsync()
-        {
-            await Server.DisposeAsync();
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        public ValueTask DisposeAsync() => _seq2seq.DisposeAsync();
     }
 }
