@@ -49,7 +49,7 @@ public sealed class OnnxModelFormat : IModelFormat
             return new ModelDescriptor
             {
                 Id = id,
-                Task = task ?? Seq2SeqTaskOf(path),
+                Task = task ?? OnnxSeq2SeqLoader.GuessTask(path),
                 Path = path,
                 ParameterCount = OnnxParameterCounter.Count(seq2seq.Encoder) + OnnxParameterCounter.Count(seq2seq.Decoder),
                 WeightBytes = bytes,
@@ -90,51 +90,6 @@ public sealed class OnnxModelFormat : IModelFormat
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// The task of an encoder-decoder folder added without one, from its <c>config.json</c>: <c>translation</c> for
-    /// translation architectures (Marian, M2M100, NLLB, FSMT) or when every <c>task_specific_params</c> entry is a
-    /// <c>translation_*</c> one, <c>summarization</c> when every entry is a <c>summarization*</c> one (BART-CNN),
-    /// else <c>text2text-generation</c> (T5, whose entries mix both, and models with none).
-    /// </summary>
-    public static string Seq2SeqTaskOf(string folder)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "config.json")));
-            var config = document.RootElement;
-            if (config.ValueKind != JsonValueKind.Object)
-            {
-                return BytezTasks.Text2TextGeneration;
-            }
-
-            if (config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String
-                && type.GetString() is "marian" or "m2m_100" or "nllb_moe" or "fsmt")
-            {
-                return BytezTasks.Translation;
-            }
-
-            if (config.TryGetProperty("task_specific_params", out var tasks) && tasks.ValueKind == JsonValueKind.Object
-                && tasks.EnumerateObject().Select(t => t.Name).ToList() is { Count: > 0 } names)
-            {
-                if (names.All(n => n.StartsWith("translation", StringComparison.Ordinal)))
-                {
-                    return BytezTasks.Translation;
-                }
-
-                if (names.All(n => n.StartsWith("summarization", StringComparison.Ordinal)))
-                {
-                    return BytezTasks.Summarization;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return BytezTasks.Text2TextGeneration;
     }
 
     /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>

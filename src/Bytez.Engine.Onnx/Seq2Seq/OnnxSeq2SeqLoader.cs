@@ -81,6 +81,36 @@ public static class OnnxSeq2SeqLoader
     public static bool IsSeq2SeqFolder(string folder)
         => !string.IsNullOrEmpty(folder) && File.Exists(Path.Combine(folder, "config.json")) && FindFiles(folder) is not null;
 
+    /// <summary>
+    /// The task a folder's model is listed under when nothing else names one: <c>translation</c> for Marian and M2M100
+    /// models, <c>summarization</c> when <c>task_specific_params</c> names only summarization (BART-CNN), else
+    /// <c>text2text-generation</c>.
+    /// </summary>
+    public static string GuessTask(string folder)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "config.json")));
+            var root = doc.RootElement;
+            var type = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("model_type", out var t) ? t.ToString() : string.Empty;
+            if (type is "marian" or "m2m_100" or "nllb_moe")
+            {
+                return "translation";
+            }
+
+            if (root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("task_specific_params", out var tsp)
+                && tsp.ValueKind == System.Text.Json.JsonValueKind.Object && tsp.EnumerateObject().Select(p => p.Name).ToArray() is ["summarization"])
+            {
+                return "summarization";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+        }
+
+        return "text2text-generation";
+    }
+
     /// <summary>Loads the encoder-decoder folder of <paramref name="model"/>.</summary>
     /// <exception cref="EngineException">The folder is not an encoder-decoder this runtime can run; the message names what is missing or unsupported.</exception>
     public static OnnxSeq2SeqInstance Load(

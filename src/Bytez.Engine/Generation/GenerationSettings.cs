@@ -6,7 +6,7 @@ namespace Bytez.Engine.Generation;
 
 /// <summary>
 /// The Hugging Face generation parameters of one request, validated, with the model's defaults and then the
-/// Hugging Face library's defaults filled in. Built by <see cref="Parse(JsonElement?, GenerationDefaults, int)"/> from the request's <c>params</c>.
+/// Hugging Face library's defaults filled in. Built by <see cref="Parse(JsonElement?, GenerationDefaults, int, bool)"/> from the request's <c>params</c>.
 /// </summary>
 public sealed record GenerationSettings
 {
@@ -132,7 +132,11 @@ public sealed record GenerationSettings
     /// them, values out of range say the valid range.
     /// </summary>
     /// <exception cref="EngineException">A parameter is unknown, not implemented, of the wrong type or out of range.</exception>
-    public static GenerationSettings Parse(JsonElement? parameters, GenerationDefaults defaults, int vocabularySize)
+    /// <param name="parameters">The request's <c>params</c>.</param>
+    /// <param name="defaults">The model's generation defaults.</param>
+    /// <param name="vocabularySize">Token ids must be below it.</param>
+    /// <param name="beamSearch">Whether the model's runtime runs beam search (an <see cref="IBeamSearchInstance"/>); else <c>num_beams</c> &gt; 1 is refused.</param>
+    public static GenerationSettings Parse(JsonElement? parameters, GenerationDefaults defaults, int vocabularySize, bool beamSearch = false)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         var s = new GenerationSettings
@@ -149,12 +153,12 @@ public sealed record GenerationSettings
             EosTokenIds = defaults.EosTokenIds,
         };
 
-        return Parse(parameters, s, vocabularySize, beamSearch: false);
+        return Parse(parameters, s, vocabularySize, beamSearch);
     }
 
     /// <summary>
     /// Reads <c>params</c> over <paramref name="baseline"/> (the model's resolved generation configuration), as
-    /// <see cref="Parse(JsonElement?, GenerationDefaults, int)"/> does; <paramref name="beamSearch"/> says whether the
+    /// <see cref="Parse(JsonElement?, GenerationDefaults, int, bool)"/> does; <paramref name="beamSearch"/> says whether the
     /// caller runs beam search (<c>num_beams</c> &gt; 1).
     /// </summary>
     /// <exception cref="EngineException">A parameter is unknown, not implemented, of the wrong type or out of range.</exception>
@@ -275,7 +279,7 @@ public sealed record GenerationSettings
 
         if (NumBeams > 1 && !beamSearch)
         {
-            throw EngineException.NotSupported("`num_beams` > 1 is not supported for this model: beam search runs on encoder-decoder models only so far; use num_beams 1 (greedy or sampling).");
+            throw EngineException.NotSupported("`num_beams` > 1 is not supported for this model: this runtime cannot run beam search; use num_beams 1 (greedy or sampling).");
         }
 
         if (NumBeams > 1 && DoSample)
