@@ -13,7 +13,8 @@ namespace Bytez.Engine.Tasks;
 /// <c>SummarizationPipeline</c> and <c>TranslationPipeline</c> run them: the task's <c>task_specific_params</c> and
 /// prefix, the pipeline's generation defaults (<see cref="Seq2SeqGenerationConfig"/>), <c>params</c> as the generate
 /// keyword arguments, and for multilingual tokenizers (mBART, mBART-50, M2M100, NLLB) the source language token from
-/// <c>src_lang</c> and the target's as <c>forced_bos_token_id</c> from <c>tgt_lang</c>. The answer is the generated text
+/// <c>src_lang</c> and the target's as <c>forced_bos_token_id</c> from <c>tgt_lang</c> (with neither, the tokenizer's own
+/// template and nothing forced, so that the smoke run can try the model; Python raises there). The answer is the generated text
 /// (the Bytez form of <c>[{"summary_text"}]</c>, <c>[{"translation_text"}]</c>, <c>[{"generated_text"}]</c>); a list of
 /// texts with <c>num_return_sequences</c> &gt; 1. Streams as text generation does.
 /// </summary>
@@ -170,10 +171,10 @@ public sealed class Text2TextGenerationPipeline : IStreamingTaskPipeline
             // Only TranslationPipeline on a multilingual tokenizer reads them; elsewhere Python ignores them too.
             srcLang = tgtLang = null;
         }
-        else if (srcLang is null || tgtLang is null)
+        else if ((srcLang is null) != (tgtLang is null))
         {
             throw EngineException.BadInput(
-                $"{model.Model.Id} is a multilingual translation model: give both `src_lang` and `tgt_lang` in params (language codes of its tokenizer, such as \"{Example(model)}\"), or request it under a translation_xx_to_yy task.");
+                $"{model.Model.Id} is a multilingual translation model: give `src_lang` and `tgt_lang` together in params (language codes of its tokenizer, such as \"{Example(model)}\"); one without the other cannot be used.");
         }
 
         int? forcedBos = null;
