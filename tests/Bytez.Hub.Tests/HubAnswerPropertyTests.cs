@@ -27,6 +27,14 @@ public sealed class HubAnswerPropertyTests
          ]}
         """;
 
+    private const string ValidSearchAnswer = """
+        [{"_id": "x", "id": "Xenova/model", "downloads": 1200, "likes": 3, "pipeline_tag": "feature-extraction",
+          "library_name": "transformers.js", "tags": ["transformers.js", "onnx", "base_model:org/model", "base_model:quantized:org/model"]},
+         {"id": "onnx-community/model-ONNX", "downloads": 30, "tags": []},
+         {"id": "optimum/model", "downloads": 2, "pipeline_tag": "feature-extraction"},
+         {"id": "someone/model-GGUF", "downloads": 9, "library_name": "gguf"}]
+        """;
+
     private static readonly string[] Paths =
     [
         "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "modules.json",
@@ -59,6 +67,17 @@ public sealed class HubAnswerPropertyTests
     [Fact]
     public void Parse_MutatedAnswer_ThrowsOnlyHubException() =>
         PropertyCheck.Run(Mutations.OfJson(ValidAnswer), Parse, PropertySeed.Value, iterations: 5000);
+
+    [Fact]
+    public void ParseSearch_MutatedAnswer_ThrowsOnlyHubExceptionAndKeepsOnlyValidIdsWithinTheLimit() =>
+        PropertyCheck.Run(Mutations.OfJson(ValidSearchAnswer), json => UntrustedInput.Parse(() =>
+        {
+            using var document = JsonDocument.Parse(json);
+            var models = Client().ParseSearch(document.RootElement, 3, "the search");
+            Assert.InRange(models.Count, 0, 3);
+            Assert.All(models, m => Assert.True(Bytez.Protocol.ModelIds.IsValid(m.Id), m.Id));
+            Assert.All(models, m => Assert.True(m.Downloads >= 0));
+        }, AllocationBound, typeof(HubException), typeof(JsonException)), PropertySeed.Value, iterations: 5000);
 
     [Fact]
     public void Parse_ValidAnswer_ListsEveryFile()

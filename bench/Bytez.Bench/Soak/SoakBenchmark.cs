@@ -89,6 +89,11 @@ internal static class SoakBenchmark
         await LoadAsync(http, server, sentences, warmup, new Tally(), new ConcurrentQueue<Sample>()).ConfigureAwait(false);
         var (baselineUnloaded, baselineIdle) = await WaitForUnloadAsync(http, server).ConfigureAwait(false);
         var baseline = await QuietSampleAsync(server, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("SOAK_SMAPS") is { Length: > 0 } baselineSmaps)
+        {
+            File.Copy($"/proc/{server.Id}/smaps", baselineSmaps + ".baseline", overwrite: true);
+        }
+
         Log($"Baseline after the warm-up's idle unload ({baselineIdle.TotalSeconds:F0} s): {Mb(baseline.ResidentBytes)} MB resident, {baseline.Threads} threads.");
 
         var tally = new Tally();

@@ -33,6 +33,13 @@ public sealed record EncoderModelConfig
     /// <summary>The legacy <c>return_all_scores</c> key of the configuration, if any.</summary>
     public bool? ReturnAllScores { get; init; }
 
+    /// <summary>
+    /// A cross-encoder's activation as sentence-transformers saves it: <c>sentence_transformers.activation_fn</c>,
+    /// else the legacy <c>sbert_ce_default_activation_function</c> (a Python path such as
+    /// <c>torch.nn.modules.activation.Sigmoid</c>), or <see langword="null"/>.
+    /// </summary>
+    public string? ActivationFunction { get; init; }
+
     /// <summary><c>model_type</c> (<c>bert</c>, <c>roberta</c>, ...), empty when absent.</summary>
     public string ModelType { get; init; } = string.Empty;
 
@@ -114,6 +121,8 @@ public sealed record EncoderModelConfig
                 ReturnAllScores = root.TryGetProperty("return_all_scores", out var all) && all.ValueKind is JsonValueKind.True or JsonValueKind.False
                     ? all.GetBoolean() : null,
                 ModelType = modelType,
+                ActivationFunction = (root.TryGetProperty("sentence_transformers", out var st) && st.ValueKind == JsonValueKind.Object ? String(st, "activation_fn") : null)
+                    ?? String(root, "sbert_ce_default_activation_function"),
                 PadTokenId = Int(root, "pad_token_id"),
                 MaxLength = positions is > 2 and < 1_000_000 ? positions.Value - reserved : DefaultMaxLength,
             };

@@ -8,8 +8,9 @@ namespace Bytez.Engine.Encoders;
 public static class EncoderTokenizers
 {
     /// <summary>
-    /// The folder's tokenizer: WordPiece (<c>tokenizer.json</c> with a WordPiece model, or <c>vocab.txt</c>) through
-    /// <see cref="BertWordPieceTokenizer"/>, any other <c>tokenizer.json</c> through <see cref="HfTokenizer"/>. Padding
+    /// The folder's tokenizer: its <c>tokenizer.json</c> (WordPiece, BPE, Unigram) through <see cref="HfTokenizer"/>, which
+    /// also gives the token-level tasks their full encode; a folder with only <c>vocab.txt</c> through
+    /// <see cref="BertWordPieceTokenizer"/>. Padding
     /// uses the tokenizer's pad token, else <see cref="EncoderModelConfig.PadTokenId"/>, else 0.
     /// </summary>
     /// <exception cref="EngineException">The folder has no tokenizer this server reads (NotSupported).</exception>
@@ -18,7 +19,7 @@ public static class EncoderTokenizers
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(config);
         var json = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(json) || ModelType(json) == "WordPiece")
+        if (!File.Exists(json))
         {
             return new WordPieceEncoderTokenizer(BertWordPieceTokenizer.FromDirectory(folder));
         }
@@ -27,46 +28,6 @@ public static class EncoderTokenizers
         var pad = PadToken(Path.Combine(folder, "tokenizer_config.json")) ?? PadToken(Path.Combine(folder, "special_tokens_map.json"));
         var padId = (pad is null ? null : tokenizer.TokenToId(pad)) ?? config.PadTokenId ?? 0;
         return new HfEncoderTokenizer(tokenizer, padId);
-    }
-
-    private static string? ModelType(string tokenizerJson)
-    {
-        try
-        {
-            // Only the model's type is needed: read up to the model object without keeping the whole document.
-            var reader = new Utf8JsonReader(File.ReadAllBytes(tokenizerJson), new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-            var depth = 0;
-            var inModel = false;
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        depth++;
-                        break;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        depth--;
-                        if (inModel && depth == 1)
-                        {
-                            return null;
-                        }
-
-                        break;
-                    case JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("model"):
-                        inModel = true;
-                        break;
-                    case JsonTokenType.PropertyName when inModel && depth == 2 && reader.ValueTextEquals("type"):
-                        reader.Read();
-                        return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-            }
-
-            return null;
-        }
-        catch (JsonException e)
-        {
-            throw new EngineException(EngineErrorKind.NotSupported, $"{tokenizerJson} is not valid JSON: {e.Message}", e);
-        }
     }
 
     private static string? PadToken(string path)

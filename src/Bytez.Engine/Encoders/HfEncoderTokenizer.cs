@@ -15,6 +15,9 @@ public sealed class HfEncoderTokenizer(HfTokenizer tokenizer, int padTokenId) : 
     public int PadTokenId { get; } = padTokenId;
 
     /// <inheritdoc />
+    public HfTokenizer? HuggingFace => _tokenizer;
+
+    /// <inheritdoc />
     public EncoderEncoding Encode(string text, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(text);

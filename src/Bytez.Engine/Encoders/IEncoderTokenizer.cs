@@ -1,3 +1,5 @@
+using Bytez.Engine.Tokenization.HuggingFace;
+
 namespace Bytez.Engine.Encoders;
 
 /// <summary>
@@ -15,6 +17,13 @@ public interface IEncoderTokenizer
     /// tokens are dropped from the end and the special tokens kept, as Hugging Face's <c>truncation=True</c> does.
     /// </summary>
     EncoderEncoding Encode(string text, int maxLength);
+
+    /// <summary>
+    /// The Hugging Face tokenizer behind this one, whose full encode (pairs, overflowing windows, offsets, word and
+    /// sequence ids, special-token masks) the token-level tasks need; <see langword="null"/> for a folder with only
+    /// <c>vocab.txt</c>.
+    /// </summary>
+    HfTokenizer? HuggingFace { get; }
 }
 
 /// <summary>One encoded text: ids, their token type ids, and how many ids it had before it was cut.</summary>

@@ -1,4 +1,5 @@
 using Bytez.Engine.Tokenization;
+using Bytez.Engine.Tokenization.HuggingFace;
 
 namespace Bytez.Engine.Encoders;
 
@@ -9,6 +10,9 @@ public sealed class WordPieceEncoderTokenizer(BertWordPieceTokenizer tokenizer) 
 
     /// <inheritdoc />
     public int PadTokenId => _tokenizer.PadTokenId;
+
+    /// <inheritdoc />
+    public HfTokenizer? HuggingFace => null;
 
     /// <inheritdoc />
     public EncoderEncoding Encode(string text, int maxLength)

@@ -72,11 +72,8 @@ public static class TextGenerator
         if (settings.NumBeams > 1)
         {
             // Beam search knows its best sequence only at the end: one piece.
-            var best = (await BeamSearchAsync(model, prompt, settings, cancellationToken).ConfigureAwait(false))[0].Tokens;
-            var ended = best.Length > 0 && eos.Contains(best[^1]);
-            var beamText = new IncrementalDetokenizer(model.Tokenizer, prompt);
-            var text = string.Concat(best.Take(ended ? best.Length - 1 : best.Length).Select(beamText.Add)) + beamText.Flush();
-            yield return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, best.Length);
+            var best = (await BeamSearchAsync(model, prompt, settings, cancellationToken).ConfigureAwait(false))[0];
+            yield return Decode(model, prompt, best, eos);
             yield break;
         }
 
@@ -143,6 +140,30 @@ public static class TextGenerator
 
             logits = await sequence.ForwardAsync(new[] { token }, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs beam search once and returns the texts of its best <c>num_return_sequences</c> finished beams, best first
+    /// (the end-of-sequence token left out), as Hugging Face's <c>generate</c> returns them.
+    /// </summary>
+    /// <exception cref="EngineException">The model's runtime cannot run beam search, or the prompt does not fit.</exception>
+    public static async Task<IReadOnlyList<GenerationPiece>> BeamSearchTextsAsync(
+        IGenerativeInstance model, int[] prompt, GenerationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        var eos = settings.EosTokenIds ?? model.Defaults.EosTokenIds ?? model.Tokenizer.EosTokenIds;
+        var hypotheses = await BeamSearchAsync(model, prompt, settings, cancellationToken).ConfigureAwait(false);
+        return hypotheses.Take(Math.Max(1, settings.NumReturnSequences)).Select(h => Decode(model, prompt, h, eos)).ToList();
+    }
+
+    private static GenerationPiece Decode(IGenerativeInstance model, int[] prompt, BeamHypothesis hypothesis, IReadOnlyList<int> eos)
+    {
+        var tokens = hypothesis.Tokens;
+        var ended = tokens.Length > 0 && eos.Contains(tokens[^1]);
+        var detokenizer = new IncrementalDetokenizer(model.Tokenizer, prompt);
+        var text = string.Concat(tokens.Take(ended ? tokens.Length - 1 : tokens.Length).Select(detokenizer.Add)) + detokenizer.Flush();
+        return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length);
     }
 
     /// <summary>

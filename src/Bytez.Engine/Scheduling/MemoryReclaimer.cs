@@ -4,10 +4,10 @@ using System.Runtime.InteropServices;
 namespace Bytez.Engine.Scheduling;
 
 /// <summary>
-/// Gives the memory of unloaded instances back to the operating system. An instance's weights live partly in pinned
-/// managed arrays (freed only by a collection) and partly in native heaps (ONNX Runtime, llama.cpp) whose freed pages
-/// glibc keeps in its arenas; an idle server runs no collection by itself, so without this an unloaded model's memory
-/// stays resident until the next burst of traffic, and the memory budget's accounting drifts from the process's.
+/// Gives the memory of unloaded instances back to the operating system. An instance's memory lives partly in managed
+/// objects (freed only by a collection) and partly in native heaps (ONNX Runtime, llama.cpp) whose freed pages glibc
+/// keeps in its arenas; an idle server runs no collection by itself, so without this an unloaded model's memory stays
+/// resident until the next burst of traffic, and the memory budget's accounting drifts from the process's.
 /// A reclaim is a full blocking, compacting collection that decommits free regions, then <c>malloc_trim(0)</c> where
 /// the C library has it (glibc).
 /// </summary>

@@ -64,8 +64,15 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
             new("pad_token_id", "integer", "the model's", "Accepted and checked; padding is internal."),
             new("bos_token_id", "integer", "the model's", "Accepted and checked."),
             new("use_cache", "boolean", "true", "Accepted; the key-value cache is always used."),
-            new("num_beams", "integer", "1", "Only 1: beam search is not implemented."),
+            new("num_beams", "integer from 1 to 16", "1", "Beam search with this many beams (ONNX decoders; llama.cpp models take only 1)."),
             new("enable_thinking", "boolean", "the chat template's", "Passed to chat templates that read it."),
+            new("length_penalty", "number", "1.0", "Beam search: a finished beam scores its log-probability over length ** length_penalty."),
+            new("early_stopping", "true, false or \"never\"", "false", "Beam search: when to stop (Hugging Face's rules)."),
+            new("forced_bos_token_id", "integer", "none", "The only token allowed first."),
+            new("forced_eos_token_id", "integer or list of integers", "none", "The only tokens allowed at the last position max_length leaves."),
+            new("suppress_tokens", "list of integers", "none", "Tokens never generated."),
+            new("begin_suppress_tokens", "list of integers", "none", "Tokens not generated first."),
+            new("decoder_start_token_id", "integer", "the model's", "Encoder-decoder models: the first decoder token."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],
@@ -86,6 +93,16 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
     {
         var run = Prepare(instance, request, cancellationToken);
         var outputs = new List<TaskOutput>(run.Settings.NumReturnSequences);
+        if (run.Settings.NumBeams > 1)
+        {
+            // One beam search gives every returned sequence: its best finished beams.
+            var started = Stopwatch.GetTimestamp();
+            var beams = await TextGenerator.BeamSearchTextsAsync(run.Model, run.Prompt, run.Settings, cancellationToken).ConfigureAwait(false);
+            _metrics?.Generated(run.Model.Model.Id, beams.Sum(b => b.GeneratedTokens), Stopwatch.GetElapsedTime(started));
+            outputs.AddRange(beams.Select(b => run.Shape(b.Text)));
+            return outputs.Count == 1 ? outputs[0] : new ListOutput(outputs);
+        }
+
         for (var i = 0; i < run.Settings.NumReturnSequences; i++)
         {
             var text = new StringBuilder();
@@ -151,7 +168,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
             throw EngineException.NotSupported($"The model {instance.Model.Id} does not generate text.");
         }
 
-        var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize);
+        var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize, beamSearch: model is IBeamSearchInstance);
         if (ReadMessages(request, _limits) is { } messages)
         {
             var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, _templateLimits, cancellationToken);

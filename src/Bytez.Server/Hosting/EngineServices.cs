@@ -90,6 +90,11 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, EmbeddingPipeline>();
         services.AddSingleton<ITaskPipeline, GenerationPipeline>();
         services.AddSingleton<ITaskPipeline, TextClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, TokenClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, QuestionAnsweringPipeline>();
+        services.AddSingleton<ITaskPipeline, FillMaskPipeline>();
+        services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;

@@ -50,6 +50,29 @@ public sealed class HfTokenizerEncodingTests
     }
 
     [Fact]
+    public void Encode_LongContextInQuestionAnsweringWindows_WindowCountAndStartsFollowTheStride()
+    {
+        // 3 000 one-letter context tokens, room for 384 - 3 - 1 = 380 per window, step 380 - 128 = 252: windows start
+        // at 0, 252, ..., 2772 (the first whose end reaches the last token), 12 in all.
+        var letters = "abcdefghijklmnopqrstuvwxyz";
+        var context = string.Join(' ', Enumerable.Range(0, 3000).Select(i => letters[i % 26]));
+
+        var encoding = Bert.Value.Encode("what", context, new EncodeOptions { MaxLength = 384, Truncation = TruncationStrategy.OnlySecond, Stride = 128 });
+
+        var windows = new[] { encoding }.Concat(encoding.Overflowing).ToList();
+        Assert.Equal(12, windows.Count);
+        for (var k = 0; k < windows.Count; k++)
+        {
+            var firstContext = Enumerable.Range(0, windows[k].Count).First(i => windows[k].SequenceIds[i] == 1);
+            Assert.Equal(252 * k, windows[k].WordIds[firstContext]);
+            Assert.Equal((2 * 252 * k, (2 * 252 * k) + 1), windows[k].Offsets[firstContext]);
+            Assert.True(windows[k].Count <= 384);
+        }
+
+        Assert.Equal(2999, windows[^1].WordIds[^2]);
+    }
+
+    [Fact]
     public void Encode_EmojiBeforeAWord_CodePointOffsetsCountTheEmojiOnceAndUtf16OffsetsTwice()
     {
         var text = "😀 paris";
@@ -155,7 +178,7 @@ public sealed class HfTokenizerEncodingTests
     [Fact]
     public void Encode_WindowsBeyondTheTokenBound_FailsAsTooLargeWithoutBuildingThem()
     {
-        // 200 000 one-letter tokens in windows of 100 stepping by 2 would be 10 million tokens.
+        // 200 000 one-letter tokens in windows of 100 stepping by 2 would be 10 million tokens, far over the bound.
         var text = string.Join(' ', Enumerable.Repeat("a", 200_000));
 
         var e = Assert.Throws<EngineException>(() => Bert.Value.Encode(text, null, new EncodeOptions { MaxLength = 102, Stride = 98 }));

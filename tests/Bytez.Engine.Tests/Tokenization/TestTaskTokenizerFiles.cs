@@ -12,7 +12,7 @@ internal static class TestTaskTokenizerFiles
 {
     /// <summary>The styles, by name.</summary>
     public static IReadOnlyList<string> Styles { get; } =
-        ["bert-uncased", "bert-cased", "bert-real", "roberta", "roberta-prefix-space", "gpt2-bytelevel", "xlmr", "t5-precompiled", "llama3"];
+        ["bert-uncased", "bert-cased", "bert-real", "roberta", "roberta-prefix-space", "gpt2-bytelevel", "xlmr", "t5-precompiled", "llama3", "llama2", "mistral", "byte-fallback-split-first"];
 
     /// <summary>The <c>tokenizer.json</c> of a style.</summary>
     public static string Json(string style) => style switch
@@ -26,6 +26,9 @@ internal static class TestTaskTokenizerFiles
         "xlmr" => WithTemplate(TestUnigramFiles.Json("xlmr-nfkc"), ("<s>", 3), ("</s>", 1), xlmrPair: true, mask: true),
         "t5-precompiled" => WithTemplate(TestUnigramFiles.Json("t5-precompiled"), null, ("</s>", 1), xlmrPair: false, mask: false),
         "llama3" => TestTokenizerFiles.Llama3Style(),
+        "llama2" => TestTokenizerFiles.Llama2Style(),
+        "mistral" => TestTokenizerFiles.MistralStyle(),
+        "byte-fallback-split-first" => TestUnigramFiles.Json("byte-fallback-split-first"),
         _ => throw new ArgumentOutOfRangeException(nameof(style)),
     };
 

@@ -7,7 +7,7 @@ namespace Bytez.Engine.Tokenization.HuggingFace;
 public sealed partial class HfTokenizer
 {
     /// <summary>The most tokens one rich encode may produce, all overflowing windows together (a bound on memory).</summary>
-    public const int MaxEncodedTokens = 4_000_000;
+    public const int MaxEncodedTokens = 1_000_000;
 
     /// <summary>The padding token (<c>pad_token</c> of <c>tokenizer_config.json</c>, else <c>tokenizer.json</c>'s padding), or null.</summary>
     public string? PadToken { get; }
