@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bytez.Engine.Embedded;
 using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
+using Bytez.Engine.Onnx.Seq2Seq;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
@@ -10,7 +11,7 @@ namespace Bytez.Engine.Onnx;
 /// <summary>
 /// ONNX models in the Hugging Face layouts (<see cref="OnnxLayout"/>: <c>onnx/</c> or the root, full precision or the
 /// first variant present): sentence-transformers embedding folders (<c>modules.json</c> or a plain encoder export) and
-/// decoder-only language models in the Optimum / transformers.js layout. The files chosen are recorded in the
+/// decoder-only language models and encoder-decoder (seq2seq) models in the Optimum / transformers.js layout. The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
 public sealed class OnnxModelFormat : IModelFormat
@@ -41,6 +42,22 @@ public sealed class OnnxModelFormat : IModelFormat
 
     private static ModelDescriptor? Describe(string id, string path, string? task)
     {
+        if (OnnxSeq2SeqLoader.IsSeq2SeqFolder(path) && OnnxSeq2SeqLoader.FindFiles(path) is { } seq2seq)
+        {
+            string[] files = seq2seq.DecoderWithPast is { } past ? [seq2seq.Encoder, seq2seq.Decoder, past] : [seq2seq.Encoder, seq2seq.Decoder];
+            var bytes = files.Sum(WeightBytes);
+            return new ModelDescriptor
+            {
+                Id = id,
+                Task = task ?? OnnxSeq2SeqLoader.GuessTask(path),
+                Path = path,
+                ParameterCount = OnnxParameterCounter.Count(seq2seq.Encoder) + OnnxParameterCounter.Count(seq2seq.Decoder),
+                WeightBytes = bytes,
+                EstimatedRamBytes = bytes + DecoderOverheadBytes,
+                WeightFiles = Relative(path, files),
+            };
+        }
+
         if (OnnxDecoderLoader.IsDecoderFolder(path) && OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null) is { } decoder)
         {
             var file = decoder[0];

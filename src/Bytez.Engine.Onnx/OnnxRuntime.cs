@@ -1,4 +1,6 @@
+using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
+using Bytez.Engine.Onnx.Seq2Seq;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
@@ -8,7 +10,8 @@ namespace Bytez.Engine.Onnx;
 /// The ONNX Runtime backend (<c>onnx</c>) for encoders: model folders holding one ONNX export (<c>onnx/model.onnx</c>
 /// or <c>model.onnx</c>). Embedding tasks load into <see cref="OnnxEmbeddingInstance"/>s (pooling), every other
 /// encoder task (classification, question answering, ...) into <see cref="OnnxEncoderInstance"/>s, whose pipeline reads
-/// the task's outputs. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
+/// the task's outputs. Summarization, translation and text2text-generation folders (encoder-decoder exports) load into
+/// <see cref="OnnxSeq2SeqInstance"/>s. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
 /// </summary>
 public sealed class OnnxRuntime : IModelRuntime
 {
@@ -44,6 +47,11 @@ public sealed class OnnxRuntime : IModelRuntime
             return false;
         }
 
+        if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
+        {
+            return OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
+        }
+
         if (EmbeddingTasks.Contains(model.Task))
         {
             return SentenceTransformerConfig.FindOnnxFile(model.Path) is not null
@@ -60,6 +68,11 @@ public sealed class OnnxRuntime : IModelRuntime
         if (GenerativeTasks.Contains(model.Task))
         {
             throw EngineException.NotSupported($"The ONNX encoder runtime does not serve the task '{model.Task}'; decoders load in the decoder runtime.");
+        }
+
+        if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
+        {
+            return await Task.Run(() => OnnxSeq2SeqLoader.Load(model, _options, _tokenizerOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return EmbeddingTasks.Contains(model.Task)

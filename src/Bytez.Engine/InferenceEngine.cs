@@ -167,7 +167,11 @@ public sealed class InferenceEngine
         $"The request did not finish within the server's deadline of {Limits.Deadline.TotalSeconds:0.###} s (Bytez:Requests:Deadline), time waiting for the model included, and was stopped. Send a smaller request (fewer texts, fewer new tokens) or try again when the server is less busy.");
 
     /// <summary>The contract of the pipeline serving <paramref name="task"/>, or <see langword="null"/> when no pipeline does.</summary>
-    public TaskContract? FindContract(string task) => _pipelines.TryGetValue(task, out var pipeline) ? pipeline.Contract : null;
+    public TaskContract? FindContract(string task) => TryFindPipeline(task, out var pipeline) ? pipeline.Contract : null;
+
+    /// <summary>The pipeline of a task, by its name or, for a Hugging Face variant such as <c>translation_en_to_de</c>, by its canonical name.</summary>
+    private bool TryFindPipeline(string task, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ITaskPipeline? pipeline) =>
+        _pipelines.TryGetValue(task, out pipeline) || _pipelines.TryGetValue(BytezTasks.Canonical(task), out pipeline);
 
     /// <summary>
     /// Loads a model that need not be in the catalog (a candidate being installed), runs its task's smoke request
@@ -178,7 +182,7 @@ public sealed class InferenceEngine
     public async Task<long> TryOutAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!_pipelines.TryGetValue(model.Task, out var pipeline))
+        if (!TryFindPipeline(model.Task, out var pipeline))
         {
             throw EngineException.NotSupported(
                 $"Model {model.Id} has task '{model.Task}', which this server cannot run yet; it runs: {string.Join(", ", SupportedTasks)}.");
@@ -283,7 +287,7 @@ public sealed class InferenceEngine
     private (ModelDescriptor Model, ITaskPipeline Pipeline) Resolve(string modelId)
     {
         var model = FindModel(modelId);
-        if (!_pipelines.TryGetValue(model.Task, out var pipeline))
+        if (!TryFindPipeline(model.Task, out var pipeline))
         {
             throw EngineException.NotSupported(
                 $"Model {model.Id} has task '{model.Task}', which this server cannot run yet; it runs: {string.Join(", ", SupportedTasks)}.");

@@ -1,3 +1,4 @@
+using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Tokenization;
 using Microsoft.ML.OnnxRuntime;
@@ -32,9 +33,22 @@ public sealed record Seq2SeqFiles(string Encoder, string Decoder, string? Decode
 /// </summary>
 public static class OnnxSeq2SeqLoader
 {
-    /// <summary>The files of the folder in the layout preferred (merged, then split, then without cache); <see langword="null"/> when it has no encoder-decoder export.</summary>
+    /// <summary>
+    /// The files of the folder in the layout preferred (merged, then split, each in full precision first and then in the
+    /// first variant present, as <see cref="OnnxLayout"/> orders them; then without cache); <see langword="null"/> when it
+    /// has no encoder-decoder export.
+    /// </summary>
     public static Seq2SeqFiles? FindFiles(string folder)
     {
+        // The layouts the hub downloads (OnnxLayout: full precision first, then the variants a repository has instead).
+        switch (OnnxLayout.FindWeightsIn(folder, OnnxFamily.Seq2Seq, null))
+        {
+            case [var encoder, var merged]:
+                return new Seq2SeqFiles(encoder, merged, null, Seq2SeqDecoderLayout.Merged);
+            case [var encoder, var first, var withPast]:
+                return new Seq2SeqFiles(encoder, first, withPast, Seq2SeqDecoderLayout.Split);
+        }
+
         foreach (var dir in new[] { Path.Combine(folder, "onnx"), folder })
         {
             string Path_(string name) => Path.Combine(dir, name + ".onnx");

@@ -55,7 +55,17 @@ public sealed record Seq2SeqModelConfig
         using var config = ParseFile(path);
         var generationPath = Path.Combine(folder, "generation_config.json");
         using var generation = File.Exists(generationPath) ? ParseFile(generationPath) : null;
-        return Parse(config.RootElement, generation?.RootElement);
+        var parsed = Parse(config.RootElement, generation?.RootElement);
+        var tokenizerConfigPath = Path.Combine(folder, "tokenizer_config.json");
+        if (!File.Exists(tokenizerConfigPath))
+        {
+            return parsed;
+        }
+
+        using var tokenizerConfig = ParseFile(tokenizerConfigPath);
+        return tokenizerConfig.RootElement.ValueKind == JsonValueKind.Object
+            ? parsed with { Info = parsed.Info with { TokenizerClass = DecoderModelConfig.Str(tokenizerConfig.RootElement, "tokenizer_class") } }
+            : parsed;
     }
 
     /// <summary>Builds the configuration from the parsed files (<paramref name="generationConfig"/> may be absent).</summary>

@@ -100,4 +100,10 @@ public sealed record Seq2SeqModelInfo
 
     /// <summary><c>eos_token_id</c> of <c>config.json</c>.</summary>
     public IReadOnlyList<int>? EosTokenIds { get; init; }
+
+    /// <summary>
+    /// <c>tokenizer_class</c> of <c>tokenizer_config.json</c> (<c>NllbTokenizerFast</c>, <c>MBart50Tokenizer</c>, ...): tells the
+    /// multilingual tokenizers, which put language tokens around the source, apart.
+    /// </summary>
+    public string? TokenizerClass { get; init; }
 }

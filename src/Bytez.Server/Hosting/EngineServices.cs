@@ -95,6 +95,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, FillMaskPipeline>();
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
+        services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
