@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bytez.Protocol;
 
 namespace Bytez.Engine.Tasks;
 
@@ -185,6 +186,31 @@ public static class Arguments
         }
 
         return texts;
+    }
+
+    /// <summary>
+    /// The texts of a request whose input is one text or a list of them: <c>input</c> as a string or a list of strings
+    /// (see <see cref="StringList"/>), else <c>text</c>; <c>Single</c> says whether one text was sent (the answer is
+    /// then not wrapped in a list). <paramref name="expected"/> says what is expected, in the refusals.
+    /// </summary>
+    /// <exception cref="EngineException">Neither field, or another kind of value (BadInput); too many texts (TooLarge).</exception>
+    public static (IReadOnlyList<string> Texts, bool Single) Texts(
+        RunRequest request, string task, RequestLimitsOptions limits, string expected = "a string or a list of strings")
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Input is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } input)
+        {
+            return input.ValueKind switch
+            {
+                JsonValueKind.String => ([input.GetString()!], true),
+                JsonValueKind.Array => (StringList(input, "input", task, limits), false),
+                _ => throw EngineException.BadInput($"{task} expects `input` (or `text`) as {expected}; got {Describe(input)}."),
+            };
+        }
+
+        return request.Text is { } text
+            ? ([text], true)
+            : throw EngineException.BadInput($"{task} expects `text` (or `input`) as {expected}; got nothing.");
     }
 
     /// <summary>The refusal of a parameter's value: <c>Parameter `name` must be {expected}; got {value}.</c></summary>

@@ -59,7 +59,7 @@ public sealed class FillMaskPipeline : ITaskPipeline
         }
 
         var (topK, targets) = ReadParameters(request.Params, task);
-        var (texts, single) = ReadTexts(request, task, maskToken);
+        var (texts, single) = Arguments.Texts(request, task, _limits, $"a string holding the model's mask token {maskToken}, or a list of such strings");
         var encodings = new int[texts.Count][];
         var rows = new EncoderInput[texts.Count];
         long total = 0;
@@ -121,24 +121,6 @@ public sealed class FillMaskPipeline : ITaskPipeline
         }
 
         return (topK, targets);
-    }
-
-    private (IReadOnlyList<string> Texts, bool Single) ReadTexts(RunRequest request, string task, string maskToken)
-    {
-        var expected = $"a string holding the model's mask token {maskToken}, or a list of such strings";
-        if (request.Input is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } input)
-        {
-            return input.ValueKind switch
-            {
-                JsonValueKind.String => ([input.GetString()!], true),
-                JsonValueKind.Array => (Arguments.StringList(input, "input", task, _limits), false),
-                _ => throw EngineException.BadInput($"{task} expects `input` (or `text`) as {expected}; got {Arguments.Describe(input)}."),
-            };
-        }
-
-        return request.Text is { } text
-            ? ([text], true)
-            : throw EngineException.BadInput($"{task} expects `text` (or `input`) as {expected}; got nothing.");
     }
 
     /// <summary>The candidates of one mask: <c>[{score, token, token_str, sequence}]</c>.</summary>

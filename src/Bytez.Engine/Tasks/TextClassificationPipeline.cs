@@ -50,7 +50,7 @@ public sealed class TextClassificationPipeline : ITaskPipeline
 
         var task = instance.Model.Task;
         var options = ReadOptions(request.Params, encoder.Config, task);
-        var (texts, single) = ReadTexts(request, task);
+        var (texts, single) = Arguments.Texts(request, task, _limits);
         var rows = new EncoderInput[texts.Count];
         long total = 0;
         for (var i = 0; i < texts.Count; i++)
@@ -261,23 +261,6 @@ public sealed class TextClassificationPipeline : ITaskPipeline
         "NONE" => ScoreFunction.None,
         _ => null,
     };
-
-    private (IReadOnlyList<string> Texts, bool Single) ReadTexts(RunRequest request, string task)
-    {
-        if (request.Input is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } input)
-        {
-            return input.ValueKind switch
-            {
-                JsonValueKind.String => ([input.GetString()!], true),
-                JsonValueKind.Array => (Arguments.StringList(input, "input", task, _limits), false),
-                _ => throw EngineException.BadInput($"{task} expects `input` (or `text`) as a string or a list of strings; got {Arguments.Describe(input)}."),
-            };
-        }
-
-        return request.Text is { } text
-            ? ([text], true)
-            : throw EngineException.BadInput($"{task} expects `text` (or `input`) as a string or a list of strings; got nothing.");
-    }
 
     private sealed record Options(ScoreFunction Function, int? TopK, bool Legacy);
 }

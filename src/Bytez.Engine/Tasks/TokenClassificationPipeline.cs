@@ -55,7 +55,7 @@ public sealed class TokenClassificationPipeline : ITaskPipeline
         var tokenizer = encoder.Tokenizer.HuggingFace
             ?? throw EngineException.NotSupported($"{task} needs the model's tokenizer.json (offsets and word ids); the model {instance.Model.Id} has only vocab.txt.");
         var parameters = ReadParameters(request.Params, encoder.Config, task);
-        var (texts, single) = ReadTexts(request, task);
+        var (texts, single) = Arguments.Texts(request, task, _limits);
         var options = new EncodeOptions { MaxLength = encoder.Config.MaxLength, Stride = parameters.Stride ?? 0 };
 
         // Every window of every text, in order; each text remembers which rows are its windows.
@@ -175,23 +175,6 @@ public sealed class TokenClassificationPipeline : ITaskPipeline
         }
 
         return value.EnumerateArray().Select(e => e.GetString()!).ToList();
-    }
-
-    private (IReadOnlyList<string> Texts, bool Single) ReadTexts(RunRequest request, string task)
-    {
-        if (request.Input is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } input)
-        {
-            return input.ValueKind switch
-            {
-                JsonValueKind.String => ([input.GetString()!], true),
-                JsonValueKind.Array => (Arguments.StringList(input, "input", task, _limits), false),
-                _ => throw EngineException.BadInput($"{task} expects `input` (or `text`) as a string or a list of strings; got {Arguments.Describe(input)}."),
-            };
-        }
-
-        return request.Text is { } text
-            ? ([text], true)
-            : throw EngineException.BadInput($"{task} expects `text` (or `input`) as a string or a list of strings; got nothing.");
     }
 
     /// <summary>The entities of one text: a JSON array of Hugging Face's token or group objects, in their key order.</summary>
