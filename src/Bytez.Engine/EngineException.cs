@@ -24,6 +24,9 @@ public enum EngineErrorKind
     /// <summary>The request is larger than the server's per-request limits (413, names the limit).</summary>
     TooLarge,
 
+    /// <summary>A media input is in a format this server cannot decode, or needs a decoder that is not installed (415).</summary>
+    UnsupportedMediaType,
+
     /// <summary>The request's work passed the server's deadline and was stopped (504).</summary>
     TimedOut,
 

@@ -20,6 +20,7 @@ public static partial class ErrorMapping
         EngineErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         EngineErrorKind.Conflict => StatusCodes.Status409Conflict,
         EngineErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        EngineErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         EngineErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
