@@ -14,12 +14,27 @@ namespace Bytez.Engine.Scheduling;
 public sealed class MemoryReclaimer
 {
     private static readonly MallocTrim? Trim = LoadMallocTrim();
+    private static readonly Mallopt? SetMallocOption = LoadLibc<Mallopt>("mallopt");
     private readonly Lock _gate = new();
     private bool _running;
     private bool _again;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MallocTrim(nuint pad);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int Mallopt(int parameter, int value);
+
+    /// <summary>glibc's <c>M_MMAP_THRESHOLD</c> option.</summary>
+    private const int MmapThresholdOption = -3;
+
+    /// <summary>
+    /// Keeps glibc's mmap threshold at its initial 128 KiB. glibc raises it (up to 32 MiB) each time a mapped block is
+    /// freed, after which the large blocks of the next model load land in the arenas, where freed pages stay behind
+    /// live neighbours and <c>malloc_trim</c> cannot return them; a fixed threshold keeps every large block in its
+    /// own mapping, returned whole when freed. Returns whether the option was set (false off glibc).
+    /// </summary>
+    public static bool FixMmapThreshold() => SetMallocOption?.Invoke(MmapThresholdOption, 128 * 1024) == 1;
 
     /// <summary>How many reclaims have run (for tests and metrics).</summary>
     public int Count { get; private set; }
@@ -82,16 +97,19 @@ public sealed class MemoryReclaimer
         });
     }
 
-    private static MallocTrim? LoadMallocTrim()
+    private static MallocTrim? LoadMallocTrim() => LoadLibc<MallocTrim>("malloc_trim");
+
+    private static T? LoadLibc<T>(string name)
+        where T : Delegate
     {
         if (!OperatingSystem.IsLinux())
         {
             return null;
         }
 
-        // glibc only: musl (Alpine) has no malloc_trim, and its allocator returns memory by itself.
-        return NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "malloc_trim", out var address)
-            ? Marshal.GetDelegateForFunctionPointer<MallocTrim>(address)
+        // glibc only: musl (Alpine) has neither malloc_trim nor these options, and its allocator returns memory by itself.
+        return NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, name, out var address)
+            ? Marshal.GetDelegateForFunctionPointer<T>(address)
             : null;
     }
 }

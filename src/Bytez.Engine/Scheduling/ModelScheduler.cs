@@ -65,6 +65,11 @@ public sealed partial class ModelScheduler : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _residentBytes = residentBytes ?? ProcessResidentBytes;
         BudgetBytes = options.EffectiveBudget(totalMemoryBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        if (options.ReclaimMemoryAfterUnload)
+        {
+            MemoryReclaimer.FixMmapThreshold();
+        }
+
         metrics.Meter.CreateObservableGauge("bytez.queue.depth", ObserveQueueDepth, "{request}", "Requests waiting for an instance.");
         metrics.Meter.CreateObservableGauge("bytez.instance.memory", ObserveInstanceMemory, "By", "Resident memory of the loaded instances.");
         metrics.Meter.CreateObservableGauge("bytez.instances", ObserveInstances, "{instance}", "Loaded instances.");
