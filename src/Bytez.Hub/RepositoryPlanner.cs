@@ -119,6 +119,14 @@ public static partial class RepositoryPlanner
             }
         }
 
+        if (!supported.Tasks.Contains(task) && Planning.NotOnCpuTasks.ReasonFor(task) is { } reason)
+        {
+            throw new HubException(
+                HubErrorKind.Unsupported,
+                $"The repository {repository.Id} is for the task '{task}', which this server does not run by design: {reason}. "
+                + $"It serves: {supportedList}.");
+        }
+
         if (!supported.Tasks.Contains(task))
         {
             throw new HubException(

@@ -40,6 +40,21 @@ public sealed class RepositoryPlannerTests
         Assert.Contains("org/model", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("text-to-image", "minutes per image")]
+    [InlineData("text-to-video", "hours per clip")]
+    [InlineData("unconditional-image-generation", "minutes per image")]
+    [InlineData("mask-generation", "32×32 grid")]
+    public void Plan_TaskThatCannotRunOnACpu_IsRefusedByDesignSayingWhy(string tag, string why)
+    {
+        var error = Fails(Repo(tag, "onnx/model.onnx", "config.json", "model_index.json"));
+
+        Assert.Equal(HubErrorKind.Unsupported, error.Kind);
+        Assert.Contains($"'{tag}', which this server does not run by design", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.Contains("It serves: chat, feature-extraction", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Plan_TaskNotServedByThisServer_Fails()
     {
