@@ -30,7 +30,7 @@ public static class TensorTasks
     /// <summary>
     /// The task of a vision or audio model, or <see langword="null"/> when the configuration names none of them:
     /// <c>...ForImageClassification</c> → image-classification; <c>...ForObjectDetection</c> → object-detection;
-    /// <c>...ForSemanticSegmentation</c>, <c>...ForImageSegmentation</c>, <c>...ForUniversalSegmentation</c>,
+    /// <c>...ForSemanticSegmentation</c>, <c>...ForSegmentation</c> (DETR panoptic), <c>...ForImageSegmentation</c>, <c>...ForUniversalSegmentation</c>,
     /// <c>...ForPanopticSegmentation</c>, <c>...ForInstanceSegmentation</c> → image-segmentation;
     /// <c>...ForDepthEstimation</c> → depth-estimation; <c>...ForAudioClassification</c>, or
     /// <c>...ForSequenceClassification</c> of an audio <c>model_type</c> (<see cref="AudioModelTypes"/>) →
@@ -55,6 +55,7 @@ public static class TensorTasks
                 _ when architecture.Contains("ForImageClassification", StringComparison.Ordinal) => BytezTasks.ImageClassification,
                 _ when architecture.EndsWith("ForObjectDetection", StringComparison.Ordinal) => BytezTasks.ObjectDetection,
                 _ when architecture.EndsWith("ForSemanticSegmentation", StringComparison.Ordinal)
+                    || architecture.EndsWith("ForSegmentation", StringComparison.Ordinal)
                     || architecture.EndsWith("ForImageSegmentation", StringComparison.Ordinal)
                     || architecture.EndsWith("ForUniversalSegmentation", StringComparison.Ordinal)
                     || architecture.EndsWith("ForPanopticSegmentation", StringComparison.Ordinal)
