@@ -3,6 +3,7 @@ using Bytez.Engine.Embedded;
 using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Onnx.Seq2Seq;
+using Bytez.Engine.Tensors;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
@@ -11,7 +12,9 @@ namespace Bytez.Engine.Onnx;
 /// <summary>
 /// ONNX models in the Hugging Face layouts (<see cref="OnnxLayout"/>: <c>onnx/</c> or the root, full precision or the
 /// first variant present): sentence-transformers embedding folders (<c>modules.json</c> or a plain encoder export) and
-/// decoder-only language models and encoder-decoder (seq2seq) models in the Optimum / transformers.js layout. The files chosen are recorded in the
+/// decoder-only language models and encoder-decoder (seq2seq) models in the Optimum / transformers.js layout, and vision
+/// and audio encoders (<c>config.json</c>, <c>preprocessor_config.json</c> and one ONNX graph, no tokenizer needed; the
+/// task guessed from <c>architectures</c> by <see cref="TensorTasks.Guess"/>). The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
 public sealed class OnnxModelFormat : IModelFormat
@@ -73,6 +76,11 @@ public sealed class OnnxModelFormat : IModelFormat
             };
         }
 
+        if (DescribeTensorModel(id, path, task) is { } tensorModel)
+        {
+            return tensorModel;
+        }
+
         if (OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is { } encoderFiles
             && (File.Exists(Path.Combine(path, "modules.json")) || File.Exists(Path.Combine(path, "vocab.txt")) || File.Exists(Path.Combine(path, "tokenizer.json"))))
         {
@@ -90,6 +98,50 @@ public sealed class OnnxModelFormat : IModelFormat
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A vision or audio encoder folder (<see cref="TensorTasks"/>): one ONNX graph of the encoder layout with
+    /// <c>config.json</c> and <c>preprocessor_config.json</c>, its task given or guessed from <c>architectures</c>;
+    /// <see langword="null"/> for any other folder. Its memory estimate is the encoders' (twice the weights plus the
+    /// runtime's overhead).
+    /// </summary>
+    /// <exception cref="EngineException">
+    /// The folder looks like one (it has a <c>preprocessor_config.json</c>, or the task given is a vision or audio task)
+    /// but a configuration file is missing or malformed (BadInput, naming the file).
+    /// </exception>
+    private static ModelDescriptor? DescribeTensorModel(string id, string path, string? task)
+    {
+        if (task is not null && !TensorTasks.All.Contains(task))
+        {
+            return null;
+        }
+
+        var hasPreprocessor = File.Exists(Path.Combine(path, TensorModelConfig.PreprocessorFile));
+        if ((!hasPreprocessor && task is null) || OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is not { } files)
+        {
+            return null;
+        }
+
+        var config = TensorModelConfig.Read(path);
+        config.RequirePreprocessor(path);
+        var guessed = task ?? TensorTasks.Guess(config);
+        if (guessed is null)
+        {
+            return null;
+        }
+
+        var file = files[0];
+        return new ModelDescriptor
+        {
+            Id = id,
+            Task = guessed,
+            Path = path,
+            ParameterCount = OnnxParameterCounter.Count(file),
+            WeightBytes = WeightBytes(file),
+            EstimatedRamBytes = EmbeddedModels.EstimateRamBytes(WeightBytes(file)),
+            WeightFiles = Relative(path, files),
+        };
     }
 
     /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>

@@ -1,6 +1,8 @@
 using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Onnx.Seq2Seq;
+using Bytez.Engine.Onnx.Tensors;
+using Bytez.Engine.Tensors;
 using Bytez.Engine.Tokenization;
 using Bytez.Protocol;
 
@@ -11,7 +13,8 @@ namespace Bytez.Engine.Onnx;
 /// or <c>model.onnx</c>). Embedding tasks load into <see cref="OnnxEmbeddingInstance"/>s (pooling), every other
 /// encoder task (classification, question answering, ...) into <see cref="OnnxEncoderInstance"/>s, whose pipeline reads
 /// the task's outputs. Summarization, translation and text2text-generation folders (encoder-decoder exports) load into
-/// <see cref="OnnxSeq2SeqInstance"/>s. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
+/// <see cref="OnnxSeq2SeqInstance"/>s. Vision and audio encoder tasks (<see cref="TensorTasks.All"/>) load into
+/// <see cref="OnnxTensorInstance"/>s. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
 /// </summary>
 public sealed class OnnxRuntime : IModelRuntime
 {
@@ -52,6 +55,14 @@ public sealed class OnnxRuntime : IModelRuntime
             return OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
         }
 
+        if (TensorTasks.All.Contains(model.Task))
+        {
+            // Encoder-decoder speech models (Whisper) are not tensor instances.
+            return File.Exists(Path.Combine(model.Path, TensorModelConfig.ConfigFile))
+                && SentenceTransformerConfig.FindOnnxFile(model.Path) is not null
+                && !OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
+        }
+
         if (EmbeddingTasks.Contains(model.Task))
         {
             return SentenceTransformerConfig.FindOnnxFile(model.Path) is not null
@@ -73,6 +84,11 @@ public sealed class OnnxRuntime : IModelRuntime
         if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
         {
             return await Task.Run(() => OnnxSeq2SeqLoader.Load(model, _options, _tokenizerOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (TensorTasks.All.Contains(model.Task))
+        {
+            return await Task.Run(() => OnnxTensorInstance.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return EmbeddingTasks.Contains(model.Task)

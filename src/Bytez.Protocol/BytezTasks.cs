@@ -54,6 +54,30 @@ public static class BytezTasks
     /// <summary>Text in, text out by an encoder-decoder model such as T5 (a string).</summary>
     public const string Text2TextGeneration = "text2text-generation";
 
+    /// <summary>An image in, labels with scores out, <c>[{label, score}]</c>.</summary>
+    public const string ImageClassification = "image-classification";
+
+    /// <summary>An image and candidate labels in, the labels ranked by fit out, <c>[{label, score}]</c> (CLIP, SigLIP).</summary>
+    public const string ZeroShotImageClassification = "zero-shot-image-classification";
+
+    /// <summary>An image in, the objects found out, <c>[{score, label, box: {xmin, ymin, xmax, ymax}}]</c>.</summary>
+    public const string ObjectDetection = "object-detection";
+
+    /// <summary>An image in, one mask per label out, <c>[{label, score, mask}]</c>.</summary>
+    public const string ImageSegmentation = "image-segmentation";
+
+    /// <summary>An image in, its depth map out.</summary>
+    public const string DepthEstimation = "depth-estimation";
+
+    /// <summary>An image in, its embedding (the model's hidden states) out.</summary>
+    public const string ImageFeatureExtraction = "image-feature-extraction";
+
+    /// <summary>Speech in, its text out.</summary>
+    public const string AutomaticSpeechRecognition = "automatic-speech-recognition";
+
+    /// <summary>Audio in, labels with scores out, <c>[{score, label}]</c>.</summary>
+    public const string AudioClassification = "audio-classification";
+
     /// <summary>Tasks whose output can be streamed as text.</summary>
     public static IReadOnlySet<string> TextStreaming { get; } = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -35,6 +35,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     private readonly int _maxBatch;
     private readonly string _name;
     private readonly long _maxWaitTicks;
+    private readonly bool _equalLengthsOnly;
 
     /// <summary>
     /// A batch stops growing when its padded size (rows × longest row) would pass this multiple of its real tokens:
@@ -51,9 +52,16 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     /// <param name="maxWait">The longest a queued text waits for a fuller batch while a worker is free.</param>
     /// <param name="run">Runs one batch on the given worker's session, setting each item's result.</param>
     /// <param name="name">Names the worker threads.</param>
-    public DynamicBatcher(int workers, int maxBatch, TimeSpan maxWait, Action<int, ReadOnlySpan<BatchItem<TRow, TResult>>, CancellationToken> run, string name)
+    /// <param name="equalLengthsOnly">
+    /// Batch only rows of exactly equal length (for rows that cannot be padded, such as images and audio, whose
+    /// length is their element count); otherwise rows of nearby lengths share a batch padded to the longest.
+    /// </param>
+    public DynamicBatcher(
+        int workers, int maxBatch, TimeSpan maxWait, Action<int, ReadOnlySpan<BatchItem<TRow, TResult>>, CancellationToken> run, string name,
+        bool equalLengthsOnly = false)
     {
         _maxBatch = maxBatch;
+        _equalLengthsOnly = equalLengthsOnly;
         _maxWaitTicks = (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
         _run = run;
         _name = name;
@@ -334,6 +342,11 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
             var left = lo > 0 && (hi == _queue.Count - 1 || anchor.Length - _queue[lo - 1].Length <= _queue[hi + 1].Length - anchor.Length);
             var next = left ? _queue[lo - 1] : _queue[hi + 1];
             var longest = left ? _queue[hi].Length : next.Length;
+            if (_equalLengthsOnly && next.Length != anchor.Length)
+            {
+                break; // rows of other lengths cannot be padded into this batch
+            }
+
             if ((hi - lo + 2) * (long)longest > PaddingLimit * (tokens + next.Length))
             {
                 break; // the rest waits for a batch of its own length rather than padding this one

@@ -84,7 +84,9 @@ public static class OnnxSeq2SeqLoader
     /// <summary>
     /// The task a folder's model is listed under when nothing else names one: <c>translation</c> for Marian and M2M100
     /// models, <c>summarization</c> when <c>task_specific_params</c> names only summarization (BART-CNN), else
-    /// <c>text2text-generation</c>.
+    /// <c>text2text-generation</c>; Whisper-style speech models (<c>whisper</c>, <c>speech_to_text</c>, <c>moonshine</c>,
+    /// <c>speech-encoder-decoder</c>) <c>automatic-speech-recognition</c> and <c>vision-encoder-decoder</c> models
+    /// <c>image-to-text</c>, so that they are never listed under a text task.
     /// </summary>
     public static string GuessTask(string folder)
     {
@@ -96,6 +98,17 @@ public static class OnnxSeq2SeqLoader
             if (type is "marian" or "m2m_100" or "nllb_moe")
             {
                 return "translation";
+            }
+
+            // Speech and image encoder-decoders are never text tasks: their own tasks' pipelines serve them.
+            if (type is "whisper" or "speech_to_text" or "moonshine" or "speech-encoder-decoder")
+            {
+                return Bytez.Protocol.BytezTasks.AutomaticSpeechRecognition;
+            }
+
+            if (type is "vision-encoder-decoder")
+            {
+                return "image-to-text";
             }
 
             if (root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("task_specific_params", out var tsp)
