@@ -135,7 +135,7 @@ public sealed class AudioDecoderTests(ITestOutputHelper output)
 
         Assert.Equal(MediaErrorKind.TooLarge, e.Kind);
         Assert.Contains("10 h", e.Message, StringComparison.Ordinal);
-        Assert.True(watch.ElapsedMilliseconds < 500, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < 2000, $"took {watch.ElapsedMilliseconds} ms");
     }
 
     [Fact]
