@@ -11,7 +11,7 @@ internal sealed class Fft
     private readonly int n;
     private readonly int[] factors;
     private readonly Complex[] twiddles;
-    private readonly Complex[] scratch;
+    private readonly int largestFactor;
 
     /// <summary>Plans a transform of <paramref name="length"/> points.</summary>
     public Fft(int length)
@@ -45,13 +45,13 @@ internal sealed class Fft
             twiddles[k] = new Complex(Math.Cos(angle), Math.Sin(angle));
         }
 
-        scratch = new Complex[Math.Max(1, factors.Length == 0 ? 1 : factors.Max())];
+        largestFactor = factors.Length == 0 ? 1 : factors.Max();
     }
 
     /// <summary>The number of points.</summary>
     public int Length => n;
 
-    /// <summary>Writes the DFT of <paramref name="input"/> (length points) into <paramref name="output"/>.</summary>
+    /// <summary>Writes the DFT of <paramref name="input"/> (length points) into <paramref name="output"/>; safe to call from several threads at once.</summary>
     public void Forward(ReadOnlySpan<Complex> input, Span<Complex> output)
     {
         if (input.Length != n || output.Length != n)
@@ -59,10 +59,11 @@ internal sealed class Fft
             throw new ArgumentException($"The FFT has {n} points.");
         }
 
-        Recurse(input, 0, 1, output, n, 0);
+        Span<Complex> scratch = largestFactor <= 64 ? stackalloc Complex[largestFactor] : new Complex[largestFactor];
+        Recurse(input, 0, 1, output, n, 0, scratch);
     }
 
-    private void Recurse(ReadOnlySpan<Complex> x, int offset, int stride, Span<Complex> y, int size, int level)
+    private void Recurse(ReadOnlySpan<Complex> x, int offset, int stride, Span<Complex> y, int size, int level, Span<Complex> scratch)
     {
         if (size == 1)
         {
@@ -74,11 +75,11 @@ internal sealed class Fft
         int m = size / p;
         for (int r = 0; r < p; r++)
         {
-            Recurse(x, offset + (r * stride), stride * p, y.Slice(r * m, m), m, level + 1);
+            Recurse(x, offset + (r * stride), stride * p, y.Slice(r * m, m), m, level + 1, scratch);
         }
 
         int step = n / size; // W_size^e = W_n^(e·step)
-        var t = scratch.AsSpan(0, p);
+        var t = scratch[..p];
         for (int k = 0; k < m; k++)
         {
             for (int r = 0; r < p; r++)

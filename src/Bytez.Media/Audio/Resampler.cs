@@ -118,20 +118,16 @@ public static class Resampler
         public float[] Run(float[] x)
         {
             int n = x.Length;
-            int reflection = (Math.Min(n, length) + 1) / 2;
+            int maxReflection = (Math.Min(n, length) + 1) / 2;
 
             // [mirror of x[1..length]] x [x reflected at the end]: libswresample's invert_initial_buffer and flush.
-            var buf = new float[length + n + reflection];
+            var buf = new float[length + n + maxReflection];
             for (int k = 1; k <= length; k++)
             {
                 buf[length - k] = k < n ? x[k] : 0f;
             }
 
             Array.Copy(x, 0, buf, length, n);
-            for (int j = 0; j < reflection; j++)
-            {
-                buf[length + n + j] = x[n - 1 - j];
-            }
 
             long index = -(long)phases * ((length - 1) / 2);
             long sampleIndex = length;
@@ -145,8 +141,31 @@ public static class Resampler
             bool linear = dstIncrMod != 0;
             double invSrcIncr = 1.0 / srcIncr;
             var output = new List<float>((int)Math.Min(int.MaxValue, ((long)n * 2) + 16));
-            while (sampleIndex + length <= buf.Length)
+            long limit = length + n;
+            bool flushed = false;
+            while (true)
             {
+                if (sampleIndex + length > limit)
+                {
+                    if (flushed)
+                    {
+                        break;
+                    }
+
+                    // At the end libswresample reflects (min(unconsumed, taps) + 1) / 2 samples, the edge repeated,
+                    // where unconsumed counts the input from the next output's first tap on.
+                    flushed = true;
+                    long unconsumed = length + n - sampleIndex;
+                    int reflection = (int)Math.Min((Math.Min(unconsumed, length) + 1) / 2, maxReflection);
+                    for (int j = 0; j < reflection; j++)
+                    {
+                        buf[length + n + j] = x[n - 1 - j];
+                    }
+
+                    limit = length + n + reflection;
+                    continue;
+                }
+
                 int start = (int)sampleIndex;
                 int taps = (int)index * alloc;
                 double val = 0;

@@ -126,6 +126,35 @@ public sealed class AudioDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void More_than_two_channels_go_through_ffmpeg_and_without_it_are_averaged()
+    {
+        var wav = AudioTools.Ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=0.5", "-f", "lavfi", "-i", "sine=frequency=500:sample_rate=16000:duration=0.5",
+            "-f", "lavfi", "-i", "sine=frequency=700:sample_rate=16000:duration=0.5", "-filter_complex", "[0][1][2]amerge=inputs=3", "-c:a", "pcm_s16le", "-f", "wav", "pipe:1");
+
+        Assert.Equal(AudioTools.FfmpegRead(wav, 16000), Decode(wav).Samples);
+
+        var averaged = Decode(wav, decoder: WithoutFfmpeg()).Samples;
+        var channels = AudioTools.Floats(AudioTools.Run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-f", "f32le", "pipe:1"], wav));
+        Assert.Equal(channels.Length / 3, averaged.Length);
+        for (int i = 0; i < averaged.Length; i += 97)
+        {
+            Assert.Equal((channels[3 * i] + channels[(3 * i) + 1] + channels[(3 * i) + 2]) / 3.0, averaged[i], 6);
+        }
+    }
+
+    [Fact]
+    public void An_ffmpeg_run_over_its_time_limit_is_killed_and_refused()
+    {
+        var ogg = AudioTools.Tone(440, 16000, 3, 1, "-c:a", "libvorbis", "-f", "ogg");
+        var decoder = new AudioDecoder(new MediaLimits(), new AudioDecoderOptions { FfmpegTimeout = TimeSpan.FromMilliseconds(1) });
+
+        var e = Assert.Throws<MediaException>(() => Decode(ogg, decoder: decoder));
+
+        Assert.Equal(MediaErrorKind.TooLarge, e.Kind);
+        Assert.Contains("longer than", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ten_hours_declared_in_a_WAV_header_is_refused_fast_as_too_large()
     {
         var wav = Header(channels: 1, rate: 16000, bits: 16, dataBytes: 16000L * 2 * 3600 * 10);
