@@ -11,6 +11,7 @@ public sealed class AudioDecoder
 {
     private readonly MediaLimits limits;
     private readonly FfmpegDecoder? ffmpeg;
+    private readonly string? configuredFfmpeg;
 
     /// <summary>Creates a decoder bound by <paramref name="limits"/>; ffmpeg is looked for once, here.</summary>
     public AudioDecoder(MediaLimits limits, AudioDecoderOptions? options = null)
@@ -20,6 +21,7 @@ public sealed class AudioDecoder
         options ??= new AudioDecoderOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.FfmpegTimeout, TimeSpan.Zero, nameof(options.FfmpegTimeout));
         this.limits = limits;
+        configuredFfmpeg = options.FfmpegPath;
         string? path = FfmpegDecoder.Locate(options.FfmpegPath);
         ffmpeg = path is null ? null : new FfmpegDecoder(path, options.FfmpegTimeout);
     }
@@ -99,7 +101,7 @@ public sealed class AudioDecoder
         if (ffmpeg is null)
         {
             throw new MediaException(MediaErrorKind.Unsupported,
-                $"{formatName} audio needs ffmpeg, which is not installed: without it only {string.Join(" and ", DecodedWithoutFfmpeg)} (PCM or float, one or two channels) decode. Install ffmpeg (e.g. apt-get install ffmpeg) or set its path.");
+                $"{formatName} audio needs ffmpeg, which {(string.IsNullOrEmpty(configuredFfmpeg) ? "is not on the PATH" : $"is not at the configured path {configuredFfmpeg}")}: without it only {string.Join(" and ", DecodedWithoutFfmpeg)} (PCM or float, one or two channels) decode. Install ffmpeg (e.g. apt-get install ffmpeg) or set its path.");
         }
 
         return ffmpeg.DecodeAsync(data, sampleRate, maxSamples, formatName, cancellationToken);
