@@ -31,6 +31,7 @@ public static partial class BytezServer
         builder.Services.AddSingleton(options);
         builder.WebHost.ConfigureKestrel(kestrel => HttpLimits.Configure(kestrel.Limits, options.MaxRequestBodyBytes));
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
+        builder.Services.AddBytezMedia(options);
         builder.Services.AddBytezEngine(options);
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
