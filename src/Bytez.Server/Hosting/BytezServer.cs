@@ -42,7 +42,8 @@ public static partial class BytezServer
         app.UseBytezErrors();
         app.UseHttpLimits();
         app.UseWhen(
-            c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix),
+            c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
+                || c.Request.Path.StartsWithSegments(FilesApi.Prefix),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -51,6 +52,7 @@ public static partial class BytezServer
         api.MapClusterApi();
         api.MapRunApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
+        app.MapFilesApi();
         app.MapBytezObservability();
 
         ReportStart(app);

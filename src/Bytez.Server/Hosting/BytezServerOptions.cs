@@ -29,6 +29,12 @@ public sealed class BytezServerOptions
     /// <summary>The one API key the server accepts. When unset, a key is generated at first start and only its hash kept.</summary>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// The address clients reach this server at (<c>https://models.example.org</c>), for the URLs of files tasks
+    /// produce; unset: the scheme and host each request came in on. Set it behind a reverse proxy.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
     /// <summary>Whether the embedded default models are installed into the model store at start.</summary>
     public bool EmbeddedModels { get; set; } = true;
 
