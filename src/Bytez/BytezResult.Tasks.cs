@@ -72,4 +72,12 @@ public sealed partial class BytezResult
     /// </summary>
     /// <exception cref="BytezException">The call failed, or the output is not a list of ranked documents.</exception>
     public IReadOnlyList<RankedDocument> GetRanking() => TaskOutputReader.Ranking(RequireOutput("a ranking"));
+
+    /// <summary>
+    /// The URL of a file a media task produced (text-to-speech, text-to-image, ...): the output string, an absolute
+    /// http or https URL. Download it with <see cref="BytezClient.DownloadAsync"/> (a self-hosted server wants the key),
+    /// or ask for the bytes directly with <see cref="BytezModel.RunFileAsync(string, ModelParameters?, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="BytezException">The call failed, or the output is not an absolute http or https URL.</exception>
+    public Uri GetMediaUrl() => TaskOutputReader.MediaUrl(RequireOutput("a media URL"));
 }

@@ -24,6 +24,12 @@ internal static class TaskOutputReader
     private const string ZeroShotShape = "{sequence, labels, scores} (zero-shot-classification)";
     private const string RankingShape = "a list of {corpus_id, score, text?} (text-ranking)";
 
+    public static Uri MediaUrl(JsonElement output) =>
+        output.ValueKind == JsonValueKind.String
+            && Uri.TryCreate(output.GetString(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw Mismatch("an http or https URL string (a media task's file)", output);
+
     public static string Text(JsonElement output)
     {
         if (TryText(output, allowMessage: true) is { } text)

@@ -30,7 +30,10 @@ public static partial class RunApi
         }
 
         var output = await engine.RunAsync(model.Id, request, context.RequestAborted).ConfigureAwait(false);
-        await Envelope.WriteOutputAsync(context, output).ConfigureAwait(false);
+        if (await FilesApi.AnswerMediaAsync(context, request, output).ConfigureAwait(false) is { } answer)
+        {
+            await Envelope.WriteOutputAsync(context, answer).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

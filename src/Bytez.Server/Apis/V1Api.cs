@@ -178,7 +178,12 @@ public static class V1Api
             return;
         }
 
-        var output = await engine.RunAsync(model.Id, request, context.RequestAborted).ConfigureAwait(false);
+        var output = await FilesApi.AnswerMediaAsync(context, request, await engine.RunAsync(model.Id, request, context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+        if (output is null)
+        {
+            return; // raw media bytes were written
+        }
+
         var messages = request.Messages ?? (request.Input is { ValueKind: JsonValueKind.Array } input ? MessagesOf(input) : null);
         await Envelope.WriteOutputAsync(context, w => WritePipelineOutput(w, output, messages)).ConfigureAwait(false);
     }

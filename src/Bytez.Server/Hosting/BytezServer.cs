@@ -31,6 +31,7 @@ public static partial class BytezServer
         builder.Services.AddSingleton(options);
         builder.WebHost.ConfigureKestrel(kestrel => HttpLimits.Configure(kestrel.Limits, options.MaxRequestBodyBytes));
         builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
+        builder.Services.AddBytezMedia(options);
         builder.Services.AddBytezEngine(options);
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
@@ -41,7 +42,8 @@ public static partial class BytezServer
         app.UseBytezErrors();
         app.UseHttpLimits();
         app.UseWhen(
-            c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix),
+            c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
+                || c.Request.Path.StartsWithSegments(FilesApi.Prefix),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -50,6 +52,7 @@ public static partial class BytezServer
         api.MapClusterApi();
         api.MapRunApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
+        app.MapFilesApi();
         app.MapBytezObservability();
 
         ReportStart(app);
@@ -94,6 +97,10 @@ public static partial class BytezServer
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server");
         var engine = app.Services.GetRequiredService<InferenceEngine>();
         LogStarting(logger, options.Home, engine.Catalog.List().Count);
+        if (options.MaxRequestBodyBytes < options.Media.Base64Length + MediaBodyOverhead)
+        {
+            LogBodyTooSmallForMedia(logger, options.MaxRequestBodyBytes, options.Media.MaxBytes, options.Media.Base64Length + MediaBodyOverhead);
+        }
         if (keys.GeneratedKey is { } key)
         {
             // Shown once: only the hash is stored.
@@ -108,6 +115,12 @@ public static partial class BytezServer
                 """);
         }
     }
+
+    /// <summary>Room in a request body beside a base64 media input: a data URI prefix and the other fields.</summary>
+    private const long MediaBodyOverhead = 64 * 1024;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bytez:MaxRequestBodyBytes ({BodyBytes}) is too small for a media input of Bytez:Media:MaxBytes ({MediaBytes}) sent as base64; raise it to at least {Needed}")]
+    private static partial void LogBodyTooSmallForMedia(ILogger logger, long bodyBytes, long mediaBytes, long needed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bytez server: data directory {Home}, {Count} models in the catalog")]
     private static partial void LogStarting(ILogger logger, string home, int count);

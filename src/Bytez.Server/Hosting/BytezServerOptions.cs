@@ -6,6 +6,7 @@ using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tokenization;
 using Bytez.Engine.Templating;
+using Bytez.Server.Media;
 
 namespace Bytez.Server.Hosting;
 
@@ -28,11 +29,20 @@ public sealed class BytezServerOptions
     /// <summary>The one API key the server accepts. When unset, a key is generated at first start and only its hash kept.</summary>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// The address clients reach this server at (<c>https://models.example.org</c>), for the URLs of files tasks
+    /// produce; unset: the scheme and host each request came in on. Set it behind a reverse proxy.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
     /// <summary>Whether the embedded default models are installed into the model store at start.</summary>
     public bool EmbeddedModels { get; set; } = true;
 
-    /// <summary>The largest request body accepted, in bytes; larger bodies get 413. Default 32 MiB.</summary>
-    public long MaxRequestBodyBytes { get; set; } = 32L << 20;
+    /// <summary>
+    /// The largest request body accepted, in bytes; larger bodies get 413. Default 36 MiB: room for a media input of
+    /// <see cref="MediaOptions.MaxBytes"/> (25 MiB) sent as base64 (4/3 of it) and the rest of the JSON.
+    /// </summary>
+    public long MaxRequestBodyBytes { get; set; } = 36L << 20;
 
     /// <summary>How models added to or removed from the models directory while running are noticed (section <c>Bytez:ModelWatch</c>).</summary>
     public ModelWatchOptions ModelWatch { get; set; } = new();
@@ -56,6 +66,9 @@ public sealed class BytezServerOptions
     public TemplateLimits Templates { get; set; } = new();
     /// <summary>Per-request limits: deadline, input tokens, items (section <c>Bytez:Requests</c>).</summary>
     public RequestLimitsOptions Requests { get; set; } = new();
+
+    /// <summary>Media inputs and outputs: byte, pixel and duration bounds, URL fetching, produced files (section <c>Bytez:Media</c>).</summary>
+    public MediaOptions Media { get; set; } = new();
 
     /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
     public HubOptions Hub { get; set; } = new();

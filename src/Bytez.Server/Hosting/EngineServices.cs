@@ -1,5 +1,6 @@
 using Bytez.Engine;
 using Bytez.Engine.Embedded;
+using Bytez.Engine.Media;
 using Bytez.Engine.LlamaCpp;
 using Bytez.Engine.Onnx;
 using Bytez.Engine.Metrics;
@@ -74,6 +75,11 @@ public static partial class EngineServices
         options.Requests.Validate();
         services.AddSingleton(options.Requests);
         services.TryAddSingleton(TimeProvider.System);
+        // What the media pipelines take in their constructors: the reader of media inputs and the decoders' limits.
+        options.Media.Validate();
+        services.AddSingleton(options.Media.Limits());
+        services.TryAddSingleton<IMediaFetcher, UrlRefusingMediaFetcher>();
+        services.AddSingleton<MediaReader>();
         services.AddSingleton(provider =>
         {
             // Only catalog models get their own label (ids from clients would grow the series without bound).

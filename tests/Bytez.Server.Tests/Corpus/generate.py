@@ -164,7 +164,7 @@ add("run: 100000 stop strings", "POST", "/models/v2/{gen}", None, JSON,
     bodyRepeat={"prefix": '{"input": "a", "params": {"max_new_tokens": 2, "stop": [', "item": '"zz"', "count": 100000, "separator": ",", "suffix": "]}}"})
 add("run: 100000 unknown top-level fields", "POST", "/models/v2/{embed}", None, JSON,
     bodyRepeat={"prefix": '{', "item": '"f": [1,2,3]', "count": 100000, "separator": ",", "suffix": ', "input": "a"}'})
-add("run: 40 MB body (over the 32 MiB limit)", "POST", "/models/v2/{embed}", None, JSON,
+add("run: 40 MB body (over the 36 MiB limit)", "POST", "/models/v2/{embed}", None, JSON,
     bodyRepeat={"prefix": '{"input": "', "item": "{repeat:x:1024}", "count": 40 * 1024, "separator": "", "suffix": '"}'})
 add("PUT cluster: 100000 config keys", "PUT", "/models/v2/{embed}", None, JSON,
     bodyRepeat={"prefix": '{"config": {', "item": '"k": 1', "count": 100000, "separator": ",", "suffix": "}}"})
