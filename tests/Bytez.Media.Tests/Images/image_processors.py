@@ -1,0 +1,2 @@
+def preprocess(image, req):
+    raise NotImplementedError("preprocess")
