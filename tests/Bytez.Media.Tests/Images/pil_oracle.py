@@ -92,6 +92,11 @@ def fixtures(directory):
         exif[0x0112] = o
         photo.save(os.path.join(directory, f"exif{o}.jpg"), quality=95, subsampling=0, exif=exif.tobytes()); add(f"exif{o}.jpg", f"JPEG EXIF orientation {o}")
         base.save(os.path.join(directory, f"exif{o}.png"), exif=exif.tobytes()); add(f"exif{o}.png", f"PNG eXIf orientation {o}")
+    # Larger photo-like PNGs for the processors: landscape, portrait, small.
+    for name, (pw, ph) in {"landscape.png": (320, 240), "portrait.png": (151, 401), "small.png": (40, 30)}.items():
+        yy, xx = np.mgrid[0:ph, 0:pw]
+        img = np.stack([xx * 255 // pw, yy * 255 // ph, (xx * yy) % 256], axis=-1).astype(np.int32) + rng.integers(-20, 21, size=(ph, pw, 3))
+        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB").save(os.path.join(directory, name)); add(name, f"PNG {pw}x{ph}")
     return files
 
 
