@@ -3,6 +3,7 @@
 # by `n` raw bytes. Ops:
 #   decode     {path}                 -> {w,h} + RGB bytes, as transformers.image_utils.load_image (4.57) gives them:
 #                                        PIL.Image.open, ImageOps.exif_transpose, convert("RGB")
+#   read       {path}                 -> {w,h,mode,format} + the bytes of Image.open as it is (no conversion)
 #   resize     {w,h,nw,nh,filter} + RGB bytes -> RGB bytes of Image.resize((nw, nh), filter)
 #   fixtures   {dir}                  -> {files:[{name, what}]}: images written by PIL in every mode
 #   preprocess {path, processor, config} -> image_processors.py (beside this file)
@@ -114,6 +115,10 @@ def main():
             if op == "decode":
                 image = load_image(req["path"])
                 answer({"w": image.width, "h": image.height}, image.tobytes())
+            elif op == "read":
+                image = Image.open(req["path"])
+                image.load()
+                answer({"w": image.width, "h": image.height, "mode": image.mode, "format": image.format}, image.tobytes())
             elif op == "resize":
                 image = Image.frombytes("RGB", (req["w"], req["h"]), payload)
                 resized = image.resize((req["nw"], req["nh"]), req["filter"])
