@@ -192,48 +192,64 @@ public static class PilResize
         return value <= 0 ? (byte)0 : (byte)(value >> PrecisionBits);
     }
 
-    private static void Horizontal(byte[] input, int inWidth, int firstRow, int rows, byte[] output, int outWidth, int[] bounds, int[] weights, int ksize)
+    private static unsafe void Horizontal(byte[] input, int inWidth, int firstRow, int rows, byte[] output, int outWidth, int[] bounds, int[] weights, int ksize)
     {
-        for (int y = 0; y < rows; y++)
+        fixed (byte* inp = input, outp = output)
+        fixed (int* bp = bounds, wp = weights)
         {
-            int inRow = (y + firstRow) * inWidth * 3, outRow = y * outWidth * 3;
-            for (int xx = 0; xx < outWidth; xx++)
+            for (int y = 0; y < rows; y++)
             {
-                int xmin = bounds[xx * 2], xmax = bounds[(xx * 2) + 1], kw = xx * ksize;
-                int r = 1 << (PrecisionBits - 1), g = r, b = r;
-                int p = inRow + (xmin * 3);
-                for (int x = 0; x < xmax; x++, p += 3)
+                byte* inRow = inp + ((long)(y + firstRow) * inWidth * 3);
+                byte* o = outp + ((long)y * outWidth * 3);
+                for (int xx = 0; xx < outWidth; xx++, o += 3)
                 {
-                    int w = weights[kw + x];
-                    r += input[p] * w;
-                    g += input[p + 1] * w;
-                    b += input[p + 2] * w;
-                }
+                    int xmax = bp[(xx * 2) + 1];
+                    int* k = wp + (xx * ksize);
+                    int r = 1 << (PrecisionBits - 1), g = r, b = r;
+                    byte* p = inRow + (bp[xx * 2] * 3);
+                    for (int x = 0; x < xmax; x++, p += 3)
+                    {
+                        int w = k[x];
+                        r += p[0] * w;
+                        g += p[1] * w;
+                        b += p[2] * w;
+                    }
 
-                int o = outRow + (xx * 3);
-                output[o] = Clip8(r);
-                output[o + 1] = Clip8(g);
-                output[o + 2] = Clip8(b);
+                    o[0] = Clip8(r);
+                    o[1] = Clip8(g);
+                    o[2] = Clip8(b);
+                }
             }
         }
     }
 
-    private static void Vertical(byte[] input, int width, byte[] output, int outHeight, int[] bounds, int[] weights, int ksize)
+    private static unsafe void Vertical(byte[] input, int width, byte[] output, int outHeight, int[] bounds, int[] weights, int ksize)
     {
+        // Row by row (the same sums as PIL's column order, integer addition being exact), for the cache.
         int stride = width * 3;
-        for (int yy = 0; yy < outHeight; yy++)
+        var sums = new int[stride];
+        fixed (byte* inp = input, outp = output)
+        fixed (int* acc = sums)
         {
-            int ymin = bounds[yy * 2], ymax = bounds[(yy * 2) + 1], kw = yy * ksize, outRow = yy * stride;
-            for (int i = 0; i < stride; i++)
+            for (int yy = 0; yy < outHeight; yy++)
             {
-                int s = 1 << (PrecisionBits - 1);
-                int p = (ymin * stride) + i;
-                for (int y = 0; y < ymax; y++, p += stride)
+                int ymin = bounds[yy * 2], ymax = bounds[(yy * 2) + 1], kw = yy * ksize;
+                new Span<int>(acc, stride).Fill(1 << (PrecisionBits - 1));
+                for (int y = 0; y < ymax; y++)
                 {
-                    s += input[p] * weights[kw + y];
+                    int w = weights[kw + y];
+                    byte* row = inp + ((long)(ymin + y) * stride);
+                    for (int i = 0; i < stride; i++)
+                    {
+                        acc[i] += row[i] * w;
+                    }
                 }
 
-                output[outRow + i] = Clip8(s);
+                byte* o = outp + ((long)yy * stride);
+                for (int i = 0; i < stride; i++)
+                {
+                    o[i] = Clip8(acc[i]);
+                }
             }
         }
     }
