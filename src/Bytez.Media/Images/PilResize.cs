@@ -72,14 +72,14 @@ public static class PilResize
                 }
             }
 
-            var temp = new byte[width * (last - first) * 3];
+            var temp = GC.AllocateUninitializedArray<byte>(width * (last - first) * 3); // every byte is written
             Horizontal(image.Rgb, image.Width, first, last - first, temp, width, hBounds, hWeights, hSize);
             current = new RgbImage(width, last - first, temp);
         }
 
         if (vertical)
         {
-            var output = new byte[width * height * 3];
+            var output = GC.AllocateUninitializedArray<byte>(width * height * 3); // every byte is written
             Vertical(current.Rgb, current.Width, output, height, vBounds, vWeights, vSize);
             return new RgbImage(width, height, output);
         }

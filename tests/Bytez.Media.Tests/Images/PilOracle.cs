@@ -116,6 +116,16 @@ public static class PilFixtures
     private static readonly Lazy<(string Dir, IReadOnlyList<(string Name, string What)> Files)> Made = new(() =>
     {
         var dir = Directory.CreateTempSubdirectory("bytez-img-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         var (header, _) = PilOracle.Instance.Ask(new JsonObject { ["op"] = "fixtures", ["dir"] = dir });
         var files = header["files"]!.AsArray().Select(f => ((string)f!["name"]!, (string)f["what"]!)).ToList();
         return (dir, files);
