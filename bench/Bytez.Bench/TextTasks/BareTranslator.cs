@@ -47,7 +47,12 @@ internal sealed class BareTranslator : IDisposable
     public string Description { get; }
 
     /// <summary>Generates exactly <paramref name="newTokens"/> tokens greedily after the decoder start token; returns them.</summary>
-    public int[] Generate(ITextTokenizer tokenizer, string text, int newTokens)
+    /// <param name="tokenizer">Tokenizes the source.</param>
+    /// <param name="text">The source text.</param>
+    /// <param name="newTokens">How many tokens to generate.</param>
+    /// <param name="forced">When given, these tokens are fed instead of the argmax (teacher forcing, for comparing logits step by step).</param>
+    /// <param name="onLogits">When given, called with each step's raw logits.</param>
+    public int[] Generate(ITextTokenizer tokenizer, string text, int newTokens, IReadOnlyList<int>? forced = null, Action<int, ReadOnlySpan<float>>? onLogits = null)
     {
         var source = tokenizer.Encode(text, addSpecialTokens: true);
         long[] sourceShape = [1, source.Length];
@@ -83,6 +88,7 @@ internal sealed class BareTranslator : IDisposable
                 past.CopyTo(inputs, 4);
                 var outputs = _decoder.Run(runOptions, inputNames, inputs, outputNames);
                 var logits = outputs[0].GetTensorDataAsSpan<float>();
+                onLogits?.Invoke(step, logits);
                 var best = 1;
                 for (var v = 2; v < logits.Length; v++)
                 {
@@ -93,7 +99,7 @@ internal sealed class BareTranslator : IDisposable
                 }
 
                 generated[step] = best;
-                token = best;
+                token = forced is null ? best : forced[step];
                 if (previous is null)
                 {
                     foreach (var empty in past)
