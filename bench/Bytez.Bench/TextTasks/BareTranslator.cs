@@ -15,6 +15,8 @@ internal sealed class BareTranslator : IDisposable
     private readonly InferenceSession _decoder;
     private readonly string[] _pastNames;
     private readonly string[] _presentNames;
+    private long _encodeTicks;
+    private long _stepTicks;
 
     public BareTranslator(string folder, int intraOpThreads)
     {
@@ -46,6 +48,11 @@ internal sealed class BareTranslator : IDisposable
 
     public string Description { get; }
 
+    /// <summary>Seconds inside the encoder runs and inside the decoder runs since the last <see cref="ResetTimes"/>.</summary>
+    public (double Encode, double Steps) Times => ((double)_encodeTicks / System.Diagnostics.Stopwatch.Frequency, (double)_stepTicks / System.Diagnostics.Stopwatch.Frequency);
+
+    public void ResetTimes() => (_encodeTicks, _stepTicks) = (0, 0);
+
     /// <summary>Generates exactly <paramref name="newTokens"/> tokens greedily after the decoder start token; returns them.</summary>
     /// <param name="tokenizer">Tokenizes the source.</param>
     /// <param name="text">The source text.</param>
@@ -61,7 +68,9 @@ internal sealed class BareTranslator : IDisposable
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, sourceShape);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, sourceShape);
         using var runOptions = new RunOptions();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var encoded = _encoder.Run(runOptions, ["input_ids", "attention_mask"], [idsValue, maskValue], ["last_hidden_state"]);
+        _encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         var hidden = encoded[0];
 
         var heads = MarianTranslator.Heads;
@@ -86,7 +95,9 @@ internal sealed class BareTranslator : IDisposable
                 var inputs = new OrtValue[inputNames.Length];
                 (inputs[0], inputs[1], inputs[2], inputs[3]) = (maskValue, tokenValue, hidden, branch);
                 past.CopyTo(inputs, 4);
+                var stepStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 var outputs = _decoder.Run(runOptions, inputNames, inputs, outputNames);
+                _stepTicks += System.Diagnostics.Stopwatch.GetTimestamp() - stepStarted;
                 var logits = outputs[0].GetTensorDataAsSpan<float>();
                 onLogits?.Invoke(step, logits);
                 var best = 1;

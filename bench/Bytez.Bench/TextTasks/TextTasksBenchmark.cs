@@ -154,7 +154,7 @@ internal static class TextTasksBenchmark
         Log("seq2seq: loading the engine instance and the bare sessions...");
         // The seq2seq loader directly: the engine's model format does not route encoder-decoder folders to it yet.
         var descriptor = new Bytez.Engine.ModelDescriptor { Id = "bench/marian-translator", Task = "translation", Path = folder };
-        using var engine = Bytez.Engine.Onnx.Seq2Seq.OnnxSeq2SeqLoader.Load(descriptor, new Bytez.Engine.Onnx.OnnxRuntimeOptions());
+        using var engine = new TimedSeq2SeqInstance(Bytez.Engine.Onnx.Seq2Seq.OnnxSeq2SeqLoader.Load(descriptor, new Bytez.Engine.Onnx.OnnxRuntimeOptions()));
         using var bareOne = new BareTranslator(folder, 1);
         using var bareAll = new BareTranslator(folder, Math.Max(1, Environment.ProcessorCount));
         var tokenizer = engine.Tokenizer;
@@ -164,7 +164,7 @@ internal static class TextTasksBenchmark
         {
             foreach (var text in texts)
             {
-                var parameters = JsonDocument.Parse($$"""{"max_new_tokens": {{newTokens}}, "min_new_tokens": {{newTokens}}, "num_beams": {{beams}}, "early_stopping": false}""").RootElement;
+                var parameters = Parameters(newTokens, beams);
                 var request = Bytez.Engine.Generation.Seq2SeqGenerator.Prepare(engine, text, "translation", parameters);
                 await Bytez.Engine.Generation.Seq2SeqGenerator.GenerateTokensAsync(request, CancellationToken.None).ConfigureAwait(false);
             }
@@ -178,22 +178,45 @@ internal static class TextTasksBenchmark
             }
         });
 
+        // Where the time goes, summed over the timed passes of the two 1-thread greedy rows: inside ONNX Runtime (the
+        // bare loop's runs; the engine instance's encoder and decoder calls) and the rest.
+        var (bareWall, engineWall) = (0.0, 0.0);
+        async Task Timed(Func<Task> pass, Action<double> add)
+        {
+            var sw = Stopwatch.StartNew();
+            await pass().ConfigureAwait(false);
+            add(sw.Elapsed.TotalSeconds);
+        }
+
         var rows = new List<Scenario>
         {
-            new("bare", $"bare ONNX Runtime encoder + merged-decoder loop, greedy, {bareOne.Description}", 1, n, () => BareAsync(bareOne)),
+            new("bare", $"bare ONNX Runtime encoder + merged-decoder loop, greedy, {bareOne.Description}", 1, n, () => Timed(() => BareAsync(bareOne), t => bareWall += t)),
             new("bare", $"bare ONNX Runtime encoder + merged-decoder loop, greedy, {bareAll.Description}", 1, n, () => BareAsync(bareAll)),
-            new("engine", "engine (Seq2SeqGenerator over OnnxSeq2SeqLoader.Load, default options: 1 thread), greedy", 1, n, () => EngineAsync(1)),
+            new("engine", "engine (Seq2SeqGenerator over OnnxSeq2SeqLoader.Load, default options: 1 thread), greedy", 1, n, () => Timed(() => EngineAsync(1), t => engineWall += t)),
             new("engine", "engine, beam search, num_beams 4", 4, n, () => EngineAsync(4)),
         };
         Log($"seq2seq: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), interleaved...");
+        var (beamEncode, beamSteps) = (0.0, 0.0);
+        rows[3] = new("engine", rows[3].Name, 4, n, async () =>
+        {
+            var before = engine.Read();
+            await EngineAsync(4).ConfigureAwait(false);
+            var after = engine.Read();
+            (beamEncode, beamSteps) = (beamEncode + after.Encode - before.Encode, beamSteps + after.Steps - before.Steps);
+        });
         await Harness.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
+        var bareTimes = bareOne.Times;
+        var engineTimes = engine.Read();
+        var greedyEncode = engineTimes.Encode - beamEncode;
+        var greedySteps = engineTimes.Steps - beamSteps;
 
         // The same tokens: greedy through the engine against the bare loop.
         var same = 0;
         var differences = new List<string>();
         foreach (var text in texts)
         {
-            var parameters = JsonDocument.Parse($$"""{"max_new_tokens": {{newTokens}}, "min_new_tokens": {{newTokens}}}""").RootElement;
+            // The timed greedy row's own parameters: without num_beams 1 the pipeline's default of 4 beams would apply.
+            var parameters = Parameters(newTokens, beams: 1);
             var request = Bytez.Engine.Generation.Seq2SeqGenerator.Prepare(engine, text, "translation", parameters);
             var viaEngine = (await Bytez.Engine.Generation.Seq2SeqGenerator.GenerateTokensAsync(request, CancellationToken.None).ConfigureAwait(false))[0];
             var viaBare = bareOne.Generate(tokenizer, text, newTokens);
@@ -227,6 +250,9 @@ internal static class TextTasksBenchmark
         var beamCost = greedy.PerSecond / beam.PerSecond;
         md.AppendLine(inv, $"**Engine greedy = {greedyRatio:F2} × the best bare loop** ({bestBare.Name}); {sameThreads:F2} × the bare loop with the engine's thread count (1); aim ≥ 0.95: {(greedyRatio >= 0.95 ? "met" : "NOT met")}.");
         md.AppendLine();
+        var passes = settings.Passes + settings.Warmups;
+        md.AppendLine(inv, $"Where the time goes (1 thread, greedy, all {passes} passes): the bare loop {bareWall:F2} s, of which {bareTimes.Encode:F2} s in the encoder runs and {bareTimes.Steps:F2} s in the decoder runs ({bareWall - bareTimes.Encode - bareTimes.Steps:F2} s around them); the engine {engineWall:F2} s, of which {greedyEncode:F2} s in the instance's encoder calls and {greedySteps:F2} s in its decoder steps ({engineWall - greedyEncode - greedySteps:F2} s in the generation loop: logits processors, argmax, bookkeeping). Per new token: bare {1000 * bareWall / (passes * n):F2} ms, engine {1000 * engineWall / (passes * n):F2} ms.");
+        md.AppendLine();
         md.AppendLine(inv, $"**Beam search with 4 beams costs {beamCost:F2} × greedy per output token**; aim ≤ 2: {(beamCost <= 2 ? "met" : "NOT met")}.");
         md.AppendLine();
         md.AppendLine(inv, $"Greedy tokens identical between the engine and the bare loop: {same}/{texts.Count} sentences (the first {newTokens - 1}; the last is EOS in the engine, forced by `forced_eos_token_id` at the maximum length).");
@@ -241,6 +267,14 @@ internal static class TextTasksBenchmark
             md.AppendLine();
         }
     }
+
+    /// <summary>
+    /// The <c>params</c> of every seq2seq request of the benchmark: exactly <paramref name="newTokens"/> new tokens and
+    /// <paramref name="beams"/> beams, always given (the translation pipeline's default is 4 beams, so a request that
+    /// leaves <c>num_beams</c> out runs beam search).
+    /// </summary>
+    private static JsonElement Parameters(int newTokens, int beams)
+        => JsonDocument.Parse($$"""{"max_new_tokens": {{newTokens}}, "min_new_tokens": {{newTokens}}, "num_beams": {{beams}}, "early_stopping": false}""").RootElement;
 
     /// <summary>
     /// Where the engine's greedy tokens leave the bare loop's, and why: both are fed the engine's tokens (teacher
@@ -278,13 +312,13 @@ internal static class TextTasksBenchmark
 
         var at = bareLogits[step];
         var settings = Bytez.Engine.Generation.Seq2SeqGenerator.Prepare(engine, text, "translation",
-            JsonDocument.Parse($$"""{"max_new_tokens": {{newTokens}}, "min_new_tokens": {{newTokens}}}""").RootElement).Settings;
+            Parameters(newTokens, beams: 1)).Settings;
         var processed = at.ToArray();
         var prefix = new List<int> { engine.Info.DecoderStartTokenId ?? 0 };
         prefix.AddRange(viaEngine.Take(step));
         new Bytez.Engine.Generation.LogitsProcessors(settings, engine.Info.EosTokenIds ?? [], 1, newTokens + 1).Apply(processed, prefix);
         return string.Create(inv,
-            $"first difference at new token {step + 1} of {newTokens}: engine {viaEngine[step]} (bare logit {at[viaEngine[step]]:G9}), bare {viaBare[step]} (bare logit {at[viaBare[step]]:G9}, after the engine's logits processors {processed[viaBare[step]]:G9}); the engine's raw logits differ from the bare session's by at most {maxDelta:G3} over steps 1..{step + 1}; tokens so far {string.Join(' ', prefix)}; settings: no_repeat_ngram_size {settings.NoRepeatNgramSize}, repetition_penalty {settings.RepetitionPenalty}, bad_words_ids {settings.BadWordsIds.Count}, suppress_tokens {settings.SuppressTokens.Count}");
+            $"first difference at new token {step + 1} of {newTokens}: engine {viaEngine[step]} (bare logit {at[viaEngine[step]]:G9}), bare {viaBare[step]} (bare logit {at[viaBare[step]]:G9}, after the engine's logits processors {processed[viaBare[step]]:G9}); the engine's raw logits differ from the bare session's by at most {maxDelta:G3} over steps 1..{step + 1}; settings: num_beams {settings.NumBeams}, no_repeat_ngram_size {settings.NoRepeatNgramSize}, repetition_penalty {settings.RepetitionPenalty}, bad_words_ids {settings.BadWordsIds.Count}, suppress_tokens {settings.SuppressTokens.Count}");
     }
 
     /// <summary><paramref name="clients"/> workers, each sending the next text as soon as its previous one is answered.</summary>

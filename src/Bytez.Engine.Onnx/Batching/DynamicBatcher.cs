@@ -9,8 +9,8 @@ namespace Bytez.Engine.Onnx.Batching;
 /// set of workers (one thread per session); <typeparamref name="TResult"/> is what a run gives each row (an embedding,
 /// an encoder's named outputs, ...). A free worker takes a batch as soon as <c>maxBatch</c> texts are queued, or
 /// once the oldest queued call has waited <c>maxWait</c>; while another worker is busy (the instance is under load) it
-/// also waits up to a tenth of a batch's run time for the batch to fill, so that the callers just answered can send
-/// their next text before it runs a batch of one. When several workers are free, the queue is split evenly among
+/// also waits up to a tenth of a batch's run time for as many texts as its last batch answered, so that those callers
+/// can send their next text before it runs a batch of one. When several workers are free, the queue is split evenly among
 /// them so no session idles while work is queued.
 /// </summary>
 /// <remarks>
@@ -219,6 +219,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     private void WorkerLoop(int worker)
     {
         var batch = new List<BatchItem<TRow, TResult>>(_maxBatch);
+        var answered = 0;
         while (true)
         {
             List<BatchItem<TRow, TResult>> taken;
@@ -227,7 +228,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                 _idle++;
                 try
                 {
-                    if (!TryTake(batch, out taken))
+                    if (!TryTake(batch, Math.Min(_maxBatch, _queue.Count + answered), out taken))
                     {
                         return; // disposed
                     }
@@ -238,13 +239,20 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                 }
             }
 
+            answered = taken.Count;
             Run(worker, taken);
             batch.Clear();
         }
     }
 
     /// <summary>Waits (holding the lock between waits) until this worker has a batch to run; false once disposed.</summary>
-    private bool TryTake(List<BatchItem<TRow, TResult>> own, out List<BatchItem<TRow, TResult>> taken)
+    /// <param name="own">The worker's own batch list.</param>
+    /// <param name="fill">
+    /// What the worker waits for under load: the texts queued when it came back plus as many as its last batch
+    /// answered (their callers, if they send more, are about to).
+    /// </param>
+    /// <param name="taken">The batch to run.</param>
+    private bool TryTake(List<BatchItem<TRow, TResult>> own, int fill, out List<BatchItem<TRow, TResult>> taken)
     {
         while (true)
         {
@@ -270,12 +278,17 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
             // Under load (another worker busy) a free worker waits a little for its batch to fill: the callers its
             // last batch answered are about to send their next texts, and a batch of one would waste the session.
             var wait = _maxWaitTicks;
-            if (_idle < _workers.Length)
+            var target = _maxBatch;
+            if (_idle < _workers.Length && queued < fill)
             {
-                wait = Math.Max(wait, Math.Min(Stopwatch.Frequency, (long)(Volatile.Read(ref _meanRunTicks) * FillWaitShare)));
+                var fillWait = Math.Min(Stopwatch.Frequency, (long)(Volatile.Read(ref _meanRunTicks) * FillWaitShare));
+                if (fillWait > wait)
+                {
+                    (wait, target) = (fillWait, _maxWaitTicks > 0 ? _maxBatch : fill);
+                }
             }
 
-            if (queued < _maxBatch && wait > 0)
+            if (queued < target && wait > 0)
             {
                 var oldest = long.MaxValue;
                 for (var node = _requests.First; node is not null;)
