@@ -8,7 +8,7 @@ namespace Bytez.Bench;
 /// to first token, direct runtime vs engine vs server. <c>-- load [--quick] [--out file.md]</c>: concurrent clients and
 /// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
 /// fake hub, bare HttpClient vs our downloader vs curl. <c>-- soak [--minutes N] [--out file.md]</c>: the server in its own
-/// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- text-tasks [--quick] [--classifier-only] [--cache folder] [--out file.md]</c>: text-classification and
+/// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out file.md]</c>: text-classification and
 /// seq2seq on random-weight models of realistic shapes, server and engine vs bare ONNX Runtime. <c>-- resize [--quick] [--out file.md]</c>: our port of PIL's resize vs PIL, speed and equality. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
@@ -23,7 +23,7 @@ internal static class Program
             Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench memory [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench soak [--minutes N] [--out results.md]");
-            Console.Error.WriteLine("       Bytez.Bench text-tasks [--quick] [--classifier-only] [--cache folder] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench resize [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
@@ -54,7 +54,7 @@ internal static class Program
                     double.Parse(Option(args, "--minutes") ?? "10", System.Globalization.CultureInfo.InvariantCulture), output).ConfigureAwait(false);
 #endif
             case "text-tasks":
-                return await TextTasks.TextTasksBenchmark.RunAsync(quick, args.Contains("--classifier-only"), Option(args, "--cache"), output).ConfigureAwait(false);
+                return await TextTasks.TextTasksBenchmark.RunAsync(quick, args.Contains("--classifier-only"), args.Contains("--seq2seq-only"), Option(args, "--cache"), output).ConfigureAwait(false);
             case "resize":
                 return await Images.ResizeBenchmark.RunAsync(quick, output).ConfigureAwait(false);
             case "memory-child":

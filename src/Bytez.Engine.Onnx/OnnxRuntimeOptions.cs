@@ -31,10 +31,11 @@ public sealed class OnnxRuntimeOptions
 
     /// <summary>
     /// With <see cref="DynamicBatching"/>, the longest a queued text waits for more texts to fill a batch while a session
-    /// is free (at most 1 s). The default, <see cref="TimeSpan.Zero"/>, takes whatever is queued at once: under load
-    /// texts queue up while the sessions are busy, so batches form anyway, and a lone request pays no wait (each
-    /// millisecond of wait was measured to add a millisecond to one-client latency without raising throughput at 16
-    /// clients). Waits are timed in whole milliseconds: a fraction of a millisecond rounds up.
+    /// is free (at most 1 s). The default, <see cref="TimeSpan.Zero"/>, takes whatever is queued at once when every
+    /// session is free, so a lone request pays no wait (each millisecond of wait was measured to add a millisecond to
+    /// one-client latency). While another session is busy (under load) a free one waits anyway, up to a tenth of a
+    /// batch's mean run time, for its batch to fill, rather than run the first text that arrives alone. Waits are timed in
+    /// whole milliseconds: a fraction of a millisecond rounds up.
     /// </summary>
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.Zero;
 

@@ -15,6 +15,8 @@ internal sealed class BareTranslator : IDisposable
     private readonly InferenceSession _decoder;
     private readonly string[] _pastNames;
     private readonly string[] _presentNames;
+    private long _encodeTicks;
+    private long _stepTicks;
 
     public BareTranslator(string folder, int intraOpThreads)
     {
@@ -46,8 +48,18 @@ internal sealed class BareTranslator : IDisposable
 
     public string Description { get; }
 
+    /// <summary>Seconds inside the encoder runs and inside the decoder runs since the last <see cref="ResetTimes"/>.</summary>
+    public (double Encode, double Steps) Times => ((double)_encodeTicks / System.Diagnostics.Stopwatch.Frequency, (double)_stepTicks / System.Diagnostics.Stopwatch.Frequency);
+
+    public void ResetTimes() => (_encodeTicks, _stepTicks) = (0, 0);
+
     /// <summary>Generates exactly <paramref name="newTokens"/> tokens greedily after the decoder start token; returns them.</summary>
-    public int[] Generate(ITextTokenizer tokenizer, string text, int newTokens)
+    /// <param name="tokenizer">Tokenizes the source.</param>
+    /// <param name="text">The source text.</param>
+    /// <param name="newTokens">How many tokens to generate.</param>
+    /// <param name="forced">When given, these tokens are fed instead of the argmax (teacher forcing, for comparing logits step by step).</param>
+    /// <param name="onLogits">When given, called with each step's raw logits.</param>
+    public int[] Generate(ITextTokenizer tokenizer, string text, int newTokens, IReadOnlyList<int>? forced = null, Action<int, ReadOnlySpan<float>>? onLogits = null)
     {
         var source = tokenizer.Encode(text, addSpecialTokens: true);
         long[] sourceShape = [1, source.Length];
@@ -56,7 +68,9 @@ internal sealed class BareTranslator : IDisposable
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, sourceShape);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, sourceShape);
         using var runOptions = new RunOptions();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var encoded = _encoder.Run(runOptions, ["input_ids", "attention_mask"], [idsValue, maskValue], ["last_hidden_state"]);
+        _encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         var hidden = encoded[0];
 
         var heads = MarianTranslator.Heads;
@@ -81,8 +95,11 @@ internal sealed class BareTranslator : IDisposable
                 var inputs = new OrtValue[inputNames.Length];
                 (inputs[0], inputs[1], inputs[2], inputs[3]) = (maskValue, tokenValue, hidden, branch);
                 past.CopyTo(inputs, 4);
+                var stepStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 var outputs = _decoder.Run(runOptions, inputNames, inputs, outputNames);
+                _stepTicks += System.Diagnostics.Stopwatch.GetTimestamp() - stepStarted;
                 var logits = outputs[0].GetTensorDataAsSpan<float>();
+                onLogits?.Invoke(step, logits);
                 var best = 1;
                 for (var v = 2; v < logits.Length; v++)
                 {
@@ -93,7 +110,7 @@ internal sealed class BareTranslator : IDisposable
                 }
 
                 generated[step] = best;
-                token = best;
+                token = forced is null ? best : forced[step];
                 if (previous is null)
                 {
                     foreach (var empty in past)

@@ -32,13 +32,9 @@ internal static class MarianTranslator
     {
         var folder = Path.Combine(cache, "bench", "marian-translator-" + Version);
         var decoder = Path.Combine(folder, "onnx", "decoder_model_merged.onnx");
-        if (File.Exists(decoder))
-        {
-            return folder;
-        }
 
+        // The configuration files are small: written every run, so that a change to them reaches a cached model.
         Directory.CreateDirectory(folder);
-        WriteTokenizer(folder, Path.Combine(EmbeddedModels.EnsureExtracted(Path.Combine(cache, "embedded"), EmbeddedModels.MiniLM).Path, "vocab.txt"));
         WriteJson(Path.Combine(folder, "config.json"), new JsonObject
         {
             ["architectures"] = new JsonArray("MarianMTModel"),
@@ -59,6 +55,7 @@ internal static class MarianTranslator
             ["pad_token_id"] = Pad,
             ["eos_token_id"] = Eos,
             ["forced_eos_token_id"] = Eos,
+            ["bad_words_ids"] = new JsonArray(new JsonArray(Pad)),
             ["torch_dtype"] = "float32",
             ["transformers_version"] = "4.57.0",
         });
@@ -67,9 +64,16 @@ internal static class MarianTranslator
             ["decoder_start_token_id"] = Pad,
             ["eos_token_id"] = Eos,
             ["pad_token_id"] = Pad,
+            ["bad_words_ids"] = new JsonArray(new JsonArray(Pad)),
             ["max_length"] = Positions,
             ["transformers_version"] = "4.57.0",
         });
+        if (File.Exists(decoder))
+        {
+            return folder;
+        }
+
+        WriteTokenizer(folder, Path.Combine(EmbeddedModels.EnsureExtracted(Path.Combine(cache, "embedded"), EmbeddedModels.MiniLM).Path, "vocab.txt"));
         OnnxGraph.Save(Encoder(), Path.Combine(folder, "onnx", "encoder_model.onnx"));
         OnnxGraph.Save(Decoder(), decoder);
         return folder;

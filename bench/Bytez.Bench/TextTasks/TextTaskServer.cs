@@ -49,6 +49,8 @@ internal sealed class TextTaskServer : IAsyncDisposable
         [
             "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={modelsRoot}", $"--Bytez:Key={key}",
             "--Bytez:EmbeddedModels=false",
+            // The catalog is fixed for the run: a shared machine's temp-folder clean-up must not take the model away mid-run.
+            "--Bytez:ModelWatch:Events=false", "--Bytez:ModelWatch:RescanInterval=00:00:00",
         ];
         var (app, baseAddress) = await Http.BenchServerHost.StartAsync(args).ConfigureAwait(false);
         var sdk = Enumerable.Range(0, clients)

@@ -29,6 +29,12 @@ internal sealed class BatchRequest<TRow, TResult>
     /// <summary>Position in <see cref="Items"/> from which the next anchor is searched; guarded by the batcher's lock.</summary>
     public int Cursor { get; set; }
 
+    /// <summary>
+    /// Batches formed in a row that took none of the call's queued texts; at <c>DynamicBatcher.MaxSkips</c> the next
+    /// batch is formed around one of them. Guarded by the batcher's lock.
+    /// </summary>
+    public int Skips { get; set; }
+
     /// <summary>The caller's cancellation token.</summary>
     public CancellationToken CancellationToken { get; set; }
 

@@ -8,13 +8,18 @@ namespace Bytez.Engine.Onnx.Batching;
 /// Merges the rows (tokenized texts) of concurrent calls into batches of similar token counts and runs them on a fixed
 /// set of workers (one thread per session); <typeparamref name="TResult"/> is what a run gives each row (an embedding,
 /// an encoder's named outputs, ...). A free worker takes a batch as soon as <c>maxBatch</c> texts are queued, or
-/// once the oldest queued call has waited <c>maxWait</c>; when several workers are free, the queue is split evenly
-/// among them so no session idles while work is queued.
+/// once the oldest queued call has waited <c>maxWait</c>; while another worker is busy (the instance is under load) it
+/// also waits up to a tenth of a batch's run time for as many texts as its last batch answered, so that those callers
+/// can send their next text before it runs a batch of one. When several workers are free, the queue is split evenly among
+/// them so no session idles while work is queued.
 /// </summary>
 /// <remarks>
-/// A batch is formed around an anchor text taken from the calls in turn (round robin, so a call of thousands of texts
-/// does not starve the one-text calls behind it), and filled with the queued texts nearest to the anchor in token
-/// count, from any call: the queue is kept sorted by token count, so the batch is a contiguous window of it.
+/// The queue is kept sorted by token count, so a batch of similar lengths is a contiguous window of it
+/// (<see cref="BatchWindow"/>): the window with the most texts whose padding stays within <see cref="PaddingLimit"/>,
+/// from any calls. A call whose texts were passed over by <see cref="MaxSkips"/> batches in a row is due: the next
+/// batch is formed around its shortest queued text (due calls in turn, round robin), so neither a text of unusual
+/// length nor the one-text calls behind a call of thousands of texts wait without bound. Each call's results come
+/// back in its input order.
 /// </remarks>
 /// <typeparam name="TRow">A row's input, as the run function reads it.</typeparam>
 /// <typeparam name="TResult">What a run gives each row.</typeparam>
@@ -41,9 +46,16 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     /// A batch stops growing when its padded size (rows × longest row) would pass this multiple of its real tokens:
     /// past that, padding costs more than batching saves (measured: ungrouped batches run slower than no batching).
     /// </summary>
-    private const double PaddingLimit = 1.2;
+    internal const double PaddingLimit = 1.2;
+
+    /// <summary>Batches that may pass over a call's queued texts before the next batch is formed around one of them.</summary>
+    internal const int MaxSkips = 2;
+
+    /// <summary>Under load, the share of a batch's mean run time a free worker waits for its batch to fill.</summary>
+    private const double FillWaitShare = 0.1;
 
     private long _sequence;
+    private long _meanRunTicks; // moving average of a batch's run time; read and written without the lock (a hint)
     private int _idle;
     private bool _disposed;
 
@@ -215,6 +227,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     private void WorkerLoop(int worker)
     {
         var batch = new List<BatchItem<TRow, TResult>>(_maxBatch);
+        var answered = 0;
         while (true)
         {
             List<BatchItem<TRow, TResult>> taken;
@@ -223,7 +236,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                 _idle++;
                 try
                 {
-                    if (!TryTake(batch, out taken))
+                    if (!TryTake(batch, Math.Min(_maxBatch, _queue.Count + answered), out taken))
                     {
                         return; // disposed
                     }
@@ -234,13 +247,20 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                 }
             }
 
+            answered = taken.Count;
             Run(worker, taken);
             batch.Clear();
         }
     }
 
     /// <summary>Waits (holding the lock between waits) until this worker has a batch to run; false once disposed.</summary>
-    private bool TryTake(List<BatchItem<TRow, TResult>> own, out List<BatchItem<TRow, TResult>> taken)
+    /// <param name="own">The worker's own batch list.</param>
+    /// <param name="fill">
+    /// What the worker waits for under load: the texts queued when it came back plus as many as its last batch
+    /// answered (their callers, if they send more, are about to).
+    /// </param>
+    /// <param name="taken">The batch to run.</param>
+    private bool TryTake(List<BatchItem<TRow, TResult>> own, int fill, out List<BatchItem<TRow, TResult>> taken)
     {
         while (true)
         {
@@ -263,7 +283,20 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                 continue;
             }
 
-            if (queued < _maxBatch && _maxWaitTicks > 0)
+            // Under load (another worker busy) a free worker waits a little for its batch to fill: the callers its
+            // last batch answered are about to send their next texts, and a batch of one would waste the session.
+            var wait = _maxWaitTicks;
+            var target = _maxBatch;
+            if (_idle < _workers.Length && queued < fill)
+            {
+                var fillWait = Math.Min(Stopwatch.Frequency, (long)(Volatile.Read(ref _meanRunTicks) * FillWaitShare));
+                if (fillWait > wait)
+                {
+                    (wait, target) = (fillWait, _maxWaitTicks > 0 ? _maxBatch : fill);
+                }
+            }
+
+            if (queued < target && wait > 0)
             {
                 var oldest = long.MaxValue;
                 for (var node = _requests.First; node is not null;)
@@ -281,7 +314,7 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
                     node = next;
                 }
 
-                var left = oldest + _maxWaitTicks - Stopwatch.GetTimestamp();
+                var left = oldest + wait - Stopwatch.GetTimestamp();
                 if (left > 0)
                 {
                     // Timed waits have millisecond resolution: round up so the wait never turns into a spin.
@@ -316,69 +349,74 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
     /// <summary>Moves up to <paramref name="size"/> queued texts of similar length into <paramref name="batch"/>. Holds the lock.</summary>
     private void Form(List<BatchItem<TRow, TResult>> batch, int size)
     {
-        // The anchor: the shortest queued text of the call whose turn it is.
-        var node = _requests.First!;
-        while (node.Value.QueuedCount == 0)
+        // A due call (passed over MaxSkips times), the first in turn order, must be in this batch.
+        var required = -1;
+        LinkedListNode<BatchRequest<TRow, TResult>>? due = null;
+        for (var node = _requests.First; node is not null;)
         {
-            var next = node.Next!;
-            _requests.Remove(node);
+            var next = node.Next;
+            var request = node.Value;
+            if (request.QueuedCount == 0)
+            {
+                _requests.Remove(node); // all its texts went into other calls' batches
+            }
+            else if (due is null && request.Skips >= MaxSkips)
+            {
+                while (!request.Items[request.Cursor].Queued)
+                {
+                    request.Cursor++;
+                }
+
+                due = node;
+                required = _queue.BinarySearch(request.Items[request.Cursor], LengthComparer);
+            }
+
             node = next;
         }
 
-        var request = node.Value;
-        while (!request.Items[request.Cursor].Queued)
-        {
-            request.Cursor++;
-        }
-
-        var anchor = request.Items[request.Cursor];
-        var at = _queue.BinarySearch(anchor, LengthComparer);
-        int lo = at, hi = at;
-        size = Math.Min(size, _queue.Count);
-        long tokens = anchor.Length;
-        while (hi - lo + 1 < size)
-        {
-            // Widen towards the nearer length; on a tie towards the shorter, which adds no padding.
-            var left = lo > 0 && (hi == _queue.Count - 1 || anchor.Length - _queue[lo - 1].Length <= _queue[hi + 1].Length - anchor.Length);
-            var next = left ? _queue[lo - 1] : _queue[hi + 1];
-            var longest = left ? _queue[hi].Length : next.Length;
-            if (_equalLengthsOnly && next.Length != anchor.Length)
-            {
-                break; // rows of other lengths cannot be padded into this batch
-            }
-
-            if ((hi - lo + 2) * (long)longest > PaddingLimit * (tokens + next.Length))
-            {
-                break; // the rest waits for a batch of its own length rather than padding this one
-            }
-
-            tokens += next.Length;
-            if (left)
-            {
-                lo--;
-            }
-            else
-            {
-                hi++;
-            }
-        }
-
+        // Rows that cannot be padded (a tensor model's) batch only with rows of their own length: a bound of 1 allows no padding.
+        var (lo, hi) = BatchWindow.Fullest(
+            _queue.Count, i => _queue[i].Length, Math.Min(size, _queue.Count), _equalLengthsOnly ? 1.0 : PaddingLimit, required);
         for (var i = lo; i <= hi; i++)
         {
             var item = _queue[i];
             item.Queued = false;
             item.Request!.QueuedCount--;
+            item.Request.Skips = -1; // marks the call as served by this batch until the count below
             batch.Add(item);
         }
 
         _queue.RemoveRange(lo, hi - lo + 1);
 
-        // Next turn goes to the next call; this one goes to the back if texts of it are still queued.
-        _requests.Remove(node);
-        if (request.QueuedCount > 0)
+        // Calls served go to the back of the turn order (or leave it when nothing of them is queued); the others count a skip.
+        var served = new List<LinkedListNode<BatchRequest<TRow, TResult>>>();
+        for (var node = _requests.First; node is not null;)
+        {
+            var next = node.Next;
+            var request = node.Value;
+            if (request.Skips < 0)
+            {
+                request.Skips = 0;
+                _requests.Remove(node);
+                if (request.QueuedCount > 0)
+                {
+                    served.Add(node);
+                }
+            }
+            else
+            {
+                request.Skips++;
+            }
+
+            node = next;
+        }
+
+        foreach (var node in served)
         {
             _requests.AddLast(node);
         }
+
+        Debug.Assert(due is null || due.Value.Skips == 0, "the due call was served");
     }
 
     private void Run(int worker, List<BatchItem<TRow, TResult>> batch)
@@ -396,7 +434,11 @@ internal sealed class DynamicBatcher<TRow, TResult> : IDisposable
         try
         {
             Observer?.Invoke(batch.Count);
+            var started = Stopwatch.GetTimestamp();
             _run(worker, CollectionsMarshal.AsSpan(batch), abandoned?.Token ?? _disposing.Token);
+            var took = Stopwatch.GetTimestamp() - started;
+            var mean = Volatile.Read(ref _meanRunTicks);
+            Volatile.Write(ref _meanRunTicks, mean == 0 ? took : mean + ((took - mean) / 8));
         }
         catch (OperationCanceledException) when (!_disposing.IsCancellationRequested)
         {
