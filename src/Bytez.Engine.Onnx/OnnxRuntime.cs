@@ -50,7 +50,7 @@ public sealed class OnnxRuntime : IModelRuntime
             return false;
         }
 
-        if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
+        if (OnnxLayout.FamilyOf(model.Task, OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path)) == OnnxFamily.Seq2Seq)
         {
             return OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
         }
@@ -81,7 +81,7 @@ public sealed class OnnxRuntime : IModelRuntime
             throw EngineException.NotSupported($"The ONNX encoder runtime does not serve the task '{model.Task}'; decoders load in the decoder runtime.");
         }
 
-        if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
+        if (OnnxLayout.FamilyOf(model.Task, OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path)) == OnnxFamily.Seq2Seq)
         {
             return await Task.Run(() => OnnxSeq2SeqLoader.Load(model, _options, _tokenizerOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
         }

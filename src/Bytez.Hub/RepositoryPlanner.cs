@@ -37,7 +37,7 @@ public static partial class RepositoryPlanner
         }
 
         task ??= TaskOf(repository, supported);
-        var selection = supported.Layout.FamilyOf(task) switch
+        var selection = supported.Layout.FamilyOf(task, EncoderDecoderEvidence(repository, files, supported.Layout) is not null) switch
         {
             WeightFamily.Decoder => PlanDecoder(repository, files, options, supported, task),
             WeightFamily.Seq2Seq => PlanSeq2Seq(repository, files, options, supported, task),

@@ -394,6 +394,30 @@ public sealed class RepositoryPlannerTests
         Assert.DoesNotContain(plan.Files, f => f.Path.Contains("..", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Plan_SpeechRecognition_WhisperIsAnEncoderDecoderSet_Wav2Vec2OneEncoder()
+    {
+        var speech = Supported(["automatic-speech-recognition"], ["onnx"]);
+        var whisper = Repo(
+            "automatic-speech-recognition", "config.json", "generation_config.json", "tokenizer.json", "preprocessor_config.json",
+            "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx", "onnx/decoder_model.onnx", "onnx/decoder_with_past_model.onnx") with { ModelType = "whisper" };
+        var plan = Plan(whisper, supported: speech);
+        Assert.Equal(
+            ["onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx"],
+            plan.Files.Select(f => f.Path).Where(p => p.EndsWith(".onnx", StringComparison.Ordinal)));
+
+        var ctc = Repo("automatic-speech-recognition", "config.json", "tokenizer.json", "onnx/model.onnx") with { ModelType = "wav2vec2" };
+        Assert.Equal(["onnx/model.onnx"], Plan(ctc, supported: speech).Files.Select(f => f.Path).Where(p => p.EndsWith(".onnx", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Plan_ImageToText_IsAnEncoderDecoderSet()
+    {
+        var repo = Repo("image-to-text", "config.json", "tokenizer.json", "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx") with { ModelType = "vision-encoder-decoder" };
+        var plan = Plan(repo, supported: Supported(["image-to-text"], ["onnx"]));
+        Assert.Contains(plan.Files, f => f.Path == "onnx/decoder_model_merged.onnx");
+    }
+
     private static DownloadPlan Plan(HubRepository repository, HubOptions? options = null, SupportedModels? supported = null) =>
         RepositoryPlanner.Plan(repository, options ?? new HubOptions(), supported ?? Everything);
 

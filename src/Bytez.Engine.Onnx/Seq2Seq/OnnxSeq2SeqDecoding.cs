@@ -106,6 +106,17 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
                         inputs[i] = HiddenRows();
                         owned[i] = false;
                         break;
+                    case "cache_position":
+                        // The positions of the tokens fed (exports of transformers 4.43-4.45 take them).
+                        var count = noCache ? Length + 1 : 1;
+                        var positions = new long[count];
+                        for (var p = 0; p < count; p++)
+                        {
+                            positions[p] = Length + 1 - count + p;
+                        }
+
+                        inputs[i] = OrtValue.CreateTensorValueFromMemory(positions, [count]);
+                        break;
                     case "use_cache_branch":
                         inputs[i] = OrtValue.CreateTensorValueFromMemory(new[] { !first }, [1]);
                         break;

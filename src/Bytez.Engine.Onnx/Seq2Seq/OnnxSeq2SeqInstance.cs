@@ -9,7 +9,7 @@ namespace Bytez.Engine.Onnx.Seq2Seq;
 /// decoder session(s) and the tokenizer. Each request encodes its source once and decodes in its own
 /// <see cref="ISeq2SeqDecoding"/> (its rows are the beams); the sessions are shared and run concurrent calls.
 /// </summary>
-public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
+public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
 {
     private int _disposed;
 
@@ -26,18 +26,42 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
         DecoderWithPast = decoderWithPast;
 
         string Fail(string what) => $"The encoder-decoder in {model.Path} is not an Optimum seq2seq export this server runs: {what}.";
-        foreach (var name in encoder.InputMetadata.Keys)
+        var encoderInputs = encoder.InputMetadata.Keys.ToArray();
+        SourceKind = encoderInputs.Contains("input_features") ? Seq2SeqSourceKind.AudioFeatures
+            : encoderInputs.Contains("pixel_values") ? Seq2SeqSourceKind.Pixels
+            : Seq2SeqSourceKind.Text;
+        SourceInput = SourceKind switch
         {
-            if (name is not ("input_ids" or "attention_mask"))
+            Seq2SeqSourceKind.AudioFeatures => "input_features",
+            Seq2SeqSourceKind.Pixels => "pixel_values",
+            _ => "input_ids",
+        };
+        foreach (var name in encoderInputs)
+        {
+            if (name != SourceInput && name != "attention_mask")
             {
-                throw EngineException.NotSupported(Fail($"its encoder takes an input '{name}' (expected input_ids, attention_mask)"));
+                throw EngineException.NotSupported(Fail($"its encoder takes an input '{name}' (expected input_ids, input_features or pixel_values, and attention_mask)"));
             }
         }
 
-        if (!encoder.InputMetadata.ContainsKey("input_ids"))
+        if (!encoder.InputMetadata.ContainsKey(SourceInput))
         {
-            throw EngineException.NotSupported(Fail("its encoder takes no input_ids"));
+            throw EngineException.NotSupported(Fail("its encoder takes no input_ids, input_features nor pixel_values"));
         }
+
+        var sourceMeta = encoder.InputMetadata[SourceInput];
+        if (SourceKind != Seq2SeqSourceKind.Text && sourceMeta.ElementDataType != TensorElementType.Float)
+        {
+            throw EngineException.NotSupported(Fail($"its encoder's {SourceInput} is {sourceMeta.ElementDataType} (expected float32)"));
+        }
+
+        var expectedRank = SourceKind == Seq2SeqSourceKind.Pixels ? 4 : 3;
+        if (SourceKind != Seq2SeqSourceKind.Text && sourceMeta.Dimensions.Length != expectedRank)
+        {
+            throw EngineException.NotSupported(Fail($"its encoder's {SourceInput} has {sourceMeta.Dimensions.Length} dimensions (expected {expectedRank})"));
+        }
+
+        SourceShape = SourceKind == Seq2SeqSourceKind.Text ? [] : sourceMeta.Dimensions.Skip(1).Select(d => Math.Max(d, 0)).ToArray();
 
         EncoderOutput = encoder.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : encoder.OutputNames[0];
         var cached = decoderWithPast ?? decoder;
@@ -55,7 +79,7 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
 
             foreach (var name in session.InputMetadata.Keys)
             {
-                if (name is not ("input_ids" or "encoder_attention_mask" or "encoder_hidden_states" or "use_cache_branch")
+                if (name is not ("input_ids" or "encoder_attention_mask" or "encoder_hidden_states" or "use_cache_branch" or "cache_position")
                     && !name.StartsWith("past_key_values.", StringComparison.Ordinal))
                 {
                     throw EngineException.NotSupported(Fail($"a decoder takes an input '{name}'"));
@@ -126,6 +150,12 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
     /// <inheritdoc />
     public Seq2SeqModelInfo Info { get; }
 
+    /// <inheritdoc />
+    public Seq2SeqSourceKind SourceKind { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> SourceShape { get; }
+
     /// <summary>Decoder layers whose caches are fed back (0 without a cache).</summary>
     public int Layers { get; }
 
@@ -143,6 +173,9 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
 
     internal string EncoderOutput { get; }
 
+    /// <summary>The encoder input that carries the source: <c>input_ids</c>, <c>input_features</c> or <c>pixel_values</c>.</summary>
+    internal string SourceInput { get; }
+
     internal string[] PastDecoder { get; }
 
     internal string[] PastEncoder { get; }
@@ -155,6 +188,11 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
     public ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<int> source, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (SourceKind != Seq2SeqSourceKind.Text)
+        {
+            throw EngineException.NotSupported($"The model {Model.Id} reads {SourceInput}, not text; give it {(SourceKind == Seq2SeqSourceKind.Pixels ? "an image" : "audio")}.");
+        }
+
         if (source.IsEmpty || source.Length > Info.MaxSourceLength)
         {
             throw EngineException.BadInput($"The source has {source.Length} tokens; this model reads 1 to {Info.MaxSourceLength}.");
@@ -182,9 +220,78 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
                     : Seq2SeqTensors.Ids(type, 1, ids.Length, static (_, _) => 1);
             }
 
-            using var outputs = Seq2SeqTensors.Run(Encoder, runOptions, names, inputs, [EncoderOutput], cancellationToken);
-            var hidden = Seq2SeqTensors.CopyRows(outputs[0], [0]);
-            return ValueTask.FromResult<ISeq2SeqDecoding>(new OnnxSeq2SeqDecoding(this, hidden, ids.Length));
+            return ValueTask.FromResult(RunEncoder(runOptions, names, inputs, cancellationToken));
+        }
+        finally
+        {
+            foreach (var input in inputs)
+            {
+                input?.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<float> values, IReadOnlyList<int> shape, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (SourceKind == Seq2SeqSourceKind.Text)
+        {
+            throw EngineException.NotSupported($"The model {Model.Id} reads text (input_ids), not {(shape.Count == 3 ? "an image" : "audio features")}.");
+        }
+
+        var expected = string.Join(", ", SourceShape.Select(d => d == 0 ? "any" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var given = string.Join(", ", shape);
+        var matches = shape.Count == SourceShape.Count;
+        long count = 1;
+        for (var i = 0; matches && i < shape.Count; i++)
+        {
+            matches = shape[i] > 0 && (SourceShape[i] == 0 || SourceShape[i] == shape[i]);
+            count *= shape[i];
+        }
+
+        if (!matches || count != values.Length)
+        {
+            throw EngineException.BadInput(
+                $"The model {Model.Id} reads {SourceInput} of one row shaped [{expected}]; got [{given}] with {values.Length} values.");
+        }
+
+        foreach (var v in values.Span)
+        {
+            if (!float.IsFinite(v))
+            {
+                throw EngineException.BadInput($"The {SourceInput} hold a value that is not a finite number.");
+            }
+        }
+
+        using var runOptions = new RunOptions();
+        var names = Encoder.InputMetadata.Keys.ToArray();
+        var inputs = new OrtValue[names.Length];
+        try
+        {
+            var dims = new long[shape.Count + 1];
+            dims[0] = 1;
+            for (var i = 0; i < shape.Count; i++)
+            {
+                dims[i + 1] = shape[i];
+            }
+
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (names[i] == SourceInput)
+                {
+                    inputs[i] = OrtValue.CreateTensorValueFromMemory(values.ToArray(), dims);
+                }
+                else
+                {
+                    // An attention mask over the frames (Whisper exports that declare one): every frame is real.
+                    var frames = shape[^1];
+                    inputs[i] = Seq2SeqTensors.Ids(Encoder.InputMetadata[names[i]].ElementDataType, 1, frames, static (_, _) => 1);
+                }
+            }
+
+            return ValueTask.FromResult(RunEncoder(runOptions, names, inputs, cancellationToken));
         }
         finally
         {
@@ -204,5 +311,19 @@ public sealed class OnnxSeq2SeqInstance : ISeq2SeqInstance
             Decoder.Dispose();
             DecoderWithPast?.Dispose();
         }
+    }
+
+    /// <summary>Runs the encoder on prepared inputs and starts a decoding over its output (one row).</summary>
+    private ISeq2SeqDecoding RunEncoder(RunOptions runOptions, string[] names, OrtValue[] inputs, CancellationToken cancellationToken)
+    {
+        using var outputs = Seq2SeqTensors.Run(Encoder, runOptions, names, inputs, [EncoderOutput], cancellationToken);
+        var shape = outputs[0].GetTensorTypeAndShape().Shape;
+        if (shape.Length != 3 || shape[0] != 1 || shape[1] <= 0)
+        {
+            throw new EngineException(EngineErrorKind.Internal, $"The encoder of {Model.Id} returned {EncoderOutput} shaped [{string.Join(", ", shape)}]; expected [1, positions, hidden].");
+        }
+
+        var hidden = Seq2SeqTensors.CopyRows(outputs[0], [0]);
+        return new OnnxSeq2SeqDecoding(this, hidden, (int)shape[1]);
     }
 }

@@ -8,7 +8,8 @@ namespace Bytez.Engine.Onnx.Seq2Seq;
 /// The facts of an encoder-decoder model's <c>config.json</c> under the field names of BART / Marian / mBART
 /// (<c>decoder_layers</c>, <c>decoder_attention_heads</c>, <c>d_model</c>, <c>max_position_embeddings</c>) and T5
 /// (<c>num_decoder_layers</c> / <c>num_layers</c>, <c>num_heads</c>, <c>d_kv</c>, <c>n_positions</c>), with the generation
-/// facts of <c>generation_config.json</c>.
+/// facts of <c>generation_config.json</c>; Whisper's <c>max_target_positions</c> / <c>max_source_positions</c>, and a
+/// VisionEncoderDecoder's <c>decoder</c> sub-configuration (GPT-2's <c>n_layer</c>, <c>n_head</c>, <c>n_embd</c>, <c>n_positions</c>).
 /// </summary>
 public sealed record Seq2SeqModelConfig
 {
@@ -77,12 +78,19 @@ public sealed record Seq2SeqModelConfig
             throw EngineException.NotSupported("config.json and generation_config.json must be JSON objects.");
         }
 
-        var layers = DecoderModelConfig.Int(config, "decoder_layers", "num_decoder_layers", "num_layers") ?? 0;
-        var heads = DecoderModelConfig.Int(config, "decoder_attention_heads", "num_heads", "num_attention_heads") ?? 0;
-        var hidden = DecoderModelConfig.Int(config, "d_model", "hidden_size") ?? 0;
-        var headDim = DecoderModelConfig.Int(config, "d_kv") ?? (heads > 0 && hidden % heads == 0 ? hidden / heads : 0);
-        var positions = DecoderModelConfig.Int(config, "max_position_embeddings", "n_positions") is { } p && p > 0 ? p : DefaultMaxPositions;
-        var vocabulary = DecoderModelConfig.Int(config, "vocab_size") ?? 0;
+        // A VisionEncoderDecoder (ViT-GPT2, TrOCR) keeps its decoder's shape in the "decoder" sub-configuration
+        // (GPT-2's n_layer / n_head / n_embd / n_positions, or TrOCR's BART-style names); the start and end ids stay at the top.
+        var shape = config.TryGetProperty("decoder", out var sub) && sub.ValueKind == JsonValueKind.Object ? sub : config;
+        var layers = DecoderModelConfig.Int(shape, "decoder_layers", "num_decoder_layers", "num_layers", "n_layer", "num_hidden_layers") ?? 0;
+        var heads = DecoderModelConfig.Int(shape, "decoder_attention_heads", "num_heads", "num_attention_heads", "n_head") ?? 0;
+        var hidden = DecoderModelConfig.Int(shape, "d_model", "hidden_size", "n_embd") ?? 0;
+        var headDim = DecoderModelConfig.Int(shape, "d_kv") ?? (heads > 0 && hidden % heads == 0 ? hidden / heads : 0);
+        var positions = DecoderModelConfig.Int(shape, "max_position_embeddings", "n_positions") is { } p && p > 0 ? p : DefaultMaxPositions;
+        var vocabulary = DecoderModelConfig.Int(config, "vocab_size") ?? DecoderModelConfig.Int(shape, "vocab_size") ?? 0;
+
+        // Whisper states its decoder's positions (448) and its encoder's frames (1500) apart.
+        var targetPositions = DecoderModelConfig.Int(config, "max_target_positions") is { } t && t > 0 ? t : positions;
+        var sourcePositions = DecoderModelConfig.Int(config, "max_source_positions") is { } sp && sp > 0 ? sp : positions;
         var taskParams = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (config.TryGetProperty("task_specific_params", out var tsp) && tsp.ValueKind == JsonValueKind.Object)
         {
@@ -105,8 +113,8 @@ public sealed record Seq2SeqModelConfig
             Info = new Seq2SeqModelInfo
             {
                 VocabularySize = vocabulary,
-                MaxSourceLength = positions,
-                MaxTargetLength = positions,
+                MaxSourceLength = sourcePositions,
+                MaxTargetLength = targetPositions,
                 GenerationConfig = (generationConfig ?? config).Clone(),
                 TaskSpecificParams = taskParams,
                 Prefix = DecoderModelConfig.Str(config, "prefix"),

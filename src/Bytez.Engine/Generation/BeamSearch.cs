@@ -30,9 +30,10 @@ public static class BeamSearch
     /// <param name="maxLength">The most tokens of a sequence, prompt included.</param>
     /// <param name="vocabularySize">Logits per row.</param>
     /// <param name="cancellationToken">Stops the search between steps.</param>
+    /// <param name="extra">A model's own logits processor, run after the generic ones; <see langword="null"/> for none.</param>
     public static async Task<IReadOnlyList<BeamHypothesis>> RunAsync(
         IRowDecoding rows, IReadOnlyList<int> prompt, GenerationSettings settings, IReadOnlyList<int> eosTokenIds, int maxLength,
-        int vocabularySize, CancellationToken cancellationToken)
+        int vocabularySize, CancellationToken cancellationToken, ILogitsProcessor? extra = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(prompt);
@@ -42,7 +43,7 @@ public static class BeamSearch
         var promptLength = prompt.Count;
         var eos = eosTokenIds.ToHashSet();
         var keep = Math.Max(2, 1 + eos.Count) * beams;
-        var processors = new LogitsProcessors(settings, eos, promptLength, maxLength);
+        var processors = new LogitsProcessors(settings, eos, promptLength, maxLength, extra);
         var lengthPenalty = settings.LengthPenalty;
         var clock = Stopwatch.StartNew();
 

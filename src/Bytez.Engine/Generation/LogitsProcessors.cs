@@ -4,7 +4,7 @@ namespace Bytez.Engine.Generation;
 /// The logits processors of Hugging Face <c>generate</c> (transformers 4.57), in its order: repetition penalty,
 /// no-repeat n-grams, bad words, minimum length (<c>min_length</c>, <c>min_new_tokens</c>), forced first token
 /// (<c>forced_bos_token_id</c>), forced last token (<c>forced_eos_token_id</c>), <c>suppress_tokens</c>,
-/// <c>begin_suppress_tokens</c>. Greedy search and sampling apply them to the logits, beam search to the
+/// <c>begin_suppress_tokens</c>, then a model's own processor (<see cref="ILogitsProcessor"/>). Greedy search and sampling apply them to the logits, beam search to the
 /// log-probabilities, as Hugging Face does. One instance serves every row of one request.
 /// </summary>
 public sealed class LogitsProcessors
@@ -14,14 +14,17 @@ public sealed class LogitsProcessors
     private readonly int _promptLength;
     private readonly int _maxLength;
     private readonly int _beginIndex;
+    private readonly ILogitsProcessor? _extra;
 
     /// <summary>Creates the processors of one request.</summary>
     /// <param name="settings">The request's generation settings.</param>
     /// <param name="eosTokenIds">The tokens that end a sequence (masked until the minimum length).</param>
     /// <param name="promptLength">Tokens before the first generated one (the prompt, or the decoder start token).</param>
     /// <param name="maxLength">The most tokens a sequence may reach, prompt included (Hugging Face's <c>max_length</c> after <c>max_new_tokens</c>).</param>
-    public LogitsProcessors(GenerationSettings settings, IEnumerable<int> eosTokenIds, int promptLength, int maxLength)
+    /// <param name="extra">A model's own processor, run last (Whisper's timestamp rules); <see langword="null"/> for none.</param>
+    public LogitsProcessors(GenerationSettings settings, IEnumerable<int> eosTokenIds, int promptLength, int maxLength, ILogitsProcessor? extra = null)
     {
+        _extra = extra;
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(eosTokenIds);
         _settings = settings;
@@ -119,6 +122,8 @@ public sealed class LogitsProcessors
                 Ban(scores, token);
             }
         }
+
+        _extra?.Apply(scores, tokens);
     }
 
     private static void Ban(Span<float> scores, int token)

@@ -74,16 +74,46 @@ public static class Seq2SeqGenerator
     public static async Task<IReadOnlyList<int[]>> GenerateTokensAsync(Seq2SeqRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var s = request.Settings;
         using var decoding = await request.Model.EncodeAsync(request.Source, cancellationToken).ConfigureAwait(false);
-        if (s.NumBeams > 1)
+        return await DecodeAsync(
+            decoding, [request.DecoderStartTokenId], request.Settings, request.EosTokenIds, request.MaxLength, request.Model.Info.VocabularySize, null,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decodes an encoded source from a decoder prompt: beam search when <c>num_beams</c> &gt; 1 (<c>num_return_sequences</c>
+    /// best first), else greedy search or sampling of <c>num_return_sequences</c> rows. Text, image and speech models share it.
+    /// </summary>
+    /// <param name="decoding">A decoding of one row that has been fed every token of <paramref name="prompt"/> but the last.</param>
+    /// <param name="prompt">The decoder prompt: the decoder start token, or Whisper's start, language, task and timestamp tokens.</param>
+    /// <param name="settings">The generation settings.</param>
+    /// <param name="eosTokenIds">The tokens that end a sequence.</param>
+    /// <param name="maxLength">The most decoder tokens of a sequence, prompt included.</param>
+    /// <param name="vocabularySize">Logits per row.</param>
+    /// <param name="extra">A model's own logits processor (Whisper's timestamp rules), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops decoding between steps.</param>
+    /// <returns>The generated tokens of each sequence (the prompt left out, EOS kept when one ended it).</returns>
+    public static async Task<IReadOnlyList<int[]>> DecodeAsync(
+        ISeq2SeqDecoding decoding, IReadOnlyList<int> prompt, GenerationSettings settings, IReadOnlyList<int> eosTokenIds, int maxLength,
+        int vocabularySize, ILogitsProcessor? extra, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decoding);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(eosTokenIds);
+        if (prompt.Count == 0)
         {
-            var hypotheses = await BeamSearch.RunAsync(
-                decoding, [request.DecoderStartTokenId], s, request.EosTokenIds, request.MaxLength, request.Model.Info.VocabularySize, cancellationToken).ConfigureAwait(false);
-            return hypotheses.Take(s.NumReturnSequences).Select(h => h.Tokens).ToArray();
+            throw new ArgumentException("The decoder prompt needs at least the decoder start token.", nameof(prompt));
         }
 
-        return await SearchAsync(request, decoding, cancellationToken).ConfigureAwait(false);
+        if (settings.NumBeams > 1)
+        {
+            var hypotheses = await BeamSearch.RunAsync(
+                decoding, prompt, settings, eosTokenIds, maxLength, vocabularySize, cancellationToken, extra).ConfigureAwait(false);
+            return hypotheses.Take(settings.NumReturnSequences).Select(h => h.Tokens).ToArray();
+        }
+
+        return await SearchAsync(decoding, prompt, settings, eosTokenIds, maxLength, vocabularySize, extra, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -150,12 +180,12 @@ public static class Seq2SeqGenerator
     }
 
     /// <summary>Greedy search or sampling of <c>num_return_sequences</c> rows at once; a finished row is fed its EOS until all end.</summary>
-    private static async Task<IReadOnlyList<int[]>> SearchAsync(Seq2SeqRequest request, ISeq2SeqDecoding decoding, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<int[]>> SearchAsync(
+        ISeq2SeqDecoding decoding, IReadOnlyList<int> prompt, GenerationSettings s, IReadOnlyList<int> eosTokenIds, int maxLength, int vocabulary,
+        ILogitsProcessor? extra, CancellationToken cancellationToken)
     {
-        var s = request.Settings;
         var rows = s.NumReturnSequences;
-        var eos = request.EosTokenIds.ToHashSet();
-        var vocabulary = request.Model.Info.VocabularySize;
+        var eos = eosTokenIds.ToHashSet();
         var clock = Stopwatch.StartNew();
         if (rows > 1)
         {
@@ -168,13 +198,13 @@ public static class Seq2SeqGenerator
         var feed = new int[rows];
         for (var r = 0; r < rows; r++)
         {
-            samplers[r] = new TokenSampler(s, request.EosTokenIds, r);
-            sequences[r] = [request.DecoderStartTokenId];
-            feed[r] = request.DecoderStartTokenId;
+            samplers[r] = new TokenSampler(s, eosTokenIds, r, extra);
+            sequences[r] = [.. prompt];
+            feed[r] = prompt[^1];
         }
 
-        var length = 1;
-        while (length < request.MaxLength && !done.All(d => d))
+        var length = prompt.Count;
+        while (length < maxLength && !done.All(d => d))
         {
             var logits = await decoding.StepAsync(feed, cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < rows; r++)
@@ -184,7 +214,7 @@ public static class Seq2SeqGenerator
                     continue;
                 }
 
-                var token = samplers[r].Next(logits.Span.Slice(r * vocabulary, vocabulary), sequences[r], 1, request.MaxLength);
+                var token = samplers[r].Next(logits.Span.Slice(r * vocabulary, vocabulary), sequences[r], prompt.Count, maxLength);
                 sequences[r].Add(token);
                 feed[r] = token;
                 done[r] = eos.Contains(token);
@@ -197,6 +227,6 @@ public static class Seq2SeqGenerator
             }
         }
 
-        return sequences.Select(q => q.Skip(1).ToArray()).ToArray();
+        return sequences.Select(q => q.Skip(prompt.Count).ToArray()).ToArray();
     }
 }

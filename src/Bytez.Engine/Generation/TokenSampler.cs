@@ -10,6 +10,7 @@ public sealed class TokenSampler
 {
     private readonly GenerationSettings _settings;
     private readonly int[] _eos;
+    private readonly ILogitsProcessor? _extra;
     private LogitsProcessors? _processors;
     private int _processorsPrompt;
     private int _processorsMax;
@@ -21,8 +22,10 @@ public sealed class TokenSampler
     /// <param name="settings">The request's generation settings.</param>
     /// <param name="eosTokenIds">The tokens that end the sequence (suppressed until the minimum length).</param>
     /// <param name="seedOffset">Added to the seed, so that several sequences of one request differ.</param>
-    public TokenSampler(GenerationSettings settings, IEnumerable<int> eosTokenIds, int seedOffset = 0)
+    /// <param name="extra">A model's own logits processor, run after the generic ones; <see langword="null"/> for none.</param>
+    public TokenSampler(GenerationSettings settings, IEnumerable<int> eosTokenIds, int seedOffset = 0, ILogitsProcessor? extra = null)
     {
+        _extra = extra;
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _eos = [.. eosTokenIds.Distinct()];
@@ -63,7 +66,7 @@ public sealed class TokenSampler
         logits.CopyTo(scores);
         if (_processors is null || _processorsPrompt != promptLength || _processorsMax != maxLength)
         {
-            _processors = new LogitsProcessors(_settings, _eos, promptLength, maxLength);
+            _processors = new LogitsProcessors(_settings, _eos, promptLength, maxLength, _extra);
             _processorsPrompt = promptLength;
             _processorsMax = maxLength;
         }

@@ -105,10 +105,23 @@ public static class OnnxLayout
         return task switch
         {
             BytezTasks.TextGeneration or BytezTasks.Chat => OnnxFamily.Decoder,
-            "summarization" or "translation" or "text2text-generation" => OnnxFamily.Seq2Seq,
+            "summarization" or "translation" or "text2text-generation" or "image-to-text" => OnnxFamily.Seq2Seq,
             _ when task.StartsWith("translation_", StringComparison.Ordinal) => OnnxFamily.Seq2Seq,
             _ => OnnxFamily.Encoder,
         };
+    }
+
+    /// <summary>
+    /// The family that serves a task for a given model: as <see cref="FamilyOf(string)"/>, except that
+    /// <c>automatic-speech-recognition</c> is served by an encoder-decoder set when the model is one (Whisper, its
+    /// <c>encoder_model.onnx</c> + decoder) and by one encoder otherwise (wav2vec2-style CTC models).
+    /// </summary>
+    /// <param name="task">The task.</param>
+    /// <param name="encoderDecoder">Whether the model is an encoder-decoder (its <c>model_type</c> or its files say so).</param>
+    public static OnnxFamily FamilyOf(string task, bool encoderDecoder)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task == BytezTasks.AutomaticSpeechRecognition && encoderDecoder ? OnnxFamily.Seq2Seq : FamilyOf(task);
     }
 
     /// <summary>The suffix of a variant name (see <see cref="VariantSuffixes"/>).</summary>

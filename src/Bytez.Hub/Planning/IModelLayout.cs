@@ -23,6 +23,12 @@ public interface IModelLayout
     WeightFamily FamilyOf(string task);
 
     /// <summary>
+    /// The family of ONNX files that serves a task for a model known to be an encoder-decoder or not (speech
+    /// recognition is served by either: Whisper or a CTC encoder). By default, <see cref="FamilyOf(string)"/>.
+    /// </summary>
+    WeightFamily FamilyOf(string task, bool encoderDecoder) => FamilyOf(task);
+
+    /// <summary>
     /// The file sets (repository paths) that make a model of a family, best first, for a precision variant
     /// (transformers.js <c>dtype</c> name) or, when <see langword="null"/>, full precision and then the fallbacks.
     /// A set is usable when every file is present; its first file names the model.

@@ -19,6 +19,9 @@ public sealed class EngineModelLayout : IModelLayout
     public WeightFamily FamilyOf(string task) => ToHub(OnnxLayout.FamilyOf(task));
 
     /// <inheritdoc />
+    public WeightFamily FamilyOf(string task, bool encoderDecoder) => ToHub(OnnxLayout.FamilyOf(task, encoderDecoder));
+
+    /// <inheritdoc />
     public IReadOnlyList<IReadOnlyList<string>> WeightSets(WeightFamily family, string? variant) => OnnxLayout.WeightSets(ToEngine(family), variant);
 
     /// <inheritdoc />

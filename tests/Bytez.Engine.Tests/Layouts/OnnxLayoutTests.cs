@@ -42,7 +42,16 @@ public sealed class OnnxLayoutTests
     [InlineData("text2text-generation", OnnxFamily.Seq2Seq)]
     [InlineData("feature-extraction", OnnxFamily.Encoder)]
     [InlineData("token-classification", OnnxFamily.Encoder)]
+    [InlineData("image-to-text", OnnxFamily.Seq2Seq)]
     public void FamilyOf_Task_IsTheFamilyThatServesIt(string task, OnnxFamily family) => Assert.Equal(family, OnnxLayout.FamilyOf(task));
+
+    [Theory]
+    [InlineData("automatic-speech-recognition", true, OnnxFamily.Seq2Seq)]
+    [InlineData("automatic-speech-recognition", false, OnnxFamily.Encoder)]
+    [InlineData("image-to-text", false, OnnxFamily.Seq2Seq)]
+    [InlineData("text-classification", true, OnnxFamily.Encoder)]
+    public void FamilyOf_SpeechRecognition_IsEncoderDecoderOnlyForWhisperStyleModels(string task, bool encoderDecoder, OnnxFamily family)
+        => Assert.Equal(family, OnnxLayout.FamilyOf(task, encoderDecoder));
 
     [Theory]
     [InlineData("onnx/model.onnx_data", "onnx/model.onnx", true)]

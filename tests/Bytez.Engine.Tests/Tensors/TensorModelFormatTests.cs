@@ -89,7 +89,8 @@ public sealed class TensorModelFormatTests
 
         Assert.Equal(task, descriptor.Task);
         Assert.Equal(["onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx"], descriptor.WeightFiles);
-        Assert.False(new OnnxRuntime().CanLoad(descriptor with { Task = BytezTasks.AutomaticSpeechRecognition }));
+        // Not a tensor instance: the ONNX runtime takes the folder as an encoder-decoder (Seq2Seq/MediaSeq2SeqRuntimeTests load real ones).
+        Assert.True(new OnnxRuntime().CanLoad(descriptor with { Task = BytezTasks.AutomaticSpeechRecognition }));
     }
 
     [Fact]

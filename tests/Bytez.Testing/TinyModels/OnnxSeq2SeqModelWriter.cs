@@ -262,7 +262,8 @@ public static class OnnxSeq2SeqModelWriter
         };
     }
 
-    private enum DecoderKind
+    /// <summary>Which decoder graph <see cref="Decoder"/> builds.</summary>
+    internal enum DecoderKind
     {
         First,
         WithPast,
@@ -279,15 +280,32 @@ public static class OnnxSeq2SeqModelWriter
         return b.Model();
     }
 
-    private static ModelProto Decoder(DecoderKind kind, float[][] table, float[][] source, float[][] history)
+    /// <summary>
+    /// The table decoder: logits = <c>Table[last] + Σ_source positions (encoder state · SourceBias) + Σ_decoder tokens
+    /// HistoryBias[token]</c>, the source sum read from the cross-attention cache, the decoder sum from the
+    /// self-attention cache. The vocabulary is the table's size and must equal <paramref name="heads"/> ×
+    /// <paramref name="headDim"/>, the width of the encoder's states (so a state feeds the source bias directly).
+    /// </summary>
+    internal static ModelProto Decoder(
+        DecoderKind kind, float[][] table, float[][] source, float[][] history, int heads = Heads, int headDim = HeadDim, bool encoderMask = true)
     {
+        var vocabulary = table.Length;
+        if (vocabulary != heads * headDim)
+        {
+            throw new ArgumentException($"The vocabulary ({vocabulary}) must equal heads × head size ({heads} × {headDim}).", nameof(table));
+        }
+
         var b = new Builder("tiny_decoder");
         var g = b.Graph;
-        b.Input(g, "encoder_attention_mask", Builder.Int64, "batch_size", "encoder_sequence_length");
+        if (encoderMask)
+        {
+            b.Input(g, "encoder_attention_mask", Builder.Int64, "batch_size", "encoder_sequence_length");
+        }
+
         b.Input(g, "input_ids", Builder.Int64, "batch_size", "decoder_sequence_length");
         if (kind != DecoderKind.WithPast)
         {
-            b.Input(g, "encoder_hidden_states", Builder.Float, "batch_size", "encoder_sequence_length", VocabularySize);
+            b.Input(g, "encoder_hidden_states", Builder.Float, "batch_size", "encoder_sequence_length", vocabulary);
         }
 
         if (kind != DecoderKind.First)
@@ -310,7 +328,7 @@ public static class OnnxSeq2SeqModelWriter
         }
 
         var outputs = new List<string> { "logits" };
-        b.Output(g, "logits", Builder.Float, "batch_size", "decoder_sequence_length", VocabularySize);
+        b.Output(g, "logits", Builder.Float, "batch_size", "decoder_sequence_length", vocabulary);
         for (var i = 0; i < Layers; i++)
         {
             foreach (var side in kind == DecoderKind.WithPast ? new[] { "decoder" } : new[] { "decoder", "encoder" })
@@ -323,13 +341,14 @@ public static class OnnxSeq2SeqModelWriter
             }
         }
 
-        var weights = (Table: b.Matrix("table", table), Source: b.Matrix("source_bias", source), History: b.Matrix("history_bias", history), OneHot: b.Matrix("one_hot", Identity()));
+        var weights = (Table: b.Matrix("table", table), Source: b.Matrix("source_bias", source), History: b.Matrix("history_bias", history), OneHot: b.Matrix("one_hot", Identity(vocabulary)));
+        var shape = new BodyShape(heads, headDim, encoderMask);
         if (kind == DecoderKind.Merged)
         {
             var withPast = new GraphProto { Name = "with_past" };
-            Body(b, withPast, usePast: true, outputs, weights, "wp_");
+            Body(b, withPast, usePast: true, outputs, weights, "wp_", shape);
             var first = new GraphProto { Name = "first" };
-            Body(b, first, usePast: false, outputs, weights, "fs_");
+            Body(b, first, usePast: false, outputs, weights, "fs_", shape);
             var node = new NodeProto { OpType = "If", Name = "use_cache_branch_if" };
             node.Input.Add("use_cache_branch");
             node.Output.Add(outputs);
@@ -339,7 +358,7 @@ public static class OnnxSeq2SeqModelWriter
         }
         else
         {
-            Body(b, g, kind == DecoderKind.WithPast, outputs, weights, string.Empty, writeOutputs: false);
+            Body(b, g, kind == DecoderKind.WithPast, outputs, weights, string.Empty, shape, writeOutputs: false);
         }
 
         return b.Model();
@@ -348,10 +367,10 @@ public static class OnnxSeq2SeqModelWriter
     /// <summary>The decoder's computation into <paramref name="g"/>, ending in nodes that write <paramref name="outputs"/> (prefixed in a branch).</summary>
     private static void Body(
         Builder b, GraphProto g, bool usePast, List<string> outputs, (string Table, string Source, string History, string OneHot) w, string prefix,
-        bool writeOutputs = true)
+        BodyShape shape, bool writeOutputs = true)
     {
-        var split = b.Ints("split_heads", [0, 0, Heads, HeadDim]);
-        var flat = b.Ints("flat_heads", [0, Heads * HeadDim]);
+        var split = b.Ints("split_heads", [0, 0, shape.Heads, shape.HeadDim]);
+        var flat = b.Ints("flat_heads", [0, shape.Heads * shape.HeadDim]);
         var positionsAxis = b.Ints("positions_axis", [2]);
         var rowAxis = b.Ints("row_axis", [1]);
         string HeadsOf(string x) => b.Node(g, "Transpose", [b.Node(g, "Reshape", [b.Node(g, "Gather", [w.OneHot, x]), split])], n => Builder.IntsAttr(n, "perm", [0, 2, 1, 3]));
@@ -402,8 +421,14 @@ public static class OnnxSeq2SeqModelWriter
         }
 
         // Source counts: the cross-attention values summed over the (unmasked) source positions.
-        var mask = b.Node(g, "Unsqueeze", [b.Node(g, "Cast", ["encoder_attention_mask"], n => Builder.IntAttr(n, "to", Builder.Float)), b.Ints("mask_axes", [1, 3])]);
-        var sourceCounts = b.Node(g, "Reshape", [b.Node(g, "ReduceSum", [b.Node(g, "Mul", [encoderValue, mask]), positionsAxis], n => Builder.IntAttr(n, "keepdims", 0)), flat]);
+        var masked = encoderValue;
+        if (shape.EncoderMask)
+        {
+            var mask = b.Node(g, "Unsqueeze", [b.Node(g, "Cast", ["encoder_attention_mask"], n => Builder.IntAttr(n, "to", Builder.Float)), b.Ints("mask_axes", [1, 3])]);
+            masked = b.Node(g, "Mul", [encoderValue, mask]);
+        }
+
+        var sourceCounts = b.Node(g, "Reshape", [b.Node(g, "ReduceSum", [masked, positionsAxis], n => Builder.IntAttr(n, "keepdims", 0)), flat]);
         var sourceBias = b.Node(g, "Unsqueeze", [b.Node(g, "MatMul", [sourceCounts, w.Source]), rowAxis]);
 
         // Decoder counts: the self-attention values summed over every position so far.
@@ -424,20 +449,24 @@ public static class OnnxSeq2SeqModelWriter
         }
     }
 
-    private static float[][] Identity()
-        => Enumerable.Range(0, VocabularySize).Select(i => Enumerable.Range(0, VocabularySize).Select(j => i == j ? 1f : 0f).ToArray()).ToArray();
+    private readonly record struct BodyShape(int Heads, int HeadDim, bool EncoderMask);
 
-    private static void Save(string path, ModelProto model)
+    private static float[][] Identity(int size = VocabularySize)
+        => Enumerable.Range(0, size).Select(i => Enumerable.Range(0, size).Select(j => i == j ? 1f : 0f).ToArray()).ToArray();
+
+    /// <summary>Writes an ONNX model file.</summary>
+    internal static void Save(string path, ModelProto model)
     {
         using var stream = File.Create(path);
         model.WriteTo(stream);
     }
 
-    private static void WriteJson(string path, JsonNode node)
+    /// <summary>Writes a JSON file (UTF-8, indented).</summary>
+    internal static void WriteJson(string path, JsonNode node)
         => File.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
 
     /// <summary>Builds ONNX graphs node by node; initializers live in the main graph (branches see them).</summary>
-    private sealed class Builder(string name)
+    internal sealed class Builder(string name)
     {
         public const int Float = (int)TensorProto.Types.DataType.Float;
         public const int Int64 = (int)TensorProto.Types.DataType.Int64;
