@@ -227,12 +227,12 @@ public sealed class ModelRequestTests
     public async Task Request_UnsupportedTask_FailsNamingTheTasksThisServerRuns()
     {
         await using var env = await HubTestServer.StartAsync();
-        var repo = env.Hub.AddOnnxDecoder("test-org/image-model");
-        repo.PipelineTag = "image-classification";
+        var repo = env.Hub.AddOnnxDecoder("test-org/video-model");
+        repo.PipelineTag = "video-classification";
         var final = await env.RequestAndWaitAsync(repo.Id, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(ModelRequestStates.Failed, final.State);
-        Assert.Contains("image-classification", final.Error, StringComparison.Ordinal);
+        Assert.Contains("video-classification", final.Error, StringComparison.Ordinal);
         Assert.Contains("text-generation", final.Error, StringComparison.Ordinal);
     }
 

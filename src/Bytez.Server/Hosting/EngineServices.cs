@@ -102,6 +102,9 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageFeatureExtractionPipeline>();
+        services.AddSingleton<ITaskPipeline, ObjectDetectionPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
