@@ -102,6 +102,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, AudioClassificationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
