@@ -103,6 +103,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
         services.AddSingleton<ITaskPipeline, AudioClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, AutomaticSpeechRecognitionPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
