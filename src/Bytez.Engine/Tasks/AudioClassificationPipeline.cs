@@ -27,7 +27,7 @@ public sealed class AudioClassificationPipeline : ITaskPipeline
         InputKeys = MediaReader.InputKeys,
         Parameters =
         [
-            new("top_k", "integer >= 1 or null", "5", "Return the k best labels sorted by score (capped at the label count); null returns every label."),
+            new("top_k", "integer >= 0 or null", "5", "Return the k best labels sorted by score (capped at the label count; 0 returns none, as torch.topk); null returns every label."),
             new("function_to_apply", "\"softmax\", \"sigmoid\" or \"none\"", "softmax", "The function turning logits into scores."),
         ],
         Output = "[{\"score\", \"label\"}] sorted by score, at most top_k of them",
@@ -76,7 +76,7 @@ public sealed class AudioClassificationPipeline : ITaskPipeline
             var value = property.Value;
             if (property.Name == "top_k")
             {
-                topK = value.ValueKind == JsonValueKind.Null ? null : Arguments.Int(value, "top_k", 1);
+                topK = value.ValueKind == JsonValueKind.Null ? null : Arguments.Int(value, "top_k", 0);
             }
             else
             {

@@ -73,7 +73,7 @@ public sealed class AudioClassificationPipelineTests
 
     [Theory]
     [InlineData("""{"top_n": 2}""", "top_k")]
-    [InlineData("""{"top_k": 0}""", "top_k")]
+    [InlineData("""{"top_k": -1}""", "top_k")]
     [InlineData("""{"function_to_apply": "Softmax"}""", "function_to_apply")]
     public async Task BadParameters_400NamingThem(string parameters, string named)
     {
