@@ -102,6 +102,8 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageSegmentationPipeline>();
+        services.AddSingleton<ITaskPipeline, DepthEstimationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
