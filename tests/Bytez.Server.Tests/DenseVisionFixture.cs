@@ -1,0 +1,80 @@
+using Bytez.Media.Images;
+using Bytez.Server.Hosting;
+using Bytez.Testing;
+using Bytez.Testing.TinyModels;
+
+namespace Bytez.Server.Tests;
+
+/// <summary>
+/// A real server with the tiny segmenter (image-segmentation) and the tiny depth model (depth-estimation), added from
+/// local folders with the server's own <c>add-model</c> command; the images their answers are known for.
+/// </summary>
+public sealed class DenseVisionFixture : IAsyncLifetime
+{
+    /// <summary>The segmenter's id.</summary>
+    public const string Segmenter = "tiny/segformer";
+
+    /// <summary>The depth model's id.</summary>
+    public const string Depth = "tiny/depth";
+
+    private string _root = null!;
+
+    /// <summary>The running server.</summary>
+    public TestServer Server { get; private set; } = null!;
+
+    /// <summary>A 32×32 PNG, red on the left half and green on the right.</summary>
+    public static byte[] RedGreen() => Image(32, 32, x => x < 16 ? [255, 0, 0] : [0, 255, 0]);
+
+    /// <summary>A 28×28 PNG, black on the left half and white on the right.</summary>
+    public static byte[] BlackWhite() => Image(28, 28, x => x < 14 ? [0, 0, 0] : [255, 255, 255]);
+
+    private static byte[] Image(int width, int height, Func<int, byte[]> colour)
+    {
+        var rgb = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                colour(x).CopyTo(rgb, ((y * width) + x) * 3);
+            }
+        }
+
+        return PngEncoder.EncodeRgb(new RgbImage(width, height, rgb));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("bytez-dense-vision-").FullName;
+        var segmenter = ImageSegmenterModelWriter.Write(Path.Combine(_root, "files", "segmenter"), imageSize: 32);
+        var depth = DepthModelWriter.Write(Path.Combine(_root, "files", "depth"), imageSize: 28);
+        var models = Path.Combine(_root, "models");
+        foreach (var (folder, id, task) in new[] { (segmenter.Folder, Segmenter, "image-segmentation"), (depth.Folder, Depth, "depth-estimation") })
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var code = AddModelCommand.Run([folder, "--id", id, "--task", task, $"--Bytez:ModelsPath={models}"], output, error);
+            Assert.True(code == 0, $"add-model failed ({code}): {error}");
+        }
+
+        Server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Bytez:ModelsPath"] = models,
+            ["Bytez:EmbeddedModels"] = "false",
+            ["Bytez:Onnx:Sessions"] = "1",
+        });
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
