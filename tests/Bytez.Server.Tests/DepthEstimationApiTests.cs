@@ -1,6 +1,7 @@
 using System.Net;
 using Bytez.Media;
 using Bytez.Media.Images;
+using Bytez.Testing;
 using static Bytez.Server.Tests.Http;
 
 namespace Bytez.Server.Tests;
@@ -14,10 +15,10 @@ public sealed class DepthEstimationApiTests(DenseVisionFixture fixture) : IClass
     public async Task Run_BlackWhite_DepthPngAndFormattedArray(bool asInput)
     {
         using var client = fixture.Server.CreateHttpClient();
-        var image = Convert.ToBase64String(DenseVisionFixture.BlackWhite());
+        var image = Convert.ToBase64String(DenseVisionServer.BlackWhite());
         var json = asInput ? $$"""{"input": "{{image}}"}""" : $$"""{"base64": "{{image}}"}""";
 
-        var (status, body, _) = await PostAsync(client, DenseVisionFixture.Depth, json);
+        var (status, body, _) = await PostAsync(client, DenseVisionServer.Depth, json);
 
         Assert.Equal(HttpStatusCode.OK, status);
         var output = AssertOutput(body);
@@ -41,7 +42,7 @@ public sealed class DepthEstimationApiTests(DenseVisionFixture fixture) : IClass
     {
         using var client = fixture.Server.CreateHttpClient();
 
-        var (status, body, _) = await PostAsync(client, DenseVisionFixture.Depth, json);
+        var (status, body, _) = await PostAsync(client, DenseVisionServer.Depth, json);
 
         Assert.True(status is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, $"{status}: {body}");
         AssertErrorEnvelope(body);

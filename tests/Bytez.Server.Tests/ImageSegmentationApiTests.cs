@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Bytez.Media;
 using Bytez.Media.Images;
+using Bytez.Testing;
 using static Bytez.Server.Tests.Http;
 
 namespace Bytez.Server.Tests;
@@ -11,10 +12,10 @@ public sealed class ImageSegmentationApiTests(DenseVisionFixture fixture) : ICla
 {
     public static TheoryData<string> Bodies => new()
     {
-        $$"""{"base64": "{{Convert.ToBase64String(DenseVisionFixture.RedGreen())}}"}""",
-        $$"""{"base64": "data:image/png;base64,{{Convert.ToBase64String(DenseVisionFixture.RedGreen())}}"}""",
-        $$"""{"input": "{{Convert.ToBase64String(DenseVisionFixture.RedGreen())}}"}""",
-        $$$"""{"input": {"base64": "{{{Convert.ToBase64String(DenseVisionFixture.RedGreen())}}}"}, "params": {"subtask": "semantic", "threshold": 0.5}}""",
+        $$"""{"base64": "{{Convert.ToBase64String(DenseVisionServer.RedGreen())}}"}""",
+        $$"""{"base64": "data:image/png;base64,{{Convert.ToBase64String(DenseVisionServer.RedGreen())}}"}""",
+        $$"""{"input": "{{Convert.ToBase64String(DenseVisionServer.RedGreen())}}"}""",
+        $$$"""{"input": {"base64": "{{{Convert.ToBase64String(DenseVisionServer.RedGreen())}}}"}, "params": {"subtask": "semantic", "threshold": 0.5}}""",
     };
 
     [Theory]
@@ -23,7 +24,7 @@ public sealed class ImageSegmentationApiTests(DenseVisionFixture fixture) : ICla
     {
         using var client = fixture.Server.CreateHttpClient();
 
-        var (status, body, _) = await PostAsync(client, DenseVisionFixture.Segmenter, json);
+        var (status, body, _) = await PostAsync(client, DenseVisionServer.Segmenter, json);
 
         Assert.Equal(HttpStatusCode.OK, status);
         var entries = AssertOutput(body).EnumerateArray().ToList();
@@ -46,7 +47,7 @@ public sealed class ImageSegmentationApiTests(DenseVisionFixture fixture) : ICla
     {
         using var client = fixture.Server.CreateHttpClient();
 
-        var (status, body, _) = await PostAsync(client, DenseVisionFixture.Segmenter, json);
+        var (status, body, _) = await PostAsync(client, DenseVisionServer.Segmenter, json);
 
         Assert.True(status is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, $"{status}: {body}");
         AssertErrorEnvelope(body);
@@ -56,11 +57,27 @@ public sealed class ImageSegmentationApiTests(DenseVisionFixture fixture) : ICla
     public async Task Run_Panoptic_Is400NamingSemantic()
     {
         using var client = fixture.Server.CreateHttpClient();
-        var json = $$$"""{"base64": "{{{Convert.ToBase64String(DenseVisionFixture.RedGreen())}}}", "params": {"subtask": "panoptic"}}""";
+        var json = $$$"""{"base64": "{{{Convert.ToBase64String(DenseVisionServer.RedGreen())}}}", "params": {"subtask": "panoptic"}}""";
 
-        var (status, body, _) = await PostAsync(client, DenseVisionFixture.Segmenter, json);
+        var (status, body, _) = await PostAsync(client, DenseVisionServer.Segmenter, json);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("semantic", AssertErrorEnvelope(body), StringComparison.Ordinal);
     }
+}
+
+/// <summary>One <see cref="DenseVisionServer"/> per test class.</summary>
+public sealed class DenseVisionFixture : IAsyncLifetime
+{
+    /// <summary>The server with the tiny segmenter and depth model.</summary>
+    public DenseVisionServer Vision { get; private set; } = null!;
+
+    /// <summary>The running server.</summary>
+    public TestServer Server => Vision.Server;
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync() => Vision = await DenseVisionServer.StartAsync();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Vision.DisposeAsync();
 }

@@ -1,15 +1,14 @@
 using Bytez.Media.Images;
 using Bytez.Server.Hosting;
-using Bytez.Testing;
 using Bytez.Testing.TinyModels;
 
-namespace Bytez.Server.Tests;
+namespace Bytez.Testing;
 
 /// <summary>
 /// A real server with the tiny segmenter (image-segmentation) and the tiny depth model (depth-estimation), added from
 /// local folders with the server's own <c>add-model</c> command; the images their answers are known for.
 /// </summary>
-public sealed class DenseVisionFixture : IAsyncLifetime
+public sealed class DenseVisionServer : IAsyncDisposable
 {
     /// <summary>The segmenter's id.</summary>
     public const string Segmenter = "tiny/segformer";
@@ -42,8 +41,15 @@ public sealed class DenseVisionFixture : IAsyncLifetime
         return PngEncoder.EncodeRgb(new RgbImage(width, height, rgb));
     }
 
-    /// <inheritdoc />
-    public async ValueTask InitializeAsync()
+    /// <summary>Writes the models, adds them and starts the server.</summary>
+    public static async Task<DenseVisionServer> StartAsync()
+    {
+        var vision = new DenseVisionServer();
+        await vision.InitializeAsync().ConfigureAwait(false);
+        return vision;
+    }
+
+    private async ValueTask InitializeAsync()
     {
         _root = Directory.CreateTempSubdirectory("bytez-dense-vision-").FullName;
         var segmenter = ImageSegmenterModelWriter.Write(Path.Combine(_root, "files", "segmenter"), imageSize: 32);
@@ -54,7 +60,10 @@ public sealed class DenseVisionFixture : IAsyncLifetime
             using var output = new StringWriter();
             using var error = new StringWriter();
             var code = AddModelCommand.Run([folder, "--id", id, "--task", task, $"--Bytez:ModelsPath={models}"], output, error);
-            Assert.True(code == 0, $"add-model failed ({code}): {error}");
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"add-model {folder} as {task} failed ({code}): {error}");
+            }
         }
 
         Server = await TestServer.StartAsync(new Dictionary<string, string?>
@@ -62,13 +71,13 @@ public sealed class DenseVisionFixture : IAsyncLifetime
             ["Bytez:ModelsPath"] = models,
             ["Bytez:EmbeddedModels"] = "false",
             ["Bytez:Onnx:Sessions"] = "1",
-        });
+        }).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await Server.DisposeAsync().ConfigureAwait(false);
         try
         {
             Directory.Delete(_root, recursive: true);
