@@ -107,6 +107,8 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ObjectDetectionPipeline>();
         services.AddSingleton<ITaskPipeline, AudioClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, AutomaticSpeechRecognitionPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageSegmentationPipeline>();
+        services.AddSingleton<ITaskPipeline, DepthEstimationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
