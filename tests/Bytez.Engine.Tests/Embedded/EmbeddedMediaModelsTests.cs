@@ -77,4 +77,16 @@ public sealed class EmbeddedMediaModelsTests
         Assert.Equal(first, again with { WeightFiles = first.WeightFiles });
         Assert.Equal(written, File.GetLastWriteTimeUtc(sidecar));
     }
+
+    [Fact]
+    public void EnsureInstalled_PackageNotFetched_IsNotFoundNamingHowToGetIt()
+    {
+        var absent = EmbeddedMediaModels.SileroVad with { PackageVersion = "0.0.0-not-fetched" };
+
+        var error = Assert.Throws<EngineException>(() => EmbeddedMediaModels.EnsureInstalled(TestModels.NewTempFolder("media-absent"), absent, TestContext.Current.CancellationToken));
+
+        Assert.Equal(EngineErrorKind.NotFound, error.Kind);
+        Assert.Contains("@ricky0123/vad-web 0.0.0-not-fetched", error.Message, StringComparison.Ordinal);
+        Assert.Contains("npm", error.Message, StringComparison.Ordinal);
+    }
 }
