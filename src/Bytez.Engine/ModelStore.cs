@@ -144,6 +144,11 @@ public sealed partial class ModelStore
             return embedded;
         }
 
+        if (EmbeddedMediaModels.TryReadDescriptor(folder) is { } media)
+        {
+            return media;
+        }
+
         var manifestPath = Path.Combine(folder, LocalManifestFileName);
         if (File.Exists(manifestPath))
         {
