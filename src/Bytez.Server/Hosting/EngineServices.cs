@@ -104,6 +104,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageToTextPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
