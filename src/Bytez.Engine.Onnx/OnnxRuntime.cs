@@ -56,6 +56,13 @@ public sealed class OnnxRuntime : IModelRuntime
             return false;
         }
 
+        // The embedded media models first (their folders look like tensor folders); other image-to-text models are
+        // accepted here only to be refused clearly by LoadAsync.
+        if (EmbeddedMediaLoader.ArchitectureOf(model.Path) is not null || model.Task == ImageToTextTask)
+        {
+            return true;
+        }
+
         if (OnnxLayout.FamilyOf(model.Task) == OnnxFamily.Seq2Seq)
         {
             return OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
