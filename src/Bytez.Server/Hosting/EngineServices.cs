@@ -105,6 +105,9 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
         services.AddSingleton<ITaskPipeline, ImageToTextPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageFeatureExtractionPipeline>();
+        services.AddSingleton<ITaskPipeline, ObjectDetectionPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
