@@ -108,6 +108,8 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ImageClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, ImageFeatureExtractionPipeline>();
         services.AddSingleton<ITaskPipeline, ObjectDetectionPipeline>();
+        services.AddSingleton<ITaskPipeline, AudioClassificationPipeline>();
+        services.AddSingleton<ITaskPipeline, AutomaticSpeechRecognitionPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
