@@ -146,7 +146,8 @@ public sealed partial class ModelStore
 
         if (EmbeddedMediaModels.TryReadDescriptor(folder) is { } media)
         {
-            return media;
+            // An embedded media model no pipeline serves yet is not listed, even when an earlier build installed it.
+            return EmbeddedMediaModels.IsServed(media.Id) ? media : null;
         }
 
         var manifestPath = Path.Combine(folder, LocalManifestFileName);

