@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bytez.Engine.Tasks;
 using Bytez.Engine.Tensors;
 using Bytez.Engine.Tests.Tensors;
+using Bytez.Engine.Tests.TinyModels;
 using Bytez.Media;
 using Bytez.Media.Images;
 using Bytez.Testing.TinyModels;
@@ -47,8 +48,9 @@ public sealed class ImageClassificationPipelineTests
 
         Assert.Equal(["blue", "green", "red"], Labels(all));
         var logits = ImageClassifierModel.LogitsOfColour(60, 90, 200).Select(x => (double)x).ToArray();
-        AssertScore(Softmax(logits, 2), all[0]);
-        AssertScore(Softmax(logits, 0), all[2]);
+        // The model's float32 ReduceMean over 224×224 values of a fraction drifts by about 1e-5.
+        AssertScore(Softmax(logits, 2), all[0], 1e-4);
+        AssertScore(Softmax(logits, 0), all[2], 1e-4);
         Assert.Equal(["blue"], Labels(one));
     }
 
@@ -139,10 +141,10 @@ public sealed class ImageClassificationPipelineTests
     private static List<string> Labels(JsonElement list) => list.EnumerateArray().Select(i => i.GetProperty("label").GetString()!).ToList();
 
     /// <summary>The score is a float32 value (widened to double) within float32 precision of the closed form.</summary>
-    private static void AssertScore(double expected, JsonElement item)
+    private static void AssertScore(double expected, JsonElement item, double tolerance = 1e-6)
     {
         var score = item.GetProperty("score").GetDouble();
         Assert.Equal((double)(float)score, score);
-        Assert.Equal(expected, score, 1e-6);
+        Assert.Equal(expected, score, tolerance);
     }
 }

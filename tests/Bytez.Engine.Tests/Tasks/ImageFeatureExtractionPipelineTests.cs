@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bytez.Engine.Tasks;
 using Bytez.Engine.Tensors;
 using Bytez.Engine.Tests.Tensors;
+using Bytez.Engine.Tests.TinyModels;
 using Bytez.Media.Images;
 using Bytez.Testing.TinyModels;
 using static Bytez.Engine.Tests.Tasks.VisionRuns;
