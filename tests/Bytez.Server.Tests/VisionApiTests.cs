@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Bytez.Media.Images;
-using Bytez.Server.Hosting;
 using Bytez.Testing;
-using Bytez.Testing.TinyModels;
 using static Bytez.Server.Tests.Http;
 
 namespace Bytez.Server.Tests;
@@ -17,23 +14,13 @@ namespace Bytez.Server.Tests;
 /// </summary>
 public sealed class VisionApiTests(VisionApiTests.Fixture fixture) : IClassFixture<VisionApiTests.Fixture>
 {
-    private const string Classifier = "tiny/image-classifier";
-    private const string Detector = "tiny/detector";
-    private const string Features = "tiny/image-features";
+    private const string Classifier = VisionTaskServer.Classifier;
+    private const string Detector = VisionTaskServer.Detector;
+    private const string Features = VisionTaskServer.Features;
 
-    /// <summary>A 40 × 30 pure red PNG.</summary>
-    private static readonly byte[] RedPng = Png(40, 30, 255, 0, 0);
+    private static byte[] RedPng => VisionTaskServer.RedPng;
 
-    private static byte[] Png(int width, int height, byte r, byte g, byte b)
-    {
-        var rgb = new byte[width * height * 3];
-        for (var i = 0; i < rgb.Length; i += 3)
-        {
-            (rgb[i], rgb[i + 1], rgb[i + 2]) = (r, g, b);
-        }
-
-        return PngEncoder.EncodeRgb(new RgbImage(width, height, rgb));
-    }
+    private static byte[] Png(int width, int height, byte r, byte g, byte b) => VisionTaskServer.Png(width, height, r, g, b);
 
     public static TheoryData<string> RedRequests() =>
     [
@@ -82,7 +69,7 @@ public sealed class VisionApiTests(VisionApiTests.Fixture fixture) : IClassFixtu
         var base64 = Convert.ToBase64String(RedPng);
 
         var (status, body, _) = await PostAsync(client, Features, $$"""{"base64": "{{base64}}"}""");
-        var (pooledStatus, pooled, _) = await PostAsync(client, Features, $$"""{"base64": "{{base64}}", "params": {"pool": true}}""");
+        var (pooledStatus, pooled, _) = await PostAsync(client, Features, $$$"""{"base64": "{{{base64}}}", "params": {"pool": true}}""");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(HttpStatusCode.OK, pooledStatus);
@@ -98,7 +85,7 @@ public sealed class VisionApiTests(VisionApiTests.Fixture fixture) : IClassFixtu
         return new()
         {
             { Classifier, Convert.ToBase64String("plain text, not an image"u8.ToArray()), HttpStatusCode.UnsupportedMediaType },
-            { Detector, Convert.ToBase64String(png[..(png.Length - 20)]), HttpStatusCode.BadRequest },
+            { Detector, Convert.ToBase64String(png[..(png.Length / 2)]), HttpStatusCode.BadRequest },
             { Features, Convert.ToBase64String(Png(400, 300, 9, 9, 9)), HttpStatusCode.RequestEntityTooLarge },
         };
     }
@@ -115,60 +102,21 @@ public sealed class VisionApiTests(VisionApiTests.Fixture fixture) : IClassFixtu
         Assert.Contains("`base64`", AssertErrorEnvelope(body), StringComparison.Ordinal);
     }
 
-    /// <summary>The server with the three tiny vision models, a pixel limit of 100,000 and private media URLs allowed; a loopback origin serving red.png.</summary>
+    /// <summary>One vision server for the class.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
-        private string _root = null!;
-        private MediaOrigin _origin = null!;
+        private VisionTaskServer _vision = null!;
 
         /// <summary>The running server.</summary>
-        public TestServer Server { get; private set; } = null!;
+        public TestServer Server => _vision.Server;
 
-        /// <summary>The request with <c>ORIGIN</c> replaced by the origin's base URL.</summary>
-        public string WithOrigin(string json) => json.Replace("ORIGIN/", _origin.Url("file/").ToString(), StringComparison.Ordinal);
-
-        /// <inheritdoc />
-        public async ValueTask InitializeAsync()
-        {
-            _root = Directory.CreateTempSubdirectory("bytez-vision-").FullName;
-            var models = Path.Combine(_root, "models");
-            var folders = new (string Id, string Task, string Folder)[]
-            {
-                (Classifier, "image-classification", ImageClassifierModelWriter.Write(Path.Combine(_root, "files", "classifier"), imageSize: 32).Folder),
-                (Detector, "object-detection", ObjectDetectorModelWriter.Write(Path.Combine(_root, "files", "detector"), pixelMask: true, shortestEdge: 64, longestEdge: 128).Folder),
-                (Features, "image-feature-extraction", ImageFeatureModelWriter.Write(Path.Combine(_root, "files", "features"), imageSize: 32).Folder),
-            };
-            foreach (var (id, task, folder) in folders)
-            {
-                using var output = new StringWriter();
-                using var error = new StringWriter();
-                var code = AddModelCommand.Run([folder, "--id", id, "--task", task, $"--Bytez:ModelsPath={models}"], output, error);
-                Assert.True(code == 0, $"add-model failed ({code}): {error}");
-            }
-
-            _origin = await MediaOrigin.StartAsync(new Dictionary<string, byte[]> { ["red.png"] = RedPng });
-            Server = await TestServer.StartAsync(new Dictionary<string, string?>
-            {
-                ["Bytez:ModelsPath"] = models,
-                ["Bytez:EmbeddedModels"] = "false",
-                ["Bytez:Onnx:Sessions"] = "1",
-                ["Bytez:Media:AllowPrivateUrls"] = "true",
-                ["Bytez:Media:MaxPixels"] = "100000",
-            });
-        }
+        /// <summary>The request with <c>ORIGIN/</c> replaced by the origin's file URL prefix.</summary>
+        public string WithOrigin(string json) => json.Replace("ORIGIN/red.png", _vision.RedPngUrl.ToString(), StringComparison.Ordinal);
 
         /// <inheritdoc />
-        public async ValueTask DisposeAsync()
-        {
-            await Server.DisposeAsync();
-            await _origin.DisposeAsync();
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        public async ValueTask InitializeAsync() => _vision = await VisionTaskServer.StartAsync();
+
+        /// <inheritdoc />
+        public async ValueTask DisposeAsync() => await _vision.DisposeAsync();
     }
 }
