@@ -1,4 +1,5 @@
 using Bytez.Engine.Layouts;
+using Bytez.Engine.Onnx.Embedded;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Onnx.Seq2Seq;
 using Bytez.Engine.Onnx.Tensors;
@@ -14,7 +15,9 @@ namespace Bytez.Engine.Onnx;
 /// encoder task (classification, question answering, ...) into <see cref="OnnxEncoderInstance"/>s, whose pipeline reads
 /// the task's outputs. Summarization, translation and text2text-generation folders (encoder-decoder exports) load into
 /// <see cref="OnnxSeq2SeqInstance"/>s. Vision and audio encoder tasks (<see cref="TensorTasks.All"/>) load into
-/// <see cref="OnnxTensorInstance"/>s. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
+/// <see cref="OnnxTensorInstance"/>s. The embedded media models (ResNet18 featurizer, PP-OCRv4, Silero VAD) are
+/// recognised by their <c>architectures</c> and load through <see cref="EmbeddedMediaLoader"/>; any other
+/// <c>image-to-text</c> model is refused (NotSupported). Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
 /// </summary>
 public sealed class OnnxRuntime : IModelRuntime
 {
@@ -50,6 +53,12 @@ public sealed class OnnxRuntime : IModelRuntime
             return false;
         }
 
+        // The embedded media models first (their folders look like tensor folders).
+        if (EmbeddedMediaLoader.ArchitectureOf(model.Path) is not null)
+        {
+            return true;
+        }
+
         if (OnnxLayout.FamilyOf(model.Task, OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path)) == OnnxFamily.Seq2Seq)
         {
             return OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path);
@@ -79,6 +88,11 @@ public sealed class OnnxRuntime : IModelRuntime
         if (GenerativeTasks.Contains(model.Task))
         {
             throw EngineException.NotSupported($"The ONNX encoder runtime does not serve the task '{model.Task}'; decoders load in the decoder runtime.");
+        }
+
+        if (EmbeddedMediaLoader.ArchitectureOf(model.Path) is not null)
+        {
+            return await Task.Run(() => EmbeddedMediaLoader.Load(model, _options, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         if (OnnxLayout.FamilyOf(model.Task, OnnxSeq2SeqLoader.IsSeq2SeqFolder(model.Path)) == OnnxFamily.Seq2Seq)

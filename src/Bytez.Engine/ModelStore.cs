@@ -144,6 +144,12 @@ public sealed partial class ModelStore
             return embedded;
         }
 
+        if (EmbeddedMediaModels.TryReadDescriptor(folder) is { } media)
+        {
+            // An embedded media model no pipeline serves yet is not listed, even when an earlier build installed it.
+            return EmbeddedMediaModels.IsServed(media.Id) ? media : null;
+        }
+
         var manifestPath = Path.Combine(folder, LocalManifestFileName);
         if (File.Exists(manifestPath))
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Bytez.Testing;
 using static Bytez.Server.Tests.Http;
 
 namespace Bytez.Server.Tests;
@@ -90,5 +91,31 @@ public sealed class ListApiTests(ServerFixture fixture) : IClassFixture<ServerFi
         var tasks = AssertOutput(body).EnumerateArray().Select(t => t.GetString()).ToList();
         Assert.Contains("feature-extraction", tasks);
         Assert.Contains("sentence-similarity", tasks);
+    }
+
+    [Theory]
+    [InlineData("PaddlePaddle/PP-OCRv4_mobile", "image-to-text")]
+    public async Task ListModels_EmbeddedMediaModels_AreListedWithTaskAndTheRamOfTheirWeights(string id, string task)
+    {
+        using var client = fixture.Server.CreateHttpClient();
+        var (_, body, _) = await GetAsync(client, $"list/models?modelId={id}");
+
+        var model = Assert.Single(AssertOutput(body).EnumerateArray());
+        Assert.Equal(task, model.GetProperty("task").GetString());
+        Assert.True(model.GetProperty("params").GetDouble() > 0);
+        var weights = Directory.EnumerateFiles(Path.Combine(TestServer.SharedModelsPath, id), "*.onnx", SearchOption.AllDirectories)
+            .Sum(f => new FileInfo(f).Length);
+        Assert.True(model.GetProperty("ramRequired").GetDouble() >= weights / 1e9, $"ramRequired {model.GetProperty("ramRequired")} GB is under the {weights} bytes of weights");
+    }
+
+    [Theory]
+    [InlineData("microsoft/dnn-image-featurizer-resnet18")]
+    [InlineData("onnx-community/silero-vad")]
+    public async Task ListModels_EmbeddedMediaModelsNoPipelineServesYet_AreNotListed(string id)
+    {
+        using var client = fixture.Server.CreateHttpClient();
+        var (_, body, _) = await GetAsync(client, $"list/models?modelId={id}");
+
+        Assert.Empty(AssertOutput(body).EnumerateArray());
     }
 }

@@ -153,7 +153,7 @@ public static class EmbeddedModels
             try
             {
                 WriteModel(temp, spec, cancellationToken);
-                MoveIntoPlace(temp, target);
+                MoveIntoPlace(temp, target, folder => TryReadDescriptor(folder) is not null);
             }
             finally
             {
@@ -202,7 +202,8 @@ public static class EmbeddedModels
         }
     }
 
-    private static void MoveIntoPlace(string temp, string target)
+    /// <summary>Renames a freshly written model folder into place; <paramref name="isComplete"/> tells whether another process finished first.</summary>
+    internal static void MoveIntoPlace(string temp, string target, Func<string, bool> isComplete)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -211,7 +212,7 @@ public static class EmbeddedModels
                 Directory.Move(temp, target);
                 return;
             }
-            catch (IOException) when (TryReadDescriptor(target) is not null)
+            catch (IOException) when (isComplete(target))
             {
                 return; // another process finished first
             }
@@ -233,7 +234,8 @@ public static class EmbeddedModels
         }
     }
 
-    private static void TryDelete(string folder)
+    /// <summary>Deletes a folder if it is there, ignoring failures (a leftover is cleaned up next time).</summary>
+    internal static void TryDelete(string folder)
     {
         try
         {

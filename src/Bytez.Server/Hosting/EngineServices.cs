@@ -53,6 +53,8 @@ public static partial class EngineServices
             if (options.EmbeddedModels)
             {
                 EmbeddedModels.EnsureExtracted(options.ResolvedModelsPath);
+                EmbeddedMediaModels.EnsureInstalled(
+                    options.ResolvedModelsPath, (spec, error) => LogEmbeddedMissing(logger, spec.Id, error.Message));
             }
 
             var catalog = new ModelCatalog();
@@ -102,6 +104,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ZeroShotClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, TextRankingPipeline>();
         services.AddSingleton<ITaskPipeline, Text2TextGenerationPipeline>();
+        services.AddSingleton<ITaskPipeline, ImageToTextPipeline>();
         services.AddSingleton<ITaskPipeline, ImageClassificationPipeline>();
         services.AddSingleton<ITaskPipeline, ImageFeatureExtractionPipeline>();
         services.AddSingleton<ITaskPipeline, ObjectDetectionPipeline>();
@@ -112,6 +115,9 @@ public static partial class EngineServices
         services.AddSingleton<InferenceEngine>();
         return services;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded model {ModelId} is not installed: {Reason}")]
+    private static partial void LogEmbeddedMissing(ILogger logger, string modelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the model folder {ModelId} ({Folder}): {Reason}. It is listed by GET list/failed.")]
     private static partial void LogSkipped(ILogger logger, string modelId, string folder, string reason);
