@@ -8,8 +8,7 @@ namespace Bytez.Engine.Tests.Embedded;
 /// <summary>
 /// Real inputs for the embedded media models' checks: Debian's <c>darknet</c> sample photos (downloaded once with
 /// <c>apt-get download</c> into a cache, never committed), text rendered with SkiaSharp in DejaVu Sans, and speech
-/// spoken by espeak-ng. The JPEG and WAV reading here is TEMPORARY, a few lines for these fixtures only, until the
-/// decoders of Bytez.Media land; it is not a general decoder.
+/// spoken by espeak-ng, decoded by the server's own decoders (Bytez.Media).
 /// </summary>
 internal static class MediaFixtures
 {
@@ -25,12 +24,8 @@ internal static class MediaFixtures
     /// <summary>A darknet sample photo by name (dog, eagle, giraffe, horses, person, kite, scream), decoded.</summary>
     public static RgbImage Photo(string name) => Decode(File.ReadAllBytes(Path.Combine(PhotoFolder.Value, name + ".jpg")));
 
-    /// <summary>Decodes an image file with SkiaSharp into RGB bytes (TEMPORARY: the Bytez.Media decoder will replace it).</summary>
-    public static RgbImage Decode(byte[] file)
-    {
-        using var bitmap = SKBitmap.Decode(file) ?? throw new InvalidOperationException("SkiaSharp could not decode the fixture.");
-        return FromBitmap(bitmap);
-    }
+    /// <summary>Decodes an image file as the server does (<see cref="ImageDecoder"/>, EXIF applied, default limits).</summary>
+    public static RgbImage Decode(byte[] file) => ImageDecoder.Decode(file, new Bytez.Media.MediaLimits());
 
     /// <summary>The pixels of a SkiaSharp bitmap as an <see cref="RgbImage"/>.</summary>
     public static RgbImage FromBitmap(SKBitmap bitmap)
@@ -101,8 +96,8 @@ internal static class MediaFixtures
         try
         {
             Run("espeak-ng", $"-w {wav} \"{text}\"", "espeak-ng is missing: install Debian's espeak-ng (.ci/run does).");
-            var (samples, rate) = ReadPcm16Wav(File.ReadAllBytes(wav));
-            var resampled = Resample(samples, rate, 16000);
+            // Decoded and brought to 16 kHz as the server does (AudioDecoder: ffmpeg's results, espeak-ng writes 22,050 Hz).
+            var resampled = new AudioDecoder(new Bytez.Media.MediaLimits()).DecodeAsync(File.ReadAllBytes(wav), 16000).GetAwaiter().GetResult().Samples;
             var pad = (int)(silence.TotalSeconds * 16000);
             var all = new float[pad + resampled.Length + pad];
             resampled.CopyTo(all, pad);
@@ -112,56 +107,6 @@ internal static class MediaFixtures
         {
             File.Delete(wav);
         }
-    }
-
-    /// <summary>Reads the mono 16-bit PCM WAV espeak-ng writes (TEMPORARY: the Bytez.Media WAV decoder will replace it).</summary>
-    public static (float[] Samples, int Rate) ReadPcm16Wav(byte[] wav)
-    {
-        var rate = BitConverter.ToInt32(wav, 24);
-        Assert.Equal(1, BitConverter.ToInt16(wav, 22));
-        Assert.Equal(16, BitConverter.ToInt16(wav, 34));
-        var at = 12;
-        while (at + 8 <= wav.Length)
-        {
-            var id = System.Text.Encoding.ASCII.GetString(wav, at, 4);
-            var size = BitConverter.ToInt32(wav, at + 4);
-            if (id == "data")
-            {
-                // espeak-ng writing to a file may leave the size unset (0x7fffffff): take what is there.
-                var bytes = Math.Min(size < 0 ? int.MaxValue : size, wav.Length - at - 8);
-                var samples = new float[bytes / 2];
-                for (var i = 0; i < samples.Length; i++)
-                {
-                    samples[i] = BitConverter.ToInt16(wav, at + 8 + (i * 2)) / 32768f;
-                }
-
-                return (samples, rate);
-            }
-
-            at += 8 + size + (size & 1);
-        }
-
-        throw new InvalidDataException("The WAV file has no data chunk.");
-    }
-
-    /// <summary>Linear-interpolation resampling, enough to bring espeak-ng's 22,050 Hz speech to 16 kHz for a VAD check.</summary>
-    private static float[] Resample(float[] samples, int from, int to)
-    {
-        if (from == to)
-        {
-            return samples;
-        }
-
-        var result = new float[(int)((long)samples.Length * to / from)];
-        for (var i = 0; i < result.Length; i++)
-        {
-            var position = (double)i * from / to;
-            var j = (int)position;
-            var f = (float)(position - j);
-            result[i] = (samples[j] * (1 - f)) + (samples[Math.Min(j + 1, samples.Length - 1)] * f);
-        }
-
-        return result;
     }
 
     private static string FetchDarknetPhotos()
