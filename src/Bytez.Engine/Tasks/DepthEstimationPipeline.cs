@@ -46,8 +46,7 @@ public sealed class DepthEstimationPipeline(MediaReader reader) : ITaskPipeline
         Arguments.Parameters(request.Params, Declared.ParameterNames, task);
         var input = await reader.ReadAsync(request, task, cancellationToken).ConfigureAwait(false);
         var image = MediaErrors.Decode(input, bytes => ImageDecoder.Decode(bytes, reader.Limits));
-        var pixels = ImageSegmentationPipeline.Preprocess(model, image);
-        var results = await model.RunAsync([new TensorRow("pixel_values", TensorValue.Float(pixels.PixelValues, 3, pixels.Height, pixels.Width))], cancellationToken).ConfigureAwait(false);
+        var results = await model.RunAsync([ImageRows.Row(ImageRows.Processor(model), image, model)], cancellationToken).ConfigureAwait(false);
         var predicted = results[0]["predicted_depth"];
         var shape = predicted.Shape;
         if (shape.Count == 3 && shape[0] == 1)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Bytez.Engine.Media;
 using Bytez.Engine.Tensors;
+using Bytez.Media;
 using Bytez.Media.Images;
 using Bytez.Protocol;
 
@@ -92,7 +93,16 @@ public static class ImageRows
         ArgumentNullException.ThrowIfNull(processor);
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(instance);
-        var batch = processor.Preprocess(image);
+        PixelBatch batch;
+        try
+        {
+            batch = processor.Preprocess(image);
+        }
+        catch (MediaException e)
+        {
+            throw MediaErrors.From(e);
+        }
+
         var inputs = new Dictionary<string, TensorValue>(StringComparer.Ordinal)
         {
             ["pixel_values"] = TensorValue.Float(batch.PixelValues, 3, batch.Height, batch.Width),

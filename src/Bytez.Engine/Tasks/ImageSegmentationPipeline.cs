@@ -59,8 +59,7 @@ public sealed class ImageSegmentationPipeline(MediaReader reader) : ITaskPipelin
         ReadParameters(request.Params, task);
         var input = await reader.ReadAsync(request, task, cancellationToken).ConfigureAwait(false);
         var image = MediaErrors.Decode(input, bytes => ImageDecoder.Decode(bytes, reader.Limits));
-        var pixels = Preprocess(model, image);
-        var results = await model.RunAsync([new TensorRow("pixel_values", TensorValue.Float(pixels.PixelValues, 3, pixels.Height, pixels.Width))], cancellationToken).ConfigureAwait(false);
+        var results = await model.RunAsync([ImageRows.Row(ImageRows.Processor(model), image, model)], cancellationToken).ConfigureAwait(false);
         var logits = results[0]["logits"];
         if (logits.Shape.Count != 3 || logits.Shape[0] < 1 || logits.Shape[1] < 1 || logits.Shape[2] < 1)
         {
@@ -127,30 +126,6 @@ public sealed class ImageSegmentationPipeline(MediaReader reader) : ITaskPipelin
         }
 
         return segments;
-    }
-
-    /// <summary>The image processor of the model folder, run on one image.</summary>
-    internal static PixelBatch Preprocess(ITensorInstance model, RgbImage image)
-    {
-        var document = model.Config.RequirePreprocessor(model.Model.Path);
-        ImageProcessorConfig config;
-        try
-        {
-            config = ImageProcessorConfig.Parse(Encoding.UTF8.GetBytes(document.GetRawText()));
-        }
-        catch (FormatException e)
-        {
-            throw new EngineException(EngineErrorKind.BadInput, $"The model {model.Model.Id} has an unusable {TensorModelConfig.PreprocessorFile}: {e.Message}", e);
-        }
-
-        try
-        {
-            return new ImageProcessor(config).Preprocess(image);
-        }
-        catch (MediaException e)
-        {
-            throw MediaErrors.From(e);
-        }
     }
 
     private static void ReadParameters(JsonElement? parameters, string task)
