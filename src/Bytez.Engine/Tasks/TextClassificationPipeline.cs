@@ -141,46 +141,7 @@ public sealed class TextClassificationPipeline : ITaskPipeline
     /// The float32 sum numpy computes for a contiguous array (its pairwise summation: sequential below 8 values,
     /// eight running sums up to 128, halves above), so that softmax divides by the very same sum.
     /// </summary>
-    public static float PairwiseSum(ReadOnlySpan<float> values)
-    {
-        var n = values.Length;
-        if (n < 8)
-        {
-            var res = 0f;
-            foreach (var v in values)
-            {
-                res += v;
-            }
-
-            return res;
-        }
-
-        if (n <= 128)
-        {
-            Span<float> r = stackalloc float[8];
-            values[..8].CopyTo(r);
-            var i = 8;
-            for (; i < n - (n % 8); i += 8)
-            {
-                for (var j = 0; j < 8; j++)
-                {
-                    r[j] += values[i + j];
-                }
-            }
-
-            var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for (; i < n; i++)
-            {
-                res += values[i];
-            }
-
-            return res;
-        }
-
-        var half = n / 2;
-        half -= half % 8;
-        return PairwiseSum(values[..half]) + PairwiseSum(values[half..]);
-    }
+    public static float PairwiseSum(ReadOnlySpan<float> values) => Bytez.Media.NumpyPairwise.Sum(values);
 
     private static TaskOutput Answer(float[] scores, EncoderModelConfig config, Options options)
     {

@@ -8,57 +8,11 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// </summary>
 public static class Float32Math
 {
-    /// <summary>numpy's block size for pairwise summation (<c>PW_BLOCKSIZE</c>).</summary>
-    private const int PairwiseBlock = 128;
-
     /// <summary>
     /// The sum numpy computes for a float32 <c>np.sum</c> over one axis: sequential below 8 elements, eight running
     /// sums up to 128, halves (rounded down to a multiple of 8) above that.
     /// </summary>
-    public static float PairwiseSum(ReadOnlySpan<float> values)
-    {
-        var n = values.Length;
-        if (n < 8)
-        {
-            var sum = 0f;
-            foreach (var v in values)
-            {
-                sum += v;
-            }
-
-            return sum;
-        }
-
-        if (n <= PairwiseBlock)
-        {
-            float r0 = values[0], r1 = values[1], r2 = values[2], r3 = values[3];
-            float r4 = values[4], r5 = values[5], r6 = values[6], r7 = values[7];
-            var i = 8;
-            for (; i < n - (n % 8); i += 8)
-            {
-                r0 += values[i];
-                r1 += values[i + 1];
-                r2 += values[i + 2];
-                r3 += values[i + 3];
-                r4 += values[i + 4];
-                r5 += values[i + 5];
-                r6 += values[i + 6];
-                r7 += values[i + 7];
-            }
-
-            var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-            for (; i < n; i++)
-            {
-                res += values[i];
-            }
-
-            return res;
-        }
-
-        var half = n / 2;
-        half -= half % 8;
-        return PairwiseSum(values[..half]) + PairwiseSum(values[half..]);
-    }
+    public static float PairwiseSum(ReadOnlySpan<float> values) => Bytez.Media.NumpyPairwise.Sum(values);
 
     /// <summary>
     /// numpy's softmax of one row as the pipelines write it: <c>e = exp(x - max(x)); e / e.sum()</c>, in float32.
