@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Bytez.Hub.Net;
 
 /// <summary>
-/// Where the server may open outbound connections to addresses a user chose (webhooks today, media URLs later):
+/// Where the server may open outbound connections to addresses a user chose (webhooks and media URLs):
 /// only globally routable unicast addresses that are not this machine's own. Refused: every block of the IANA IPv4 and
 /// IPv6 special-purpose address registries (loopback, private, link-local, shared/CGNAT, documentation,
 /// benchmarking, reserved, broadcast, ULA, discard, ORCHID, AS112, ...), multicast, all IPv6 outside global unicast
