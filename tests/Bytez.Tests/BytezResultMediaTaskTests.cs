@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Bytez.Protocol;
 
 namespace Bytez.Tests;
 
@@ -207,6 +208,24 @@ public sealed class BytezResultMediaTaskTests
         Assert.Equal(3, bytez.Length);
         Assert.Equal(bytez, python);
         Assert.Equal([5f, 6f], python[2]);
+    }
+
+    [Fact]
+    public void TheProtocolTypes_ReadTheWireShapes_WithTheSourceGeneratedContext()
+    {
+        var segments = Success($$"""[{"label":"wall","score":null,"mask_png":"{{PngBase64}}"}]""").GetOutput(ProtocolJsonContext.Default.IReadOnlyListImageSegment)!;
+        var depth = Success($$"""{"depth_png":"{{PngBase64}}","formatted_predicted_depth_array":[[0,255]]}""").GetOutput(ProtocolJsonContext.Default.DepthEstimation)!;
+        var transcription = Success("""{"text":"a b","chunks":[{"text":"a","timestamp":[0.5,null]}]}""").GetOutput(ProtocolJsonContext.Default.Transcription)!;
+        var detections = Success("""[{"score":0.5,"label":"a","box":{"xmin":1,"ymin":2,"xmax":3,"ymax":4}}]""").GetOutput(ProtocolJsonContext.Default.IReadOnlyListDetectedObject)!;
+
+        Assert.Equal(PngSignature, Assert.Single(segments).MaskPng);
+        Assert.Equal([0, 255], Assert.Single(depth.FormattedPredictedDepthArray));
+        Assert.Equal((0.5, (double?)null), (Assert.Single(transcription.Chunks).Start, transcription.Chunks[0].End));
+        Assert.Equal(4, Assert.Single(detections).Box.YMax);
+        // And back: the wire names, the mask as bare base64, no Start/End of our own.
+        var written = JsonSerializer.Serialize(transcription, ProtocolJsonContext.Default.Transcription);
+        Assert.Equal("""{"text":"a b","chunks":[{"text":"a","timestamp":[0.5,null]}]}""", written);
+        Assert.Contains($"\"mask_png\":\"{PngBase64}\"", JsonSerializer.Serialize(segments, ProtocolJsonContext.Default.IReadOnlyListImageSegment), StringComparison.Ordinal);
     }
 
     [Fact]
