@@ -131,8 +131,9 @@ public sealed partial class BytezResult : BytezResult<JsonElement?>
     }
 
     /// <summary>
-    /// The output as a list of embedding vectors (image-feature-extraction, batched inputs): a matrix of numbers, or
-    /// one vector as a one-row matrix.
+    /// The output as a list of embedding vectors (image-feature-extraction's <c>[tokens][hidden]</c>, batched inputs):
+    /// a matrix of numbers, one vector as a one-row matrix, or the Python pipeline's <c>[1][tokens][hidden]</c> of one
+    /// image as its matrix.
     /// </summary>
     /// <exception cref="BytezException">The call failed, or the output is not a matrix of numbers.</exception>
     public float[][] GetEmbeddings()
@@ -141,6 +142,13 @@ public sealed partial class BytezResult : BytezResult<JsonElement?>
         if (IsNumberArray(output))
         {
             return [ToVector(output)];
+        }
+
+        if (output.ValueKind == JsonValueKind.Array && output.GetArrayLength() == 1 && output[0].ValueKind == JsonValueKind.Array
+            && output[0].GetArrayLength() > 0 && output[0][0].ValueKind == JsonValueKind.Array)
+        {
+            // [1][tokens][hidden]: transformers' ImageFeatureExtractionPipeline keeps the batch axis of one image.
+            output = output[0];
         }
 
         if (output.ValueKind == JsonValueKind.Array)

@@ -9,7 +9,7 @@ namespace Bytez;
 /// Protocol types, field by field, so that a wrong shape fails with a <see cref="BytezException"/> naming what was
 /// expected and where the output differs. No reflection: trim and AOT safe.
 /// </summary>
-internal static class TaskOutputReader
+internal static partial class TaskOutputReader
 {
     /// <summary>The keys under which Hugging Face's text2text, summarization, translation and text-generation pipelines return their text.</summary>
     private static readonly string[] TextKeys = ["generated_text", "summary_text", "translation_text"];

@@ -10,13 +10,15 @@ namespace Bytez.Conformance;
 /// <summary>
 /// audio-classification and automatic-speech-recognition through the official bytez.js 3.0.0 client (the WAV as
 /// base64 in <c>input</c>) and through our SDK (<see cref="BytezMedia"/>, <c>GetText()</c>, <c>GetLabels()</c>), on
-/// the tiny quiet/loud classifier and the tiny CTC model; the answers are the designs': "HI BOB" from its tones, the
-/// labels and softmax scores of logits [0, 100·power − 1].
+/// the tiny quiet/loud classifier, the tiny AST-shaped classifier (Kaldi fbank features) and the tiny CTC model; the
+/// answers are the designs': "HI BOB" from its tones (and its words' frames), the labels and softmax scores of logits
+/// [0, 100·power − 1], and the band of the fbank a tone falls in.
 /// </summary>
 public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture fixture) : IClassFixture<AudioTaskConformanceTests.Fixture>
 {
     private const string Classifier = "tiny/audio-classifier";
     private const string Speech = "tiny/ctc-speech";
+    private const string Ast = "tiny/ast-classifier";
 
     private static readonly float[] HiBob = new[]
     {
@@ -27,6 +29,21 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
     private static readonly float[] Tone = CtcSpeechModel.Tone('A', 20);
 
     private static byte[] Wav(float[] samples) => WavEncoder.EncodeFloat32(samples, 16000);
+
+    /// <summary>Half a second of a sine of amplitude 0.5 at 16 kHz.</summary>
+    private static float[] Sine(int hz) => Enumerable.Range(0, 8000).Select(n => 0.5f * (float)Math.Sin(2 * Math.PI * hz * n / 16000)).ToArray();
+
+    /// <summary>
+    /// The AST classifier's answer by design: the softmax of its band means over the sound's Kaldi fbank features
+    /// (<see cref="AstFeatureExtractor"/>, checked against transformers' numpy path and torchaudio's Kaldi fbank), best first.
+    /// </summary>
+    private static (string Label, double Score)[] AstDesign(float[] samples)
+    {
+        var logits = AstAudioClassifierModel.Logits(new AstFeatureExtractor(new AstFeatureConfig()).Extract(samples));
+        var max = logits.Max();
+        var sum = logits.Sum(l => Math.Exp(l - max));
+        return logits.Select((l, i) => (AstAudioClassifierModelWriter.Labels[i], Math.Exp(l - max) / sum)).OrderByDescending(p => p.Item2).ToArray();
+    }
 
     private static double LoudScore()
     {
@@ -57,6 +74,54 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
     }
 
     [Fact]
+    public async Task JsClient_AstClassifier_AHighToneIsHigh()
+    {
+        var tone = Sine(4000);
+
+        var result = await OfficialJsClient.CallAsync(fixture.Server, "run", new { modelId = Ast, input = Convert.ToBase64String(Wav(tone)) });
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        var items = result.GetProperty("output").EnumerateArray().ToList();
+        var expected = AstDesign(tone);
+        Assert.Equal("high", expected[0].Label);
+        Assert.Equal(expected.Select(e => e.Label), items.Select(i => i.GetProperty("label").GetString()));
+        Assert.Equal(expected.Select(e => e.Score), items.Select(i => i.GetProperty("score").GetDouble()), (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Theory]
+    [InlineData(500, "low")]
+    [InlineData(1600, "mid")]
+    [InlineData(4000, "high")]
+    public async Task Sdk_AstClassifier_GetLabels_TheToneBandWins(int hz, string label)
+    {
+        using var client = CreateClient();
+        var tone = Sine(hz);
+
+        var labels = (await client.Model(Ast).RunAsync(BytezMedia.FromBytes(Wav(tone), "audio/wav"), cancellationToken: TestContext.Current.CancellationToken)).GetLabels();
+
+        var expected = AstDesign(tone);
+        Assert.Equal(label, labels[0].Label);
+        Assert.Equal(expected.Select(e => e.Label), labels.Select(l => l.Label));
+        Assert.Equal(expected.Select(e => e.Score), labels.Select(l => l.Score), (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Fact]
+    public async Task Sdk_Speech_GetTranscription_WordChunksWithTheirFrames()
+    {
+        using var client = CreateClient();
+
+        var result = await client.Model(Speech).RunAsync(
+            BytezMedia.FromBytes(Wav(HiBob), "audio/wav"), new ModelParameters { AdditionalProperties = { ["return_timestamps"] = JsonSerializer.SerializeToElement("word") } },
+            TestContext.Current.CancellationToken);
+
+        // HI spans frames 0–6 and BOB frames 10–19, 320 samples (0.02 s) each.
+        var transcription = result.GetTranscription();
+        Assert.Equal("HI BOB", transcription.Text);
+        Assert.Equal(["HI", "BOB"], transcription.Chunks.Select(c => c.Text));
+        Assert.Equal([0.0, 0.12, 0.2, 0.38], transcription.Chunks.SelectMany(c => new[] { c.Start!.Value, c.End!.Value }), (a, b) => Math.Abs(a - b) < 1e-9);
+    }
+
+    [Fact]
     public async Task Sdk_Speech_GetText_HiBob()
     {
         using var client = CreateClient();
@@ -64,6 +129,9 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
         var result = await client.Model(Speech).RunAsync(BytezMedia.FromBytes(Wav(HiBob), "audio/wav"), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal("HI BOB", result.GetText());
+        var transcription = result.GetTranscription();
+        Assert.Equal("HI BOB", transcription.Text);
+        Assert.Empty(transcription.Chunks);
     }
 
     [Fact]
@@ -93,7 +161,11 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
             var models = Path.Combine(_root, "models");
             var classifier = AudioClassifierModelWriter.Write(Path.Combine(_root, "files", "classifier"));
             var speech = CtcSpeechModelWriter.Write(Path.Combine(_root, "files", "speech"));
-            foreach (var (folder, id, task) in new[] { (classifier.Folder, Classifier, "audio-classification"), (speech.Folder, Speech, "automatic-speech-recognition") })
+            var ast = AstAudioClassifierModelWriter.Write(Path.Combine(_root, "files", "ast"));
+            foreach (var (folder, id, task) in new[]
+            {
+                (classifier.Folder, Classifier, "audio-classification"), (speech.Folder, Speech, "automatic-speech-recognition"), (ast.Folder, Ast, "audio-classification"),
+            })
             {
                 using var output = new StringWriter();
                 using var error = new StringWriter();

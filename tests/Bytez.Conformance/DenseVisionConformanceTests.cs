@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Bytez.Media;
+using Bytez.Media.Images;
 using Bytez.Testing;
 
 namespace Bytez.Conformance;
@@ -42,17 +44,40 @@ public sealed class DenseVisionConformanceTests(DenseVisionFixture fixture) : IC
     }
 
     [Fact]
-    public async Task Sdk_BytezMedia_SegmentationAndDepth()
+    public async Task Sdk_GetSegments_RedAndGreenMasks_SplitAtTheMiddle()
     {
         using var client = CreateClient();
 
-        var segments = await client.Model(DenseVisionServer.Segmenter).RunAsync(BytezMedia.FromBytes(DenseVisionServer.RedGreen(), "image/png"), cancellationToken: Ct);
-        var depth = await client.Model(DenseVisionServer.Depth).RunAsync(BytezMedia.FromBytes(DenseVisionServer.BlackWhite(), "image/png"), cancellationToken: Ct);
+        var segments = (await client.Model(DenseVisionServer.Segmenter).RunAsync(BytezMedia.FromBytes(DenseVisionServer.RedGreen(), "image/png"), cancellationToken: Ct)).GetSegments();
 
-        var labels = segments.EnsureSuccess().Output!.Value.EnumerateArray().Select(e => e.GetProperty("label").GetString());
-        Assert.Equal(["red", "green"], labels);
-        var rows = depth.EnsureSuccess().Output!.Value.GetProperty("formatted_predicted_depth_array");
-        Assert.Equal(255, rows[27][27].GetInt32());
+        // The segmenter's logit of a label is its channel's mean above the mean of the three: red wins on the left half,
+        // green on the right (the boundary of the upsampled logits falls between pixels 15 and 16).
+        Assert.Equal(["red", "green"], segments.Select(s => s.Label));
+        Assert.All(segments, s => Assert.Null(s.Score));
+        var red = ImageDecoder.Decode(segments[0].MaskPng, new MediaLimits());
+        var green = ImageDecoder.Decode(segments[1].MaskPng, new MediaLimits());
+        Assert.Equal((32, 32), (red.Width, red.Height));
+        for (var x = 0; x < 32; x++)
+        {
+            Assert.Equal(x < 16 ? 255 : 0, red.Rgb[((7 * 32) + x) * 3]);
+            Assert.Equal(x < 16 ? 0 : 255, green.Rgb[((7 * 32) + x) * 3]);
+        }
+    }
+
+    [Fact]
+    public async Task Sdk_GetDepth_BlackNearWhiteFar_InThePngAndTheRows()
+    {
+        using var client = CreateClient();
+
+        var depth = (await client.Model(DenseVisionServer.Depth).RunAsync(BytezMedia.FromBytes(DenseVisionServer.BlackWhite(), "image/png"), cancellationToken: Ct)).GetDepth();
+
+        // depth = brightness (the mean of the normalized channels): the black half is the minimum (0 in the PNG's min-max
+        // scaling; negative, so 0, in d · 255 / max d) and the white half the maximum (255 in both).
+        var png = ImageDecoder.Decode(depth.DepthPng, new MediaLimits());
+        Assert.Equal((28, 28), (png.Width, png.Height));
+        Assert.Equal(28, depth.FormattedPredictedDepthArray.Count);
+        Assert.All(depth.FormattedPredictedDepthArray, row => Assert.Equal(Enumerable.Range(0, 28).Select(x => x < 14 ? 0 : 255), row));
+        Assert.Equal(Enumerable.Range(0, 28).Select(x => x < 14 ? 0 : 255), Enumerable.Range(0, 28).Select(x => (int)png.Rgb[((20 * 28) + x) * 3]));
     }
 }
 

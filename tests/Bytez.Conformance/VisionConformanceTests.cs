@@ -52,13 +52,29 @@ public sealed class VisionConformanceTests(VisionConformanceTests.Fixture fixtur
         var media = BytezMedia.FromBytes(VisionTaskServer.RedPng, "image/png");
 
         var labels = (await client.Model(VisionTaskServer.Classifier).RunAsync(media, cancellationToken: Ct)).GetLabels();
-        var features = (await client.Model(VisionTaskServer.Features).RunAsync(BytezMedia.FromUrl(fixture.Vision.RedPngUrl), cancellationToken: Ct)).EnsureSuccess();
+        var features = (await client.Model(VisionTaskServer.Features).RunAsync(BytezMedia.FromUrl(fixture.Vision.RedPngUrl), cancellationToken: Ct)).GetEmbeddings();
 
         Assert.Equal(["red", "green", "blue"], labels.Select(l => l.Label));
         Assert.Equal(RedScore, labels[0].Score, 1e-6);
-        var tokens = features.Output!.Value;
-        Assert.Equal(5, tokens.GetArrayLength());
-        Assert.All(tokens.EnumerateArray(), t => Assert.Equal([1f, -1f, -1f], t.EnumerateArray().Select(v => v.GetSingle())));
+        // The backbone's tokens: the channel means of the image and of each 16×16 patch; red everywhere.
+        Assert.Equal(5, features.Length);
+        Assert.All(features, t => Assert.Equal([1f, -1f, -1f], t));
+    }
+
+    [Fact]
+    public async Task Sdk_GetDetections_TheCentreHalfBox_WithTheSoftmaxOfTheRedDesign()
+    {
+        using var client = CreateClient();
+
+        var detections = (await client.Model(VisionTaskServer.Detector).RunAsync(BytezMedia.FromBytes(VisionTaskServer.RedPng, "image/png"), cancellationToken: Ct)).GetDetections();
+
+        // Query 0's logits are 4 × the ImageNet-normalized channel means of pure red, and 0 for "no object"; queries 1
+        // and 2 stay under the 0.5 threshold. Its box is the centre half of the 40 × 30 original, truncated to pixels.
+        var detection = Assert.Single(detections);
+        Assert.Equal("red", detection.Label);
+        double r = 4 * (1 - 0.485) / 0.229, g = 4 * (0 - 0.456) / 0.224, b = 4 * (0 - 0.406) / 0.225;
+        Assert.Equal(Math.Exp(r) / (Math.Exp(r) + Math.Exp(g) + Math.Exp(b) + 1), detection.Score, 1e-5);
+        Assert.Equal((10d, 7d, 30d, 22d), (detection.Box.XMin, detection.Box.YMin, detection.Box.XMax, detection.Box.YMax));
     }
 
     /// <summary>One vision server for the class.</summary>

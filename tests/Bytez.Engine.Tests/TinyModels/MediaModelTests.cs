@@ -1,5 +1,6 @@
 using Bytez.Engine.Tensors;
 using Bytez.Engine.Tests.Tensors;
+using Bytez.Media.Audio;
 using Bytez.Protocol;
 using Bytez.Testing.TinyModels;
 
@@ -209,5 +210,29 @@ public sealed class MediaModelTests
         TensorModels.AssertClose(AudioClassifierModel.Logits(quiet), results[1]["logits"].AsFloats(), 1e-5f);
         Assert.Equal([0f, -1f], results[2]["logits"].AsFloats());
         Assert.Equal(["loud", "quiet", "quiet"], results.Select(r => instance.Config.Label(Float32.ArgMax(r["logits"].AsFloats()))));
+    }
+
+    [Fact]
+    public async Task AstAudioClassifier_LogitsAreTheBandMeansOfTheFbank()
+    {
+        var model = AstAudioClassifierModelWriter.Write(TinyEncoderRun.NewFolder("media-ast-classifier"));
+        Assert.Equal(BytezTasks.AudioClassification, TensorModels.Describe(model.Folder).Task);
+        using var instance = await TensorModels.LoadAsync(model.Folder);
+        var extractor = new AstFeatureExtractor(new AstFeatureConfig());
+        float[] Tone(int hz) => Enumerable.Range(0, 8000).Select(n => 0.5f * (float)Math.Sin(2 * Math.PI * hz * n / 16000)).ToArray();
+        var rows = new[] { 500, 1600, 4000 }.Select(hz => extractor.Extract(Tone(hz))).ToArray();
+
+        var results = await instance.RunAsync(rows.Select(r => TensorModels.Row("input_values", r, 1024, 128)).ToArray(), Ct);
+
+        Assert.Equal(["low", "mid", "high"], instance.Config.Labels);
+        Assert.Equal(["input_values"], instance.Inputs.Select(i => i.Name));
+        for (var i = 0; i < rows.Length; i++)
+        {
+            TensorModels.AssertClose(AstAudioClassifierModel.Logits(rows[i]), results[i]["logits"].AsFloats(), 1e-5f);
+        }
+
+        // A tone's band wins: 500 Hz is low, 1600 Hz mid, 4000 Hz high.
+        Assert.Equal(["low", "mid", "high"], results.Select(r => instance.Config.Label(Float32.ArgMax(r["logits"].AsFloats()))));
+        Assert.All(AstAudioClassifierModel.BandsHz.Select((_, label) => AstAudioClassifierModel.Band(label)), band => Assert.True(band.Length >= 8, $"{band.Length} bins"));
     }
 }

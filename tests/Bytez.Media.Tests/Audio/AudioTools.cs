@@ -5,7 +5,7 @@ namespace Bytez.Media.Tests.Audio;
 
 /// <summary>
 /// The independent references the audio tests compare with: Debian's ffmpeg (what transformers' ffmpeg_read runs),
-/// espeak-ng (real speech) and /usr/bin/python3 with numpy and torch. A missing tool fails the test, naming it.
+/// espeak-ng (real speech) and /usr/bin/python3 with numpy, torch and torchaudio. A missing tool fails the test, naming it.
 /// </summary>
 internal static class AudioTools
 {
@@ -27,7 +27,7 @@ internal static class AudioTools
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Assert.Fail($"{program} is needed by this test and could not be started ({e.Message}); install it (Debian: ffmpeg, espeak-ng, python3-numpy, python3-torch).");
+            Assert.Fail($"{program} is needed by this test and could not be started ({e.Message}); install it (Debian: ffmpeg, espeak-ng, python3-numpy, python3-torch, python3-torchaudio).");
             throw;
         }
 
