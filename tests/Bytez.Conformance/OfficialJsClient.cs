@@ -19,6 +19,9 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallV0Async(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
         RunAsync("client-v0.mjs", server, operation, args, key);
 
+    /// <summary>Arguments longer than this many characters go through stdin.</summary>
+    private const int StdinThreshold = 64 * 1024;
+
     private static async Task<JsonElement> RunAsync(string script, TestServer server, string operation, object? args, string key)
     {
         var start = new ProcessStartInfo("node")
@@ -26,19 +29,30 @@ internal static class OfficialJsClient
             WorkingDirectory = ScriptDir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(script);
         start.ArgumentList.Add(operation);
-        if (args is not null)
+        var json = args is null ? null : JsonSerializer.Serialize(args);
+        // Large arguments (media as base64) exceed the command line's limit: client.mjs reads them from stdin ("-").
+        var viaStdin = json is { Length: > StdinThreshold };
+        Assert.True(!viaStdin || script == "client.mjs", $"{script} takes its arguments on the command line only.");
+        if (json is not null)
         {
-            start.ArgumentList.Add(JsonSerializer.Serialize(args));
+            start.ArgumentList.Add(viaStdin ? "-" : json);
         }
 
         start.Environment["BYTEZ_TEST_BASE"] = server.ApiBase.ToString();
         start.Environment["BYTEZ_TEST_ROOT"] = server.BaseAddress.ToString();
         start.Environment["BYTEZ_TEST_KEY"] = key;
         using var process = Process.Start(start)!;
+        if (viaStdin)
+        {
+            await process.StandardInput.WriteAsync(json);
+        }
+
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -5,8 +5,8 @@ namespace Bytez.Engine.Onnx.Embedded;
 /// <summary>
 /// Loads the embedded media models for <see cref="OnnxRuntime"/>, recognised by the <c>architectures</c> of their
 /// <c>config.json</c> (written at install by <c>EmbeddedMediaModels</c>): <c>DnnImageFeaturizer</c> →
-/// <see cref="ResNet18Featurizer"/>, <c>PPOCRv4</c> → <see cref="OnnxOcrInstance"/>, <c>SileroVad</c> →
-/// <see cref="SileroVad"/>. Each opens its graphs through the session core (<see cref="OnnxSessions"/>).
+/// <see cref="OnnxImageFeatureInstance"/>, <c>PPOCRv4</c> → <see cref="OnnxOcrInstance"/>, <c>SileroVad</c> →
+/// <see cref="OnnxVoiceActivityInstance"/>. Each opens its graphs through the session core (<see cref="OnnxSessions"/>).
 /// </summary>
 public static class EmbeddedMediaLoader
 {
@@ -56,9 +56,9 @@ public static class EmbeddedMediaLoader
         cancellationToken.ThrowIfCancellationRequested();
         return ArchitectureOf(model.Path) switch
         {
-            ResNet18Architecture => new EmbeddedRunnerInstance<ResNet18Featurizer>(model, ResNet18Featurizer.Open(model.Path, options)),
+            ResNet18Architecture => new OnnxImageFeatureInstance(model, ResNet18Featurizer.Open(model.Path, options), options),
             PpOcrV4Architecture => new OnnxOcrInstance(model, PaddleOcr.Open(model.Path, options)),
-            SileroVadArchitecture => new EmbeddedRunnerInstance<SileroVad>(model, SileroVad.Open(model.Path, options)),
+            SileroVadArchitecture => new OnnxVoiceActivityInstance(model, SileroVad.Open(model.Path, options)),
             _ => throw EngineException.NotSupported(
                 $"The model {model.Id} ({model.Task}) is not one the ONNX runtime loads: its config.json declares none of the " +
                 $"embedded architectures {string.Join(", ", Architectures)}."),

@@ -1,3 +1,4 @@
+using Bytez.Engine.VoiceActivity;
 using Bytez.Media.Audio;
 using Microsoft.ML.OnnxRuntime;
 
@@ -22,12 +23,6 @@ public sealed class SileroVad : IDisposable
 
     /// <summary>The probability at or above which a window is speech, unless a caller picks another.</summary>
     public const float DefaultThreshold = 0.5f;
-
-    /// <summary>The label of a window with speech.</summary>
-    public const string SpeechLabel = "speech";
-
-    /// <summary>The label of a window without speech.</summary>
-    public const string NoSpeechLabel = "no-speech";
 
     private const int StateSize = 2 * 1 * 128;
     private static readonly long[] InputShape = [1, ContextSamples + WindowSamples];

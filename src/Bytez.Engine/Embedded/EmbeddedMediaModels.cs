@@ -121,11 +121,12 @@ public static class EmbeddedMediaModels
     public static IReadOnlyList<EmbeddedFileModelSpec> All { get; } = [ResNet18, PpOcrV4, SileroVad];
 
     /// <summary>
-    /// The embedded media models a pipeline serves today, the only ones installed and listed (what cannot run is not
-    /// listed): PP-OCRv4 (<c>image-to-text</c>). ResNet18 waits for <c>image-feature-extraction</c> to take it and Silero
-    /// VAD for <c>audio-classification</c>; their specs and runners are kept.
+    /// The embedded media models installed and listed: all of them, each served by its task's pipeline (ResNet18 by
+    /// <c>image-feature-extraction</c>, PP-OCRv4 by <c>image-to-text</c>, Silero VAD by <c>audio-classification</c>).
+    /// A model joins <see cref="All"/> before a pipeline can serve it and this list once one does (what cannot run is
+    /// not listed).
     /// </summary>
-    public static IReadOnlyList<EmbeddedFileModelSpec> Served { get; } = [PpOcrV4];
+    public static IReadOnlyList<EmbeddedFileModelSpec> Served { get; } = [ResNet18, PpOcrV4, SileroVad];
 
     /// <summary>Whether the embedded media model <paramref name="id"/> is one of <see cref="Served"/>.</summary>
     public static bool IsServed(string id) => Served.Any(s => string.Equals(s.Id, id, StringComparison.Ordinal));

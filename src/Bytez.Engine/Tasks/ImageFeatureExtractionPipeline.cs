@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Bytez.Engine.ImageFeatures;
 using Bytez.Engine.Media;
 using Bytez.Engine.Tensors;
+using Bytez.Media.Images;
 using Bytez.Protocol;
 
 namespace Bytez.Engine.Tasks;
@@ -11,7 +13,9 @@ namespace Bytez.Engine.Tasks;
 /// (<see cref="ImageRows"/>) and answered with the model's first output, <c>last_hidden_state</c>, unnormalized;
 /// <c>pool: true</c> answers <c>pooler_output</c> instead. The shape is Bytez's <c>number[][]</c> for both:
 /// <c>last_hidden_state</c> as [tokens][hidden] (Python's list without its batch axis of one) and
-/// <c>pooler_output</c> as [[hidden]] (Python's list as it is).
+/// <c>pooler_output</c> as [[hidden]] (Python's list as it is). A model that gives only a pooled vector and
+/// preprocesses for itself (<see cref="IImageFeatureInstance"/>: the embedded ResNet18, 512 features) answers
+/// [[features]] with or without <c>pool</c>, the shape of <c>pool: true</c>.
 /// </summary>
 public sealed class ImageFeatureExtractionPipeline(MediaReader reader) : ITaskPipeline
 {
@@ -40,15 +44,20 @@ public sealed class ImageFeatureExtractionPipeline(MediaReader reader) : ITaskPi
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
-        if (instance is not ITensorInstance model)
-        {
-            throw EngineException.NotSupported($"The model {instance.Model.Id} is not an image encoder.");
-        }
-
         var pool = false;
         foreach (var property in Arguments.Parameters(request.Params, Declared.ParameterNames, instance.Model.Task))
         {
             pool = Arguments.Bool(property.Value, "pool") ?? false;
+        }
+
+        if (instance is IImageFeatureInstance featurizer)
+        {
+            return await PooledAsync(featurizer, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (instance is not ITensorInstance model)
+        {
+            throw EngineException.NotSupported($"The model {instance.Model.Id} is not an image encoder.");
         }
 
         var names = model.Outputs.Select(o => o.Name).ToList();
@@ -64,6 +73,16 @@ public sealed class ImageFeatureExtractionPipeline(MediaReader reader) : ITaskPi
         var results = await model.RunAsync(images.Select(i => i.Row).ToList(), cancellationToken).ConfigureAwait(false);
         var answers = results.Select(r => (TaskOutput)new FeaturesOutput(r[output], pool)).ToList();
         return single ? answers[0] : new ListOutput(answers);
+    }
+
+    /// <summary>Each image decoded and given to a model that preprocesses for itself; its vector answered as [[features]].</summary>
+    private async ValueTask<TaskOutput> PooledAsync(IImageFeatureInstance model, RunRequest request, CancellationToken cancellationToken)
+    {
+        var inputs = await reader.ReadAllAsync(request, model.Model.Task, cancellationToken).ConfigureAwait(false);
+        var images = inputs.Items.Select(item => MediaErrors.Decode(item, bytes => ImageDecoder.Decode(bytes, reader.Limits))).ToList();
+        var vectors = await Task.WhenAll(images.Select(image => model.FeaturesAsync(image, cancellationToken).AsTask())).ConfigureAwait(false);
+        var answers = vectors.Select(v => (TaskOutput)new FeaturesOutput(TensorValue.Float(v, v.Length), wrap: true)).ToList();
+        return inputs.Single ? answers[0] : new ListOutput(answers);
     }
 
     /// <summary>One image's features: a tensor written as nested lists, with a list around it when pooled.</summary>

@@ -4,7 +4,7 @@
 // The client has no option for a base URL: in dev mode it calls http://localhost:8080/models/v2/. The only thing
 // this harness changes is where that address points: fetch is wrapped to send those calls to BYTEZ_TEST_BASE.
 //
-// Usage: node client.mjs <operation> [arguments as JSON]
+// Usage: node client.mjs <operation> [arguments as JSON, or - to read them from stdin (large media)]
 //   listModels {"task"?, "modelId"?} | listTasks | run {"modelId", "input", "params"?, "stream"?} | details {"modelId"}
 import Bytez from "bytez.js";
 
@@ -20,7 +20,13 @@ globalThis.fetch = (url, init) => {
 };
 
 const [operation, rawArgs] = process.argv.slice(2);
-const args = rawArgs ? JSON.parse(rawArgs) : {};
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const args = rawArgs === "-" ? JSON.parse(await readStdin()) : rawArgs ? JSON.parse(rawArgs) : {};
 const sdk = new Bytez(key, true);
 
 async function readStream(stream) {

@@ -14,8 +14,9 @@ public sealed class EmbeddedMediaModelsTests
         var models = EmbeddedMediaModels.EnsureInstalled(root, (spec, _) => missing.Add(spec.Id), TestContext.Current.CancellationToken);
 
         Assert.Empty(missing);
-        Assert.Equal([("PaddlePaddle/PP-OCRv4_mobile", "image-to-text")], models.Select(m => (m.Id, m.Task)));
-        Assert.False(Directory.Exists(Path.Combine(root, "onnx-community", "silero-vad")));
+        Assert.Equal(
+            [("microsoft/dnn-image-featurizer-resnet18", "image-feature-extraction"), ("PaddlePaddle/PP-OCRv4_mobile", "image-to-text"), ("onnx-community/silero-vad", "audio-classification")],
+            models.Select(m => (m.Id, m.Task)));
     }
 
     [Fact]
@@ -61,8 +62,10 @@ public sealed class EmbeddedMediaModelsTests
         var store = new ModelStore(root, [new Bytez.Engine.Onnx.OnnxModelFormat()]);
         var scanned = store.Scan().ToDictionary(m => m.Id);
 
+        Assert.Equal("image-feature-extraction", scanned["microsoft/dnn-image-featurizer-resnet18"].Task);
         Assert.Equal("image-to-text", scanned["PaddlePaddle/PP-OCRv4_mobile"].Task);
-        Assert.Equal(["PaddlePaddle/PP-OCRv4_mobile"], scanned.Keys); // no pipeline serves the others yet
+        Assert.Equal("audio-classification", scanned["onnx-community/silero-vad"].Task);
+        Assert.Equal(3, scanned.Count);
         Assert.All(scanned.Values, m => Assert.Equal(ModelSource.Embedded, m.Source));
     }
 

@@ -42,7 +42,7 @@ public sealed class ResNet18FeaturizerTests
     {
         var photo = MediaFixtures.Photo(name);
         var features = EmbeddedRunners.ResNet18.Features(photo, TestContext.Current.CancellationToken);
-        var flipped = EmbeddedRunners.ResNet18.Features(MediaFixtures.FlippedCrop(photo, 0.9), TestContext.Current.CancellationToken);
+        var flipped = EmbeddedRunners.ResNet18.Features(Bytez.Testing.RealMedia.FlippedCrop(photo, 0.9), TestContext.Current.CancellationToken);
 
         Assert.Equal(ResNet18Featurizer.Dimensions, features.Length);
         TestContext.Current.TestOutputHelper?.WriteLine($"{name}: cosine with its flipped crop {Cosine(features, flipped):F3}");

@@ -1,4 +1,5 @@
 using Bytez.Engine.Onnx.Embedded;
+using Bytez.Engine.VoiceActivity;
 using Bytez.Media.Audio;
 
 namespace Bytez.Engine.Tests.Embedded;
@@ -18,7 +19,7 @@ public sealed class SileroVadTests
         var speech = windows.Where(w => w.Start >= start + margin && w.End <= end - margin).ToList();
         Assert.NotEmpty(silence);
         Assert.NotEmpty(speech);
-        Assert.All(silence, w => Assert.Equal(SileroVad.NoSpeechLabel, w.Label));
+        Assert.All(silence, w => Assert.Equal(VadWindow.NoSpeechLabel, w.Label));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"speech {start}-{end}; max in silence {silence.Max(w => w.SpeechProbability):F3}; mean in speech {speech.Average(w => w.SpeechProbability):F3}");
         var speechShare = speech.Count(w => w.IsSpeech) / (double)speech.Count;
