@@ -14,7 +14,8 @@ namespace Bytez.Engine.Onnx;
 /// first variant present): sentence-transformers embedding folders (<c>modules.json</c> or a plain encoder export) and
 /// decoder-only language models and encoder-decoder (seq2seq) models in the Optimum / transformers.js layout, and vision
 /// and audio encoders (<c>config.json</c>, <c>preprocessor_config.json</c> and one ONNX graph, no tokenizer needed; the
-/// task guessed from <c>architectures</c> by <see cref="TensorTasks.Guess"/>). The files chosen are recorded in the
+/// task guessed from <c>architectures</c> by <see cref="TensorTasks.Guess"/>; VITS text-to-speech folders have
+/// <c>vocab.json</c> instead of the preprocessor file). The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
 public sealed class OnnxModelFormat : IModelFormat
@@ -118,14 +119,18 @@ public sealed class OnnxModelFormat : IModelFormat
         }
 
         var hasPreprocessor = File.Exists(Path.Combine(path, TensorModelConfig.PreprocessorFile));
-        if ((!hasPreprocessor && task is null) || OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is not { } files)
+        if ((!hasPreprocessor && task is null && !IsVitsFolder(path)) || OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is not { } files)
         {
             return null;
         }
 
         var config = TensorModelConfig.Read(path);
-        config.RequirePreprocessor(path);
         var guessed = task ?? TensorTasks.Guess(config);
+        if (guessed is null || TensorTasks.NeedsPreprocessor(guessed))
+        {
+            config.RequirePreprocessor(path);
+        }
+
         if (guessed is null)
         {
             return null;
@@ -142,6 +147,28 @@ public sealed class OnnxModelFormat : IModelFormat
             EstimatedRamBytes = EmbeddedModels.EstimateRamBytes(WeightBytes(file)),
             WeightFiles = Relative(path, files),
         };
+    }
+
+    /// <summary>
+    /// Whether a folder without <c>preprocessor_config.json</c> holds a VITS text-to-speech model: a character
+    /// <c>vocab.json</c> beside a <c>config.json</c> whose <c>model_type</c> is <c>vits</c> (a folder that cannot be
+    /// read as one is simply not one here).
+    /// </summary>
+    private static bool IsVitsFolder(string path)
+    {
+        if (!File.Exists(Path.Combine(path, "vocab.json")) || !File.Exists(Path.Combine(path, TensorModelConfig.ConfigFile)))
+        {
+            return false;
+        }
+
+        try
+        {
+            return TensorModelConfig.Read(path).ModelType == "vits";
+        }
+        catch (EngineException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Bytez.Hub.Planning;
+using Bytez.Protocol;
 
 namespace Bytez.Hub;
 
@@ -151,7 +152,18 @@ public static partial class RepositoryPlanner
             throw failure!;
         }
 
-        if (!files.ContainsKey("tokenizer.json") && !files.ContainsKey("vocab.txt"))
+        if (task == BytezTasks.TextToSpeech)
+        {
+            // A VITS / MMS-TTS export: a character vocabulary (VitsTokenizer) and the configuration (the sampling rate).
+            if (!files.ContainsKey("vocab.json") || !files.ContainsKey("config.json"))
+            {
+                throw new HubException(
+                    HubErrorKind.Unsupported,
+                    $"The repository {repository.Id} has ONNX weights ({weights[0].Path}) but no {(files.ContainsKey("config.json") ? "vocab.json" : "config.json")}; "
+                    + "this server runs text-to-speech models of the VITS / MMS-TTS layout (onnx/model.onnx, config.json, vocab.json, tokenizer_config.json).");
+            }
+        }
+        else if (!files.ContainsKey("tokenizer.json") && !files.ContainsKey("vocab.txt"))
         {
             throw new HubException(
                 HubErrorKind.Unsupported,

@@ -78,6 +78,9 @@ public static class BytezTasks
     /// <summary>Audio in, labels with scores out, <c>[{score, label}]</c>.</summary>
     public const string AudioClassification = "audio-classification";
 
+    /// <summary>Text in, speech out: a WAV file (a URL to it, or its bytes with <c>json: false</c>).</summary>
+    public const string TextToSpeech = "text-to-speech";
+
     /// <summary>Tasks whose output can be streamed as text.</summary>
     public static IReadOnlySet<string> TextStreaming { get; } = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -411,6 +411,26 @@ public sealed class RepositoryPlannerTests
     }
 
     [Fact]
+    public void Plan_TextToSpeech_VitsLayout_TakesTheVocabularyNotATokenizerJson()
+    {
+        // Xenova/mms-tts-eng: a character vocab.json and tokenizer_config.json, no tokenizer.json.
+        var tts = Supported(["text-to-speech"], ["onnx"]);
+        var repo = Repo(
+            "text-to-speech", "config.json", "vocab.json", "tokenizer_config.json", "special_tokens_map.json", "README.md",
+            "onnx/model.onnx", "onnx/model_quantized.onnx") with { ModelType = "vits" };
+        var plan = Plan(repo, supported: tts);
+
+        Assert.Equal(
+            new[] { "config.json", "onnx/model.onnx", "special_tokens_map.json", "tokenizer_config.json", "vocab.json" },
+            plan.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+
+        var noVocab = Assert.Throws<HubException>(() => Plan(
+            Repo("text-to-speech", "config.json", "tokenizer_config.json", "onnx/model.onnx") with { ModelType = "vits" }, supported: tts));
+        Assert.Equal(HubErrorKind.Unsupported, noVocab.Kind);
+        Assert.Contains("no vocab.json", noVocab.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_ImageToText_IsAnEncoderDecoderSet()
     {
         var repo = Repo("image-to-text", "config.json", "tokenizer.json", "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx") with { ModelType = "vision-encoder-decoder" };

@@ -9,7 +9,8 @@ namespace Bytez.Engine.Onnx.Tensors;
 
 /// <summary>
 /// A vision or audio encoder on ONNX Runtime (an Optimum or transformers.js export: <c>onnx/model.onnx</c> or
-/// <c>model.onnx</c>, with <c>config.json</c> and <c>preprocessor_config.json</c>): several single-threaded sessions
+/// <c>model.onnx</c>, with <c>config.json</c> and <c>preprocessor_config.json</c>; a text-to-speech model reads its
+/// tokenizer files instead of the latter): several single-threaded sessions
 /// sharing the weights (<see cref="OnnxSessionPool"/>), fed the named float32 and int64 tensors of each row. Rows of
 /// concurrent calls are merged into batches by <see cref="DynamicBatcher{TRow, TResult}"/>, rows of equal shapes
 /// only (nothing is padded); each row gets every float32 and int64 output of the model, its batch axis removed.
@@ -33,8 +34,9 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
         _pool = pool;
         _inputs = inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
 
-        // An export with a fixed batch axis of 1 takes one row per run.
-        _maxBatch = inputs.Any(i => i.Dimensions[0] == 1) ? 1 : options.MaxBatchSize;
+        // An export with a fixed batch axis of 1 takes one row per run, and so does a task whose outputs differ in
+        // length between rows of equal shapes (text-to-speech).
+        _maxBatch = inputs.Any(i => i.Dimensions[0] == 1) || TensorTasks.RunsRowsAlone(model.Task) ? 1 : options.MaxBatchSize;
         _slots = pool.Sessions.Select(session => new TensorSlot(this, session)).ToArray();
         _free = Channel.CreateUnbounded<TensorSlot>();
         foreach (var slot in _slots)
@@ -66,7 +68,7 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
     /// <summary>How many sessions run batches in parallel.</summary>
     public int SessionCount => _slots.Length;
 
-    /// <summary>The most rows in one run (1 for an export whose batch axis is fixed at 1).</summary>
+    /// <summary>The most rows in one run (1 for an export whose batch axis is fixed at 1, and for text-to-speech).</summary>
     public int MaxBatchSize => _maxBatch;
 
     /// <summary>Bytes of weights held once for all the sessions; 0 when each session holds its own.</summary>
@@ -90,7 +92,11 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var config = TensorModelConfig.Read(model.Path);
-        config.RequirePreprocessor(model.Path);
+        if (TensorTasks.NeedsPreprocessor(model.Task))
+        {
+            config.RequirePreprocessor(model.Path);
+        }
+
         var onnx = model.MainWeightFile is { } recorded && File.Exists(recorded)
             ? recorded
             : OnnxLayout.FindWeightsIn(model.Path, OnnxFamily.Encoder, null)?[0]

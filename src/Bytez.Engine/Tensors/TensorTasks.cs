@@ -15,7 +15,21 @@ public static class TensorTasks
     {
         BytezTasks.ImageClassification, BytezTasks.ObjectDetection, BytezTasks.ImageSegmentation, BytezTasks.DepthEstimation,
         BytezTasks.ImageFeatureExtraction, BytezTasks.AutomaticSpeechRecognition, BytezTasks.AudioClassification,
+        BytezTasks.TextToSpeech,
     };
+
+    /// <summary>
+    /// Whether a task's models need <c>preprocessor_config.json</c>: every vision and audio task reads its media with
+    /// it; text-to-speech (VITS) reads text with its own tokenizer files instead.
+    /// </summary>
+    public static bool NeedsPreprocessor(string task) => task != BytezTasks.TextToSpeech;
+
+    /// <summary>
+    /// Whether each row of a task runs in a batch of its own: text-to-speech, whose waveform's length follows the
+    /// durations the model predicts, so rows of equal input shapes still have outputs of different lengths (batched,
+    /// the shorter ones would be padded with the decoder's output of silence).
+    /// </summary>
+    public static bool RunsRowsAlone(string task) => task == BytezTasks.TextToSpeech;
 
     /// <summary>
     /// <c>model_type</c>s of speech encoders, whose <c>...ForSequenceClassification</c> heads classify audio
@@ -36,12 +50,17 @@ public static class TensorTasks
     /// <c>...ForSequenceClassification</c> of an audio <c>model_type</c> (<see cref="AudioModelTypes"/>) →
     /// audio-classification; <c>...ForCTC</c> → automatic-speech-recognition; a bare backbone (<c>...Model</c>,
     /// <c>...ModelWithProjection</c>) whose <c>preprocessor_config.json</c> is an image processor →
-    /// image-feature-extraction. Encoder-decoder models (Whisper, VisionEncoderDecoder: <c>...ForConditionalGeneration</c>,
+    /// image-feature-extraction; <c>VitsModel</c> or the <c>model_type</c> <c>vits</c> (VITS, MMS-TTS) → text-to-speech. Encoder-decoder models (Whisper, VisionEncoderDecoder: <c>...ForConditionalGeneration</c>,
     /// <c>...EncoderDecoderModel</c>) and CLIP-style dual encoders are never guessed here.
     /// </summary>
     public static string? Guess(TensorModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (config.ModelType == "vits")
+        {
+            return BytezTasks.TextToSpeech;
+        }
+
         foreach (var architecture in config.Architectures)
         {
             if (architecture.EndsWith("ForConditionalGeneration", StringComparison.Ordinal)
@@ -52,6 +71,7 @@ public static class TensorTasks
 
             var task = architecture switch
             {
+                "VitsModel" => BytezTasks.TextToSpeech,
                 _ when architecture.Contains("ForImageClassification", StringComparison.Ordinal) => BytezTasks.ImageClassification,
                 _ when architecture.EndsWith("ForObjectDetection", StringComparison.Ordinal) => BytezTasks.ObjectDetection,
                 _ when architecture.EndsWith("ForSemanticSegmentation", StringComparison.Ordinal)
