@@ -97,22 +97,4 @@ public sealed class AudioClassificationPipeline : ITaskPipeline
     /// <summary>A tenth of a second of a 440 Hz tone at 16 kHz, the smoke request's sound.</summary>
     internal static float[] SmokeTone() =>
         Enumerable.Range(0, 1600).Select(n => 0.5f * (float)Math.Sin(2 * Math.PI * 440 * n / 16000)).ToArray();
-
-    /// <summary>Labels and scores as the audio pipeline writes them: <c>[{"score", "label"}]</c> (score first).</summary>
-    private sealed class ScoreLabelsOutput(IReadOnlyList<LabelScore> items) : TaskOutput
-    {
-        public override void WriteTo(Utf8JsonWriter writer)
-        {
-            writer.WriteStartArray();
-            foreach (var item in items)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("score", (double)item.Score);
-                writer.WriteString("label", item.Label);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-    }
 }

@@ -15,6 +15,7 @@ public static class TensorTasks
     {
         BytezTasks.ImageClassification, BytezTasks.ObjectDetection, BytezTasks.ImageSegmentation, BytezTasks.DepthEstimation,
         BytezTasks.ImageFeatureExtraction, BytezTasks.AutomaticSpeechRecognition, BytezTasks.AudioClassification,
+        BytezTasks.ZeroShotImageClassification,
     };
 
     /// <summary>
@@ -36,8 +37,9 @@ public static class TensorTasks
     /// <c>...ForSequenceClassification</c> of an audio <c>model_type</c> (<see cref="AudioModelTypes"/>) →
     /// audio-classification; <c>...ForCTC</c> → automatic-speech-recognition; a bare backbone (<c>...Model</c>,
     /// <c>...ModelWithProjection</c>) whose <c>preprocessor_config.json</c> is an image processor →
-    /// image-feature-extraction. Encoder-decoder models (Whisper, VisionEncoderDecoder: <c>...ForConditionalGeneration</c>,
-    /// <c>...EncoderDecoderModel</c>) and CLIP-style dual encoders are never guessed here.
+    /// image-feature-extraction, except a CLIP-style dual encoder (<c>CLIPModel</c>, <c>SiglipModel</c>: a
+    /// <c>text_config</c> beside an image processor) → zero-shot-image-classification. Encoder-decoder models (Whisper,
+    /// VisionEncoderDecoder: <c>...ForConditionalGeneration</c>, <c>...EncoderDecoderModel</c>) are never guessed here.
     /// </summary>
     public static string? Guess(TensorModelConfig config)
     {
@@ -65,8 +67,8 @@ public static class TensorTasks
                 _ when architecture.EndsWith("ForSequenceClassification", StringComparison.Ordinal) && AudioModelTypes.Contains(config.ModelType)
                     => BytezTasks.AudioClassification,
                 _ when architecture.EndsWith("ForCTC", StringComparison.Ordinal) => BytezTasks.AutomaticSpeechRecognition,
-                _ when IsBackbone(architecture) && IsImageProcessor(config.Preprocessor) && !IsDualEncoder(config)
-                    => BytezTasks.ImageFeatureExtraction,
+                _ when IsBackbone(architecture) && IsImageProcessor(config.Preprocessor)
+                    => IsDualEncoder(config) ? BytezTasks.ZeroShotImageClassification : BytezTasks.ImageFeatureExtraction,
                 _ => null,
             };
             if (task is not null)

@@ -112,6 +112,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, AutomaticSpeechRecognitionPipeline>();
         services.AddSingleton<ITaskPipeline, ImageSegmentationPipeline>();
         services.AddSingleton<ITaskPipeline, DepthEstimationPipeline>();
+        services.AddSingleton<ITaskPipeline, ZeroShotImageClassificationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }
