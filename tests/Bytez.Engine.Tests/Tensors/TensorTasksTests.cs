@@ -44,7 +44,7 @@ public sealed class TensorTasksTests
     public void Guess_DualEncoder_IsAZeroShotImageClassifier(string modelType, string architecture)
     {
         var config = TensorModelConfig.Parse(
-            $$"""{"model_type": "{{modelType}}", "architectures": ["{{architecture}}"], "text_config": {}, "vision_config": {}}""", "config.json", ImageProcessor);
+            $$$"""{"model_type": "{{{modelType}}}", "architectures": ["{{{architecture}}}"], "text_config": {}, "vision_config": {}}""", "config.json", ImageProcessor);
 
         Assert.Equal(BytezTasks.ZeroShotImageClassification, TensorTasks.Guess(config));
     }
