@@ -119,8 +119,14 @@ public sealed class OnnxModelFormat : IModelFormat
         }
 
         var hasPreprocessor = File.Exists(Path.Combine(path, TensorModelConfig.PreprocessorFile));
-        if ((!hasPreprocessor && task is null && !IsVitsFolder(path)) || OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is not { } files)
+        if (!hasPreprocessor && task is null && !IsVitsFolder(path))
         {
+            return null;
+        }
+
+        if (OnnxLayout.FindWeightsIn(path, OnnxFamily.Encoder, null) is not { } files)
+        {
+            RefuseSplitDualEncoder(path, task);
             return null;
         }
 
@@ -169,6 +175,31 @@ public sealed class OnnxModelFormat : IModelFormat
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Refuses, naming what is served, a zero-shot-image-classification folder that holds only the split towers
+    /// (<c>text_model.onnx</c> and <c>vision_model.onnx</c>, which Xenova's CLIP repositories also ship for embedding
+    /// caches): the task runs the single <c>model.onnx</c> that gives <c>logits_per_image</c>.
+    /// </summary>
+    /// <exception cref="EngineException">The folder is such a folder (NotSupported).</exception>
+    private static void RefuseSplitDualEncoder(string path, string? task)
+    {
+        var split = OnnxLayout.Folders.Any(f => File.Exists(Path.Combine(path, f, "text_model.onnx")) || File.Exists(Path.Combine(path, f, "vision_model.onnx")));
+        if (!split || (task is not null && task != BytezTasks.ZeroShotImageClassification))
+        {
+            return;
+        }
+
+        if (task is null && TensorTasks.Guess(TensorModelConfig.Read(path)) != BytezTasks.ZeroShotImageClassification)
+        {
+            return;
+        }
+
+        throw EngineException.NotSupported(
+            $"The model folder {path} holds a dual encoder split into text_model.onnx and vision_model.onnx; the server serves "
+            + "zero-shot-image-classification from the single onnx/model.onnx (input_ids, attention_mask for CLIP, pixel_values → logits_per_image) "
+            + "that Optimum and Xenova export beside them. Add that file to the folder.");
     }
 
     /// <summary>Full paths under a folder as the descriptor records them: relative, with <c>/</c>.</summary>

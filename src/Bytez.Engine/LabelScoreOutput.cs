@@ -47,3 +47,29 @@ public sealed class LabelScoresOutput(IReadOnlyList<LabelScore> items) : TaskOut
         writer.WriteEndArray();
     }
 }
+
+/// <summary>
+/// Labels and scores with the score first, as the audio-classification and zero-shot-image-classification pipelines
+/// write them: a JSON array of <c>{"score", "label"}</c>, in the order given.
+/// </summary>
+public sealed class ScoreLabelsOutput(IReadOnlyList<LabelScore> items) : TaskOutput
+{
+    /// <summary>The labels and scores, in order.</summary>
+    public IReadOnlyList<LabelScore> Items { get; } = items;
+
+    /// <inheritdoc />
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        foreach (var item in Items)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("score", (double)item.Score);
+            writer.WriteString("label", item.Label);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+}

@@ -7,7 +7,7 @@ namespace Bytez.Testing;
 /// <summary>
 /// A real server that serves the tiny vision models (<see cref="ImageClassifierModelWriter"/> at 32×32,
 /// <see cref="ObjectDetectorModelWriter"/> with <c>pixel_mask</c>, shortest edge 64, longest 128,
-/// <see cref="ImageFeatureModelWriter"/> at 32×32), registered with the server's own <c>add-model</c> command, with
+/// <see cref="ImageFeatureModelWriter"/> at 32×32, <see cref="DualEncoderModelWriter"/>'s CLIP and SigLIP at 32×32), registered with the server's own <c>add-model</c> command, with
 /// a pixel limit of 100,000 and private media URLs allowed; and a loopback origin serving <see cref="RedPng"/> as
 /// <c>file/red.png</c>. Every answer is known from the designs.
 /// </summary>
@@ -21,6 +21,12 @@ public sealed class VisionTaskServer : IAsyncDisposable
 
     /// <summary>The ViT-shaped backbone (tokens: channel means of the image and of each 16×16 patch).</summary>
     public const string Features = "tiny/image-features";
+
+    /// <summary>The CLIP-shaped dual encoder (zero-shot-image-classification: softmax of 10 × the label colour's channel mean).</summary>
+    public const string Clip = "tiny/clip";
+
+    /// <summary>The SigLIP-shaped dual encoder (zero-shot-image-classification: a sigmoid per label).</summary>
+    public const string Siglip = "tiny/siglip";
 
     /// <summary>The pixel limit the server runs with.</summary>
     public const long MaxPixels = 100_000;
@@ -69,6 +75,8 @@ public sealed class VisionTaskServer : IAsyncDisposable
             (Classifier, "image-classification", ImageClassifierModelWriter.Write(Path.Combine(files, "classifier"), imageSize: 32).Folder),
             (Detector, "object-detection", ObjectDetectorModelWriter.Write(Path.Combine(files, "detector"), pixelMask: true, shortestEdge: 64, longestEdge: 128).Folder),
             (Features, "image-feature-extraction", ImageFeatureModelWriter.Write(Path.Combine(files, "features"), imageSize: 32).Folder),
+            (Clip, "zero-shot-image-classification", DualEncoderModelWriter.Write(Path.Combine(files, "clip"), DualEncoderStyle.Clip).Folder),
+            (Siglip, "zero-shot-image-classification", DualEncoderModelWriter.Write(Path.Combine(files, "siglip"), DualEncoderStyle.Siglip).Folder),
         })
         {
             using var output = new StringWriter();

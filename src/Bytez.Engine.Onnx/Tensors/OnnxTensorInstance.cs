@@ -13,7 +13,9 @@ namespace Bytez.Engine.Onnx.Tensors;
 /// tokenizer files instead of the latter): several single-threaded sessions
 /// sharing the weights (<see cref="OnnxSessionPool"/>), fed the named float32 and int64 tensors of each row. Rows of
 /// concurrent calls are merged into batches by <see cref="DynamicBatcher{TRow, TResult}"/>, rows of equal shapes
-/// only (nothing is padded); each row gets every float32 and int64 output of the model, its batch axis removed.
+/// only (nothing is padded); each row gets every float32 and int64 output of the model, its batch axis removed. A whole
+/// feed (<see cref="TensorRow.Whole"/>: a dual encoder's texts and image, each input with its own batch axis) takes the
+/// same path but runs alone, once, and gets the outputs as the model gives them.
 /// </summary>
 public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
 {
@@ -221,10 +223,11 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
                     $"Input {index}: '{input.Name}' holds {value.Kind} values; the model takes {input}.");
             }
 
-            if (!input.Accepts(value.Shape))
+            if (row.IsWhole ? !input.AcceptsWhole(value.Shape) : !input.Accepts(value.Shape))
             {
-                throw EngineException.BadInput(
-                    $"Input {index}: '{input.Name}' has the shape {value}; the model takes {TensorValue.Describe(input.RowDimensions)} per row ({input}).");
+                throw EngineException.BadInput(row.IsWhole
+                    ? $"Input {index}: '{input.Name}' has the shape {value}; the model takes {input}."
+                    : $"Input {index}: '{input.Name}' has the shape {value}; the model takes {TensorValue.Describe(input.RowDimensions)} per row ({input}).");
             }
 
             count += value.Count;
@@ -298,6 +301,11 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
 
         private bool SameShapes(TensorRow a, TensorRow b)
         {
+            if (a.IsWhole || b.IsWhole)
+            {
+                return ReferenceEquals(a, b); // a whole feed runs alone
+            }
+
             foreach (var name in _inputNames)
             {
                 if (!a.Inputs[name].Shape.SequenceEqual(b.Inputs[name].Shape))
@@ -312,6 +320,7 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
         private void RunGroup(List<BatchItem<TensorRow, TensorResult>> rows, CancellationToken cancellationToken)
         {
             var count = rows.Count;
+            var whole = rows[0].Row.IsWhole; // then count is 1 and the shapes carry their batch axis
             owner.BatchObserver?.Invoke(count);
             var memory = OrtMemoryInfo.DefaultInstance;
             var inputs = new OrtValue[_inputNames.Length];
@@ -321,7 +330,7 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
                 {
                     var name = _inputNames[i];
                     var first = rows[0].Row.Inputs[name];
-                    long[] shape = [count, .. first.Shape.Select(d => (long)d)];
+                    long[] shape = whole ? [.. first.Shape.Select(d => (long)d)] : [count, .. first.Shape.Select(d => (long)d)];
                     var size = first.Count;
                     if (first.Kind == TensorElementKind.Float)
                     {
@@ -361,7 +370,14 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
                 var o = 0;
                 foreach (var output in outputs)
                 {
-                    Split(_outputNames[o++], output, count, results);
+                    if (whole)
+                    {
+                        results[0][_outputNames[o++]] = Whole(output);
+                    }
+                    else
+                    {
+                        Split(_outputNames[o++], output, count, results);
+                    }
                 }
 
                 for (var r = 0; r < count; r++)
@@ -376,6 +392,16 @@ public sealed class OnnxTensorInstance : ITensorInstance, IBatchingInstance
                     input?.Dispose();
                 }
             }
+        }
+
+        /// <summary>One output of a whole feed, as the model gives it.</summary>
+        private static TensorValue Whole(OrtValue output)
+        {
+            var info = output.GetTensorTypeAndShape();
+            var shape = info.Shape.Select(d => checked((int)d)).ToArray();
+            return info.ElementDataType == TensorElementType.Int64
+                ? TensorValue.Int64(output.GetTensorDataAsSpan<long>().ToArray(), shape)
+                : TensorValue.Float(output.GetTensorDataAsSpan<float>().ToArray(), shape);
         }
 
         /// <summary>Cuts one batched output into the rows' own tensors.</summary>

@@ -160,24 +160,6 @@ public sealed class AudioClassificationPipeline : ITaskPipeline
     internal static float[] SmokeTone() =>
         Enumerable.Range(0, 1600).Select(n => 0.5f * (float)Math.Sin(2 * Math.PI * 440 * n / 16000)).ToArray();
 
-    /// <summary>Labels and scores as the audio pipeline writes them: <c>[{"score", "label"}]</c> (score first).</summary>
-    private sealed class ScoreLabelsOutput(IReadOnlyList<LabelScore> items) : TaskOutput
-    {
-        public override void WriteTo(Utf8JsonWriter writer)
-        {
-            writer.WriteStartArray();
-            foreach (var item in items)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("score", (double)item.Score);
-                writer.WriteString("label", item.Label);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-    }
-
     /// <summary>
     /// A voice-activity answer: <c>[{"score", "label", "segments": [{"start", "end", "score"}]}]</c>, times in seconds.
     /// </summary>

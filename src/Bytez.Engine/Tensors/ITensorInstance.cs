@@ -19,7 +19,8 @@ public interface ITensorInstance : IModelInstance
 
     /// <summary>
     /// Runs the rows and returns one result per row, in input order. Rows of equal shapes (of this call and of
-    /// concurrent calls) run in one batch; rows of different shapes run in separate batches, never padded.
+    /// concurrent calls) run in one batch; rows of different shapes run in separate batches, never padded. A whole
+    /// feed (<see cref="TensorRow.Whole"/>) runs once on its own, its outputs with their batch axis.
     /// </summary>
     /// <exception cref="EngineException">
     /// A row has a wrong element type or shape (BadInput, naming the input and what the model takes); a row lacks an

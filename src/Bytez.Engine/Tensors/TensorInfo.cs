@@ -16,15 +16,26 @@ public sealed record TensorInfo(string Name, TensorElementKind? Kind, IReadOnlyL
     public bool Accepts(IReadOnlyList<int> rowShape)
     {
         ArgumentNullException.ThrowIfNull(rowShape);
-        var declared = RowDimensions;
-        if (declared.Count != rowShape.Count)
+        return Fits(RowDimensions, rowShape);
+    }
+
+    /// <summary>Whether a whole feed's shape (batch axis included) fits the declared dimensions (same rank; fixed dimensions equal).</summary>
+    public bool AcceptsWhole(IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return Fits(Dimensions, shape);
+    }
+
+    private static bool Fits(IReadOnlyList<long> declared, IReadOnlyList<int> shape)
+    {
+        if (declared.Count != shape.Count)
         {
             return false;
         }
 
         for (var i = 0; i < declared.Count; i++)
         {
-            if (declared[i] >= 0 && declared[i] != rowShape[i])
+            if (declared[i] >= 0 && declared[i] != shape[i])
             {
                 return false;
             }

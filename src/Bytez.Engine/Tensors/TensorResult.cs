@@ -2,7 +2,8 @@ namespace Bytez.Engine.Tensors;
 
 /// <summary>
 /// The outputs of a tensor instance for one row, by output name, each with the batch axis removed (a classifier's
-/// <c>logits</c> [labels], a detector's <c>pred_boxes</c> [queries, 4], a CTC model's <c>logits</c> [frames, vocabulary]).
+/// <c>logits</c> [labels], a detector's <c>pred_boxes</c> [queries, 4], a CTC model's <c>logits</c> [frames, vocabulary]);
+/// for a whole feed (<see cref="TensorRow.Whole"/>), each output as the model gives it, batch axis kept.
 /// </summary>
 public sealed class TensorResult(IReadOnlyDictionary<string, TensorValue> outputs)
 {

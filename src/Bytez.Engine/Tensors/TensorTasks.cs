@@ -16,6 +16,7 @@ public static class TensorTasks
         BytezTasks.ImageClassification, BytezTasks.ObjectDetection, BytezTasks.ImageSegmentation, BytezTasks.DepthEstimation,
         BytezTasks.ImageFeatureExtraction, BytezTasks.AutomaticSpeechRecognition, BytezTasks.AudioClassification,
         BytezTasks.TextToSpeech,
+        BytezTasks.ZeroShotImageClassification,
     };
 
     /// <summary>
@@ -50,8 +51,10 @@ public static class TensorTasks
     /// <c>...ForSequenceClassification</c> of an audio <c>model_type</c> (<see cref="AudioModelTypes"/>) →
     /// audio-classification; <c>...ForCTC</c> → automatic-speech-recognition; a bare backbone (<c>...Model</c>,
     /// <c>...ModelWithProjection</c>) whose <c>preprocessor_config.json</c> is an image processor →
-    /// image-feature-extraction; <c>VitsModel</c> or the <c>model_type</c> <c>vits</c> (VITS, MMS-TTS) → text-to-speech. Encoder-decoder models (Whisper, VisionEncoderDecoder: <c>...ForConditionalGeneration</c>,
-    /// <c>...EncoderDecoderModel</c>) and CLIP-style dual encoders are never guessed here.
+    /// image-feature-extraction, except a CLIP-style dual encoder (<c>CLIPModel</c>, <c>SiglipModel</c>: a
+    /// <c>text_config</c> beside an image processor) → zero-shot-image-classification; <c>VitsModel</c> or the
+    /// <c>model_type</c> <c>vits</c> (VITS, MMS-TTS) → text-to-speech. Encoder-decoder models (Whisper,
+    /// VisionEncoderDecoder: <c>...ForConditionalGeneration</c>, <c>...EncoderDecoderModel</c>) are never guessed here.
     /// </summary>
     public static string? Guess(TensorModelConfig config)
     {
@@ -85,8 +88,8 @@ public static class TensorTasks
                 _ when architecture.EndsWith("ForSequenceClassification", StringComparison.Ordinal) && AudioModelTypes.Contains(config.ModelType)
                     => BytezTasks.AudioClassification,
                 _ when architecture.EndsWith("ForCTC", StringComparison.Ordinal) => BytezTasks.AutomaticSpeechRecognition,
-                _ when IsBackbone(architecture) && IsImageProcessor(config.Preprocessor) && !IsDualEncoder(config)
-                    => BytezTasks.ImageFeatureExtraction,
+                _ when IsBackbone(architecture) && IsImageProcessor(config.Preprocessor)
+                    => IsDualEncoder(config) ? BytezTasks.ZeroShotImageClassification : BytezTasks.ImageFeatureExtraction,
                 _ => null,
             };
             if (task is not null)

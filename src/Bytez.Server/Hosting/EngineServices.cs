@@ -113,6 +113,7 @@ public static partial class EngineServices
         services.AddSingleton<ITaskPipeline, ImageSegmentationPipeline>();
         services.AddSingleton<ITaskPipeline, DepthEstimationPipeline>();
         services.AddSingleton<ITaskPipeline, TextToSpeechPipeline>();
+        services.AddSingleton<ITaskPipeline, ZeroShotImageClassificationPipeline>();
         services.AddSingleton<InferenceEngine>();
         return services;
     }

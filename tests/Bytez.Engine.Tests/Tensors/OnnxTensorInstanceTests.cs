@@ -105,6 +105,50 @@ public sealed class OnnxTensorInstanceTests
         Assert.Contains("pixel_mask int64 [?, ?, ?]", missing.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_WholeFeeds_RunAloneWithTheirOwnBatchAxes_BesideOrdinaryRows(bool dynamicBatching)
+    {
+        // The tiny SigLIP graph: input_ids [texts, tokens], pixel_values [images, 3, H, W] → logits_per_image [images, texts].
+        var model = DualEncoderModelWriter.Write(TinyEncoderRun.NewFolder($"tensor-whole-{dynamicBatching}"), DualEncoderStyle.Siglip);
+        using var instance = OnnxTensorInstance.Load(TensorModels.Describe(model.Folder), new OnnxRuntimeOptions { Sessions = 1, DynamicBatching = dynamicBatching }, Ct);
+        var sizes = new ConcurrentQueue<int>();
+        instance.BatchObserver = sizes.Enqueue;
+        var red = Tokens(model.Folder, "red");
+        var blue = Tokens(model.Folder, "blue");
+        TensorRow Feed(float[] pixels, int images) => TensorRow.Whole(new Dictionary<string, TensorValue>
+        {
+            ["input_ids"] = TensorValue.Int64([.. red, .. blue], 2, red.Length),
+            ["pixel_values"] = TensorValue.Float(pixels, images, 3, 2, 2),
+        });
+        var two = Feed([.. MediaModelFolders.Uniform(2, 2, 1, 0, 0), .. MediaModelFolders.Uniform(2, 2, 0, 0, 1)], 2);
+        var one = Feed(MediaModelFolders.Uniform(2, 2, 0, 0, 1), 1);
+        var same = Feed(MediaModelFolders.Uniform(2, 2, 0.5f, 0, 0), 1); // as many values as `one`: never stacked with it
+
+        var results = await instance.RunAsync([two, one, same], Ct);
+
+        Assert.Equal([1, 1, 1], sizes);
+        var logits = results[0]["logits_per_image"];
+        Assert.Equal([2, 2], logits.Shape);
+        double Expected(double[] means, string word) => model.Logit(means, [word]);
+        TensorModels.AssertClose(
+            [(float)Expected([1, 0, 0], "red"), (float)Expected([1, 0, 0], "blue"), (float)Expected([0, 0, 1], "red"), (float)Expected([0, 0, 1], "blue")],
+            logits.AsFloats(), 1e-5f);
+        Assert.Equal([1, 2], results[1]["logits_per_image"].Shape);
+        TensorModels.AssertClose([(float)Expected([0, 0, 1], "red"), (float)Expected([0, 0, 1], "blue")], results[1]["logits_per_image"].AsFloats(), 1e-5f);
+        TensorModels.AssertClose([(float)Expected([0.5, 0, 0], "red"), (float)Expected([0.5, 0, 0], "blue")], results[2]["logits_per_image"].AsFloats(), 1e-5f);
+        Assert.Equal([2, 2], results[0]["logits_per_text"].Shape);
+
+        var rowShaped = await Assert.ThrowsAsync<EngineException>(() => instance.RunAsync(
+            [TensorRow.Whole(new Dictionary<string, TensorValue> { ["input_ids"] = TensorValue.Int64(red, red.Length), ["pixel_values"] = TensorValue.Float(new float[12], 3, 2, 2) })], Ct).AsTask());
+        Assert.Equal(EngineErrorKind.BadInput, rowShaped.Kind);
+        Assert.Contains("'input_ids' has the shape [64]; the model takes input_ids int64 [?, ?]", rowShaped.Message, StringComparison.Ordinal);
+    }
+
+    private static long[] Tokens(string folder, string word) =>
+        [.. Bytez.Engine.Tokenization.HuggingFace.HfTokenizer.FromDirectory(folder).Encode(word, null, new Bytez.Engine.Tokenization.HuggingFace.EncodeOptions { PadToLength = 64, MaxLength = 64 }).Ids.Select(id => (long)id)];
+
     [Fact]
     public void TensorValue_ValuesThatDoNotFillTheShape_AreRefused()
     {

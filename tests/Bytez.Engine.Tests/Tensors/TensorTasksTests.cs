@@ -38,13 +38,15 @@ public sealed class TensorTasksTests
         Assert.Equal(task, TensorTasks.Guess(config));
     }
 
-    [Fact]
-    public void Guess_ClipDualEncoder_IsNotAFeatureExtractor()
+    [Theory]
+    [InlineData("clip", "CLIPModel")]
+    [InlineData("siglip", "SiglipModel")]
+    public void Guess_DualEncoder_IsAZeroShotImageClassifier(string modelType, string architecture)
     {
         var config = TensorModelConfig.Parse(
-            """{"model_type": "clip", "architectures": ["CLIPModel"], "text_config": {}, "vision_config": {}}""", "config.json", ImageProcessor);
+            $$$"""{"model_type": "{{{modelType}}}", "architectures": ["{{{architecture}}}"], "text_config": {}, "vision_config": {}}""", "config.json", ImageProcessor);
 
-        Assert.Null(TensorTasks.Guess(config));
+        Assert.Equal(BytezTasks.ZeroShotImageClassification, TensorTasks.Guess(config));
     }
 
     [Fact]

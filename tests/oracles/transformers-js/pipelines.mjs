@@ -7,7 +7,8 @@
 // Prints one JSON line: an array with, per request, {"output": ...} or {"error": "message"}.
 //
 // Tasks: the transformers.js pipelines text-classification, token-classification, question-answering
-// (input {question, context}), fill-mask, zero-shot-classification (input {text, labels}); and text-ranking, which
+// (input {question, context}), fill-mask, zero-shot-classification (input {text, labels}),
+// zero-shot-image-classification (input {image: a file path, labels}); and text-ranking, which
 // transformers.js has no pipeline for, done as its model cards show for cross-encoders: the query paired with each
 // document, one batch through AutoModelForSequenceClassification, sigmoid of the one logit, sorted by score
 // (input {query, documents}; output [{corpus_id, score, logit}]).
@@ -41,6 +42,8 @@ async function run({ task, model, input, options }) {
             return loadedModel(input.question, input.context, options);
         case 'zero-shot-classification':
             return loadedModel(input.text, input.labels, options);
+        case 'zero-shot-image-classification':
+            return loadedModel(input.image, input.labels, options);
         case 'text-ranking': {
             const [tokenizer, classifier] = loadedModel;
             const features = tokenizer(input.documents.map(() => input.query), {
