@@ -6,8 +6,9 @@ namespace Bytez.Testing;
 /// <summary>
 /// A real server that serves the tiny VisionEncoderDecoder captioners of <see cref="VisionEncoderDecoderModelWriter"/>
 /// (the caption of an image is " a &lt;dominant colour&gt; square"), registered with the server's own <c>add-model</c>
-/// command: <see cref="VitGpt2"/> with a merged decoder added without <c>--task</c> (its <c>vision-encoder-decoder</c>
-/// <c>model_type</c> names the task) and <see cref="TrOcr"/> with the split decoders added as <c>image-to-text</c>; a
+/// command: <see cref="VitGpt2"/> with a merged GPT-2-style decoder (self-attention cache only) added without
+/// <c>--task</c> (its <c>vision-encoder-decoder</c> <c>model_type</c> names the task) and <see cref="TrOcr"/> with split
+/// TrOCR-style decoders (self- and cross-attention caches) added as <c>image-to-text</c>; a
 /// pixel limit of 100,000, private media URLs allowed, and a loopback origin serving <see cref="RedPng"/> as
 /// <c>file/red.png</c>.
 /// </summary>
@@ -16,7 +17,7 @@ public sealed class CaptionServer : IAsyncDisposable
     /// <summary>The ViT-GPT2-shaped captioner (<c>decoder_model_merged.onnx</c>), added without a task.</summary>
     public const string VitGpt2 = "tiny/vit-gpt2-captioning";
 
-    /// <summary>The same design with <c>decoder_model.onnx</c> + <c>decoder_with_past_model.onnx</c> (TrOCR's older exports).</summary>
+    /// <summary>The same design as a TrOCR export: <c>decoder_model.onnx</c> + <c>decoder_with_past_model.onnx</c>, a <c>trocr</c> decoder caching cross-attention.</summary>
     public const string TrOcr = "tiny/trocr-split";
 
     /// <summary>The pixel limit the server runs with.</summary>
@@ -52,7 +53,7 @@ public sealed class CaptionServer : IAsyncDisposable
         foreach (var (id, task, options) in new[]
         {
             (VitGpt2, (string?)null, new VisionEncoderDecoderOptions()),
-            (TrOcr, "image-to-text", new VisionEncoderDecoderOptions { Layout = Seq2SeqWriterLayout.Split }),
+            (TrOcr, "image-to-text", new VisionEncoderDecoderOptions { Layout = Seq2SeqWriterLayout.Split, CrossAttentionCache = true }),
         })
         {
             var folder = VisionEncoderDecoderModelWriter.Write(Path.Combine(files, id.Replace('/', '_')), options).Folder;

@@ -40,12 +40,15 @@ public sealed class ImageToTextPipelineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Seq2SeqWriterLayout.Merged)]
-    [InlineData(Seq2SeqWriterLayout.Split)]
-    [InlineData(Seq2SeqWriterLayout.NoCache)]
-    public async Task Caption_EveryOptimumDecoderLayout_GivesTheSameCaption(Seq2SeqWriterLayout layout)
+    [InlineData(Seq2SeqWriterLayout.Merged, false)] // ViT-GPT2: GPT-2's self-attention cache only
+    [InlineData(Seq2SeqWriterLayout.Split, false)]
+    [InlineData(Seq2SeqWriterLayout.Merged, true)] // TrOCR: self- and cross-attention caches
+    [InlineData(Seq2SeqWriterLayout.Split, true)]
+    [InlineData(Seq2SeqWriterLayout.NoCache, false)]
+    public async Task Caption_EveryOptimumDecoderLayoutAndCacheNaming_GivesTheSameCaption(Seq2SeqWriterLayout layout, bool crossAttentionCache)
     {
-        var model = _folder.LoadVisionEncoderDecoder(new VisionEncoderDecoderOptions { Layout = layout });
+        var model = _folder.LoadVisionEncoderDecoder(new VisionEncoderDecoderOptions { Layout = layout, CrossAttentionCache = crossAttentionCache });
+        Assert.Equal(layout == Seq2SeqWriterLayout.NoCache ? 0 : 2, model.Layers);
 
         var output = await RunAsync(Pipeline(), model, Request(Png(16, 16, 10, 20, 250)));
 

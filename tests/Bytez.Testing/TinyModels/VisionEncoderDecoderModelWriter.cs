@@ -19,6 +19,13 @@ public sealed record VisionEncoderDecoderOptions
     /// <summary><c>num_beams</c> of <c>generation_config.json</c>, or none.</summary>
     public int? NumBeams { get; init; }
 
+    /// <summary>
+    /// The decoder's cache: false (default) as ViT-GPT2 exports, GPT-2 keeping self-attention only
+    /// (<c>past_key_values.{i}.key</c>, <c>encoder_hidden_states</c> at every step); true as TrOCR exports, a
+    /// <c>trocr</c> decoder with <c>past_key_values.{i}.decoder.*</c> and the cross-attention cache <c>.encoder.*</c>.
+    /// </summary>
+    public bool CrossAttentionCache { get; init; }
+
     /// <summary>Whether to write <c>preprocessor_config.json</c> (a ViTImageProcessor to 8×8, mean and std 0.5).</summary>
     public bool Preprocessor { get; init; } = true;
 }
@@ -26,7 +33,8 @@ public sealed record VisionEncoderDecoderOptions
 /// <summary>
 /// Writes, at test time, a tiny VisionEncoderDecoder (ViT-GPT2 style) in the Optimum layout whose caption is known by
 /// design: <c>onnx/encoder_model.onnx</c> reads <c>pixel_values</c> [batch, 3, 8, 8] and returns one state, the mean of
-/// each colour channel; <c>onnx/decoder_model_merged.onnx</c> (GPT-2's <c>.decoder.</c>/<c>.encoder.</c> past names, no
+/// each colour channel; <c>onnx/decoder_model_merged.onnx</c> (GPT-2's self-attention past names as ViT-GPT2 exports
+/// have them, or TrOCR's <c>.decoder.</c>/<c>.encoder.</c> ones, see <see cref="VisionEncoderDecoderOptions"/>; no
 /// encoder mask) gives <c>Table[last] + 10 × (R, G, B means) on (red, green, blue)</c>, with start → a 20, a colour →
 /// square 20, square → end 20. Vocabulary: <c>&lt;|endoftext|&gt;</c> 0 (start, end and pad, as GPT-2), then
 /// <c>Ġa Ġred Ġgreen Ġblue Ġsquare</c> 1–5 and fillers. Expected caption for an image whose dominant channel (normalised
@@ -85,14 +93,14 @@ public static class VisionEncoderDecoderModelWriter
         switch (options.Layout)
         {
             case Seq2SeqWriterLayout.Merged:
-                Save(Path.Combine(onnx, "decoder_model_merged.onnx"), Decoder(DecoderKind.Merged, table, source, history, 2, 8, encoderMask: false));
+                Save(Path.Combine(onnx, "decoder_model_merged.onnx"), Decoder(DecoderKind.Merged, table, source, history, 2, 8, encoderMask: false, crossCache: options.CrossAttentionCache));
                 break;
             case Seq2SeqWriterLayout.Split:
-                Save(Path.Combine(onnx, "decoder_model.onnx"), Decoder(DecoderKind.First, table, source, history, 2, 8, encoderMask: false));
-                Save(Path.Combine(onnx, "decoder_with_past_model.onnx"), Decoder(DecoderKind.WithPast, table, source, history, 2, 8, encoderMask: false));
+                Save(Path.Combine(onnx, "decoder_model.onnx"), Decoder(DecoderKind.First, table, source, history, 2, 8, encoderMask: false, crossCache: options.CrossAttentionCache));
+                Save(Path.Combine(onnx, "decoder_with_past_model.onnx"), Decoder(DecoderKind.WithPast, table, source, history, 2, 8, encoderMask: false, crossCache: options.CrossAttentionCache));
                 break;
             default:
-                Save(Path.Combine(onnx, "decoder_model.onnx"), Decoder(DecoderKind.First, table, source, history, 2, 8, encoderMask: false));
+                Save(Path.Combine(onnx, "decoder_model.onnx"), Decoder(DecoderKind.First, table, source, history, 2, 8, encoderMask: false, crossCache: options.CrossAttentionCache));
                 break;
         }
 
@@ -111,11 +119,18 @@ public static class VisionEncoderDecoderModelWriter
             ["eos_token_id"] = 0,
             ["pad_token_id"] = 0,
             ["encoder"] = new JsonObject { ["model_type"] = "vit", ["image_size"] = Side, ["num_channels"] = 3, ["hidden_size"] = VocabularySize },
-            ["decoder"] = new JsonObject
-            {
-                ["model_type"] = "gpt2", ["n_layer"] = 2, ["n_head"] = 2, ["n_embd"] = VocabularySize, ["n_positions"] = 32,
-                ["vocab_size"] = VocabularySize, ["add_cross_attention"] = true, ["bos_token_id"] = 0, ["eos_token_id"] = 0,
-            },
+            ["decoder"] = options.CrossAttentionCache
+                ? new JsonObject
+                {
+                    ["model_type"] = "trocr", ["decoder_layers"] = 2, ["decoder_attention_heads"] = 2, ["d_model"] = VocabularySize,
+                    ["max_position_embeddings"] = 32, ["vocab_size"] = VocabularySize, ["is_decoder"] = true, ["add_cross_attention"] = true,
+                    ["bos_token_id"] = 0, ["eos_token_id"] = 0,
+                }
+                : new JsonObject
+                {
+                    ["model_type"] = "gpt2", ["n_layer"] = 2, ["n_head"] = 2, ["n_embd"] = VocabularySize, ["n_positions"] = 32,
+                    ["vocab_size"] = VocabularySize, ["add_cross_attention"] = true, ["bos_token_id"] = 0, ["eos_token_id"] = 0,
+                },
             ["transformers_version"] = "4.57.0",
         });
         WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
