@@ -13,11 +13,11 @@ namespace Bytez.Engine.Onnx;
 /// The ONNX Runtime backend (<c>onnx</c>) for encoders: model folders holding one ONNX export (<c>onnx/model.onnx</c>
 /// or <c>model.onnx</c>). Embedding tasks load into <see cref="OnnxEmbeddingInstance"/>s (pooling), every other
 /// encoder task (classification, question answering, ...) into <see cref="OnnxEncoderInstance"/>s, whose pipeline reads
-/// the task's outputs. Summarization, translation and text2text-generation folders (encoder-decoder exports) load into
-/// <see cref="OnnxSeq2SeqInstance"/>s. Vision and audio encoder tasks (<see cref="TensorTasks.All"/>) load into
-/// <see cref="OnnxTensorInstance"/>s. The embedded media models (ResNet18 featurizer, PP-OCRv4, Silero VAD) are
-/// recognised by their <c>architectures</c> and load through <see cref="EmbeddedMediaLoader"/>; any other
-/// <c>image-to-text</c> model is refused (NotSupported). Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
+/// the task's outputs. Summarization, translation, text2text-generation and image-to-text folders (encoder-decoder
+/// exports; VisionEncoderDecoder for image-to-text) load into <see cref="OnnxSeq2SeqInstance"/>s. Vision and audio encoder
+/// tasks (<see cref="TensorTasks.All"/>) load into <see cref="OnnxTensorInstance"/>s. The embedded media models (ResNet18
+/// featurizer, PP-OCRv4, Silero VAD) are recognised by their <c>architectures</c> and load through
+/// <see cref="EmbeddedMediaLoader"/>. Decoder folders are the decoder runtime's (<see cref="OnnxDecoderRuntime"/>).
 /// </summary>
 public sealed class OnnxRuntime : IModelRuntime
 {

@@ -438,6 +438,26 @@ public sealed class RepositoryPlannerTests
         Assert.Contains(plan.Files, f => f.Path == "onnx/decoder_model_merged.onnx");
     }
 
+    [Fact]
+    public void Plan_ImageToText_SplitDecodersOfATrOcrExport_WithItsImageProcessorAndTokenizer()
+    {
+        var repo = Repo(
+            "image-to-text", "config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json", "tokenizer_config.json",
+            "onnx/encoder_model.onnx", "onnx/decoder_model.onnx", "onnx/decoder_with_past_model.onnx", "onnx/encoder_model_quantized.onnx",
+            "onnx/decoder_model_merged_quantized.onnx") with { ModelType = "vision-encoder-decoder" };
+
+        var paths = Plan(repo, supported: Supported(["image-to-text"], ["onnx"])).Files.Select(f => f.Path).ToHashSet();
+
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json", "tokenizer_config.json",
+                "onnx/encoder_model.onnx", "onnx/decoder_model.onnx", "onnx/decoder_with_past_model.onnx",
+            },
+            paths);
+        Assert.DoesNotContain("onnx/decoder_model_merged_quantized.onnx", paths);
+    }
+
     private static DownloadPlan Plan(HubRepository repository, HubOptions? options = null, SupportedModels? supported = null) =>
         RepositoryPlanner.Plan(repository, options ?? new HubOptions(), supported ?? Everything);
 

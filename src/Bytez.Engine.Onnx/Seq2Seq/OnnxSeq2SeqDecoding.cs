@@ -11,7 +11,8 @@ namespace Bytez.Engine.Onnx.Seq2Seq;
 /// <c>present.*.encoder.*</c> outputs are the cross-attention cache, fed unchanged to every later step; each step's
 /// <c>present.*.decoder.*</c> outputs become the next step's self-attention past. Rows are reordered by copying their
 /// cache rows; the cross-attention rows are all the same source, so they are only repeated when the row count changes.
-/// Without a cache every step runs all the row's decoder tokens.
+/// A decoder that keeps self-attention only (<c>past_key_values.*.key</c>: GPT-2 inside ViT-GPT2) is fed
+/// <c>encoder_hidden_states</c> at every step instead. Without a cache every step runs all the row's decoder tokens.
 /// </summary>
 internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
 {
@@ -160,8 +161,9 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
 
                 if (first)
                 {
-                    _encoderCache = new OrtValue[presents];
-                    for (var k = 0; k < presents; k++)
+                    // Empty when the decoder keeps no cross-attention cache (it reads encoder_hidden_states every step).
+                    _encoderCache = new OrtValue[_model.PastEncoder.Length];
+                    for (var k = 0; k < _encoderCache.Length; k++)
                     {
                         _encoderCache[k] = outputs[1 + presents + k];
                     }

@@ -87,23 +87,37 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
             }
         }
 
+        // Two namings of the cache: seq2seq decoders (BART, T5, Whisper, TrOCR) keep self- and cross-attention,
+        // past_key_values.{i}.decoder.* and .encoder.*; a decoder-only model inside a VisionEncoderDecoder (ViT-GPT2's
+        // GPT-2) keeps self-attention only, past_key_values.{i}.key / .value, and reads encoder_hidden_states every step.
+        var crossCached = cached.InputMetadata.Keys.Any(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".decoder.key", StringComparison.Ordinal));
         var layers = files.Layout == Seq2SeqDecoderLayout.NoCache ? 0
-            : cached.InputMetadata.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".decoder.key", StringComparison.Ordinal));
+            : crossCached ? cached.InputMetadata.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".decoder.key", StringComparison.Ordinal))
+            : cached.InputMetadata.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal) && k.Count(c => c == '.') == 2);
         if (files.Layout != Seq2SeqDecoderLayout.NoCache && layers == 0)
         {
-            throw EngineException.NotSupported(Fail("its cached decoder takes no past_key_values.*.decoder.key inputs"));
+            throw EngineException.NotSupported(Fail("its cached decoder takes no past_key_values.*.decoder.key (nor past_key_values.*.key) inputs"));
+        }
+
+        if (layers > 0 && !crossCached && !cached.InputMetadata.ContainsKey("encoder_hidden_states"))
+        {
+            throw EngineException.NotSupported(Fail("its cached decoder keeps no cross-attention cache (past_key_values.*.encoder.*) and takes no encoder_hidden_states"));
         }
 
         Layers = layers;
         PastDecoder = new string[2 * layers];
-        PastEncoder = new string[2 * layers];
+        PastEncoder = new string[crossCached ? 2 * layers : 0];
         for (var i = 0; i < layers; i++)
         {
             for (var k = 0; k < 2; k++)
             {
                 var part = k == 0 ? "key" : "value";
-                PastDecoder[(2 * i) + k] = $"past_key_values.{i}.decoder.{part}";
-                PastEncoder[(2 * i) + k] = $"past_key_values.{i}.encoder.{part}";
+                PastDecoder[(2 * i) + k] = crossCached ? $"past_key_values.{i}.decoder.{part}" : $"past_key_values.{i}.{part}";
+                if (crossCached)
+                {
+                    PastEncoder[(2 * i) + k] = $"past_key_values.{i}.encoder.{part}";
+                }
+
                 if (!cached.InputMetadata.ContainsKey(PastDecoder[(2 * i) + k]))
                 {
                     throw EngineException.NotSupported(Fail($"its cached decoder lacks {PastDecoder[(2 * i) + k]}"));

@@ -13,12 +13,16 @@ public sealed record ImageCaptionRequest(
 
 /// <summary>
 /// Captioning with a VisionEncoderDecoder model (ViT-GPT2, TrOCR) as the transformers 4.57 <c>ImageToTextPipeline</c>
-/// runs it: <c>generate</c> with the model's generation configuration (greedy unless it says <c>num_beams</c>; the
-/// pipeline forces nothing), from the decoder start token, the caption decoded with special tokens skipped and not
-/// stripped.
+/// runs it: <c>generate</c> with the pipeline's default <c>GenerationConfig(max_new_tokens=256)</c> merged with the
+/// model's generation configuration (<see cref="Seq2SeqGenerationConfig.PipelineBaseline"/>: greedy unless the model
+/// says <c>num_beams</c>; the model's <c>max_length</c>, when not 20, wins over the 256 new tokens), from the decoder
+/// start token, the caption decoded with special tokens skipped and not stripped.
 /// </summary>
 public static class ImageCaptionGenerator
 {
+    /// <summary>The pipeline's default <c>max_new_tokens</c> (its <c>_default_generation_config</c>).</summary>
+    public const int PipelineMaxNewTokens = 256;
+
     /// <summary>Reads the model's generation configuration and <paramref name="parameters"/> (generation keys) over it.</summary>
     /// <exception cref="EngineException">A parameter is invalid (kind bad input), or the model names no start token (kind not supported).</exception>
     public static ImageCaptionRequest Prepare(IMediaSeq2SeqInstance model, JsonElement? parameters)
@@ -30,7 +34,7 @@ public static class ImageCaptionGenerator
         }
 
         var info = model.Info;
-        var baseline = GenerationSettings.ApplyModelConfig(new GenerationSettings(), info.GenerationConfig, info.VocabularySize, "forced_decoder_ids");
+        var baseline = Seq2SeqGenerationConfig.PipelineBaseline(info.GenerationConfig, info.VocabularySize, PipelineMaxNewTokens, numBeams: null);
         var settings = GenerationSettings.Parse(parameters, baseline, info.VocabularySize, beamSearch: true);
         if (settings.StopStrings.Count > 0)
         {
@@ -50,10 +54,32 @@ public static class ImageCaptionGenerator
         ImageCaptionRequest request, ReadOnlyMemory<float> pixels, IReadOnlyList<int> shape, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var sequences = await GenerateTokensAsync(request, pixels, shape, cancellationToken).ConfigureAwait(false);
+        return sequences.Select(t => request.Model.Tokenizer.Decode(t, skipSpecialTokens: true)).ToArray();
+    }
+
+    /// <summary>As <see cref="GenerateAsync"/>, the captions as token ids (the start token left out, EOS kept when one ended it).</summary>
+    /// <exception cref="EngineException">The pixels are not shaped as the model reads them (kind bad input).</exception>
+    public static async Task<IReadOnlyList<int[]>> GenerateTokensAsync(
+        ImageCaptionRequest request, ReadOnlyMemory<float> pixels, IReadOnlyList<int> shape, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         using var decoding = await request.Model.EncodeAsync(pixels, shape, cancellationToken).ConfigureAwait(false);
-        var sequences = await Seq2SeqGenerator.DecodeAsync(
+        return await Seq2SeqGenerator.DecodeAsync(
             decoding, [request.DecoderStartTokenId], request.Settings, request.EosTokenIds, request.MaxLength, request.Model.Info.VocabularySize, null,
             cancellationToken).ConfigureAwait(false);
-        return sequences.Select(t => request.Model.Tokenizer.Decode(t, skipSpecialTokens: true)).ToArray();
+    }
+
+    /// <summary>
+    /// Encodes one image and generates its caption as text pieces (<see cref="Seq2SeqGenerator.StreamAsync(ITextTokenizer, Func{CancellationToken, ValueTask{ISeq2SeqDecoding}}, int, GenerationSettings, IReadOnlyList{int}, int, int, CancellationToken)"/>:
+    /// token by token for greedy search and sampling, one piece for beam search); the pieces concatenate to the caption.
+    /// </summary>
+    public static IAsyncEnumerable<GenerationPiece> StreamAsync(
+        ImageCaptionRequest request, ReadOnlyMemory<float> pixels, IReadOnlyList<int> shape, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Seq2SeqGenerator.StreamAsync(
+            request.Model.Tokenizer, c => request.Model.EncodeAsync(pixels, shape, c), request.DecoderStartTokenId, request.Settings,
+            request.EosTokenIds, request.MaxLength, request.Model.Info.VocabularySize, cancellationToken);
     }
 }

@@ -35,15 +35,7 @@ public sealed record Seq2SeqGenerationConfig(string Task, GenerationSettings Bas
         }
 
         var vocabulary = info.VocabularySize;
-
-        // Pipeline default merged with the model's configuration: the model's values, except the two keys the pipeline set.
-        var s = new GenerationSettings();
-        s = GenerationSettings.ApplyModelConfig(s, info.GenerationConfig, vocabulary, "max_new_tokens", "num_beams");
-        s = s with { MaxNewTokens = PipelineMaxNewTokens, NumBeams = PipelineNumBeams };
-        if (s.MaxLength != 20)
-        {
-            s = s with { MaxNewTokens = null };
-        }
+        var s = PipelineBaseline(info.GenerationConfig, vocabulary, PipelineMaxNewTokens, PipelineNumBeams);
 
         string? prefix = null;
         if (info.TaskSpecificParams.TryGetValue(task, out var taskParams) && taskParams.ValueKind == JsonValueKind.Object)
@@ -57,5 +49,27 @@ public sealed record Seq2SeqGenerationConfig(string Task, GenerationSettings Bas
         }
 
         return new Seq2SeqGenerationConfig(task, s, prefix ?? info.Prefix ?? string.Empty);
+    }
+
+    /// <summary>
+    /// A pipeline's default generation configuration merged with a model's, as transformers 4.57's <c>Pipeline</c>
+    /// does for every pipeline that calls <c>generate</c>: the pipeline's <c>GenerationConfig(max_new_tokens=...,
+    /// [num_beams=...])</c>, every value of the model's configuration copied over it except the keys the pipeline set,
+    /// then <c>max_new_tokens</c> dropped when the model sets a <c>max_length</c> other than the global default 20 (so
+    /// that the model's length wins). <c>forced_decoder_ids</c> (legacy, not implemented) is left out.
+    /// </summary>
+    /// <param name="modelConfig">The model's generation configuration (an object).</param>
+    /// <param name="vocabularySize">Token ids must be below it.</param>
+    /// <param name="maxNewTokens">The pipeline's <c>max_new_tokens</c>.</param>
+    /// <param name="numBeams">The pipeline's <c>num_beams</c>, or <see langword="null"/> when it sets none (the model's, else 1).</param>
+    /// <exception cref="EngineException">The model's configuration holds an invalid value (kind not supported).</exception>
+    public static GenerationSettings PipelineBaseline(JsonElement modelConfig, int vocabularySize, int maxNewTokens, int? numBeams)
+    {
+        var s = numBeams is { } beams
+            ? GenerationSettings.ApplyModelConfig(new GenerationSettings(), modelConfig, vocabularySize, "max_new_tokens", "num_beams", "forced_decoder_ids")
+                with { NumBeams = beams }
+            : GenerationSettings.ApplyModelConfig(new GenerationSettings(), modelConfig, vocabularySize, "max_new_tokens", "forced_decoder_ids");
+        s = s with { MaxNewTokens = maxNewTokens };
+        return s.MaxLength != 20 ? s with { MaxNewTokens = null } : s;
     }
 }

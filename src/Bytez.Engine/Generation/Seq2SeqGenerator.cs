@@ -121,37 +121,66 @@ public static class Seq2SeqGenerator
     /// text as it comes (through the <see cref="IncrementalDetokenizer"/>); beam search, whose best sequence is known only
     /// at the end, yields it as one piece.
     /// </summary>
-    public static async IAsyncEnumerable<GenerationPiece> StreamAsync(Seq2SeqRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static IAsyncEnumerable<GenerationPiece> StreamAsync(Seq2SeqRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var s = request.Settings;
+        return StreamAsync(
+            request.Model.Tokenizer, c => request.Model.EncodeAsync(request.Source, c), request.DecoderStartTokenId, request.Settings,
+            request.EosTokenIds, request.MaxLength, request.Model.Info.VocabularySize, cancellationToken);
+    }
+
+    /// <summary>
+    /// Generates one sequence from whatever <paramref name="encode"/> encodes (a text, an image) as text pieces:
+    /// greedy search or sampling yields each token's text as it comes; beam search yields its best sequence as one piece.
+    /// </summary>
+    /// <param name="tokenizer">Decodes the generated tokens.</param>
+    /// <param name="encode">Runs the encoder and returns a decoding of one row, ready for the decoder start token.</param>
+    /// <param name="decoderStartTokenId">The first decoder token.</param>
+    /// <param name="s">The generation settings (<c>num_return_sequences</c> 1).</param>
+    /// <param name="eosTokenIds">The tokens that end the sequence.</param>
+    /// <param name="maxLength">The most decoder tokens, start token included.</param>
+    /// <param name="vocabularySize">Logits per row.</param>
+    /// <param name="cancellationToken">Stops decoding between steps.</param>
+    public static async IAsyncEnumerable<GenerationPiece> StreamAsync(
+        ITextTokenizer tokenizer, Func<CancellationToken, ValueTask<ISeq2SeqDecoding>> encode, int decoderStartTokenId, GenerationSettings s,
+        IReadOnlyList<int> eosTokenIds, int maxLength, int vocabularySize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(encode);
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(eosTokenIds);
         if (s.NumBeams > 1)
         {
-            var tokens = (await GenerateTokensAsync(request, cancellationToken).ConfigureAwait(false))[0];
-            var ended = tokens.Length > 0 && request.EosTokenIds.Contains(tokens[^1]);
+            int[] tokens;
+            using (var beams = await encode(cancellationToken).ConfigureAwait(false))
+            {
+                tokens = (await DecodeAsync(beams, [decoderStartTokenId], s, eosTokenIds, maxLength, vocabularySize, null, cancellationToken).ConfigureAwait(false))[0];
+            }
+
+            var ended = tokens.Length > 0 && eosTokenIds.Contains(tokens[^1]);
             yield return new GenerationPiece(
-                request.Model.Tokenizer.Decode(tokens, skipSpecialTokens: true), ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length);
+                tokenizer.Decode(tokens, skipSpecialTokens: true), ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length);
             yield break;
         }
 
-        var eos = request.EosTokenIds.ToHashSet();
-        var sampler = new TokenSampler(s, request.EosTokenIds);
-        var sequence = new List<int> { request.DecoderStartTokenId };
-        var detokenizer = new IncrementalDetokenizer(request.Model.Tokenizer, sequence);
+        var eos = eosTokenIds.ToHashSet();
+        var sampler = new TokenSampler(s, eosTokenIds);
+        var sequence = new List<int> { decoderStartTokenId };
+        var detokenizer = new IncrementalDetokenizer(tokenizer, sequence);
         var clock = Stopwatch.StartNew();
-        using var decoding = await request.Model.EncodeAsync(request.Source, cancellationToken).ConfigureAwait(false);
-        if (request.MaxLength <= 1)
+        using var decoding = await encode(cancellationToken).ConfigureAwait(false);
+        if (maxLength <= 1)
         {
             yield return new GenerationPiece(string.Empty, FinishReason.Length, 0);
             yield break;
         }
 
         var feed = new int[1];
-        feed[0] = request.DecoderStartTokenId;
+        feed[0] = decoderStartTokenId;
         while (true)
         {
             var logits = await decoding.StepAsync(feed, cancellationToken).ConfigureAwait(false);
-            var token = sampler.Next(logits.Span, sequence, 1, request.MaxLength);
+            var token = sampler.Next(logits.Span, sequence, 1, maxLength);
             sequence.Add(token);
             var generated = sequence.Count - 1;
             if (eos.Contains(token))
@@ -161,7 +190,7 @@ public static class Seq2SeqGenerator
             }
 
             var text = detokenizer.Add(token);
-            FinishReason? finish = sequence.Count >= request.MaxLength ? FinishReason.Length
+            FinishReason? finish = sequence.Count >= maxLength ? FinishReason.Length
                 : s.MaxTime is { } limit && clock.Elapsed >= limit ? FinishReason.Time
                 : null;
             if (finish is not null)

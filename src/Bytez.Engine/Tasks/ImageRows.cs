@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Bytez.Engine.Media;
 using Bytez.Engine.Tensors;
 using Bytez.Media;
@@ -27,7 +28,7 @@ public sealed record ImageRow(int Height, int Width, TensorRow Row);
 /// </summary>
 public static class ImageRows
 {
-    private static readonly ConditionalWeakTable<ITensorInstance, ImageProcessor> Processors = new();
+    private static readonly ConditionalWeakTable<IModelInstance, ImageProcessor> Processors = new();
 
     /// <summary>
     /// The images of a request (<c>input</c> as a list gives several, every other form one) as rows for
@@ -64,12 +65,24 @@ public static class ImageRows
     public static ImageProcessor Processor(ITensorInstance instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
+        return Processor(instance, () => instance.Config.RequirePreprocessor(instance.Model.Path));
+    }
+
+    /// <summary>
+    /// The image processor of any model that reads images (an encoder-decoder too), read once per loaded instance from
+    /// the <c>preprocessor_config.json</c> object <paramref name="preprocessor"/> gives (called on the first use only).
+    /// </summary>
+    /// <exception cref="EngineException">The file is missing (BadInput) or not one the server reads (NotSupported), naming it.</exception>
+    public static ImageProcessor Processor(IModelInstance instance, Func<JsonElement> preprocessor)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(preprocessor);
         if (Processors.TryGetValue(instance, out var cached))
         {
             return cached;
         }
 
-        var json = instance.Config.RequirePreprocessor(instance.Model.Path);
+        var json = preprocessor();
         ImageProcessorConfig config;
         try
         {
@@ -84,6 +97,22 @@ public static class ImageRows
         return Processors.GetValue(instance, _ => new ImageProcessor(config));
     }
 
+    /// <summary>One decoded image through <paramref name="processor"/>; a refusal of the processor becomes the engine's.</summary>
+    /// <exception cref="EngineException">The image cannot be prepared (the kind <see cref="MediaErrors"/> gives).</exception>
+    public static PixelBatch Preprocess(ImageProcessor processor, RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        ArgumentNullException.ThrowIfNull(image);
+        try
+        {
+            return processor.Preprocess(image);
+        }
+        catch (MediaException e)
+        {
+            throw MediaErrors.From(e);
+        }
+    }
+
     /// <summary>
     /// The row of one decoded image: <c>pixel_values</c> from the processor and, when the model declares a
     /// <c>pixel_mask</c> input, the processor's mask (all ones for one image: nothing is padded).
@@ -93,15 +122,7 @@ public static class ImageRows
         ArgumentNullException.ThrowIfNull(processor);
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(instance);
-        PixelBatch batch;
-        try
-        {
-            batch = processor.Preprocess(image);
-        }
-        catch (MediaException e)
-        {
-            throw MediaErrors.From(e);
-        }
+        var batch = Preprocess(processor, image);
 
         var inputs = new Dictionary<string, TensorValue>(StringComparer.Ordinal)
         {

@@ -19,8 +19,8 @@ internal sealed class MediaSeq2SeqTestFolder : IDisposable
     public OnnxSeq2SeqInstance LoadWhisper(WhisperModelOptions? options = null)
         => Load(WhisperModelWriter.Write(NewFolder(), options).Folder, "automatic-speech-recognition");
 
-    public OnnxSeq2SeqInstance LoadVisionEncoderDecoder()
-        => Load(VisionEncoderDecoderModelWriter.Write(NewFolder()).Folder, "image-to-text");
+    public OnnxSeq2SeqInstance LoadVisionEncoderDecoder(VisionEncoderDecoderOptions? options = null)
+        => Load(VisionEncoderDecoderModelWriter.Write(NewFolder(), options).Folder, "image-to-text");
 
     public OnnxSeq2SeqInstance Load(string folder, string task)
     {

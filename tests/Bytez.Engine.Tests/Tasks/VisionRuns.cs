@@ -39,7 +39,7 @@ internal static class VisionRuns
     }
 
     /// <summary>Runs a pipeline on a request written as JSON and returns its output as JSON.</summary>
-    public static async Task<JsonElement> RunAsync(ITaskPipeline pipeline, ITensorInstance instance, string json)
+    public static async Task<JsonElement> RunAsync(ITaskPipeline pipeline, IModelInstance instance, string json)
     {
         var request = JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.RunRequest)!;
         var output = await pipeline.RunAsync(instance, request, TestContext.Current.CancellationToken);

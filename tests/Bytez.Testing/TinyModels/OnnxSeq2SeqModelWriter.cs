@@ -284,10 +284,13 @@ public static class OnnxSeq2SeqModelWriter
     /// The table decoder: logits = <c>Table[last] + Σ_source positions (encoder state · SourceBias) + Σ_decoder tokens
     /// HistoryBias[token]</c>, the source sum read from the cross-attention cache, the decoder sum from the
     /// self-attention cache. The vocabulary is the table's size and must equal <paramref name="heads"/> ×
-    /// <paramref name="headDim"/>, the width of the encoder's states (so a state feeds the source bias directly).
+    /// <paramref name="headDim"/>, the width of the encoder's states (so a state feeds the source bias directly). With
+    /// <paramref name="crossCache"/> false the decoder keeps self-attention only, as GPT-2 inside a ViT-GPT2 export does:
+    /// <c>past_key_values.{i}.key/value</c> in, <c>present.{i}.key/value</c> out, <c>encoder_hidden_states</c> read at every step.
     /// </summary>
     internal static ModelProto Decoder(
-        DecoderKind kind, float[][] table, float[][] source, float[][] history, int heads = Heads, int headDim = HeadDim, bool encoderMask = true)
+        DecoderKind kind, float[][] table, float[][] source, float[][] history, int heads = Heads, int headDim = HeadDim, bool encoderMask = true,
+        bool crossCache = true)
     {
         var vocabulary = table.Length;
         if (vocabulary != heads * headDim)
@@ -303,20 +306,21 @@ public static class OnnxSeq2SeqModelWriter
         }
 
         b.Input(g, "input_ids", Builder.Int64, "batch_size", "decoder_sequence_length");
-        if (kind != DecoderKind.WithPast)
+        if (kind != DecoderKind.WithPast || !crossCache)
         {
             b.Input(g, "encoder_hidden_states", Builder.Float, "batch_size", "encoder_sequence_length", vocabulary);
         }
 
+        var sides = crossCache ? new[] { "decoder.", "encoder." } : new[] { string.Empty };
         if (kind != DecoderKind.First)
         {
             for (var i = 0; i < Layers; i++)
             {
-                foreach (var side in new[] { "decoder", "encoder" })
+                foreach (var side in sides)
                 {
                     foreach (var part in new[] { "key", "value" })
                     {
-                        b.Input(g, $"past_key_values.{i}.{side}.{part}", Builder.Float, "batch_size", "num_heads", $"past_{side}_sequence_length", "head_dim");
+                        b.Input(g, $"past_key_values.{i}.{side}{part}", Builder.Float, "batch_size", "num_heads", $"past_{side.TrimEnd('.')}_sequence_length", "head_dim");
                     }
                 }
             }
@@ -331,18 +335,18 @@ public static class OnnxSeq2SeqModelWriter
         b.Output(g, "logits", Builder.Float, "batch_size", "decoder_sequence_length", vocabulary);
         for (var i = 0; i < Layers; i++)
         {
-            foreach (var side in kind == DecoderKind.WithPast ? new[] { "decoder" } : new[] { "decoder", "encoder" })
+            foreach (var side in kind == DecoderKind.WithPast ? sides[..1] : sides)
             {
                 foreach (var part in new[] { "key", "value" })
                 {
-                    outputs.Add($"present.{i}.{side}.{part}");
-                    b.Output(g, $"present.{i}.{side}.{part}", Builder.Float, "batch_size", "num_heads", "present_sequence_length", "head_dim");
+                    outputs.Add($"present.{i}.{side}{part}");
+                    b.Output(g, $"present.{i}.{side}{part}", Builder.Float, "batch_size", "num_heads", "present_sequence_length", "head_dim");
                 }
             }
         }
 
         var weights = (Table: b.Matrix("table", table), Source: b.Matrix("source_bias", source), History: b.Matrix("history_bias", history), OneHot: b.Matrix("one_hot", Identity(vocabulary)));
-        var shape = new BodyShape(heads, headDim, encoderMask);
+        var shape = new BodyShape(heads, headDim, encoderMask, crossCache);
         if (kind == DecoderKind.Merged)
         {
             var withPast = new GraphProto { Name = "with_past" };
@@ -378,13 +382,14 @@ public static class OnnxSeq2SeqModelWriter
 
         var fresh = HeadsOf("input_ids");
         var decoderValue = string.Empty;
+        var self = shape.CrossCache ? "decoder." : string.Empty;
         for (var i = 0; i < Layers; i++)
         {
             foreach (var part in new[] { "key", "value" })
             {
                 var present = usePast
-                    ? b.Node(g, "Concat", [$"past_key_values.{i}.decoder.{part}", fresh], n => Builder.IntAttr(n, "axis", 2), Out($"present.{i}.decoder.{part}"))
-                    : b.Node(g, "Identity", [fresh], output: Out($"present.{i}.decoder.{part}"));
+                    ? b.Node(g, "Concat", [$"past_key_values.{i}.{self}{part}", fresh], n => Builder.IntAttr(n, "axis", 2), Out($"present.{i}.{self}{part}"))
+                    : b.Node(g, "Identity", [fresh], output: Out($"present.{i}.{self}{part}"));
                 if (i == 0 && part == "value")
                 {
                     decoderValue = present;
@@ -393,7 +398,7 @@ public static class OnnxSeq2SeqModelWriter
         }
 
         string encoderValue;
-        if (usePast)
+        if (usePast && shape.CrossCache)
         {
             encoderValue = "past_key_values.0.encoder.value";
             if (outputs.Contains("present.0.encoder.key"))
@@ -411,7 +416,7 @@ public static class OnnxSeq2SeqModelWriter
         {
             var encoder = b.Node(g, "Transpose", [b.Node(g, "Reshape", ["encoder_hidden_states", split])], n => Builder.IntsAttr(n, "perm", [0, 2, 1, 3]));
             encoderValue = encoder;
-            for (var i = 0; i < Layers; i++)
+            for (var i = 0; i < Layers && shape.CrossCache; i++)
             {
                 foreach (var part in new[] { "key", "value" })
                 {
@@ -449,7 +454,7 @@ public static class OnnxSeq2SeqModelWriter
         }
     }
 
-    private readonly record struct BodyShape(int Heads, int HeadDim, bool EncoderMask);
+    private readonly record struct BodyShape(int Heads, int HeadDim, bool EncoderMask, bool CrossCache);
 
     private static float[][] Identity(int size = VocabularySize)
         => Enumerable.Range(0, size).Select(i => Enumerable.Range(0, size).Select(j => i == j ? 1f : 0f).ToArray()).ToArray();
