@@ -16,27 +16,15 @@ namespace Bytez.Engine.Tests.Tasks;
 /// </summary>
 public sealed class WhisperSpeechRecognitionTests : IDisposable
 {
-    private const int Rate = 16000;
     private readonly MediaSeq2SeqTestFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
-    private static float[] Tone(double frequency, double seconds)
-    {
-        var samples = new float[(int)Math.Round(seconds * Rate)];
-        for (var n = 0; n < samples.Length; n++)
-        {
-            samples[n] = 0.5f * (float)Math.Sin(2 * Math.PI * frequency * n / Rate);
-        }
+    private static float[] Low(double seconds) => WhisperModelWriter.LowTone(seconds);
 
-        return samples;
-    }
+    private static float[] High(double seconds) => WhisperModelWriter.HighTone(seconds);
 
-    private static float[] Low(double seconds) => Tone(500, seconds);
-
-    private static float[] High(double seconds) => Tone(4000, seconds);
-
-    private static float[] Silence(double seconds) => new float[(int)Math.Round(seconds * Rate)];
+    private static float[] Silence(double seconds) => WhisperModelWriter.Silence(seconds);
 
     private async Task<JsonElement> Transcribe(float[] samples, string? parameters = null, MediaLimits? limits = null, WhisperModelOptions? options = null)
     {

@@ -120,6 +120,29 @@ public static class WhisperModelWriter
     /// <summary>One row of <c>input_features</c> whose high mel bins are 1 and low bins 0: the "French" audio.</summary>
     public static float[] FrenchFeatures(int melBins = 80) => Features(melBins, low: 0, high: 1);
 
+    /// <summary>
+    /// <paramref name="seconds"/> of a 500 Hz tone at 16 kHz, amplitude 0.5: through Whisper's log-mel its energy is in
+    /// the low mel bins, so a window holding it (and otherwise silence) is the "English" audio.
+    /// </summary>
+    public static float[] LowTone(double seconds) => Tone(500, seconds);
+
+    /// <summary><paramref name="seconds"/> of a 4 kHz tone at 16 kHz, amplitude 0.5: high mel bins, the "French" audio.</summary>
+    public static float[] HighTone(double seconds) => Tone(4000, seconds);
+
+    /// <summary><paramref name="seconds"/> of silence at 16 kHz.</summary>
+    public static float[] Silence(double seconds) => new float[(int)Math.Round(seconds * 16000)];
+
+    private static float[] Tone(double frequency, double seconds)
+    {
+        var samples = new float[(int)Math.Round(seconds * 16000)];
+        for (var n = 0; n < samples.Length; n++)
+        {
+            samples[n] = 0.5f * (float)Math.Sin(2 * Math.PI * frequency * n / 16000);
+        }
+
+        return samples;
+    }
+
     /// <summary>A row of <c>input_features</c>: the first half of the mel bins <paramref name="low"/>, the others <paramref name="high"/>.</summary>
     public static float[] Features(int melBins, float low, float high)
     {
