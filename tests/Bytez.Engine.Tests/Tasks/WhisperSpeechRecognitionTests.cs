@@ -150,6 +150,31 @@ public sealed class WhisperSpeechRecognitionTests : IDisposable
         Assert.Contains("MaxAudioDuration", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EnglishOnlyModel_NoLanguageToken_LanguageNull_AndRefusesALanguage()
+    {
+        var options = new WhisperModelOptions { Multilingual = false };
+
+        var output = await Transcribe(Low(1), """{"return_language": true}""", options: options);
+        var error = await Assert.ThrowsAsync<EngineException>(() => Transcribe(Low(1), """{"language": "en"}""", options: options));
+
+        Assert.Equal(" hello world", output.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, Assert.Single(output.GetProperty("chunks").EnumerateArray()).GetProperty("language").ValueKind);
+        Assert.Equal(EngineErrorKind.BadInput, error.Kind);
+        Assert.Contains("English-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SmokeRequest_OfTheContract_RunsOnWhisper()
+    {
+        var instance = _folder.LoadWhisper();
+        var output = await new AutomaticSpeechRecognitionPipeline(Reader()).RunAsync(
+            instance, AutomaticSpeechRecognitionPipeline.Declared.SmokeRequest(instance.Model.Id), TestContext.Current.CancellationToken);
+
+        // 0.1 s of 440 Hz: a low tone, so "English".
+        Assert.Equal(" hello world", Assert.IsType<TextOutput>(output).Text);
+    }
+
     [Theory]
     [InlineData("""{"return_timestamps": "word"}""", "cross-attention")]
     [InlineData("""{"return_timestamps": "char"}""", "segment")]
