@@ -10,15 +10,47 @@ namespace Bytez.Conformance;
 /// <summary>
 /// audio-classification and automatic-speech-recognition through the official bytez.js 3.0.0 client (the WAV as
 /// base64 in <c>input</c>) and through our SDK (<see cref="BytezMedia"/>, <c>GetText()</c>, <c>GetLabels()</c>), on
-/// the tiny quiet/loud classifier, the tiny AST-shaped classifier (Kaldi fbank features) and the tiny CTC model; the
-/// answers are the designs': "HI BOB" from its tones (and its words' frames), the labels and softmax scores of logits
-/// [0, 100·power − 1], and the band of the fbank a tone falls in.
+/// the tiny quiet/loud classifier, the tiny AST-shaped classifier (Kaldi fbank features), the tiny CTC model and the
+/// tiny Whisper; the answers are the designs': "HI BOB" from its tones (and its words' frames), the labels and softmax
+/// scores of logits [0, 100·power − 1], the band of the fbank a tone falls in, Whisper's " hello world" for a low tone
+/// and " bonjour monde" for a high one, windows merged as <c>_decode_asr</c> merges them.
 /// </summary>
 public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture fixture) : IClassFixture<AudioTaskConformanceTests.Fixture>
 {
     private const string Classifier = "tiny/audio-classifier";
     private const string Speech = "tiny/ctc-speech";
     private const string Ast = "tiny/ast-classifier";
+    private const string Whisper = "tiny/whisper";
+
+    /// <summary>2.2 s: low tone 0–1.2 s, silence, high tone 1.6–2.2 s; in 1 s chunks with 0.2 s strides (starts 0, 0.6,
+    /// 1.2 s) the windows read " hello world" twice (merged once) and " bonjour monde".</summary>
+    private static readonly float[] LowThenHigh = [.. WhisperModelWriter.LowTone(1.2), .. WhisperModelWriter.Silence(0.4), .. WhisperModelWriter.HighTone(0.6)];
+
+    /// <summary>A 16-bit PCM mono WAV at 16 kHz (half the bytes of float32: bytez.js takes its input on the command line here).</summary>
+    private static byte[] Pcm16Wav(float[] samples)
+    {
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        writer.Write("RIFF"u8);
+        writer.Write(36 + (samples.Length * 2));
+        writer.Write("WAVEfmt "u8);
+        writer.Write(16);
+        writer.Write((short)1);
+        writer.Write((short)1);
+        writer.Write(16000);
+        writer.Write(16000 * 2);
+        writer.Write((short)2);
+        writer.Write((short)16);
+        writer.Write("data"u8);
+        writer.Write(samples.Length * 2);
+        foreach (var sample in samples)
+        {
+            writer.Write((short)Math.Round(Math.Clamp(sample, -1f, 1f) * 32767));
+        }
+
+        writer.Flush();
+        return stream.ToArray();
+    }
 
     private static readonly float[] HiBob = new[]
     {
@@ -60,6 +92,50 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
 
         Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
         Assert.Equal("HI BOB", result.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task JsClient_Whisper_Chunked_WindowsMerged()
+    {
+        var result = await OfficialJsClient.CallAsync(fixture.Server, "run", new
+        {
+            modelId = Whisper,
+            input = Convert.ToBase64String(Pcm16Wav(LowThenHigh)),
+            @params = new { chunk_length_s = 1, stride_length_s = 0.2 },
+        });
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        Assert.Equal(" hello world bonjour monde", result.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task JsClient_Whisper_Timestamps_TextAndChunks()
+    {
+        var result = await OfficialJsClient.CallAsync(fixture.Server, "run", new
+        {
+            modelId = Whisper,
+            input = Convert.ToBase64String(Wav(WhisperModelWriter.LowTone(1))),
+            @params = new { return_timestamps = true },
+        });
+
+        var output = result.GetProperty("output");
+        Assert.Equal(" hello world", output.GetProperty("text").GetString());
+        var chunk = Assert.Single(output.GetProperty("chunks").EnumerateArray());
+        Assert.Equal(" hello world", chunk.GetProperty("text").GetString());
+        Assert.Equal([0.0, 0.4], chunk.GetProperty("timestamp").EnumerateArray().Select(t => t.GetDouble()));
+    }
+
+    [Fact]
+    public async Task JsClient_Whisper_WordTimestamps_400SaysWhy()
+    {
+        var result = await OfficialJsClient.CallAsync(fixture.Server, "run", new
+        {
+            modelId = Whisper,
+            input = Convert.ToBase64String(Wav(WhisperModelWriter.LowTone(1))),
+            @params = new { return_timestamps = "word" },
+        });
+
+        Assert.Contains("cross-attention", result.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,6 +211,35 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
     }
 
     [Fact]
+    public async Task Sdk_Whisper_TranslateFrench_GetText()
+    {
+        using var client = CreateClient();
+        var parameters = new ModelParameters();
+        parameters.AdditionalProperties["language"] = JsonSerializer.SerializeToElement("french");
+        parameters.AdditionalProperties["task"] = JsonSerializer.SerializeToElement("translate");
+
+        var french = await client.Model(Whisper).RunAsync(
+            BytezMedia.FromBytes(Wav(WhisperModelWriter.HighTone(2)), "audio/wav"), cancellationToken: TestContext.Current.CancellationToken);
+        var translated = await client.Model(Whisper).RunAsync(
+            BytezMedia.FromBytes(Wav(WhisperModelWriter.HighTone(2)), "audio/wav"), parameters, TestContext.Current.CancellationToken);
+
+        Assert.Equal(" bonjour monde", french.GetText());
+        Assert.Equal(" hello world", translated.GetText());
+    }
+
+    [Fact]
+    public async Task Sdk_Whisper_LongSoundWithoutChunking_400NamesChunkLength()
+    {
+        using var client = CreateClient();
+
+        var result = await client.Model(Whisper).RunAsync(
+            BytezMedia.FromBytes(Wav(WhisperModelWriter.LowTone(31)), "audio/wav"), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(400, (int?)result.StatusCode);
+        Assert.Contains("chunk_length_s", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sdk_AudioClassification_GetLabels_TopK()
     {
         using var client = CreateClient();
@@ -161,10 +266,12 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
             var models = Path.Combine(_root, "models");
             var classifier = AudioClassifierModelWriter.Write(Path.Combine(_root, "files", "classifier"));
             var speech = CtcSpeechModelWriter.Write(Path.Combine(_root, "files", "speech"));
+            var whisper = WhisperModelWriter.Write(Path.Combine(_root, "files", "whisper"));
             var ast = AstAudioClassifierModelWriter.Write(Path.Combine(_root, "files", "ast"));
             foreach (var (folder, id, task) in new[]
             {
                 (classifier.Folder, Classifier, "audio-classification"), (speech.Folder, Speech, "automatic-speech-recognition"), (ast.Folder, Ast, "audio-classification"),
+                (whisper.Folder, Whisper, "automatic-speech-recognition"),
             })
             {
                 using var output = new StringWriter();

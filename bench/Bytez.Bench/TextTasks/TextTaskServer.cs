@@ -71,6 +71,18 @@ internal sealed class TextTaskServer : IAsyncDisposable
         return result;
     }
 
+    /// <summary>One media request (a sound, an image) through SDK client number <paramref name="client"/>; throws on an error answer.</summary>
+    public async Task<BytezResult> RunMediaAsync(int client, string modelId, BytezMedia media, ModelParameters? parameters = null)
+    {
+        var result = await _clients[client].Model(modelId).RunAsync(media, parameters).ConfigureAwait(false);
+        if (result.Error is not null)
+        {
+            throw new InvalidOperationException($"{modelId}: {result.Error}");
+        }
+
+        return result;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)

@@ -12,7 +12,7 @@ namespace Bytez.Engine.Tasks;
 /// pipelines' <c>ffmpeg_read</c>), then the feature extractor <c>preprocessor_config.json</c> names:
 /// <c>Wav2Vec2FeatureExtractor</c> (the default: raw samples as <c>input_values</c> [samples], with an
 /// <c>attention_mask</c> of ones when the model takes one) or <c>ASTFeatureExtractor</c> (Kaldi fbank frames as
-/// <c>input_values</c> [max_length, num_mel_bins]). Whisper's log-mel is not read here (its task adds it).
+/// <c>input_values</c> [max_length, num_mel_bins]). Whisper's log-mel is not read here (<see cref="WhisperSpeechRecognition"/> reads it), but its sound is decoded by <see cref="DecodeAsync(MediaInput, int, MediaLimits, CancellationToken)"/>.
 /// </summary>
 public sealed class AudioFeatures
 {
@@ -62,13 +62,18 @@ public sealed class AudioFeatures
 
     /// <summary>Decodes one media input to mono samples at <see cref="SamplingRate"/>; media errors become the client's 400/413/415.</summary>
     /// <exception cref="EngineException">The bytes are not audio this server decodes, are broken, too long, or hold no samples.</exception>
-    public async ValueTask<float[]> DecodeAsync(MediaInput input, MediaLimits limits, CancellationToken cancellationToken)
+    public ValueTask<float[]> DecodeAsync(MediaInput input, MediaLimits limits, CancellationToken cancellationToken) =>
+        DecodeAsync(input, SamplingRate, limits, cancellationToken);
+
+    /// <summary>Decodes one media input to mono samples at <paramref name="samplingRate"/> (any feature extractor's rate); media errors become the client's 400/413/415.</summary>
+    /// <exception cref="EngineException">The bytes are not audio this server decodes, are broken, too long, or hold no samples.</exception>
+    public static async ValueTask<float[]> DecodeAsync(MediaInput input, int samplingRate, MediaLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         AudioSamples audio;
         try
         {
-            audio = await new AudioDecoder(limits).DecodeAsync(input.Data, SamplingRate, cancellationToken).ConfigureAwait(false);
+            audio = await new AudioDecoder(limits).DecodeAsync(input.Data, samplingRate, cancellationToken).ConfigureAwait(false);
         }
         catch (MediaException e)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Bytez.Engine.Generation;
 using Bytez.Engine.Tasks.PostProcessing;
 using Bytez.Engine.Tensors;
 using Bytez.Engine.Media;
@@ -17,15 +18,24 @@ namespace Bytez.Engine.Tasks;
 /// product of <c>conv_stride</c>), each run alone, the frames of each chunk's strides dropped and the rest joined
 /// before one decode. The answer is the transcript as a string (Bytez unwraps the pipeline's <c>{"text"}</c>); with
 /// <c>return_timestamps</c> <c>"char"</c> or <c>"word"</c> it is the pipeline's <c>{"text", "chunks": [{"text",
-/// "timestamp": [start, end]}]}</c> in seconds. Whisper (a sequence-to-sequence model) is another path, not served here.
+/// "timestamp": [start, end]}]}</c> in seconds. Whisper (an <see cref="IMediaSeq2SeqInstance"/>) takes the pipeline's
+/// <c>seq2seq_whisper</c> path, <see cref="WhisperSpeechRecognition"/>.
 /// </summary>
 public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
 {
     private readonly MediaReader _reader;
     private readonly ConditionalWeakTable<ITensorInstance, CtcDecoder> _decoders = [];
+    private readonly WhisperSpeechRecognition _whisper;
+
+    /// <summary>The parameters a CTC model reads.</summary>
+    private static readonly string[] CtcParameters = ["return_timestamps", "chunk_length_s", "stride_length_s"];
 
     /// <summary>Creates the pipeline; <paramref name="reader"/> reads the request's sound and carries the media limits.</summary>
-    public AutomaticSpeechRecognitionPipeline(MediaReader reader) => _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+    public AutomaticSpeechRecognitionPipeline(MediaReader reader)
+    {
+        _reader = reader ?? throw new ArgumentNullException(nameof(reader));
+        _whisper = new WhisperSpeechRecognition(reader);
+    }
 
     /// <summary>What this pipeline reads and answers.</summary>
     public static TaskContract Declared { get; } = new()
@@ -34,11 +44,17 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
         InputKeys = MediaReader.InputKeys,
         Parameters =
         [
-            new("return_timestamps", "\"char\", \"word\", false or null", "none", "CTC models: answer {text, chunks} with each character's or word's [start, end] in seconds."),
-            new("chunk_length_s", "number >= 0", "0 (the whole sound at once)", "Cut long sounds into chunks of this many seconds, run one by one."),
-            new("stride_length_s", "number >= 0, or [left, right]", "chunk_length_s / 6", "The overlap on each side of a chunk, dropped from its frames before they are joined."),
+            new("return_timestamps", "CTC: \"char\", \"word\", false or null; Whisper: true, false or null", "none",
+                "CTC: answer {text, chunks} with each character's or word's [start, end] in seconds; Whisper: with each segment's."),
+            new("chunk_length_s", "number >= 0 (Whisper: at most 30)", "0 (the whole sound at once)", "Cut long sounds into chunks of this many seconds, run one by one."),
+            new("stride_length_s", "number >= 0, or [left, right]", "chunk_length_s / 6", "The overlap on each side of a chunk (CTC: its frames dropped; Whisper: its tokens merged with the neighbour's)."),
+            new("return_language", "boolean", "false", "Whisper: answer {text, chunks} with each chunk's language (the detected or given one)."),
+            new("language", "a language name, code or token (english, en, <|en|>)", "detected", "Whisper (multilingual): the language spoken."),
+            new("task", "\"transcribe\" or \"translate\"", "transcribe", "Whisper (multilingual): transcribe, or translate into English."),
+            new("generate_kwargs", "object of language, task and the generation keys below", "none", "Whisper: the pipeline's generate arguments; the same keys may be given flat in params."),
+            .. WhisperSpeechRecognition.GenerationKeys.Select(k => new TaskParameter(k, "as for text2text-generation", "the model's generation_config.json", "Whisper: a generate argument.")),
         ],
-        Output = "the transcript as a string; with return_timestamps {\"text\", \"chunks\": [{\"text\", \"timestamp\": [start, end]}]}",
+        Output = "the transcript as a string; with return_timestamps (or Whisper's return_language) {\"text\", \"chunks\": [{\"text\", \"timestamp\": [start, end]}]}",
         RepositoryFiles = ["config.json", "preprocessor_config.json", "vocab.json", "tokenizer_config.json", "special_tokens_map.json"],
         SmokeRequest = static _ => new RunRequest { Base64 = Convert.ToBase64String(WavEncoder.EncodeFloat32(AudioClassificationPipeline.SmokeTone(), 16000)) },
     };
@@ -51,10 +67,15 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
+        if (instance is IMediaSeq2SeqInstance { SourceKind: Seq2SeqSourceKind.AudioFeatures } whisper)
+        {
+            return await _whisper.RunAsync(whisper, request, cancellationToken).ConfigureAwait(false);
+        }
+
         if (instance is not ITensorInstance model || model.Config.ModelType == "whisper")
         {
             throw EngineException.NotSupported(
-                $"The model {instance.Model.Id} is not a CTC speech model (a ...ForCTC with vocab.json); this server transcribes with CTC models.");
+                $"The model {instance.Model.Id} is neither a CTC speech model (a ...ForCTC with vocab.json) nor a Whisper encoder-decoder; this server transcribes with those.");
         }
 
         var task = instance.Model.Task;
@@ -215,7 +236,7 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
     {
         string? timestamps = null;
         double? chunk = null, strideLeft = null, strideRight = null;
-        foreach (var property in Arguments.Parameters(parameters, Declared.ParameterNames, task))
+        foreach (var property in Arguments.Parameters(parameters, CtcParameters, task + " (CTC)"))
         {
             var value = property.Value;
             switch (property.Name)
@@ -229,31 +250,44 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
                             "\"char\" or \"word\" for a CTC model (which predicts character or word timestamps), or false", value),
                     };
                     break;
-                case "chunk_length_s":
-                    chunk = value.ValueKind == JsonValueKind.Null ? null : Arguments.Number(value, "chunk_length_s", 0, 3600, false, "from 0 to 3600");
-                    break;
-                default: // stride_length_s
-                    if (value.ValueKind == JsonValueKind.Array)
-                    {
-                        var pair = value.EnumerateArray().ToList();
-                        if (pair.Count != 2)
-                        {
-                            throw Arguments.Bad("stride_length_s", "a number or a list of two numbers [left, right]", value);
-                        }
-
-                        strideLeft = Arguments.Number(pair[0], "stride_length_s", 0, 3600, false, "from 0 to 3600");
-                        strideRight = Arguments.Number(pair[1], "stride_length_s", 0, 3600, false, "from 0 to 3600");
-                    }
-                    else if (value.ValueKind != JsonValueKind.Null)
-                    {
-                        strideLeft = strideRight = Arguments.Number(value, "stride_length_s", 0, 3600, false, "from 0 to 3600");
-                    }
-
+                default: // chunk_length_s, stride_length_s
+                    (chunk, strideLeft, strideRight) = ReadChunking(property, chunk, strideLeft, strideRight);
                     break;
             }
         }
 
         return new Options(timestamps, chunk, strideLeft, strideRight);
+    }
+
+    /// <summary>Reads <c>chunk_length_s</c> (a number) or <c>stride_length_s</c> (a number, or [left, right]) over the values read so far.</summary>
+    internal static (double? Chunk, double? StrideLeft, double? StrideRight) ReadChunking(
+        JsonProperty property, double? chunk, double? strideLeft, double? strideRight)
+    {
+        var value = property.Value;
+        if (property.Name == "chunk_length_s")
+        {
+            return (value.ValueKind == JsonValueKind.Null ? null : Arguments.Number(value, "chunk_length_s", 0, 3600, false, "from 0 to 3600"), strideLeft, strideRight);
+        }
+
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var pair = value.EnumerateArray().ToList();
+            if (pair.Count != 2)
+            {
+                throw Arguments.Bad("stride_length_s", "a number or a list of two numbers [left, right]", value);
+            }
+
+            return (chunk, Arguments.Number(pair[0], "stride_length_s", 0, 3600, false, "from 0 to 3600"),
+                Arguments.Number(pair[1], "stride_length_s", 0, 3600, false, "from 0 to 3600"));
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return (chunk, strideLeft, strideRight);
+        }
+
+        var stride = Arguments.Number(value, "stride_length_s", 0, 3600, false, "from 0 to 3600");
+        return (chunk, stride, stride);
     }
 
     /// <summary>The parameters of one request.</summary>

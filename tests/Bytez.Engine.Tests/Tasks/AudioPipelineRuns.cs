@@ -22,7 +22,7 @@ internal static class AudioPipelineRuns
         JsonSerializer.Deserialize($$"""{"base64": "{{base64}}", "params": {{parameters ?? "null"}}}""", ProtocolJsonContext.Default.RunRequest)!;
 
     /// <summary>Runs the pipeline and returns its output as JSON.</summary>
-    public static async Task<JsonElement> RunAsync(ITaskPipeline pipeline, ITensorInstance instance, RunRequest request)
+    public static async Task<JsonElement> RunAsync(ITaskPipeline pipeline, IModelInstance instance, RunRequest request)
     {
         var output = await pipeline.RunAsync(instance, request, TestContext.Current.CancellationToken);
         using var stream = new MemoryStream();

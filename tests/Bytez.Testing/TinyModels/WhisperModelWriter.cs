@@ -36,8 +36,12 @@ public sealed record WhisperModel(string Folder, WhisperModelOptions Options);
 /// <c>&lt;|0.00|&gt;</c> … <c>&lt;|0.84|&gt;</c> 21–63.
 /// </para>
 /// <para>
-/// The encoder's one state holds the mean of the low mel bins (first half) in channel 0 and of the high bins in channel
-/// 1: <see cref="EnglishFeatures"/> (low bins 1) and <see cref="FrenchFeatures"/> (high bins 1). The decoder's logits
+/// The encoder's one state holds in channel 0 whether the low mel bins (first half) are louder than the high bins, and in
+/// channel 1 the opposite: with d = mean(low bins) − mean(high bins) over all frames, channel 0 = min(1, max(0, 100 d))
+/// and channel 1 = min(1, max(0, −100 d)). <see cref="EnglishFeatures"/> (low bins 1) give (1, 0), <see cref="FrenchFeatures"/>
+/// (high bins 1) (0, 1), equal bins (silence) (0, 0); through Whisper's log-mel front end a window holding a low tone
+/// (below ~1.7 kHz, the first 40 of 80 mel bins) and silence is "English", one holding a high tone and silence "French"
+/// (<c>preprocessor_config.json</c> is written for <c>WhisperFeatureExtractor</c>: 16 kHz, 30 s windows). The decoder's logits
 /// are <c>Table[last] + low × (hello 10, en 6) + high × (bonjour 10, fr 6) + 15 × hello once translate is in the
 /// history</c>, with: after the start token de 1 (so the language is en or fr by the audio); after
 /// <c>&lt;|notimestamps|&gt;</c> Ġ 12 and EOS 11 (both begin-suppressed); hello → world 20; bonjour → monde 20; world and
@@ -116,6 +120,29 @@ public static class WhisperModelWriter
     /// <summary>One row of <c>input_features</c> whose high mel bins are 1 and low bins 0: the "French" audio.</summary>
     public static float[] FrenchFeatures(int melBins = 80) => Features(melBins, low: 0, high: 1);
 
+    /// <summary>
+    /// <paramref name="seconds"/> of a 500 Hz tone at 16 kHz, amplitude 0.5: through Whisper's log-mel its energy is in
+    /// the low mel bins, so a window holding it (and otherwise silence) is the "English" audio.
+    /// </summary>
+    public static float[] LowTone(double seconds) => Tone(500, seconds);
+
+    /// <summary><paramref name="seconds"/> of a 4 kHz tone at 16 kHz, amplitude 0.5: high mel bins, the "French" audio.</summary>
+    public static float[] HighTone(double seconds) => Tone(4000, seconds);
+
+    /// <summary><paramref name="seconds"/> of silence at 16 kHz.</summary>
+    public static float[] Silence(double seconds) => new float[(int)Math.Round(seconds * 16000)];
+
+    private static float[] Tone(double frequency, double seconds)
+    {
+        var samples = new float[(int)Math.Round(seconds * 16000)];
+        for (var n = 0; n < samples.Length; n++)
+        {
+            samples[n] = 0.5f * (float)Math.Sin(2 * Math.PI * frequency * n / 16000);
+        }
+
+        return samples;
+    }
+
     /// <summary>A row of <c>input_features</c>: the first half of the mel bins <paramref name="low"/>, the others <paramref name="high"/>.</summary>
     public static float[] Features(int melBins, float low, float high)
     {
@@ -191,6 +218,21 @@ public static class WhisperModelWriter
         }
 
         WriteJson(Path.Combine(folder, "generation_config.json"), generation);
+        WriteJson(Path.Combine(folder, "preprocessor_config.json"), new JsonObject
+        {
+            ["feature_extractor_type"] = "WhisperFeatureExtractor",
+            ["feature_size"] = options.MelBins,
+            ["sampling_rate"] = 16000,
+            ["hop_length"] = 160,
+            ["chunk_length"] = 30,
+            ["n_fft"] = 400,
+            ["n_samples"] = 480000,
+            ["nb_max_frames"] = Frames,
+            ["padding_side"] = "right",
+            ["padding_value"] = 0.0,
+            ["return_attention_mask"] = false,
+            ["processor_class"] = "WhisperProcessor",
+        });
         WriteJson(Path.Combine(folder, "tokenizer.json"), Tokenizer());
         WriteJson(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
         {
@@ -256,7 +298,7 @@ public static class WhisperModelWriter
         return h;
     }
 
-    /// <summary>input_features [b, bins, 3000] → mean over frames → [b, bins] · E [bins, 64] → [b, 1, 64].</summary>
+    /// <summary>input_features [b, bins, 3000] → mean over frames → [b, bins] · D [bins, 64] (±100 / half the bins) → clipped to [0, 1] → [b, 1, 64].</summary>
     private static ModelProto Encoder(int melBins)
     {
         var b = new Builder("tiny_whisper_encoder");
@@ -266,11 +308,14 @@ public static class WhisperModelWriter
         var bands = Enumerable.Range(0, melBins).Select(m =>
         {
             var row = new float[VocabularySize];
-            row[m < melBins / 2 ? 0 : 1] = 1f / (melBins / 2);
+            var weight = 100f / (melBins / 2);
+            row[0] = m < melBins / 2 ? weight : -weight;
+            row[1] = -row[0];
             return row;
         }).ToArray();
         var mean = b.Node(g, "ReduceMean", ["input_features", b.Ints("frame_axis", [2])], n => Builder.IntAttr(n, "keepdims", 0));
-        var state = b.Node(g, "MatMul", [mean, b.Matrix("bands", bands)]);
+        var difference = b.Node(g, "Relu", [b.Node(g, "MatMul", [mean, b.Matrix("bands", bands)])]);
+        var state = b.Node(g, "Min", [difference, b.Matrix("one", [[1f]])]);
         b.Node(g, "Unsqueeze", [state, b.Ints("position_axis", [1])], output: "last_hidden_state");
         return b.Model();
     }
