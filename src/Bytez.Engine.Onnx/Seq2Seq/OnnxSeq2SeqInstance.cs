@@ -185,6 +185,12 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
     /// <summary>The ONNX Runtime sessions each graph has: 2 with wide sessions for a lone request, else 1.</summary>
     public int SessionsPerGraph => _encoder.Count;
 
+    /// <summary>
+    /// Bytes of weights each graph's sessions hold once between them (<see cref="OnnxRuntimeOptions.ShareWeights"/>, with
+    /// a wide session beside the shared one); 0 with one session per graph, or when every session holds its own.
+    /// </summary>
+    public long SharedWeightBytes => _encoder.SharedWeightBytes + _decoder.SharedWeightBytes + (_decoderWithPast?.SharedWeightBytes ?? 0);
+
     /// <summary>Requests open on the instance: encoding, or decoding until their <see cref="ISeq2SeqDecoding"/> is disposed.</summary>
     public int OpenRequests => Volatile.Read(ref _open);
 

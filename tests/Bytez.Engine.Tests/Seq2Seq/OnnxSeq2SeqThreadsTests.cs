@@ -39,6 +39,7 @@ public sealed class OnnxSeq2SeqThreadsTests : IDisposable
         var model = _folder.Load(Counter(), new OnnxRuntimeOptions { Seq2SeqThreads = 1 });
 
         Assert.Equal(1, model.SessionsPerGraph);
+        Assert.Equal(0, model.SharedWeightBytes);
         Assert.False(model.ThreadPlan.HasLoneSessions);
         Assert.Equal(["a b c"], await Seq2SeqTestFolder.GenerateAsync(model, "a b", Greedy));
     }
