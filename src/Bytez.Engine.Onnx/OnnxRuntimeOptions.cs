@@ -13,8 +13,21 @@ public sealed class OnnxRuntimeOptions
     /// </summary>
     public int? Sessions { get; set; }
 
-    /// <summary>Threads each session uses inside one operator (ONNX Runtime intra-op threads). Default 1.</summary>
+    /// <summary>
+    /// Threads each session uses inside one operator (ONNX Runtime intra-op threads). Default 1. Applies to the sessions
+    /// of encoder and embedding pools (see <see cref="Sessions"/>), to the ONNX decoder's session, and to the sessions
+    /// an encoder-decoder instance runs concurrent requests on (see <see cref="Seq2SeqThreads"/>).
+    /// </summary>
     public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>
+    /// The threads one encoder-decoder instance (summarization, translation, speech and image to text) runs at once.
+    /// While it serves one request, each of that request's runs uses sessions with this many intra-op threads; while
+    /// it serves several, their runs use sessions of <see cref="IntraOpThreads"/> threads, at most
+    /// <c>Seq2SeqThreads / IntraOpThreads</c> runs at a time, the others waiting their turn (see
+    /// <see cref="OnnxThreadPlan"/>). <see langword="null"/> (the default) means one per processor core.
+    /// </summary>
+    public int? Seq2SeqThreads { get; set; }
 
     /// <summary>
     /// The most texts in one batch (default 8). Texts are sorted by token count and cut into batches padded only to
@@ -59,11 +72,18 @@ public sealed class OnnxRuntimeOptions
     /// spinning thread pool when there is one thread: the session runs on the calling thread), the optimization level.
     /// The caller disposes them.
     /// </summary>
-    public Microsoft.ML.OnnxRuntime.SessionOptions CreateSessionOptions()
+    public Microsoft.ML.OnnxRuntime.SessionOptions CreateSessionOptions() => CreateSessionOptions(IntraOpThreads);
+
+    /// <summary>
+    /// ONNX Runtime session options for these settings with <paramref name="intraOpThreads"/> intra-op threads instead
+    /// of <see cref="IntraOpThreads"/> (the wide sessions of <see cref="OnnxThreadPlan"/>). The caller disposes them.
+    /// </summary>
+    public Microsoft.ML.OnnxRuntime.SessionOptions CreateSessionOptions(int intraOpThreads)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
         var sessionOptions = new Microsoft.ML.OnnxRuntime.SessionOptions
         {
-            IntraOpNumThreads = IntraOpThreads,
+            IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
             ExecutionMode = Microsoft.ML.OnnxRuntime.ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = FullGraphOptimization
@@ -71,7 +91,7 @@ public sealed class OnnxRuntimeOptions
                 : Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC,
             LogSeverityLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        if (IntraOpThreads == 1)
+        if (intraOpThreads == 1)
         {
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
@@ -91,6 +111,11 @@ public sealed class OnnxRuntimeOptions
         if (IntraOpThreads is < 1 or > 256)
         {
             throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be between 1 and 256.");
+        }
+
+        if (Seq2SeqThreads is < 1 or > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Seq2SeqThreads), Seq2SeqThreads, "Seq2SeqThreads must be between 1 and 256.");
         }
 
         if (MaxBatchSize is < 1 or > 1024)

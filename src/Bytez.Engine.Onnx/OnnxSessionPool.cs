@@ -3,7 +3,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace Bytez.Engine.Onnx;
 
 /// <summary>
-/// One ONNX file loaded into several single-threaded sessions that run in parallel. With
+/// One ONNX file loaded into several sessions (single-threaded by default, see
+/// <see cref="OnnxRuntimeOptions.IntraOpThreads"/>) that run in parallel. With
 /// <see cref="OnnxRuntimeOptions.ShareWeights"/> and more than one session, the weights are read once into memory all
 /// sessions use (<see cref="SharedInitializers"/>); the sessions always share one pre-packed weights container. Each
 /// <see cref="OnnxSession"/> runs one call at a time; the pool is what encoder, embedding and encoder-decoder instances
@@ -50,9 +51,26 @@ public sealed class OnnxSessionPool : IDisposable
     /// <exception cref="EngineException">ONNX Runtime cannot load the file.</exception>
     public static OnnxSessionPool Open(string onnxPath, OnnxRuntimeOptions options, int sessions, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(onnxPath);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(sessions, 1);
+        return Open(onnxPath, options, Enumerable.Repeat(options.IntraOpThreads, sessions).ToArray(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens one session per entry of <paramref name="threads"/> (at least one) over <paramref name="onnxPath"/>, each
+    /// with that many intra-op threads and otherwise the session options of <paramref name="options"/>, sharing the
+    /// weights as <see cref="Open(string, OnnxRuntimeOptions, int, CancellationToken)"/> does. An encoder-decoder
+    /// instance opens its graphs this way: a session for concurrent requests and a wider one for a lone request
+    /// (<see cref="OnnxThreadPlan"/>).
+    /// </summary>
+    /// <exception cref="EngineException">ONNX Runtime cannot load the file.</exception>
+    public static OnnxSessionPool Open(string onnxPath, OnnxRuntimeOptions options, IReadOnlyList<int> threads, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onnxPath);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(threads);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads.Count, 1);
+        var sessions = threads.Count;
         var prepacked = new PrePackedWeightsContainer();
         var opened = new List<OnnxSession>();
         SharedInitializers? shared = null;
@@ -79,10 +97,16 @@ public sealed class OnnxSessionPool : IDisposable
 
             // The slim model (weights left in the file) spares each session parsing the weights; the file is the fallback.
             var slim = shared?.SlimModel;
-            sessionOptions = OnnxSessions.CreateOptions(options, shared, slim is not null);
             for (var i = 0; i < sessions; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (sessionOptions is null || threads[i] != threads[i - 1])
+                {
+                    sessionOptions?.Dispose();
+                    sessionOptions = null;
+                    sessionOptions = OnnxSessions.CreateOptions(options, shared, slim is not null, threads[i]);
+                }
+
                 InferenceSession session;
                 if (slim is not null)
                 {
@@ -94,7 +118,8 @@ public sealed class OnnxSessionPool : IDisposable
                     {
                         slim = null;
                         sessionOptions.Dispose();
-                        sessionOptions = OnnxSessions.CreateOptions(options, shared, slim: false);
+                        sessionOptions = null;
+                        sessionOptions = OnnxSessions.CreateOptions(options, shared, slim: false, threads[i]);
                         session = OnnxSessions.Open(onnxPath, sessionOptions, prepacked);
                     }
                     catch (OnnxRuntimeException e)

@@ -11,14 +11,15 @@ namespace Bytez.Engine.Onnx;
 public static class OnnxSessions
 {
     /// <summary>
-    /// Session options for <paramref name="options"/> (see <see cref="OnnxRuntimeOptions.CreateSessionOptions"/>),
+    /// Session options for <paramref name="options"/> (see <see cref="OnnxRuntimeOptions.CreateSessionOptions(int)"/>),
     /// with the weights of <paramref name="shared"/> added when given, and its slim model's folder when
-    /// <paramref name="slim"/>. The caller disposes them.
+    /// <paramref name="slim"/>; with <paramref name="intraOpThreads"/> intra-op threads when given, else
+    /// <see cref="OnnxRuntimeOptions.IntraOpThreads"/>. The caller disposes them.
     /// </summary>
-    public static SessionOptions CreateOptions(OnnxRuntimeOptions options, SharedInitializers? shared = null, bool slim = false)
+    public static SessionOptions CreateOptions(OnnxRuntimeOptions options, SharedInitializers? shared = null, bool slim = false, int? intraOpThreads = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var sessionOptions = options.CreateSessionOptions();
+        var sessionOptions = options.CreateSessionOptions(intraOpThreads ?? options.IntraOpThreads);
         shared?.AddTo(sessionOptions);
         if (slim && shared?.SlimModelFolder is { } folder)
         {

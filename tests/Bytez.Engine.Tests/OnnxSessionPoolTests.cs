@@ -26,6 +26,22 @@ public sealed class OnnxSessionPoolTests
     }
 
     [Fact]
+    public void Open_SessionsOfDifferentThreadCounts_ShareTheWeights_AndAnswerAlike()
+    {
+        // An encoder-decoder graph's shared 1-thread session and its wide one (OnnxThreadPlan).
+        var model = TextClassificationModelWriter.Write(TinyEncoderRun.NewFolder("pool-wide"));
+        using var pool = OnnxSessionPool.Open(Path.Combine(model.Folder, "onnx", "model.onnx"), new OnnxRuntimeOptions(), [1, 2], Ct);
+
+        Assert.Equal(2, pool.Count);
+        Assert.True(pool.SharedWeightBytes > 0);
+        var ids = model.Vocabulary.Ids("[CLS]", "good", "movie", "[SEP]");
+        foreach (var session in pool.Sessions)
+        {
+            Assert.Equal([-2f, 3f], Run(session, ids, Ct));
+        }
+    }
+
+    [Fact]
     public void Open_NotAnOnnxFile_InternalErrorNamingTheFile()
     {
         var folder = TinyEncoderRun.NewFolder("pool-garbage");

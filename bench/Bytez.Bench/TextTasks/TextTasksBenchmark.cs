@@ -154,7 +154,9 @@ internal static class TextTasksBenchmark
         Log("seq2seq: loading the engine instance and the bare sessions...");
         // The seq2seq loader directly: the engine's model format does not route encoder-decoder folders to it yet.
         var descriptor = new Bytez.Engine.ModelDescriptor { Id = "bench/marian-translator", Task = "translation", Path = folder };
-        using var engine = new TimedSeq2SeqInstance(Bytez.Engine.Onnx.Seq2Seq.OnnxSeq2SeqLoader.Load(descriptor, new Bytez.Engine.Onnx.OnnxRuntimeOptions()));
+        var loaded = Bytez.Engine.Onnx.Seq2Seq.OnnxSeq2SeqLoader.Load(descriptor, new Bytez.Engine.Onnx.OnnxRuntimeOptions());
+        var loneThreads = loaded.ThreadPlan.LoneThreads; // a lone stream's runs: the wide sessions (every core by default)
+        using var engine = new TimedSeq2SeqInstance(loaded);
         using var bareOne = new BareTranslator(folder, 1);
         using var bareAll = new BareTranslator(folder, Math.Max(1, Environment.ProcessorCount));
         var tokenizer = engine.Tokenizer;
@@ -192,7 +194,7 @@ internal static class TextTasksBenchmark
         {
             new("bare", $"bare ONNX Runtime encoder + merged-decoder loop, greedy, {bareOne.Description}", 1, n, () => Timed(() => BareAsync(bareOne), t => bareWall += t)),
             new("bare", $"bare ONNX Runtime encoder + merged-decoder loop, greedy, {bareAll.Description}", 1, n, () => BareAsync(bareAll)),
-            new("engine", "engine (Seq2SeqGenerator over OnnxSeq2SeqLoader.Load, default options: 1 thread), greedy", 1, n, () => Timed(() => EngineAsync(1), t => engineWall += t)),
+            new("engine", $"engine (Seq2SeqGenerator over OnnxSeq2SeqLoader.Load, default options: a lone stream on {loneThreads} thread{(loneThreads == 1 ? string.Empty : "s")}), greedy", 1, n, () => Timed(() => EngineAsync(1), t => engineWall += t)),
             new("engine", "engine, beam search, num_beams 4", 4, n, () => EngineAsync(4)),
         };
         Log($"seq2seq: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), interleaved...");
@@ -246,12 +248,13 @@ internal static class TextTasksBenchmark
 
         md.AppendLine();
         var greedyRatio = greedy.PerSecond / bestBare.PerSecond;
-        var sameThreads = greedy.PerSecond / rows[0].PerSecond;
+        var sameThreadsRow = loneThreads == 1 ? rows[0] : rows[1];
+        var sameThreads = greedy.PerSecond / sameThreadsRow.PerSecond;
         var beamCost = greedy.PerSecond / beam.PerSecond;
-        md.AppendLine(inv, $"**Engine greedy = {greedyRatio:F2} × the best bare loop** ({bestBare.Name}); {sameThreads:F2} × the bare loop with the engine's thread count (1); aim ≥ 0.95: {(greedyRatio >= 0.95 ? "met" : "NOT met")}.");
+        md.AppendLine(inv, $"**Engine greedy = {greedyRatio:F2} × the best bare loop** ({bestBare.Name}); {sameThreads:F2} × the bare loop with the engine's thread count for a lone stream ({loneThreads}); aim ≥ 0.95: {(greedyRatio >= 0.95 ? "met" : "NOT met")}.");
         md.AppendLine();
         var passes = settings.Passes + settings.Warmups;
-        md.AppendLine(inv, $"Where the time goes (1 thread, greedy, all {passes} passes): the bare loop {bareWall:F2} s, of which {bareTimes.Encode:F2} s in the encoder runs and {bareTimes.Steps:F2} s in the decoder runs ({bareWall - bareTimes.Encode - bareTimes.Steps:F2} s around them); the engine {engineWall:F2} s, of which {greedyEncode:F2} s in the instance's encoder calls and {greedySteps:F2} s in its decoder steps ({engineWall - greedyEncode - greedySteps:F2} s in the generation loop: logits processors, argmax, bookkeeping). Per new token: bare {1000 * bareWall / (passes * n):F2} ms, engine {1000 * engineWall / (passes * n):F2} ms.");
+        md.AppendLine(inv, $"Where the time goes (greedy, all {passes} passes): the bare loop at 1 thread {bareWall:F2} s, of which {bareTimes.Encode:F2} s in the encoder runs and {bareTimes.Steps:F2} s in the decoder runs ({bareWall - bareTimes.Encode - bareTimes.Steps:F2} s around them); the engine {engineWall:F2} s, of which {greedyEncode:F2} s in the instance's encoder calls and {greedySteps:F2} s in its decoder steps ({engineWall - greedyEncode - greedySteps:F2} s in the generation loop: logits processors, argmax, bookkeeping; the engine's lone stream ran on {loneThreads} thread(s)). Per new token: bare at 1 thread {1000 * bareWall / (passes * n):F2} ms, engine {1000 * engineWall / (passes * n):F2} ms.");
         md.AppendLine();
         md.AppendLine(inv, $"**Beam search with 4 beams costs {beamCost:F2} × greedy per output token**; aim ≤ 2: {(beamCost <= 2 ? "met" : "NOT met")}.");
         md.AppendLine();

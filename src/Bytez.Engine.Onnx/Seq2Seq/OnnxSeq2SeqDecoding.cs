@@ -43,7 +43,7 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
 
     public int Length { get; private set; }
 
-    public ValueTask<ReadOnlyMemory<float>> StepAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken)
+    public async ValueTask<ReadOnlyMemory<float>> StepAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed || _model.IsDisposed, this);
         if (tokens.Length != Rows)
@@ -56,15 +56,15 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
             throw EngineException.BadInput($"The decoder would hold {Length + 1} tokens; this model takes at most {_model.Info.MaxTargetLength}.");
         }
 
-        var span = tokens.Span;
         for (var r = 0; r < Rows; r++)
         {
-            if ((uint)span[r] >= (uint)_vocabulary)
+            var token = tokens.Span[r];
+            if ((uint)token >= (uint)_vocabulary)
             {
-                throw EngineException.BadInput($"Token id {span[r]} is outside the vocabulary (0..{_vocabulary - 1}).");
+                throw EngineException.BadInput($"Token id {token} is outside the vocabulary (0..{_vocabulary - 1}).");
             }
 
-            _tokens[r].Add(span[r]);
+            _tokens[r].Add(token);
         }
 
         var layout = _model.Files.Layout;
@@ -138,7 +138,7 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
                 }
             }
 
-            outputs = Seq2SeqTensors.Run(session, _runOptions, names, inputs, outputNames, cancellationToken);
+            outputs = await _model.RunAsync(session, _runOptions, names, inputs, outputNames, cancellationToken).ConfigureAwait(false);
             if (_logits.Length != rows * _vocabulary)
             {
                 _logits = new float[rows * _vocabulary];
@@ -176,7 +176,7 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
             }
 
             Length++;
-            return ValueTask.FromResult<ReadOnlyMemory<float>>(_logits.AsMemory(0, rows * _vocabulary));
+            return _logits.AsMemory(0, rows * _vocabulary);
         }
         catch
         {
@@ -267,6 +267,7 @@ internal sealed class OnnxSeq2SeqDecoding : ISeq2SeqDecoding
         }
 
         _disposed = true;
+        _model.Closed();
         Dispose(_decoderCache);
         Dispose(_encoderCache);
         _hiddenRows?.Dispose();

@@ -7,20 +7,34 @@ namespace Bytez.Engine.Onnx.Seq2Seq;
 /// <summary>
 /// An encoder-decoder model on ONNX Runtime, loaded by <see cref="OnnxSeq2SeqLoader"/>: the encoder session, the
 /// decoder session(s) and the tokenizer. Each request encodes its source once and decodes in its own
-/// <see cref="ISeq2SeqDecoding"/> (its rows are the beams); the sessions are shared and run concurrent calls.
+/// <see cref="ISeq2SeqDecoding"/> (its rows are the beams). Each graph has a shared session, which runs the calls of
+/// concurrent requests, and, when the <see cref="ThreadPlan"/> has them, a wide session with every thread of the budget
+/// for the runs of a lone request; <see cref="OnnxThreadBudget"/> keeps the threads of all runs within the budget.
 /// </summary>
 public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
 {
+    private readonly OnnxSessionPool _encoder;
+    private readonly OnnxSessionPool _decoder;
+    private readonly OnnxSessionPool? _decoderWithPast;
+    private readonly OnnxThreadBudget _budget;
     private int _disposed;
+    private int _open;
 
     internal OnnxSeq2SeqInstance(
         ModelDescriptor model, Seq2SeqFiles files, Seq2SeqModelConfig config, ITextTokenizer tokenizer,
-        InferenceSession encoder, InferenceSession decoder, InferenceSession? decoderWithPast)
+        OnnxSessionPool encoderSessions, OnnxSessionPool decoderSessions, OnnxSessionPool? decoderWithPastSessions, OnnxThreadBudget budget)
     {
         Model = model;
         Files = files;
         Configuration = config;
         Tokenizer = tokenizer;
+        _encoder = encoderSessions;
+        _decoder = decoderSessions;
+        _decoderWithPast = decoderWithPastSessions;
+        _budget = budget;
+        var encoder = encoderSessions.Sessions[0].Session;
+        var decoder = decoderSessions.Sessions[0].Session;
+        var decoderWithPast = decoderWithPastSessions?.Sessions[0].Session;
         Encoder = encoder;
         Decoder = decoder;
         DecoderWithPast = decoderWithPast;
@@ -179,10 +193,31 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
     /// <summary>Width of a cached head.</summary>
     public int HeadDim { get; }
 
+    /// <summary>How the instance sizes its threads: the budget, the wide sessions of a lone request, the shared ones.</summary>
+    public OnnxThreadPlan ThreadPlan => _budget.Plan;
+
+    /// <summary>The ONNX Runtime sessions each graph has: 2 with wide sessions for a lone request, else 1.</summary>
+    public int SessionsPerGraph => _encoder.Count;
+
+    /// <summary>
+    /// Bytes of weights each graph's sessions hold once between them (<see cref="OnnxRuntimeOptions.ShareWeights"/>, with
+    /// a wide session beside the shared one); 0 with one session per graph, or when every session holds its own.
+    /// </summary>
+    public long SharedWeightBytes => _encoder.SharedWeightBytes + _decoder.SharedWeightBytes + (_decoderWithPast?.SharedWeightBytes ?? 0);
+
+    /// <summary>Requests open on the instance: encoding, or decoding until their <see cref="ISeq2SeqDecoding"/> is disposed.</summary>
+    public int OpenRequests => Volatile.Read(ref _open);
+
+    /// <summary>The gate of every run (for tests: the threads in use never exceed the plan's budget).</summary>
+    internal OnnxThreadBudget Budget => _budget;
+
+    /// <summary>The shared encoder session (for its metadata).</summary>
     internal InferenceSession Encoder { get; }
 
+    /// <summary>The shared merged or first-step decoder session (for its metadata).</summary>
     internal InferenceSession Decoder { get; }
 
+    /// <summary>The shared cached-step decoder session of the split layout (for its metadata).</summary>
     internal InferenceSession? DecoderWithPast { get; }
 
     internal string EncoderOutput { get; }
@@ -199,7 +234,7 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <inheritdoc />
-    public ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<int> source, CancellationToken cancellationToken)
+    public async ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<int> source, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         if (SourceKind != Seq2SeqSourceKind.Text)
@@ -212,8 +247,9 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
             throw EngineException.BadInput($"The source has {source.Length} tokens; this model reads 1 to {Info.MaxSourceLength}.");
         }
 
-        foreach (var id in source.Span)
+        for (var i = 0; i < source.Length; i++)
         {
+            var id = source.Span[i];
             if ((uint)id >= (uint)Info.VocabularySize)
             {
                 throw EngineException.BadInput($"Token id {id} is outside the vocabulary (0..{Info.VocabularySize - 1}).");
@@ -234,7 +270,7 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
                     : Seq2SeqTensors.Ids(type, 1, ids.Length, static (_, _) => 1);
             }
 
-            return ValueTask.FromResult(RunEncoder(runOptions, names, inputs, cancellationToken));
+            return await RunEncoderAsync(runOptions, names, inputs, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -246,7 +282,7 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
     }
 
     /// <inheritdoc />
-    public ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<float> values, IReadOnlyList<int> shape, CancellationToken cancellationToken)
+    public async ValueTask<ISeq2SeqDecoding> EncodeAsync(ReadOnlyMemory<float> values, IReadOnlyList<int> shape, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -271,12 +307,9 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
                 $"The model {Model.Id} reads {SourceInput} of one row shaped [{expected}]; got [{given}] with {values.Length} values.");
         }
 
-        foreach (var v in values.Span)
+        if (!AllFinite(values.Span))
         {
-            if (!float.IsFinite(v))
-            {
-                throw EngineException.BadInput($"The {SourceInput} hold a value that is not a finite number.");
-            }
+            throw EngineException.BadInput($"The {SourceInput} hold a value that is not a finite number.");
         }
 
         using var runOptions = new RunOptions();
@@ -305,7 +338,7 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
                 }
             }
 
-            return ValueTask.FromResult(RunEncoder(runOptions, names, inputs, cancellationToken));
+            return await RunEncoderAsync(runOptions, names, inputs, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -321,23 +354,69 @@ public sealed class OnnxSeq2SeqInstance : IMediaSeq2SeqInstance
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            Encoder.Dispose();
-            Decoder.Dispose();
-            DecoderWithPast?.Dispose();
+            _encoder.Dispose();
+            _decoder.Dispose();
+            _decoderWithPast?.Dispose();
         }
     }
 
-    /// <summary>Runs the encoder on prepared inputs and starts a decoding over its output (one row).</summary>
-    private ISeq2SeqDecoding RunEncoder(RunOptions runOptions, string[] names, OrtValue[] inputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="shared"/> (the shared session of a graph: <see cref="Encoder"/>, <see cref="Decoder"/> or
+    /// <see cref="DecoderWithPast"/>) within the thread budget: on the graph's wide session when this is the only open
+    /// request and the budget is free, else on the shared one, after waiting for room.
+    /// </summary>
+    internal async ValueTask<IDisposableReadOnlyCollection<OrtValue>> RunAsync(
+        InferenceSession shared, RunOptions runOptions, string[] names, OrtValue[] inputs, IReadOnlyCollection<string> outputNames,
+        CancellationToken cancellationToken)
     {
-        using var outputs = Seq2SeqTensors.Run(Encoder, runOptions, names, inputs, [EncoderOutput], cancellationToken);
-        var shape = outputs[0].GetTensorTypeAndShape().Shape;
-        if (shape.Length != 3 || shape[0] != 1 || shape[1] <= 0)
+        var pool = ReferenceEquals(shared, Encoder) ? _encoder : ReferenceEquals(shared, Decoder) ? _decoder : _decoderWithPast!;
+        using var grant = await _budget.AcquireAsync(lone: OpenRequests <= 1, cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var session = grant.Lone ? pool.Sessions[1].Session : shared;
+        return Seq2SeqTensors.Run(session, runOptions, names, inputs, outputNames, cancellationToken);
+    }
+
+    /// <summary>A decoding of this instance ended: one request fewer is open.</summary>
+    internal void Closed() => Interlocked.Decrement(ref _open);
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
         {
-            throw new EngineException(EngineErrorKind.Internal, $"The encoder of {Model.Id} returned {EncoderOutput} shaped [{string.Join(", ", shape)}]; expected [1, positions, hidden].");
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
         }
 
-        var hidden = Seq2SeqTensors.CopyRows(outputs[0], [0]);
-        return new OnnxSeq2SeqDecoding(this, hidden, (int)shape[1]);
+        return true;
+    }
+
+    /// <summary>
+    /// Runs the encoder on prepared inputs and starts a decoding over its output (one row). The request counts as open
+    /// from here until the decoding is disposed (or the encoder fails).
+    /// </summary>
+    private async ValueTask<ISeq2SeqDecoding> RunEncoderAsync(RunOptions runOptions, string[] names, OrtValue[] inputs, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _open);
+        OrtValue? hidden = null;
+        try
+        {
+            using var outputs = await RunAsync(Encoder, runOptions, names, inputs, [EncoderOutput], cancellationToken).ConfigureAwait(false);
+            var shape = outputs[0].GetTensorTypeAndShape().Shape;
+            if (shape.Length != 3 || shape[0] != 1 || shape[1] <= 0)
+            {
+                throw new EngineException(EngineErrorKind.Internal, $"The encoder of {Model.Id} returned {EncoderOutput} shaped [{string.Join(", ", shape)}]; expected [1, positions, hidden].");
+            }
+
+            hidden = Seq2SeqTensors.CopyRows(outputs[0], [0]);
+            return new OnnxSeq2SeqDecoding(this, hidden, (int)shape[1]);
+        }
+        catch
+        {
+            hidden?.Dispose();
+            Closed();
+            throw;
+        }
     }
 }

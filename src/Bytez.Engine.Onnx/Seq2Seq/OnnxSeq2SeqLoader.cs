@@ -1,7 +1,6 @@
 using Bytez.Engine.Layouts;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Engine.Tokenization;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Bytez.Engine.Onnx.Seq2Seq;
 
@@ -161,44 +160,34 @@ public static class OnnxSeq2SeqLoader
         var config = Seq2SeqModelConfig.Read(folder);
         var tokenizer = OnnxDecoderLoader.CreateTokenizer(folder, tokenizerOptions ?? TokenizerOptions.Default);
         cancellationToken.ThrowIfCancellationRequested();
-        var sessions = new List<InferenceSession>();
+        // Each graph opens as a shared session (concurrent requests) and, when the plan has them, a wide one (a lone
+        // request), the two sharing one copy of the weights (OnnxThreadPlan).
+        var plan = OnnxThreadPlan.ForThisMachine(options);
+        int[] threads = plan.HasLoneSessions ? [plan.SharedThreads, plan.LoneThreads] : [plan.SharedThreads];
+        var pools = new List<OnnxSessionPool>();
         try
         {
-            var encoder = CreateSession(files!.Encoder, options);
-            sessions.Add(encoder);
-            var decoder = CreateSession(files.Decoder, options);
-            sessions.Add(decoder);
-            InferenceSession? withPast = null;
+            var encoder = OnnxSessionPool.Open(files!.Encoder, options, threads, cancellationToken);
+            pools.Add(encoder);
+            var decoder = OnnxSessionPool.Open(files.Decoder, options, threads, cancellationToken);
+            pools.Add(decoder);
+            OnnxSessionPool? withPast = null;
             if (files.DecoderWithPast is { } path)
             {
-                withPast = CreateSession(path, options);
-                sessions.Add(withPast);
+                withPast = OnnxSessionPool.Open(path, options, threads, cancellationToken);
+                pools.Add(withPast);
             }
 
-            return new OnnxSeq2SeqInstance(model, files, config, tokenizer, encoder, decoder, withPast);
+            return new OnnxSeq2SeqInstance(model, files, config, tokenizer, encoder, decoder, withPast, new OnnxThreadBudget(plan));
         }
         catch
         {
-            foreach (var session in sessions)
+            foreach (var pool in pools)
             {
-                session.Dispose();
+                pool.Dispose();
             }
 
             throw;
-        }
-    }
-
-    /// <summary>Creates one ONNX Runtime session: the one place to switch to the shared session core.</summary>
-    internal static InferenceSession CreateSession(string path, OnnxRuntimeOptions options)
-    {
-        using var sessionOptions = options.CreateSessionOptions();
-        try
-        {
-            return new InferenceSession(path, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new EngineException(EngineErrorKind.Internal, $"ONNX Runtime could not load {path}: {e.Message}", e);
         }
     }
 }

@@ -32,6 +32,7 @@ public static class ServerOptionTable
         new("Bytez:ModelWatch:RescanInterval", Env("Bytez:ModelWatch:RescanInterval"), "00:00:30", "how often the models directory is read again anyway (file watchers miss events on some file systems); 0 turns it off"),
         new("Bytez:Onnx:Sessions", Env("Bytez:Onnx:Sessions"), "one per core", "ONNX Runtime sessions per loaded model"),
         new("Bytez:Onnx:IntraOpThreads", Env("Bytez:Onnx:IntraOpThreads"), "1", "threads each session uses inside one operator"),
+        new("Bytez:Onnx:Seq2SeqThreads", Env("Bytez:Onnx:Seq2SeqThreads"), "one per core", "threads one encoder-decoder model runs at once: all of them for a lone request, IntraOpThreads per concurrent one"),
         new("Bytez:Onnx:MaxBatchSize", Env("Bytez:Onnx:MaxBatchSize"), "8", "the most texts in one embedding batch"),
         new("Bytez:Onnx:DynamicBatching", Env("Bytez:Onnx:DynamicBatching"), "true", "merge concurrent embedding requests into batched runs"),
         new("Bytez:Onnx:MaxBatchWait", Env("Bytez:Onnx:MaxBatchWait"), "00:00:00", "how long a free session waits for a batch to fill"),

@@ -14,12 +14,12 @@ internal sealed class Seq2SeqTestFolder : IDisposable
 
     public string Root { get; } = Directory.CreateTempSubdirectory("bytez-seq2seq-").FullName;
 
-    public OnnxSeq2SeqInstance Load(OnnxSeq2SeqModelOptions? options = null)
+    public OnnxSeq2SeqInstance Load(OnnxSeq2SeqModelOptions? options = null, OnnxRuntimeOptions? runtime = null)
     {
         var model = OnnxSeq2SeqModelWriter.Write(Path.Combine(Root, "m" + Interlocked.Increment(ref _count)), options);
         var instance = OnnxSeq2SeqLoader.Load(
             new ModelDescriptor { Id = "test/" + Path.GetFileName(model.Folder), Task = "text2text-generation", Path = model.Folder, Source = ModelSource.Local },
-            new OnnxRuntimeOptions { IntraOpThreads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
+            runtime ?? new OnnxRuntimeOptions { IntraOpThreads = 1 }, cancellationToken: TestContext.Current.CancellationToken);
         _loaded.Add(instance);
         return instance;
     }
