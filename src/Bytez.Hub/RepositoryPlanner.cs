@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Bytez.Hub.Planning;
-using Bytez.Protocol;
 
 namespace Bytez.Hub;
 
@@ -152,22 +151,17 @@ public static partial class RepositoryPlanner
             throw failure!;
         }
 
-        if (task == BytezTasks.TextToSpeech)
+        foreach (var group in supported.Layout.RequiredEncoderFiles(task))
         {
-            // A VITS / MMS-TTS export: a character vocabulary (VitsTokenizer) and the configuration (the sampling rate).
-            if (!files.ContainsKey("vocab.json") || !files.ContainsKey("config.json"))
+            if (!group.Any(files.ContainsKey))
             {
+                var also = group.Count > 1 ? $" (nor {string.Join(" nor ", group.Skip(1))})" : string.Empty;
+                var needs = string.Join(", ", supported.Layout.RequiredEncoderFiles(task).Select(g => string.Join(" or ", g)));
                 throw new HubException(
                     HubErrorKind.Unsupported,
-                    $"The repository {repository.Id} has ONNX weights ({weights[0].Path}) but no {(files.ContainsKey("config.json") ? "vocab.json" : "config.json")}; "
-                    + "this server runs text-to-speech models of the VITS / MMS-TTS layout (onnx/model.onnx, config.json, vocab.json, tokenizer_config.json).");
+                    $"The repository {repository.Id} has ONNX weights ({weights[0].Path}) but no {group[0]}{also}; this server needs it to run a {task} model "
+                    + $"(besides the weights: {needs}).");
             }
-        }
-        else if (!files.ContainsKey("tokenizer.json") && !files.ContainsKey("vocab.txt"))
-        {
-            throw new HubException(
-                HubErrorKind.Unsupported,
-                $"The repository {repository.Id} has ONNX weights ({weights[0].Path}) but no tokenizer.json (nor a WordPiece vocab.txt); this server needs one to tokenize.");
         }
 
         return new Selection(ModelFormats.Onnx, WithExternalData(files, weights, supported.Layout), string.Empty);

@@ -406,7 +406,7 @@ public sealed class RepositoryPlannerTests
             ["onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx"],
             plan.Files.Select(f => f.Path).Where(p => p.EndsWith(".onnx", StringComparison.Ordinal)));
 
-        var ctc = Repo("automatic-speech-recognition", "config.json", "tokenizer.json", "onnx/model.onnx") with { ModelType = "wav2vec2" };
+        var ctc = Repo("automatic-speech-recognition", "config.json", "preprocessor_config.json", "vocab.json", "onnx/model.onnx") with { ModelType = "wav2vec2" };
         Assert.Equal(["onnx/model.onnx"], Plan(ctc, supported: speech).Files.Select(f => f.Path).Where(p => p.EndsWith(".onnx", StringComparison.Ordinal)));
     }
 
@@ -428,6 +428,55 @@ public sealed class RepositoryPlannerTests
             Repo("text-to-speech", "config.json", "tokenizer_config.json", "onnx/model.onnx") with { ModelType = "vits" }, supported: tts));
         Assert.Equal(HubErrorKind.Unsupported, noVocab.Kind);
         Assert.Contains("no vocab.json", noVocab.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("image-classification", "vit")] // Xenova/vit-base-patch16-224: no tokenizer of any kind
+    [InlineData("object-detection", "detr")]
+    [InlineData("image-segmentation", "segformer")]
+    [InlineData("depth-estimation", "dpt")]
+    [InlineData("image-feature-extraction", "dinov2")]
+    [InlineData("audio-classification", "audio-spectrogram-transformer")]
+    public void Plan_MediaEncoder_NeedsItsPreprocessorNotATokenizer(string task, string modelType)
+    {
+        var supported = Supported([task], ["onnx"]);
+        var repo = Repo(task, "config.json", "preprocessor_config.json", "README.md", "onnx/model.onnx", "onnx/model_quantized.onnx") with { ModelType = modelType };
+
+        var plan = Plan(repo, supported: supported);
+
+        Assert.Equal(
+            new[] { "config.json", "onnx/model.onnx", "preprocessor_config.json" },
+            plan.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+
+        var noPreprocessor = Fails(Repo(task, "config.json", "tokenizer.json", "onnx/model.onnx") with { ModelType = modelType }, supported: supported);
+        Assert.Equal(HubErrorKind.Unsupported, noPreprocessor.Kind);
+        Assert.Contains("no preprocessor_config.json", noPreprocessor.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_CtcSpeech_NeedsItsCharacterVocabulary()
+    {
+        var speech = Supported(["automatic-speech-recognition"], ["onnx"]);
+        var files = new[] { "config.json", "preprocessor_config.json", "vocab.json", "tokenizer_config.json", "onnx/model.onnx" };
+
+        var plan = Plan(Repo("automatic-speech-recognition", files) with { ModelType = "wav2vec2" }, supported: speech);
+        Assert.Contains(plan.Files, f => f.Path == "vocab.json");
+
+        var error = Fails(Repo("automatic-speech-recognition", [.. files.Where(f => f != "vocab.json")]) with { ModelType = "wav2vec2" }, supported: speech);
+        Assert.Contains("no vocab.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_ZeroShotImage_NeedsPreprocessorAndTokenizer()
+    {
+        var supported = Supported(["zero-shot-image-classification"], ["onnx"]);
+        var files = new[] { "config.json", "preprocessor_config.json", "tokenizer.json", "onnx/model.onnx", "onnx/text_model.onnx", "onnx/vision_model.onnx" };
+
+        var plan = Plan(Repo("zero-shot-image-classification", files) with { ModelType = "clip" }, supported: supported);
+        Assert.Equal(["onnx/model.onnx"], plan.Files.Select(f => f.Path).Where(p => p.EndsWith(".onnx", StringComparison.Ordinal)));
+
+        var error = Fails(Repo("zero-shot-image-classification", [.. files.Where(f => f != "tokenizer.json")]) with { ModelType = "clip" }, supported: supported);
+        Assert.Contains("no tokenizer.json", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -124,6 +124,29 @@ public static class OnnxLayout
         return task == BytezTasks.AutomaticSpeechRecognition && encoderDecoder ? OnnxFamily.Seq2Seq : FamilyOf(task);
     }
 
+    /// <summary>
+    /// The files besides the weights without which a one-graph (encoder family) model of a task cannot run, as groups of
+    /// which one file each must be present: images and sound need <c>config.json</c> and <c>preprocessor_config.json</c>
+    /// (a CTC speech model its <c>vocab.json</c> too, a CLIP-style model its <c>tokenizer.json</c>); text-to-speech (VITS)
+    /// <c>config.json</c> and its character <c>vocab.json</c>; every text task a <c>tokenizer.json</c> or a WordPiece
+    /// <c>vocab.txt</c>. The planner refuses a repository that lacks one, naming it, before anything is downloaded.
+    /// </summary>
+    /// <param name="task">The task the model is served under.</param>
+    public static IReadOnlyList<IReadOnlyList<string>> RequiredEncoderFiles(string task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        const string Config = "config.json";
+        const string Preprocessor = "preprocessor_config.json";
+        return task switch
+        {
+            BytezTasks.TextToSpeech => [[Config], ["vocab.json"]],
+            BytezTasks.AutomaticSpeechRecognition => [[Config], [Preprocessor], ["vocab.json"]],
+            BytezTasks.ZeroShotImageClassification => [[Config], [Preprocessor], ["tokenizer.json"]],
+            _ when Tensors.TensorTasks.All.Contains(task) => [[Config], [Preprocessor]],
+            _ => [["tokenizer.json", "vocab.txt"]],
+        };
+    }
+
     /// <summary>The suffix of a variant name (see <see cref="VariantSuffixes"/>).</summary>
     /// <exception cref="EngineException">The name is not a known variant (kind <see cref="EngineErrorKind.BadInput"/>).</exception>
     public static string SuffixOf(string variant)

@@ -38,6 +38,13 @@ public interface IModelLayout
     /// <summary>The variants of a family present among some repository paths, for messages.</summary>
     IReadOnlyList<string> VariantsPresent(WeightFamily family, IEnumerable<string> paths);
 
+    /// <summary>
+    /// The files besides the weights that a one-graph (encoder family) model of a task cannot run without, as groups of
+    /// which one file each must be present (<c>[["tokenizer.json", "vocab.txt"]]</c> for a text classifier,
+    /// <c>[["config.json"], ["preprocessor_config.json"]]</c> for an image classifier).
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<string>> RequiredEncoderFiles(string task);
+
     /// <summary>The configuration and tokenizer files read when present, in download order.</summary>
     IReadOnlyList<string> SupportFiles { get; }
 

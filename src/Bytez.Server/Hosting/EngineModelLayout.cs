@@ -28,6 +28,9 @@ public sealed class EngineModelLayout : IModelLayout
     public IReadOnlyList<string> VariantsPresent(WeightFamily family, IEnumerable<string> paths) => OnnxLayout.VariantsPresent(ToEngine(family), paths);
 
     /// <inheritdoc />
+    public IReadOnlyList<IReadOnlyList<string>> RequiredEncoderFiles(string task) => OnnxLayout.RequiredEncoderFiles(task);
+
+    /// <inheritdoc />
     public bool IsSupportFile(string path) => OnnxLayout.IsSupportFile(path);
 
     /// <inheritdoc />
