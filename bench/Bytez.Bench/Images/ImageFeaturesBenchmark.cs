@@ -82,6 +82,20 @@ internal static class ImageFeaturesBenchmark
             serverDescription = $"in-process server from `BytezServer.Create` on loopback (Kestrel, HTTP/1.1, API-key auth), engine options as the server registers them: at most {onnx.EffectiveSessions} images at a time on one session × {onnx.IntraOpThreads} thread; {Clients} `BytezClient`s sending the JPEG bytes (`BytezMedia.FromBytes`), `GetEmbedding()`; client and server share the {cores} cores";
             rows.Add(new("server", $"server over HTTP via SDK, {Clients} concurrent clients, 1 image/request", 1, count,
                 () => RunConcurrentAsync(Clients, files, ViaServer)));
+            var engine = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Bytez.Engine.InferenceEngine>(app.Services);
+            var encoded = files.Select(Convert.ToBase64String).ToList();
+            var base64Of = new Dictionary<byte[], string>(ReferenceEqualityComparer.Instance);
+            for (var i = 0; i < files.Count; i++)
+            {
+                base64Of[files[i]] = encoded[i];
+            }
+
+            rows.Add(new("engine", $"server's engine in process (`InferenceEngine.RunAsync`, no HTTP; the same base64 body field), {Clients} concurrent callers, 1 image/call", 1, count,
+                () => RunConcurrentAsync(Clients, files, async (_, file) =>
+                {
+                    var result = await engine.RunAsync(ModelId, new Bytez.Protocol.RunRequest { Base64 = base64Of[file] }, CancellationToken.None).ConfigureAwait(false);
+                    GC.KeepAlive(result);
+                })));
             Log($"image-features: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), interleaved...");
             await Harness.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
 

@@ -41,13 +41,15 @@ internal static class WhisperBenchmark
         var wav = WavEncoder.EncodeFloat32(samples, Rate);
         var extractor = WhisperFeatureExtractor.FromJson(await File.ReadAllTextAsync(Path.Combine(folder, "preprocessor_config.json")).ConfigureAwait(false));
         var onnx = new OnnxRuntimeOptions();
-        var threads = onnx.IntraOpThreads;
+        // A lone request runs on every core (the encoder-decoder thread plan): the bare loop runs at one thread and at that count.
+        var threads = onnx.Seq2SeqThreads ?? Math.Max(1, Environment.ProcessorCount);
         var parametersJson = $$"""{"language": "en", "max_new_tokens": {{newTokens}}, "min_new_tokens": {{newTokens}}}""";
 
         Log("Loading the engine instance, the bare sessions and the server...");
         var descriptor = new ModelDescriptor { Id = ModelId, Task = BytezTasks.AutomaticSpeechRecognition, Path = folder };
         using var engine = OnnxSeq2SeqLoader.Load(descriptor, onnx);
         using var bare = new BareWhisper(folder, threads);
+        using var bareOne = new BareWhisper(folder, 1);
         var pipeline = new AutomaticSpeechRecognitionPipeline(new MediaReader(new MediaLimits()));
         var request = JsonSerializer.Deserialize(
             $$"""{"base64": "{{Convert.ToBase64String(wav)}}", "params": {{parametersJson}}}""", ProtocolJsonContext.Default.RunRequest)!;
@@ -55,7 +57,8 @@ internal static class WhisperBenchmark
         var rows = new List<Scenario>
         {
             new("bare", bare.Description, null, audioSeconds, () => Task.Run(() => bare.Transcribe(extractor, samples, newTokens))),
-            new("engine", $"engine: AutomaticSpeechRecognitionPipeline in process (WAV decode, features, WhisperGenerator), OnnxRuntimeOptions defaults ({threads} thread)", null, audioSeconds,
+            new("bare", bareOne.Description, null, audioSeconds, () => Task.Run(() => bareOne.Transcribe(extractor, samples, newTokens))),
+            new("engine", $"engine: AutomaticSpeechRecognitionPipeline in process (WAV decode, features, WhisperGenerator), OnnxRuntimeOptions defaults (a lone request on {threads} threads)", null, audioSeconds,
                 () => Task.Run(async () => await pipeline.RunAsync(engine, request, CancellationToken.None).ConfigureAwait(false))),
         };
 #if !BENCH_NO_HTTP
@@ -75,7 +78,7 @@ internal static class WhisperBenchmark
         var viaBare = bare.Transcribe(extractor, samples, newTokens);
         var agree = viaEngine.SequenceEqual(viaBare);
 
-        var bareRow = rows[0];
+        var bareRow = rows.Where(r => r.Part == "bare").MaxBy(r => r.PerSecond)!;
         var md = new StringBuilder();
         md.AppendLine(inv, $"## Speech recognition: Whisper-tiny-shaped random weights ({(quick ? "QUICK smoke run — not a measurement" : "full run")})");
         md.AppendLine();
@@ -83,7 +86,7 @@ internal static class WhisperBenchmark
         md.AppendLine(inv, $"- Model (cache {cache}, never committed): `{Path.GetFileName(folder)}` — d_model {WhisperTinyShaped.Model}, {WhisperTinyShaped.Layers}+{WhisperTinyShaped.Layers} layers, {WhisperTinyShaped.Heads} heads, FFN {WhisperTinyShaped.FeedForward}, vocabulary {WhisperTinyShaped.Vocabulary}, {WhisperTinyShaped.MelBins} mel bins");
         md.AppendLine(inv, $"- Input: {audioSeconds} s of 16 kHz float32 WAV (tones and noise), one 30 s window; prompt <|startoftranscript|><|en|><|transcribe|><|notimestamps|>, exactly {newTokens} new tokens (`min_new_tokens` = `max_new_tokens`), greedy; {settings.Warmups} warm-up, median of {settings.Passes} passes, rows interleaved");
         md.AppendLine();
-        md.AppendLine("| configuration | real-time factor (s per audio s) | × bare speed | spread |");
+        md.AppendLine("| configuration | real-time factor (s per audio s) | × best bare speed | spread |");
         md.AppendLine("|---|---:|---:|---:|");
         foreach (var row in rows)
         {
@@ -93,7 +96,7 @@ internal static class WhisperBenchmark
         md.AppendLine();
         var best = rows.Last();
         var ratio = best.PerSecond / bareRow.PerSecond;
-        md.AppendLine(inv, $"**{best.Part} = {ratio:F2} × the bare loop's speed** (aim ≥ 0.95: {(ratio >= 0.95 ? "met" : "NOT met")}). Engine and bare loop generate the same tokens: {(agree ? "yes" : "NO")}.");
+        md.AppendLine(inv, $"**{best.Part} = {ratio:F2} × the best bare loop's speed**, {bareRow.Name} (aim ≥ 0.95: {(ratio >= 0.95 ? "met" : "NOT met")}). Engine and bare loop generate the same tokens: {(agree ? "yes" : "NO")}.");
         md.AppendLine();
         md.AppendLine(inv, $"Total run time {total.Elapsed.TotalSeconds:F0} s.");
         var markdown = md.ToString();

@@ -8,7 +8,7 @@ namespace Bytez.Engine.Onnx.Embedded;
 /// <see cref="ResNet18Featurizer"/> behind <see cref="IImageFeatureInstance"/>. The model takes one image per run, so
 /// concurrent images run in parallel on the one session (its weights held once), at most
 /// <see cref="OnnxRuntimeOptions.EffectiveSessions"/> at a time (one per core by default); the others wait their turn,
-/// preprocessing included.
+/// decoding and preprocessing included.
 /// </summary>
 public sealed class OnnxImageFeatureInstance : IImageFeatureInstance
 {
@@ -31,13 +31,13 @@ public sealed class OnnxImageFeatureInstance : IImageFeatureInstance
     public int Dimensions => ResNet18Featurizer.Dimensions;
 
     /// <inheritdoc />
-    public async ValueTask<float[]> FeaturesAsync(RgbImage image, CancellationToken cancellationToken)
+    public async ValueTask<float[]> FeaturesAsync(Func<RgbImage> decode, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(decode);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => _featurizer.Features(image, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => _featurizer.Features(decode(), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -75,12 +75,12 @@ public sealed class ImageFeatureExtractionPipeline(MediaReader reader) : ITaskPi
         return single ? answers[0] : new ListOutput(answers);
     }
 
-    /// <summary>Each image decoded and given to a model that preprocesses for itself; its vector answered as [[features]].</summary>
+    /// <summary>Each image given to a model that decodes (in its turn) and preprocesses for itself; its vector answered as [[features]].</summary>
     private async ValueTask<TaskOutput> PooledAsync(IImageFeatureInstance model, RunRequest request, CancellationToken cancellationToken)
     {
         var inputs = await reader.ReadAllAsync(request, model.Model.Task, cancellationToken).ConfigureAwait(false);
-        var images = inputs.Items.Select(item => MediaErrors.Decode(item, bytes => ImageDecoder.Decode(bytes, reader.Limits))).ToList();
-        var vectors = await Task.WhenAll(images.Select(image => model.FeaturesAsync(image, cancellationToken).AsTask())).ConfigureAwait(false);
+        var vectors = await Task.WhenAll(inputs.Items.Select(item => model.FeaturesAsync(
+            () => MediaErrors.Decode(item, bytes => ImageDecoder.Decode(bytes, reader.Limits)), cancellationToken).AsTask())).ConfigureAwait(false);
         var answers = vectors.Select(v => (TaskOutput)new FeaturesOutput(TensorValue.Float(v, v.Length), wrap: true)).ToList();
         return inputs.Single ? answers[0] : new ListOutput(answers);
     }
