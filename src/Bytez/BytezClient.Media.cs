@@ -48,7 +48,7 @@ public sealed partial class BytezClient
 
         if (body is not null)
         {
-            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJsonContext.Default.RunRequest));
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, RequestJson.Context.RunRequest));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
 

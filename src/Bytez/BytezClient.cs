@@ -223,7 +223,7 @@ public sealed partial class BytezClient : IDisposable
             : exception.Message;
 
     private static byte[]? Serialize(RunRequest? body) =>
-        body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJsonContext.Default.RunRequest);
+        body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, RequestJson.Context.RunRequest);
 
     private HttpRequestMessage CreateRequest(HttpMethod method, string relativePath, byte[]? jsonBody, string? providerKey)
     {

@@ -17,7 +17,7 @@ internal static class JsonInput
     public static JsonElement FromText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return JsonSerializer.SerializeToElement(text, ProtocolJsonContext.Default.String);
+        return JsonSerializer.SerializeToElement(text, RequestJson.Context.String);
     }
 
     public static JsonElement FromTexts(IReadOnlyList<string> texts)

@@ -73,6 +73,29 @@ public sealed class BytezMediaTests
     }
 
     [Fact]
+    public async Task RunAsync_WritesBase64WithoutHtmlEscapes_StillValidJson()
+    {
+        // Bytes whose base64 is full of '+' and '/' (0xFB 0xEF 0xBE → "++++"), which the default encoder writes as \u002B.
+        var data = Enumerable.Repeat(new byte[] { 0xFB, 0xEF, 0xBE }, 1000).SelectMany(b => b).ToArray();
+        var handler = FakeHandler.Json("""{"error":null,"output":[]}""");
+        using var client = TestClients.Create(handler);
+
+        await client.Model("org/vit").RunAsync(BytezMedia.FromBytes(data), cancellationToken: Ct);
+        await client.Model("org/gpt").RunAsync("a \"quote\" <b> & \u0001", cancellationToken: Ct);
+
+        var media = handler.Requests[0].Body!;
+        Assert.DoesNotContain("\\u002B", media, StringComparison.Ordinal);
+        Assert.Equal(Convert.ToBase64String(data).Length + """{"input":""}""".Length, media.Length);
+        using var parsed = JsonDocument.Parse(media);
+        Assert.Equal(data, Convert.FromBase64String(parsed.RootElement.GetProperty("input").GetString()!));
+
+        // What JSON itself needs is still escaped: the quote and the control character.
+        using var text = JsonDocument.Parse(handler.Requests[1].Body!);
+        Assert.Equal("a \"quote\" <b> & \u0001", text.RootElement.GetProperty("input").GetString());
+        Assert.Contains("\\u0001", handler.Requests[1].Body!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetMediaUrl_ReadsTheOutputUrl_OrNamesTheShape()
     {
         var handler = FakeHandler.Json("""{"error":null,"output":"https://cdn.bytez.com/a/b.wav"}""");

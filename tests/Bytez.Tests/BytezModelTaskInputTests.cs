@@ -121,8 +121,8 @@ public sealed class BytezModelTaskInputTests
         // text-classification, token-classification, fill-mask, summarization, translation and text2text take a string.
         var body = await BodyAsync(model => model.RunAsync("Paris is the <mask> of France.", new ModelParameters { TopK = 3 }, Ct));
 
-        // System.Text.Json writes '<' and '>' as \u003C and \u003E (JSON.stringify writes them as is): the same JSON value.
-        Assert.Equal("""{"input":"Paris is the \u003Cmask\u003E of France.","params":{"top_k":3}}""", body);
+        // Written as JSON.stringify (the official clients) writes it: '<' and '>' as is, not as \u003C and \u003E.
+        Assert.Equal("""{"input":"Paris is the <mask> of France.","params":{"top_k":3}}""", body);
         using var sent = JsonDocument.Parse(body!);
         Assert.Equal("Paris is the <mask> of France.", sent.RootElement.GetProperty("input").GetString());
     }
