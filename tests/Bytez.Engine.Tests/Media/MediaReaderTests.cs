@@ -128,6 +128,28 @@ public sealed class MediaReaderTests
     }
 
     [Fact]
+    public async Task Base64_EveryLengthAndForm_GivesTheBytes_AndTheLimitHoldsToTheByte()
+    {
+        // Canonical base64 takes the vectorized path, the other forms the character loops: both must give the bytes.
+        var random = new Random(7);
+        for (var length = 1; length <= 70; length++)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            var (reader, _) = Create(maxBytes: length);
+            var standard = Convert.ToBase64String(data);
+            foreach (var form in new[] { standard, $"data:image/png;base64,{standard}", standard.TrimEnd('='), standard.Replace('+', '-').Replace('/', '_'), $" {standard}\\n" })
+            {
+                Assert.Equal(data, (await reader.ReadAsync(Request($$"""{"base64": "{{form}}"}"""), Task, Ct)).Data);
+            }
+
+            var (small, _) = Create(maxBytes: length - 1);
+            var refusal = await RefusedAsync(small, $$"""{"base64": "{{standard}}"}""", EngineErrorKind.TooLarge);
+            Assert.Contains($"has {length} bytes", refusal.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Base64_WithLineBreaksWithoutPaddingAndUrlSafe_GivesTheBytes()
     {
         var (reader, _) = Create();
