@@ -221,7 +221,7 @@ public sealed class MediaReader
         }
 
         // The common case, canonical base64 (standard alphabet, padded, no whitespace): one vectorized check and the
-        // BCL's vectorized decoder, instead of the two character loops below (a 2 MB photo: ~1 ms instead of ~10 ms).
+        // BCL's vectorized decoder, instead of the two character loops below.
         var unpadded = payload.TrimEnd('=');
         if (unpadded.Length > 0 && payload.Length % 4 == 0 && payload.Length - unpadded.Length <= 2 && !unpadded.ContainsAnyExcept(StandardBase64))
         {
