@@ -13,41 +13,16 @@ internal static partial class TaskOutputReader
     private const string DepthShape = "{depth_png, formatted_predicted_depth_array} (depth-estimation)";
     private const string TranscriptionShape = "a string, or {text, chunks: [{text, timestamp: [start, end]}]} (automatic-speech-recognition)";
 
-    public static IReadOnlyList<DetectedObject> Detections(JsonElement output)
-    {
-        var shape = new Shape(DetectionsShape, output);
-        return output.ValueKind switch
-        {
-            // [[...]]: the answer of a list of one image.
-            JsonValueKind.Array when output.GetArrayLength() == 1 && output[0].ValueKind == JsonValueKind.Array =>
-                ReadList(output[0], shape, ReadDetection),
-            JsonValueKind.Array => ReadList(output, shape, ReadDetection),
-            _ => throw Mismatch(DetectionsShape, output),
-        };
-    }
+    public static IReadOnlyList<DetectedObject> Detections(JsonElement output) =>
+        ListOrOnlyList(output, new Shape(DetectionsShape, output), ReadDetection);
 
-    public static IReadOnlyList<ImageSegment> Segments(JsonElement output)
-    {
-        var shape = new Shape(SegmentsShape, output);
-        return output.ValueKind switch
-        {
-            JsonValueKind.Array when output.GetArrayLength() == 1 && output[0].ValueKind == JsonValueKind.Array =>
-                ReadList(output[0], shape, ReadSegment),
-            JsonValueKind.Array => ReadList(output, shape, ReadSegment),
-            _ => throw Mismatch(SegmentsShape, output),
-        };
-    }
+    public static IReadOnlyList<ImageSegment> Segments(JsonElement output) =>
+        ListOrOnlyList(output, new Shape(SegmentsShape, output), ReadSegment);
 
     public static DepthEstimation Depth(JsonElement output)
     {
         var shape = new Shape(DepthShape, output);
-        var item = output;
-        var where = "the object";
-        if (output.ValueKind == JsonValueKind.Array && output.GetArrayLength() == 1)
-        {
-            item = output[0];
-            where = "item 0";
-        }
+        var (item, where) = OneResult(output);
 
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -93,14 +68,7 @@ internal static partial class TaskOutputReader
     public static Transcription Transcription(JsonElement output)
     {
         var shape = new Shape(TranscriptionShape, output);
-        var item = output;
-        var where = "the object";
-        if (output.ValueKind == JsonValueKind.Array && output.GetArrayLength() == 1)
-        {
-            // A list of one result: the pipeline's answer for a list of one sound.
-            item = output[0];
-            where = "item 0";
-        }
+        var (item, where) = OneResult(output);
 
         if (item.ValueKind == JsonValueKind.String)
         {

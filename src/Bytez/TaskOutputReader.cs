@@ -70,11 +70,8 @@ internal static partial class TaskOutputReader
         return output.ValueKind switch
         {
             JsonValueKind.Object => [ReadLabel(output, shape, "the object")],
-            // [[{label, score}, ...]]: the legacy return_all_scores form of one text.
-            JsonValueKind.Array when output.GetArrayLength() == 1 && output[0].ValueKind == JsonValueKind.Array =>
-                ReadList(output[0], shape, ReadLabel),
-            JsonValueKind.Array => ReadList(output, shape, ReadLabel),
-            _ => throw Mismatch(LabelsShape, output),
+            // [[{label, score}, ...]] is the legacy return_all_scores form of one text.
+            _ => ListOrOnlyList(output, shape, ReadLabel),
         };
     }
 
@@ -143,14 +140,7 @@ internal static partial class TaskOutputReader
     public static ZeroShotClassification ZeroShot(JsonElement output)
     {
         var shape = new Shape(ZeroShotShape, output);
-        var item = output;
-        var where = "the object";
-        if (output.ValueKind == JsonValueKind.Array && output.GetArrayLength() == 1)
-        {
-            // A list of one result: the pipeline's answer for a list of one text.
-            item = output[0];
-            where = "item 0";
-        }
+        var (item, where) = OneResult(output);
 
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -231,6 +221,22 @@ internal static partial class TaskOutputReader
 
         return null;
     }
+
+    /// <summary>
+    /// The items of a list answer, or of the only list inside a list of one (<c>[[...]]</c>: the pipeline's answer for a
+    /// list of one input); anything else is a mismatch naming <paramref name="shape"/>.
+    /// </summary>
+    private static IReadOnlyList<T> ListOrOnlyList<T>(JsonElement output, Shape shape, Func<JsonElement, Shape, string, T> read) =>
+        output.ValueKind != JsonValueKind.Array ? throw Mismatch(shape.Expected, output)
+        : output.GetArrayLength() == 1 && output[0].ValueKind == JsonValueKind.Array ? ReadList(output[0], shape, read)
+        : ReadList(output, shape, read);
+
+    /// <summary>
+    /// The one result of an answer: the value itself, or the only item of a list of one (the pipeline's answer for a
+    /// list of one input), with where it was found for messages.
+    /// </summary>
+    private static (JsonElement Item, string Where) OneResult(JsonElement output) =>
+        output.ValueKind == JsonValueKind.Array && output.GetArrayLength() == 1 ? (output[0], "item 0") : (output, "the object");
 
     private static IReadOnlyList<T> ReadList<T>(JsonElement array, Shape shape, Func<JsonElement, Shape, string, T> read, string prefix = "")
     {
