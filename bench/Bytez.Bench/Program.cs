@@ -9,7 +9,7 @@ namespace Bytez.Bench;
 /// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
 /// fake hub, bare HttpClient vs our downloader vs curl. <c>-- soak [--minutes N] [--out file.md]</c>: the server in its own
 /// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out file.md]</c>: text-classification and
-/// seq2seq on random-weight models of realistic shapes, server and engine vs bare ONNX Runtime. <c>-- resize [--quick] [--out file.md]</c>: our port of PIL's resize vs PIL, speed and equality. <c>-- image-features [--quick] [--out file.md]</c>: the embedded ResNet18 through the server at 16 clients vs bare ONNX Runtime, preprocessing included. <c>-- whisper [--quick] [--cache folder] [--out file.md]</c>: speech recognition real-time factor on a Whisper-tiny-shaped random-weight model, server and engine vs a bare ONNX Runtime loop. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// seq2seq on random-weight models of realistic shapes, server and engine vs bare ONNX Runtime. <c>-- resize [--quick] [--out file.md]</c>: our port of PIL's resize vs PIL, speed and equality. <c>-- image-features [--quick] [--server-only [--passes N]] [--out file.md]</c>: the embedded ResNet18 through the server at 16 clients vs bare ONNX Runtime, preprocessing included (<c>--server-only</c>: the server row alone, N passes, for a profiler to attach to). <c>-- whisper [--quick] [--cache folder] [--out file.md]</c>: speech recognition real-time factor on a Whisper-tiny-shaped random-weight model, server and engine vs a bare ONNX Runtime loop. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -25,7 +25,7 @@ internal static class Program
             Console.Error.WriteLine("       Bytez.Bench soak [--minutes N] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench resize [--quick] [--out results.md]");
-            Console.Error.WriteLine("       Bytez.Bench image-features [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench image-features [--quick] [--server-only [--passes N]] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench whisper [--quick] [--cache folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
@@ -60,7 +60,8 @@ internal static class Program
             case "resize":
                 return await Images.ResizeBenchmark.RunAsync(quick, output).ConfigureAwait(false);
             case "image-features":
-                return await Images.ImageFeaturesBenchmark.RunAsync(quick, output).ConfigureAwait(false);
+                return await Images.ImageFeaturesBenchmark.RunAsync(
+                    quick, args.Contains("--server-only"), Option(args, "--passes") is { } passes ? int.Parse(passes, System.Globalization.CultureInfo.InvariantCulture) : null, output).ConfigureAwait(false);
             case "whisper":
                 return await Speech.WhisperBenchmark.RunAsync(quick, Option(args, "--cache"), output).ConfigureAwait(false);
             case "memory-child":

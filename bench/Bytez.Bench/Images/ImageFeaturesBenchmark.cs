@@ -21,10 +21,16 @@ internal static class ImageFeaturesBenchmark
     private const string ModelId = "microsoft/dnn-image-featurizer-resnet18";
     private static readonly int[] BatchSizes = [1, 2, 4, 8, 16];
 
-    public static async Task<int> RunAsync(bool quick, string? outputPath)
+    /// <param name="quick">A smoke run: 12 images, one pass.</param>
+    /// <param name="serverOnly">Only the server row (no bare or engine rows, no comparison): a steady HTTP load for a
+    /// profiler (<c>dotnet-trace</c>, <c>dotnet-counters</c>) to attach to.</param>
+    /// <param name="passes">The passes to time, instead of the default (5; 1 with <paramref name="quick"/>).</param>
+    /// <param name="outputPath">Where to write the Markdown report too.</param>
+    public static async Task<int> RunAsync(bool quick, bool serverOnly, int? passes, string? outputPath)
     {
         var inv = CultureInfo.InvariantCulture;
         var settings = quick ? new RunSettings(Quick: true, Passes: 1, Warmups: 1, SentenceLimit: 0) : new RunSettings(Quick: false, Passes: 5, Warmups: 1, SentenceLimit: 0);
+        settings = settings with { Passes = passes ?? settings.Passes };
         var count = quick ? 12 : 96;
         var (files, source) = Images(count);
         var home = Path.Combine(Path.GetTempPath(), "bytez-bench-home-" + Guid.NewGuid().ToString("N"));
@@ -44,7 +50,7 @@ internal static class ImageFeaturesBenchmark
         using var wide = new BareResNet18(folder, 1, cores);
         var rows = new List<Scenario>();
         var refused = new SortedDictionary<int, string>();
-        foreach (var batch in BatchSizes)
+        foreach (var batch in serverOnly ? [] : BatchSizes)
         {
             var b = batch;
             foreach (var bare in cores > 1 ? new[] { perCore, wide } : [perCore])
@@ -82,7 +88,7 @@ internal static class ImageFeaturesBenchmark
             serverDescription = $"in-process server from `BytezServer.Create` on loopback (Kestrel, HTTP/1.1, API-key auth), engine options as the server registers them: at most {onnx.EffectiveSessions} images at a time on one session × {onnx.IntraOpThreads} thread; {Clients} `BytezClient`s sending the JPEG bytes (`BytezMedia.FromBytes`), `GetEmbedding()`; client and server share the {cores} cores";
             rows.Add(new("server", $"server over HTTP via SDK, {Clients} concurrent clients, 1 image/request", 1, count,
                 () => RunConcurrentAsync(Clients, files, ViaServer)));
-            var engine = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Bytez.Engine.InferenceEngine>(app.Services);
+            var engine = serverOnly ? null : Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Bytez.Engine.InferenceEngine>(app.Services);
             var encoded = files.Select(Convert.ToBase64String).ToList();
             var base64Of = new Dictionary<byte[], string>(ReferenceEqualityComparer.Instance);
             for (var i = 0; i < files.Count; i++)
@@ -90,21 +96,25 @@ internal static class ImageFeaturesBenchmark
                 base64Of[files[i]] = encoded[i];
             }
 
-            rows.Add(new("engine", $"server's engine in process (`InferenceEngine.RunAsync`, no HTTP; the same base64 body field), {Clients} concurrent callers, 1 image/call", 1, count,
-                () => RunConcurrentAsync(Clients, files, async (_, file) =>
-                {
-                    var result = await engine.RunAsync(ModelId, new Bytez.Protocol.RunRequest { Base64 = base64Of[file] }, CancellationToken.None).ConfigureAwait(false);
-                    GC.KeepAlive(result);
-                })));
+            if (engine is not null)
+            {
+                rows.Add(new("engine", $"server's engine in process (`InferenceEngine.RunAsync`, no HTTP; the same base64 body field), {Clients} concurrent callers, 1 image/call", 1, count,
+                    () => RunConcurrentAsync(Clients, files, async (_, file) =>
+                    {
+                        var result = await engine.RunAsync(ModelId, new Bytez.Protocol.RunRequest { Base64 = base64Of[file] }, CancellationToken.None).ConfigureAwait(false);
+                        GC.KeepAlive(result);
+                    })));
+            }
+
             Log($"image-features: {rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), interleaved...");
             await Harness.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
 
             // The same vectors: the server's against the bare sessions' for each image.
-            var bare = await perCore.FeaturesAsync(files, 1).ConfigureAwait(false);
-            agreement = 1.0;
-            for (var i = 0; i < files.Count; i++)
+            var bare = serverOnly ? null : await perCore.FeaturesAsync(files, 1).ConfigureAwait(false);
+            agreement = bare is null ? null : 1.0;
+            for (var i = 0; bare is not null && i < files.Count; i++)
             {
-                agreement = Math.Min(agreement.Value, Cosine(await ViaServer(0, files[i]).ConfigureAwait(false), bare[i]));
+                agreement = Math.Min(agreement!.Value, Cosine(await ViaServer(0, files[i]).ConfigureAwait(false), bare[i]));
             }
         }
         finally
@@ -121,7 +131,7 @@ internal static class ImageFeaturesBenchmark
 #endif
         TryDelete(home);
 
-        var bestBare = rows.Where(r => r.Part == "bare").MaxBy(r => r.PerSecond)!;
+        var bestBare = rows.Where(r => r.Part == "bare").MaxBy(r => r.PerSecond) ?? rows[0];
         md.AppendLine("| configuration | batch | images/s | × best bare | spread |");
         md.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var row in rows)
@@ -137,7 +147,7 @@ internal static class ImageFeaturesBenchmark
             md.AppendLine();
         }
 
-        if (rows.FirstOrDefault(r => r.Part == "server") is { } served)
+        if (!serverOnly && rows.FirstOrDefault(r => r.Part == "server") is { } served)
         {
             var ratio = served.PerSecond / bestBare.PerSecond;
             md.AppendLine(inv, $"**Server at {Clients} clients = {ratio:F2} × the best bare configuration** ({bestBare.Name}, batch {bestBare.Batch}); aim ≥ 0.90: {(ratio >= 0.9 ? "met" : "NOT met")}.");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace Bytez.Media.Images;
@@ -45,33 +46,42 @@ public static class ImageDecoder
                 $"The image is {info.Width}×{info.Height} = {pixels} pixels; the most accepted is {limits.MaxPixels} (Bytez:Media:MaxPixels).");
         }
 
-        var rgba = new byte[checked(pixels * 4)];
+        // The RGBA pixels live only until they are packed to RGB: unmanaged memory, so that a photo's megabytes are
+        // not one more large-object-heap array per image (docs/benchmarks.md, "Image features").
+        var rgbaLength = checked((nuint)(pixels * 4));
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        SKCodecResult result;
+        byte[] rgb;
         unsafe
         {
-            fixed (byte* p = rgba)
+            var rgba = (byte*)NativeMemory.Alloc(rgbaLength);
+            try
             {
                 // Frame 0 for GIF and animated WebP, as PIL's Image.open shows the first frame.
-                result = codec.GetPixels(target, (IntPtr)p, new SKCodecOptions(0));
+                var result = codec.GetPixels(target, (IntPtr)rgba, new SKCodecOptions(0));
+                if (result != SKCodecResult.Success)
+                {
+                    // SkiaSharp fills the missing rows of a truncated file (IncompleteInput); PIL raises "image file is
+                    // truncated" unless LOAD_TRUNCATED_IMAGES is set, which transformers does not set.
+                    throw new MediaException(result == SKCodecResult.Unimplemented ? MediaErrorKind.Unsupported : MediaErrorKind.Malformed,
+                        $"The {format} image is {Describe(result)}; expected a complete {format} file.");
+                }
+
+                // convert("RGB") drops alpha without compositing: the colour of unpremultiplied pixels is kept as is.
+                rgb = new byte[pixels * 3];
+                fixed (byte* output = rgb)
+                {
+                    for (nuint i = 0, o = 0; i < rgbaLength; i += 4, o += 3)
+                    {
+                        output[o] = rgba[i];
+                        output[o + 1] = rgba[i + 1];
+                        output[o + 2] = rgba[i + 2];
+                    }
+                }
             }
-        }
-
-        if (result != SKCodecResult.Success)
-        {
-            // SkiaSharp fills the missing rows of a truncated file (IncompleteInput); PIL raises "image file is
-            // truncated" unless LOAD_TRUNCATED_IMAGES is set, which transformers does not set.
-            throw new MediaException(result == SKCodecResult.Unimplemented ? MediaErrorKind.Unsupported : MediaErrorKind.Malformed,
-                $"The {format} image is {Describe(result)}; expected a complete {format} file.");
-        }
-
-        // convert("RGB") drops alpha without compositing: the colour of unpremultiplied pixels is kept as is.
-        var rgb = new byte[pixels * 3];
-        for (long i = 0, o = 0; i < rgba.LongLength; i += 4, o += 3)
-        {
-            rgb[o] = rgba[i];
-            rgb[o + 1] = rgba[i + 1];
-            rgb[o + 2] = rgba[i + 2];
+            finally
+            {
+                NativeMemory.Free(rgba);
+            }
         }
 
         // Skia reads the orientation of JPEG and WebP files, not the eXIf chunk of a PNG, which PIL reads.

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Bytez.Engine;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Bytez.Server.Apis;
 
@@ -29,19 +30,63 @@ public static class JsonBody
     public static async Task<JsonElement?> ReadAsync(HttpContext context, string example)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var buffer = new MemoryStream(context.Request.ContentLength is > 0 and <= 1 << 20 and var length ? (int)length : 0);
+
+        // One pooled buffer sized by Content-Length (a media body is megabytes: a growing MemoryStream made a dozen
+        // large-object-heap arrays of each, which drove gen-2 collections; docs/benchmarks.md, "Image features").
+        // Parse clones what it returns, so the buffer goes back to the pool here.
+        var declared = context.Request.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialSize(declared, context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize));
+        var length = 0;
         try
         {
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (IOException e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
-        {
-            // Kestrel's framing errors that are not BadHttpRequestException, such as "Bad chunk size data."
-            throw EngineException.BadInput($"The request body could not be read: {e.Message}");
-        }
+            try
+            {
+                while (length != declared)
+                {
+                    if (length == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
 
-        return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), example);
+                    var read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                }
+            }
+            catch (IOException e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel's framing errors that are not BadHttpRequestException, such as "Bad chunk size data."
+                throw EngineException.BadInput($"The request body could not be read: {e.Message}");
+            }
+
+            return Parse(buffer.AsMemory(0, length), example);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    /// <summary>
+    /// The first buffer for a body: its declared length, but never more up front than the server takes (Kestrel
+    /// refuses a longer body at the first read) nor than <see cref="MaxInitialSize"/> before the bytes arrive.
+    /// </summary>
+    private static int InitialSize(long? declared, long? maxBodySize)
+    {
+        var bound = Math.Max(Math.Min(maxBodySize ?? MaxInitialSize, MaxInitialSize), MinBufferSize);
+        return (int)Math.Clamp(declared ?? MinBufferSize, MinBufferSize, bound);
+    }
+
+    private const int MinBufferSize = 16 * 1024;
+
+    private const long MaxInitialSize = 8L * 1024 * 1024;
 
     /// <summary>
     /// Parses and checks a body held in memory: <see langword="null"/> when it is empty or whitespace, else its root

@@ -226,6 +226,50 @@ public sealed class MediaReaderTests
     }
 
     [Fact]
+    public async Task Input_EveryLengthAndForm_GivesTheBytes_AndTheLimitHoldsToTheByte()
+    {
+        // `input` strings are read from the JSON value's UTF-8 when canonical (escaped "\/" included), by the
+        // general path otherwise: the same bytes and the same limit either way.
+        var random = new Random(11);
+        for (var length = 1; length <= 70; length++)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            var (reader, _) = Create(maxBytes: length);
+            var standard = Convert.ToBase64String(data);
+            var slashesEscaped = standard.Replace("/", "\\/", StringComparison.Ordinal);
+            foreach (var form in new[]
+            {
+                standard, slashesEscaped, $"data:image/png;base64,{standard}", $"DATA:image\\/png;BASE64,{slashesEscaped}",
+                standard.TrimEnd('='), standard.Replace('+', '-').Replace('/', '_'), $" {standard}\\n",
+            })
+            {
+                Assert.Equal(data, (await reader.ReadAsync(Request($$"""{"input": "{{form}}"}"""), Task, Ct)).Data);
+                Assert.Equal(data, (await reader.ReadAsync(Request($$$"""{"input": {"base64": "{{{form}}}"}}"""), Task, Ct)).Data);
+            }
+
+            var (small, _) = Create(maxBytes: length - 1);
+            var refusal = await RefusedAsync(small, $$"""{"input": "{{slashesEscaped}}"}""", EngineErrorKind.TooLarge);
+            Assert.Contains($"has {length} bytes", refusal.Message, StringComparison.Ordinal);
+            Assert.Contains("`input`", refusal.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Input_CanonicalLookingButNotStrict_ReadsAsBefore()
+    {
+        var (reader, _) = Create();
+
+        // Bits past the last byte that are not zero: accepted, as Convert.FromBase64String accepts them.
+        Assert.Equal("A"u8.ToArray(), (await reader.ReadAsync(Request("""{"input": "QR=="}"""), Task, Ct)).Data);
+        Assert.Equal("AB"u8.ToArray(), (await reader.ReadAsync(Request("""{"input": "QUJ="}"""), Task, Ct)).Data);
+
+        // A data URI whose header holds "://" is a URL with another scheme, as it always was.
+        var e = await RefusedAsync(reader, """{"input": "data://x;base64,QUJD"}""");
+        Assert.Contains("`input` must be an absolute http or https URL", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Input_StringWithAnotherScheme_IsRefusedAsAUrl_NotAsBase64()
     {
         var (reader, _) = Create();

@@ -119,6 +119,37 @@ public sealed class JsonBodyTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_BodyLargerThanTheFirstBuffer_ChunkedOrWithItsLength_IsReadWhole()
+    {
+        // 200 KB: past the reader's first buffer, so a chunked body (no Content-Length) grows it several times.
+        using var client = fixture.Server.CreateHttpClient();
+        var padding = new string('x', 200_000);
+        var outputs = new List<string>();
+        foreach (var chunked in new[] { false, true })
+        {
+            var (status, body) = await PostTextAsync(client, $$"""{"padding": "{{padding}}", "input": "a sentence at the end"}""", chunked);
+            Assert.Equal(HttpStatusCode.OK, status);
+            outputs.Add(AssertOutput(body).GetRawText());
+
+            // The malformed text is at the very end: a body cut at a buffer's edge would miss it or fail as bad JSON.
+            var (badStatus, badBody) = await PostTextAsync(client, $$$"""{"padding": "{{{padding}}}", "input": "a", "params": {"prompt": "\ud800"}}""", chunked);
+            Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+            Assert.Contains("'params.prompt'", AssertErrorEnvelope(badBody), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(outputs[0], outputs[1]);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostTextAsync(HttpClient client, string json, bool chunked)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(MiniLm, UriKind.Relative)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.TransferEncodingChunked = chunked;
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
     /// <summary>The template with X replaced by an escaped lone surrogate, or by the raw bytes FF FE.</summary>
     private static byte[] Body(string template, bool rawBytes)
     {
