@@ -317,6 +317,45 @@ public sealed class AssistantOutputParserTests
         }
     }
 
+    private static readonly string[] Fragments =
+    [
+        "<tool_call>", "</tool_call>", "<tool_", "call>", "<think>", "</think>", "<|python_tag|>", "[TOOL_CALLS]", "[ARGS]",
+        "[CALL_ID]", "{", "}", "[", "]", "\"", "\\", ";", ",", ":", " ", "\n", "\n\n", "<", ">", "get_time", "get_weather",
+        "\"name\"", "\"arguments\"", "\"parameters\"", "{}", "\"get_time\"", "text", "é😀",
+        """{"name": "get_time", "arguments": {"timezone": "UTC"}}""", """{"name": "get_weather", "parameters": {"city": "a}b"}}""",
+    ];
+
+    private static readonly ToolCallFormat?[] Formats = [null, ToolCallFormat.Hermes, ToolCallFormat.Llama3Json, ToolCallFormat.Mistral, ToolCallFormat.MistralNamed];
+
+    private static readonly Gen<(string Text, int Format, bool InReasoning, int[] Cuts)> RandomOutputs =
+        Gen.Select(
+            Gen.Int[0, Fragments.Length - 1].Array[0, 24].Select(ix => string.Concat(ix.Select(i => Fragments[i]))),
+            Gen.Int[0, Formats.Length - 1],
+            Gen.Bool,
+            Gen.Int[0, 1000].Array[0, 30]);
+
+    [Fact]
+    public void Feed_RandomOutputsOfMarkerFragments_AnySplitFoldsToTheWholeParse()
+        => PropertyCheck.Run(RandomOutputs, input =>
+        {
+            var (text, f, inReasoning, cuts) = input;
+            var format = Formats[f];
+            var whole = AssistantOutputParser.Parse(text, format, ReasoningTags.Think, inReasoning, ToolNames, Ids());
+            var parser = new AssistantOutputParser(format, ReasoningTags.Think, inReasoning, ToolNames, Ids());
+            var points = cuts.Select(c => c % (text.Length + 1)).Append(0).Append(text.Length).Distinct().Order().ToArray();
+            var deltas = new List<AssistantDelta>();
+            for (var i = 1; i < points.Length; i++)
+            {
+                deltas.AddRange(parser.Feed(text[points[i - 1]..points[i]]));
+            }
+
+            deltas.AddRange(parser.Finish());
+            var streamed = AssistantOutput.Fold(deltas);
+            Assert.Equal(whole.Content, streamed.Content);
+            Assert.Equal(whole.Reasoning, streamed.Reasoning);
+            Assert.Equal(whole.ToolCalls, streamed.ToolCalls);
+        }, "0000000000132", iterations: 5000);
+
     [Fact]
     public void Feed_AfterFinish_Throws()
     {
