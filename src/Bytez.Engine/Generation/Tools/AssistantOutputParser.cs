@@ -46,6 +46,8 @@ public sealed class AssistantOutputParser
     private bool _bare;
     private int _groupCalls;
     private bool _finished;
+    private int _searched;
+    private JsonScan _scan = JsonScan.None;
 
     /// <summary>
     /// Creates a parser for one output. <paramref name="format"/> (null: no tool calls are read) and
@@ -273,9 +275,10 @@ public sealed class AssistantOutputParser
 
     private bool StepHermes(bool final)
     {
-        var at = _pending.IndexOf(HermesClose, StringComparison.Ordinal);
+        var at = _pending.IndexOf(HermesClose, Math.Max(0, _searched - (HermesClose.Length - 1)), StringComparison.Ordinal);
         if (at < 0 && !final)
         {
+            _searched = _pending.Length;
             return false;
         }
 
@@ -309,7 +312,7 @@ public sealed class AssistantOutputParser
             return true;
         }
 
-        var end = JsonValueEnd(_pending, p);
+        var end = JsonValueEnd(p);
         if (end < 0)
         {
             if (!final)
@@ -350,7 +353,7 @@ public sealed class AssistantOutputParser
 
         if (_pending[p] == '[')
         {
-            var end = JsonValueEnd(_pending, p);
+            var end = JsonValueEnd(p);
             if (end < 0)
             {
                 if (!final)
@@ -435,7 +438,7 @@ public sealed class AssistantOutputParser
             return false;
         }
 
-        var argsEnd = q < _pending.Length && _pending[q] == '{' ? JsonValueEnd(_pending, q) : -2;
+        var argsEnd = q < _pending.Length && _pending[q] == '{' ? JsonValueEnd(q) : -2;
         if (argsEnd == -1 && !final)
         {
             return false;
@@ -552,7 +555,12 @@ public sealed class AssistantOutputParser
         }
     }
 
-    private void Consume(int count) => _pending = _pending[count..];
+    private void Consume(int count)
+    {
+        _pending = _pending[count..];
+        _searched = 0;
+        _scan = JsonScan.None;
+    }
 
     private bool TryReadCall(string json, out ChatToolCall call)
     {
@@ -675,17 +683,17 @@ public sealed class AssistantOutputParser
     }
 
     /// <summary>
-    /// The index just after the JSON object or list that starts at <paramref name="start"/>, found by matching
-    /// brackets outside strings; -1 when the text ends first.
+    /// The index just after the JSON object or list that starts at <paramref name="start"/> of the pending text,
+    /// found by matching brackets outside strings; -1 when the text ends first. While a value is still being written
+    /// the scan resumes where it stopped, so a long call costs one pass.
     /// </summary>
-    private static int JsonValueEnd(string text, int start)
+    private int JsonValueEnd(int start)
     {
-        var depth = 0;
-        var inString = false;
-        var escaped = false;
-        for (var i = start; i < text.Length; i++)
+        var scan = _scan.Start == start ? _scan : new JsonScan(start, start, 0, false, false);
+        var (depth, inString, escaped) = (scan.Depth, scan.InString, scan.Escaped);
+        for (var i = scan.Position; i < _pending.Length; i++)
         {
-            var c = text[i];
+            var c = _pending[i];
             if (inString)
             {
                 if (escaped)
@@ -716,6 +724,7 @@ public sealed class AssistantOutputParser
                     depth--;
                     if (depth == 0)
                     {
+                        _scan = JsonScan.None;
                         return i + 1;
                     }
 
@@ -723,6 +732,13 @@ public sealed class AssistantOutputParser
             }
         }
 
+        _scan = new JsonScan(start, _pending.Length, depth, inString, escaped);
         return -1;
+    }
+
+    /// <summary>Where a bracket scan of the pending text stopped.</summary>
+    private readonly record struct JsonScan(int Start, int Position, int Depth, bool InString, bool Escaped)
+    {
+        public static JsonScan None { get; } = new(-1, 0, 0, false, false);
     }
 }
