@@ -88,6 +88,12 @@ public sealed class ChatOutput(string content) : TaskOutput
     /// <summary>The assistant's text.</summary>
     public string Content { get; } = content;
 
+    /// <summary>A thinking model's thinking, apart from the answer; <see langword="null"/> when it did not think (or its thinking is not split).</summary>
+    public string? ReasoningContent { get; init; }
+
+    /// <summary>The tool calls the assistant made; empty when none.</summary>
+    public IReadOnlyList<Generation.Tools.ChatToolCall> ToolCalls { get; init; } = [];
+
     /// <inheritdoc />
     public override void WriteTo(Utf8JsonWriter writer)
     {
@@ -95,6 +101,29 @@ public sealed class ChatOutput(string content) : TaskOutput
         writer.WriteStartObject();
         writer.WriteString("role", "assistant");
         writer.WriteString("content", Content);
+        if (ReasoningContent is not null)
+        {
+            writer.WriteString("reasoning_content", ReasoningContent);
+        }
+
+        if (ToolCalls.Count > 0)
+        {
+            writer.WriteStartArray("tool_calls");
+            foreach (var call in ToolCalls)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", call.Id);
+                writer.WriteString("type", "function");
+                writer.WriteStartObject("function");
+                writer.WriteString("name", call.Name);
+                writer.WriteString("arguments", call.Arguments);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 }

@@ -23,6 +23,15 @@ public sealed record GenerationUpdate
     /// <summary>Tokens the sequence has generated so far.</summary>
     public int GeneratedTokens { get; init; }
 
+    /// <summary>
+    /// For a chat whose output is parsed (tools offered, or a thinking model): the thinking this update adds, apart
+    /// from <see cref="Text"/>, which then holds only answer text; else <see langword="null"/>.
+    /// </summary>
+    public string? Reasoning { get; init; }
+
+    /// <summary>For a chat with tools: the tool calls this update completes; else <see langword="null"/>.</summary>
+    public IReadOnlyList<Tools.ChatToolCall>? ToolCalls { get; init; }
+
     /// <summary>The log-probabilities of the tokens this update completes, when <c>logprobs</c> asked for them; else <see langword="null"/>.</summary>
     public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
+using Bytez.Engine.Generation.Tools;
 using Bytez.Engine.Metrics;
 using Bytez.Engine.Templating;
 using Bytez.Protocol;
@@ -99,12 +100,24 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
         // The answer is the fold of the stream of updates: one loop for both.
         var run = Prepare(instance, request, cancellationToken);
         var texts = new StringBuilder[run.Settings.NumReturnSequences];
+        var reasoning = new StringBuilder?[run.Settings.NumReturnSequences];
+        var calls = new List<ChatToolCall>?[run.Settings.NumReturnSequences];
         await foreach (var update in Generate(run, cancellationToken).ConfigureAwait(false))
         {
             (texts[update.Index] ??= new StringBuilder()).Append(update.Text);
+            if (update.Reasoning is not null)
+            {
+                (reasoning[update.Index] ??= new StringBuilder()).Append(update.Reasoning);
+            }
+
+            if (update.ToolCalls is { Count: > 0 } made)
+            {
+                (calls[update.Index] ??= []).AddRange(made);
+            }
         }
 
-        var outputs = texts.Where(t => t is not null).Select(t => run.Shape(t.ToString())).ToList();
+        var outputs = texts.Select((t, i) => (t, i)).Where(x => x.t is not null)
+            .Select(x => run.Shape(x.t.ToString(), reasoning[x.i]?.ToString(), calls[x.i])).ToList();
         return outputs.Count == 1 ? outputs[0] : new ListOutput(outputs);
     }
 
@@ -154,9 +167,11 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
             _metrics?.Generated(run.Model.Model.Id, beams.Sum(b => b.GeneratedTokens), Stopwatch.GetElapsedTime(started));
             for (var i = 0; i < beams.Count; i++)
             {
+                var parsed = run.NewParser() is { } beamParser ? AssistantOutput.Fold([.. beamParser.Feed(beams[i].Text), .. beamParser.Finish()]) : null;
                 yield return new GenerationUpdate
                 {
-                    Index = i, Text = echo + beams[i].Text, Finish = beams[i].Finish, PromptTokens = promptTokens, GeneratedTokens = beams[i].GeneratedTokens,
+                    Index = i, Text = parsed?.Content ?? echo + beams[i].Text, Reasoning = parsed?.Reasoning, ToolCalls = parsed?.ToolCalls,
+                    Finish = beams[i].Finish, PromptTokens = promptTokens, GeneratedTokens = beams[i].GeneratedTokens,
                 };
             }
 
@@ -170,11 +185,30 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
                 yield return new GenerationUpdate { Index = i, Text = echo, PromptTokens = promptTokens };
             }
 
+            var parser = run.NewParser();
             await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, i, _metrics, cancellationToken).ConfigureAwait(false))
             {
+                if (parser is null)
+                {
+                    yield return new GenerationUpdate
+                    {
+                        Index = i, Text = piece.Text, Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
+                    };
+                    continue;
+                }
+
+                // A parsed chat: the piece's answer text, thinking and completed calls; the last piece also resolves what was held back.
+                var deltas = parser.Feed(piece.Text);
+                if (piece.Finish is not null)
+                {
+                    deltas = [.. deltas, .. parser.Finish()];
+                }
+
+                var parts = AssistantOutput.Fold(deltas);
                 yield return new GenerationUpdate
                 {
-                    Index = i, Text = piece.Text, Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
+                    Index = i, Text = parts.Content, Reasoning = parts.Reasoning, ToolCalls = parts.ToolCalls.Count > 0 ? parts.ToolCalls : null,
+                    Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
                 };
             }
         }
@@ -190,16 +224,33 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
         }
 
         var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize, beamSearch: model is IBeamSearchInstance);
-        if (settings.Tools is not null || settings.ToolChoice is not null)
-        {
-            throw EngineException.NotSupported("`tools` and `tool_choice` are not supported yet: tool calling is being built (issue 13).");
-        }
-
         if (ReadMessages(request, _limits) is { } messages)
         {
-            var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, _templateLimits, cancellationToken);
+            var tools = ChatToolsReader.ReadTools(settings.Tools ?? default);
+            var choice = ChatToolsReader.ReadToolChoice(settings.ToolChoice ?? default, tools);
+            var format = tools.Count > 0 ? ToolCallFormat.Detect(model.ChatTemplate) : null;
+            if (tools.Count > 0 && format is null)
+            {
+                throw EngineException.NotSupported($"The chat template of {model.Model.Id} does not show how the model calls tools (Hermes, Llama 3, Mistral); send the request without `tools`.");
+            }
+
+            if (choice.Kind is ChatToolChoiceKind.Required or ChatToolChoiceKind.Function)
+            {
+                throw EngineException.NotSupported("`tool_choice` \"required\" or a named function needs constrained decoding, which is not available yet; send \"auto\".");
+            }
+
+            var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, tools, _templateLimits, cancellationToken);
             var ids = CheckTokens(model.Tokenizer.Encode(rendered, addSpecialTokens: false), "the chat prompt");
-            return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered);
+            var tags = ReasoningTags.Detect(model.ChatTemplate);
+            var output = format is null && tags is null
+                ? null
+                : new OutputParsing(choice.Kind == ChatToolChoiceKind.None ? null : format, tags, tags?.OpensIn(rendered) == true, [.. tools.Select(t => t.Name)]);
+            return new PreparedRun(model, ids, settings, EchoPrompt: null, Chat: true, PromptText: rendered) { Parsing = output };
+        }
+
+        if (settings.Tools is not null || settings.ToolChoice is not null)
+        {
+            throw EngineException.BadInput("`tools` and `tool_choice` need a chat (`messages`), not a text to continue.");
         }
 
         var text = ReadText(request, model.Model.Task);
@@ -231,20 +282,7 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
                 throw limits.TooManyItems("messages", array.GetArrayLength());
             }
 
-            var list = new List<ChatPromptMessage>();
-            var index = 0;
-            foreach (var item in array.EnumerateArray())
-            {
-                if (!item.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
-                    || !item.TryGetProperty("content", out var content))
-                {
-                    throw EngineException.BadInput($"messages[{index}] must be an object {{\"role\": string, \"content\": string or blocks}}.");
-                }
-
-                list.Add(ChatPromptMessage.From(role.GetString()!, content, index++));
-            }
-
-            return list;
+            return [.. array.EnumerateArray().Select(ChatPromptMessage.FromJson)];
         }
 
         return null;
@@ -284,7 +322,18 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
 
     private sealed record PreparedRun(IGenerativeInstance Model, int[] Prompt, GenerationSettings Settings, string? EchoPrompt, bool Chat, string PromptText)
     {
-        /// <summary>The task's answer for one sequence's whole text (the echoed prompt included).</summary>
-        public TaskOutput Shape(string text) => Chat ? new ChatOutput(text) : new TextOutput(text);
+        /// <summary>How a chat's output is split into answer, thinking and tool calls, or null when it is plain text.</summary>
+        public OutputParsing? Parsing { get; init; }
+
+        /// <summary>A parser for one sequence's output, or null when the output is plain text.</summary>
+        public AssistantOutputParser? NewParser()
+            => Parsing is { } p ? new AssistantOutputParser(p.Format, p.Reasoning, p.StartsInReasoning, p.ToolNames) : null;
+
+        /// <summary>The task's answer for one sequence's whole text (the echoed prompt included), its thinking and tool calls.</summary>
+        public TaskOutput Shape(string text, string? reasoning = null, IReadOnlyList<ChatToolCall>? toolCalls = null)
+            => Chat ? new ChatOutput(text) { ReasoningContent = reasoning, ToolCalls = toolCalls ?? [] } : new TextOutput(text);
     }
+
+    /// <summary>The tool-call format (null: calls are not read), thinking tags and offered tool names of a chat.</summary>
+    private sealed record OutputParsing(ToolCallFormat? Format, ReasoningTags? Reasoning, bool StartsInReasoning, string[] ToolNames);
 }

@@ -226,6 +226,55 @@ public sealed class GenerationPipelineTests(TinyDecoderFixture fixture)
         Assert.Equal(EngineErrorKind.BadInput, e.Kind);
     }
 
+    [Fact]
+    public async Task RunAsync_ToolsWithATemplateThatShowsNoCalls_NotSupportedNamingTheTemplate()
+    {
+        var e = await Assert.ThrowsAsync<EngineException>(async () => await _pipeline.RunAsync(Model, Request("""
+            {"input": [{"role": "user", "content": "Hi"}], "params": {"max_new_tokens": 2,
+             "tools": [{"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}]}}
+            """), Ct));
+
+        Assert.Equal(EngineErrorKind.NotSupported, e.Kind);
+        Assert.Contains("does not show how the model calls tools", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ToolsWithATextToContinue_BadInput()
+    {
+        var e = await Assert.ThrowsAsync<EngineException>(async () => await _pipeline.RunAsync(Model, Request("""
+            {"input": "Hi", "params": {"tools": [{"type": "function", "function": {"name": "get_time"}}]}}
+            """), Ct));
+
+        Assert.Equal(EngineErrorKind.BadInput, e.Kind);
+    }
+
+    [Fact]
+    public async Task RunAsync_MalformedTool_BadInputNamingTheField()
+    {
+        var e = await Assert.ThrowsAsync<EngineException>(async () => await _pipeline.RunAsync(Model, Request("""
+            {"input": [{"role": "user", "content": "Hi"}], "params": {"tools": [{"type": "function", "function": {"name": "get time"}}]}}
+            """), Ct));
+
+        Assert.Equal(EngineErrorKind.BadInput, e.Kind);
+        Assert.StartsWith("`tools[0].function.name` must be 1 to 64 letters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ConversationWithAToolCallAndItsAnswer_RendersAndAnswers()
+    {
+        var output = await _pipeline.RunAsync(Model, Request("""
+            {"input": [{"role": "user", "content": "Time?"},
+                       {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+                       {"role": "tool", "tool_call_id": "c1", "content": "09:30"}],
+             "params": {"max_new_tokens": 3, "min_new_tokens": 3}}
+            """), Ct);
+
+        var chat = Assert.IsType<ChatOutput>(output);
+        Assert.NotEqual(string.Empty, chat.Content);
+        Assert.Empty(chat.ToolCalls);
+        Assert.Null(chat.ReasoningContent);
+    }
+
     private static GenerationSettings Greedy(int n) => new() { MaxNewTokens = n, MinNewTokens = n };
 
     private async Task<string> Generate(string prompt, bool addSpecialTokens, GenerationSettings settings)
