@@ -10,6 +10,23 @@ namespace Bytez;
 /// </summary>
 internal static class AdapterJson
 {
+    /// <summary>
+    /// <see cref="AIJsonUtilities.DefaultOptions"/> written compactly (it indents) with JSON's own escaping only: tool
+    /// arguments and results travel as JSON texts inside the request.
+    /// </summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions)
+        {
+            WriteIndented = false,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
     /// <summary>A value as a JSON element.</summary>
     public static JsonElement ToElement(object? value) => value switch
     {
@@ -17,7 +34,7 @@ internal static class AdapterJson
         JsonElement element => element,
         JsonDocument document => document.RootElement.Clone(),
         string text => JsonSerializer.SerializeToElement(text, OpenAIChatJsonContext.Wire.String),
-        _ => JsonSerializer.SerializeToElement(value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType())),
+        _ => JsonSerializer.SerializeToElement(value, Options.GetTypeInfo(value.GetType())),
     };
 
     /// <summary>

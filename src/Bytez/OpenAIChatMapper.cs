@@ -287,7 +287,7 @@ internal static class OpenAIChatMapper
     private static string SerializeArguments(IDictionary<string, object?>? arguments) =>
         arguments is null
             ? "{}"
-            : JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+            : JsonSerializer.Serialize(arguments, AdapterJson.Options.GetTypeInfo(typeof(IDictionary<string, object?>)));
 
     /// <summary>A tool result as the text of a <c>tool</c> message: strings as they are, anything else as JSON.</summary>
     private static string ResultText(object? result) => result switch
@@ -296,7 +296,8 @@ internal static class OpenAIChatMapper
         string text => text,
         TextContent content => content.Text,
         JsonElement { ValueKind: JsonValueKind.String } element => element.GetString()!,
-        _ => AdapterJson.ToElement(result).GetRawText(),
+        JsonElement element => JsonSerializer.Serialize(element, OpenAIChatJsonContext.Wire.JsonElement),
+        _ => JsonSerializer.Serialize(result, AdapterJson.Options.GetTypeInfo(result.GetType())),
     };
 
     private static JsonElement Text(string value) => JsonSerializer.SerializeToElement(value, OpenAIChatJsonContext.Wire.String);

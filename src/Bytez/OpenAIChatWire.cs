@@ -199,6 +199,7 @@ internal sealed class OpenAIErrorBody
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(JsonElement))]
 internal sealed partial class OpenAIChatJsonContext : JsonSerializerContext
 {
     /// <summary>The context the adapter uses: as <see cref="Default"/>, with JSON's own escaping only (see <see cref="RequestJson"/>).</summary>
