@@ -34,6 +34,12 @@ internal sealed class BytezChatClient : IChatClient
         using var timeout = client.StartTimeout(cancellationToken);
         using var response = await client.SendOpenAIAsync(Route, body, _model.ProviderKey, timeout, cancellationToken).ConfigureAwait(false);
         var bytes = await Guard(response.Content.ReadAsByteArrayAsync(timeout.Token), timeout, cancellationToken).ConfigureAwait(false);
+        return ReadCompletion(bytes, response);
+    }
+
+    /// <summary>A whole answer as a <see cref="ChatResponse"/>; a body that is not a chat completion throws <see cref="BytezException"/>.</summary>
+    private static ChatResponse ReadCompletion(byte[] bytes, HttpResponseMessage response)
+    {
         try
         {
             using var document = JsonDocument.Parse(bytes);
@@ -56,6 +62,18 @@ internal sealed class BytezChatClient : IChatClient
         var client = _model.Client;
         using var timeout = client.StartTimeout(cancellationToken);
         using var response = await client.SendOpenAIAsync(Route, body, _model.ProviderKey, timeout, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            // A server that ignores "stream" answers one completion: its updates are those of the whole answer.
+            var bytes = await Guard(response.Content.ReadAsByteArrayAsync(timeout.Token), timeout, cancellationToken).ConfigureAwait(false);
+            foreach (var update in ReadCompletion(bytes, response).ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         var stream = await Guard(response.Content.ReadAsStreamAsync(timeout.Token), timeout, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {

@@ -188,6 +188,18 @@ public sealed class BytezChatClientTests
     }).OrderBy(s => s[..s.IndexOf(':', StringComparison.Ordinal)], StringComparer.Ordinal).ThenBy(s => s, StringComparer.Ordinal));
 
     [Fact]
+    public async Task GetStreamingResponseAsync_ServerIgnoresStream_YieldsTheWholeAnswersUpdates()
+    {
+        var (chat, _) = Create(FakeHandler.Json(Golden("chat-response-tool-call.json")));
+
+        var folded = await chat.GetStreamingResponseAsync("Weather?", cancellationToken: Ct).ToChatResponseAsync(Ct);
+
+        Assert.Equal("Let me look that up.", folded.Text);
+        Assert.Equal(ChatFinishReason.ToolCalls, folded.FinishReason);
+        Assert.Equal(2, folded.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Count());
+    }
+
+    [Fact]
     public async Task GetResponseAsync_OpenAIErrorObject_ThrowsBytezExceptionWithStatusAndMessage()
     {
         var (chat, _) = Create(FakeHandler.Json(
