@@ -1,3 +1,4 @@
+using Bytez.Engine.Generation;
 using Bytez.Protocol;
 
 namespace Bytez.Engine;
@@ -23,4 +24,18 @@ public interface IStreamingTaskPipeline : ITaskPipeline
     /// produced. Bad input throws here, before anything is streamed; failures later surface while enumerating.
     /// </summary>
     ValueTask<IAsyncEnumerable<string>> StartStreamAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A task that generates text token by token (text-generation, chat): besides the text pieces, it streams
+/// <see cref="GenerationUpdate"/>s with token counts, finish reasons and log-probabilities. Its non-streamed answer
+/// and its text stream are both made from these updates.
+/// </summary>
+public interface IGenerationTaskPipeline : IStreamingTaskPipeline
+{
+    /// <summary>
+    /// Checks the request and starts the run; the returned sequence yields the updates of every requested sequence
+    /// (one after the other, each ending with an update that carries its finish reason). Bad input throws here.
+    /// </summary>
+    ValueTask<IAsyncEnumerable<GenerationUpdate>> StartGenerationAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Bytez.Engine.Generation;
 using Bytez.Engine.Metrics;
 using Bytez.Engine.Scheduling;
 using Bytez.Protocol;
@@ -111,7 +112,7 @@ public sealed class InferenceEngine
     /// output's text pieces as they are produced. The instance is held until the enumeration ends.
     /// </summary>
     /// <exception cref="EngineException">The model is unknown, its task cannot stream, the input is bad, or the server is at capacity.</exception>
-    public async ValueTask<IAsyncEnumerable<string>> StartStreamAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    public ValueTask<IAsyncEnumerable<string>> StartStreamAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (model, pipeline) = Resolve(modelId);
@@ -121,13 +122,40 @@ public sealed class InferenceEngine
                 $"{model.Id} runs '{model.Task}', whose output cannot be streamed; send \"stream\": false. Streaming is for: {string.Join(", ", StreamingTasks)}.");
         }
 
+        return StartAsync(model, (instance, token) => streaming.StartStreamAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a generation (text-generation or chat) and returns its <see cref="GenerationUpdate"/>s as they are
+    /// produced: text with token counts, finish reasons and log-probabilities, for routes that report them. Bad input
+    /// throws here, before anything is sent; the instance is held until the enumeration ends. The text of the updates
+    /// is what <see cref="RunAsync"/> and <see cref="StartStreamAsync"/> answer for the same request.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or does not generate text, the input is bad, or the server is at capacity.</exception>
+    public ValueTask<IAsyncEnumerable<GenerationUpdate>> StartGenerationAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not IGenerationTaskPipeline generation)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', which does not generate text token by token; use a model of a task such as {BytezTasks.Chat} or {BytezTasks.TextGeneration}.");
+        }
+
+        return StartAsync(model, (instance, token) => generation.StartGenerationAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>Leases an instance, starts a streamed run on it, and holds the lease (and the deadline) until the stream ends.</summary>
+    private async ValueTask<IAsyncEnumerable<T>> StartAsync<T>(
+        ModelDescriptor model, Func<IModelInstance, CancellationToken, ValueTask<IAsyncEnumerable<T>>> start, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         InstanceLease? lease = null;
         CancellationTokenSource? deadline = StartDeadline(cancellationToken);
         try
         {
             lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
-            var pieces = await streaming.StartStreamAsync(lease.Instance, request, deadline.Token).ConfigureAwait(false);
+            var pieces = await start(lease.Instance, deadline.Token).ConfigureAwait(false);
             var held = (lease, deadline);
             lease = null;
             deadline = null;
@@ -228,8 +256,8 @@ public sealed class InferenceEngine
         return lease.Instance;
     }
 
-    private async IAsyncEnumerable<string> Hold(
-        ModelDescriptor model, IAsyncEnumerable<string> pieces, InstanceLease lease, CancellationTokenSource deadline, long started,
+    private async IAsyncEnumerable<T> Hold<T>(
+        ModelDescriptor model, IAsyncEnumerable<T> pieces, InstanceLease lease, CancellationTokenSource deadline, long started,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var outcome = "error";

@@ -197,7 +197,8 @@ public sealed class GenerationApiTests(GenerationFixture fixture) : IClassFixtur
     public async Task Stream_ClientDisconnects_GenerationStops()
     {
         const string model = GenerationServer.SlowGgufModel;
-        var cancelledBefore = TextGenerator.CancelledSequences;
+        using var scrape = new HttpClient { BaseAddress = fixture.Generation.Server.BaseAddress };
+        var cancelledBefore = await CancelledAsync(scrape, _ => true);
         using var client = Client();
         using var request = new HttpRequestMessage(HttpMethod.Post, model)
         {
@@ -210,14 +211,18 @@ public sealed class GenerationApiTests(GenerationFixture fixture) : IClassFixtur
             Assert.True(await body.ReadAsync(buffer, TestContext.Current.CancellationToken) > 0);
         }
 
-        // The response is disposed mid-stream: the connection closes and the server stops at its next token.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (TextGenerator.CancelledSequences == cancelledBefore && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        // The response is disposed mid-stream: the connection closes and the server stops at its next token, which the
+        // engine's metrics count as a cancelled sequence.
+        var cancelled = await CancelledAsync(scrape, c => c > cancelledBefore);
+        Assert.True(cancelled > cancelledBefore, "the generation was not cancelled");
+    }
 
-        Assert.True(TextGenerator.CancelledSequences > cancelledBefore, "the generation was not cancelled");
+    /// <summary>The server's count of cancelled sequences of the slow model, scraped until <paramref name="ready"/> holds (or 15 s pass).</summary>
+    private static async Task<double> CancelledAsync(HttpClient scrape, Func<double, bool> ready)
+    {
+        static double Count(MetricsExposition e) => e.Named("bytez_sequences_cancelled_total")
+            .Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.SlowGgufModel).Sum(s => s.Value);
+        return Count(await MetricsExposition.ScrapeUntilAsync(scrape, "metrics", e => ready(Count(e))));
     }
 
     private static async Task<(HttpResponseMessage Response, List<string> Chunks)> StreamAsync(HttpClient client, string model, string json)

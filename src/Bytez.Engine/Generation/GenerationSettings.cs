@@ -17,8 +17,16 @@ public sealed record GenerationSettings
         "typical_p", "min_p", "repetition_penalty", "no_repeat_ngram_size", "seed", "stop", "stop_strings",
         "return_full_text", "num_return_sequences", "eos_token_id", "bad_words_ids", "max_time", "pad_token_id",
         "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
-        "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id",
+        "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id", "logprobs", "top_logprobs",
+        "tools", "tool_choice", "parallel_tool_calls",
     ];
+
+    /// <summary>
+    /// The parameters only decoder-only text models read (text-generation and chat): the prompt echo, the chat
+    /// template's switches, stop strings, tools and log-probabilities; encoder-decoder tasks refuse them.
+    /// </summary>
+    public static IReadOnlyList<string> DecoderOnly { get; } =
+        ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls"];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
     public static IReadOnlyDictionary<string, string> NotImplemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -102,6 +110,27 @@ public sealed record GenerationSettings
 
     /// <summary>Passed to the chat template as <c>enable_thinking</c>, if set.</summary>
     public bool? EnableThinking { get; init; }
+
+    /// <summary>
+    /// Whether each generated token's log-probability is returned with it (<c>logprobs</c>, OpenAI's name): the
+    /// log-softmax of the model's own logits, before any processor or warper, as vLLM's default reports it.
+    /// </summary>
+    public bool Logprobs { get; init; }
+
+    /// <summary>How many of the most likely tokens to list with each generated token's log-probability (<c>top_logprobs</c>, 0 to 20).</summary>
+    public int TopLogprobs { get; init; }
+
+    /// <summary>The most alternatives <c>top_logprobs</c> may ask for (OpenAI's bound).</summary>
+    public const int MaxTopLogprobs = 20;
+
+    /// <summary>The tools offered to a chat model (<c>tools</c>, OpenAI's list of functions) as sent, or <see langword="null"/>; checked where they are read.</summary>
+    public JsonElement? Tools { get; init; }
+
+    /// <summary>Which tool the model must call (<c>tool_choice</c>: "none", "auto", "required" or a named function) as sent, or <see langword="null"/>.</summary>
+    public JsonElement? ToolChoice { get; init; }
+
+    /// <summary>Whether the model may call several tools in one answer (<c>parallel_tool_calls</c>), if set.</summary>
+    public bool? ParallelToolCalls { get; init; }
 
     /// <summary>Beams of beam search; 1 is greedy search or sampling.</summary>
     public int NumBeams { get; init; } = 1;
@@ -264,6 +293,15 @@ public sealed record GenerationSettings
         "begin_suppress_tokens" => s with { BeginSuppressTokens = TokenIds(v, name, vocabularySize) },
         "decoder_start_token_id" => s with { DecoderStartTokenId = TokenId(v, name, vocabularySize) },
         "enable_thinking" => s with { EnableThinking = Bool(v, name) },
+        "logprobs" => s with { Logprobs = Bool(v, name) },
+        "top_logprobs" => s with { TopLogprobs = Int(v, name, 0, MaxTopLogprobs) },
+        "tools" => v.ValueKind == JsonValueKind.Array
+            ? s with { Tools = v.Clone() }
+            : throw EngineException.BadInput("`tools` must be a list of tools such as {\"type\": \"function\", \"function\": {\"name\": \"...\", \"parameters\": {...}}}."),
+        "tool_choice" => v.ValueKind is JsonValueKind.String or JsonValueKind.Object
+            ? s with { ToolChoice = v.Clone() }
+            : throw EngineException.BadInput("`tool_choice` must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": \"...\"}}."),
+        "parallel_tool_calls" => s with { ParallelToolCalls = Bool(v, name) },
         _ => null,
     };
 
@@ -275,6 +313,16 @@ public sealed record GenerationSettings
         if (StopStrings.Any(string.IsNullOrEmpty))
         {
             throw EngineException.BadInput("Stop strings must not be empty.");
+        }
+
+        if (TopLogprobs > 0 && !Logprobs)
+        {
+            throw EngineException.BadInput("`top_logprobs` needs `logprobs`: true.");
+        }
+
+        if (Logprobs && NumBeams > 1)
+        {
+            throw EngineException.NotSupported("`logprobs` with `num_beams` > 1 is not supported; use num_beams 1.");
         }
 
         if (NumBeams > 1 && !beamSearch)

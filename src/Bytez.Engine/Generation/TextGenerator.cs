@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Bytez.Engine.Metrics;
 
 namespace Bytez.Engine.Generation;
 
@@ -23,7 +24,18 @@ public enum FinishReason
 /// <param name="Text">The text this step completed (may be empty).</param>
 /// <param name="Finish">Set on the last piece only.</param>
 /// <param name="GeneratedTokens">Tokens generated so far.</param>
-public readonly record struct GenerationPiece(string Text, FinishReason? Finish, int GeneratedTokens);
+public readonly record struct GenerationPiece(string Text, FinishReason? Finish, int GeneratedTokens)
+{
+    /// <summary>The prompt's tokens.</summary>
+    public int PromptTokens { get; init; }
+
+    /// <summary>
+    /// The log-probabilities of the tokens generated since the previous piece, when <see cref="GenerationSettings.Logprobs"/>
+    /// asks for them; else <see langword="null"/>. A token whose text is held back (part of a character) is reported
+    /// with the piece that completes its text.
+    /// </summary>
+    public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
+}
 
 /// <summary>
 /// The one generation loop, for every runtime: feeds the prompt, then repeatedly samples a token, checks the stop
@@ -32,26 +44,19 @@ public readonly record struct GenerationPiece(string Text, FinishReason? Finish,
 /// </summary>
 public static class TextGenerator
 {
-    private static long _active;
-    private static long _cancelled;
-
-    /// <summary>Sequences being generated right now, in this process.</summary>
-    public static long ActiveSequences => Interlocked.Read(ref _active);
-
-    /// <summary>Sequences stopped by cancellation (a client that went away, a timeout) since the process started.</summary>
-    public static long CancelledSequences => Interlocked.Read(ref _cancelled);
-
     /// <summary>Generates one sequence after <paramref name="prompt"/>.</summary>
     /// <param name="model">The loaded model.</param>
     /// <param name="prompt">The prompt's token ids.</param>
     /// <param name="settings">Validated generation settings.</param>
     /// <param name="seedOffset">Distinguishes the sequences of one request that asks for several.</param>
+    /// <param name="metrics">Records the sequence (active, cancelled, prompt and generated tokens, rate); none when null.</param>
     /// <param name="cancellationToken">Stops generation at the next token.</param>
     public static async IAsyncEnumerable<GenerationPiece> GenerateAsync(
         IGenerativeInstance model,
         int[] prompt,
         GenerationSettings settings,
         int seedOffset = 0,
+        EngineMetrics? metrics = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -72,8 +77,11 @@ public static class TextGenerator
         if (settings.NumBeams > 1)
         {
             // Beam search knows its best sequence only at the end: one piece.
+            var started = Stopwatch.GetTimestamp();
             var best = (await BeamSearchAsync(model, prompt, settings, cancellationToken).ConfigureAwait(false))[0];
-            yield return Decode(model, prompt, best, eos);
+            var piece = Decode(model, prompt, best, eos);
+            metrics?.Generated(model.Model.Id, piece.GeneratedTokens, Stopwatch.GetElapsedTime(started));
+            yield return piece;
             yield break;
         }
 
@@ -87,33 +95,35 @@ public static class TextGenerator
         var clock = Stopwatch.StartNew();
 
         using var sequence = model.CreateSequence();
-        Interlocked.Increment(ref _active);
-        using var tracking = new Tracking(cancellationToken);
+        using var tracking = new Tracking(metrics, model.Model.Id, prompt.Length, cancellationToken);
         if (budget == 0)
         {
-            yield return new GenerationPiece(string.Empty, FinishReason.Length, 0);
+            yield return new GenerationPiece(string.Empty, FinishReason.Length, 0) { PromptTokens = prompt.Length };
             yield break;
         }
 
         var logits = await sequence.ForwardAsync(prompt, cancellationToken).ConfigureAwait(false);
         var generated = 0;
+        List<TokenLogprob>? logprobs = settings.Logprobs ? [] : null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var token = sampler.Next(logits.Span, tokens, prompt.Length, prompt.Length + budget);
             tokens.Add(token);
             generated++;
+            tracking.Generated = generated;
+            logprobs?.Add(TokenLogprobs.Compute(logits.Span, token, settings.TopLogprobs, model.Tokenizer));
 
             if (eosSet.Contains(token))
             {
-                yield return new GenerationPiece(detokenizer.Flush(), FinishReason.EndOfSequence, generated);
+                yield return Piece(detokenizer.Flush(), FinishReason.EndOfSequence);
                 yield break;
             }
 
             var text = detokenizer.Add(token);
             if (stops.Active && text.Length > 0 && stops.Append(text) is { } cut)
             {
-                yield return new GenerationPiece(text[..cut], FinishReason.StopString, generated);
+                yield return Piece(text[..cut], FinishReason.StopString);
                 yield break;
             }
 
@@ -125,20 +135,28 @@ public static class TextGenerator
                 var rest = text + detokenizer.Flush();
                 if (stops.Active && rest.Length > text.Length && stops.Append(rest[text.Length..]) is { } lateCut)
                 {
-                    yield return new GenerationPiece(rest[..(text.Length + lateCut)], FinishReason.StopString, generated);
+                    yield return Piece(rest[..(text.Length + lateCut)], FinishReason.StopString);
                     yield break;
                 }
 
-                yield return new GenerationPiece(rest, finish, generated);
+                yield return Piece(rest, finish);
                 yield break;
             }
 
             if (text.Length > 0)
             {
-                yield return new GenerationPiece(text, null, generated);
+                yield return Piece(text, null);
             }
 
             logits = await sequence.ForwardAsync(new[] { token }, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A piece with the tokens' log-probabilities gathered since the previous one.
+        GenerationPiece Piece(string text, FinishReason? finish)
+        {
+            var piece = new GenerationPiece(text, finish, generated) { PromptTokens = prompt.Length, Logprobs = logprobs is { Count: > 0 } ? [.. logprobs] : null };
+            logprobs?.Clear();
+            return piece;
         }
     }
 
@@ -163,7 +181,7 @@ public static class TextGenerator
         var ended = tokens.Length > 0 && eos.Contains(tokens[^1]);
         var detokenizer = new IncrementalDetokenizer(model.Tokenizer, prompt);
         var text = string.Concat(tokens.Take(ended ? tokens.Length - 1 : tokens.Length).Select(detokenizer.Add)) + detokenizer.Flush();
-        return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length);
+        return new GenerationPiece(text, ended ? FinishReason.EndOfSequence : FinishReason.Length, tokens.Length) { PromptTokens = prompt.Length };
     }
 
     /// <summary>
@@ -194,17 +212,30 @@ public static class TextGenerator
         return await BeamSearch.RunAsync(rows, prompt, settings, eos, prompt.Length + budget, model.VocabularySize, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Counts a sequence as active while it runs, and as cancelled if its token fired.</summary>
-    private readonly struct Tracking(CancellationToken token) : IDisposable
+    /// <summary>
+    /// Records a sequence in the engine's metrics: active while it runs, its prompt tokens at the start, and at the end
+    /// its generated tokens and rate, and whether its token cancelled it.
+    /// </summary>
+    private sealed class Tracking : IDisposable
     {
-        public void Dispose()
+        private readonly EngineMetrics? _metrics;
+        private readonly string _modelId;
+        private readonly CancellationToken _token;
+        private readonly long _started = Stopwatch.GetTimestamp();
+
+        public Tracking(EngineMetrics? metrics, string modelId, int promptTokens, CancellationToken token)
         {
-            Interlocked.Decrement(ref _active);
-            if (token.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref _cancelled);
-            }
+            _metrics = metrics;
+            _modelId = modelId;
+            _token = token;
+            _metrics?.SequenceStarted(modelId, promptTokens);
         }
+
+        /// <summary>Tokens generated so far.</summary>
+        public int Generated { get; set; }
+
+        public void Dispose() =>
+            _metrics?.SequenceEnded(_modelId, Generated, Stopwatch.GetElapsedTime(_started), cancelled: _token.IsCancellationRequested);
     }
 
     /// <summary>Finds stop strings in text that arrives piece by piece, including across pieces.</summary>

@@ -24,6 +24,9 @@ public sealed class EngineMetrics : IDisposable
     private readonly Histogram<double> _queueTime;
     private readonly Histogram<long> _batchSize;
     private readonly Counter<long> _tokens;
+    private readonly Counter<long> _promptTokens;
+    private readonly UpDownCounter<long> _activeSequences;
+    private readonly Counter<long> _cancelledSequences;
     private readonly Histogram<double> _tokenRate;
     private readonly Counter<long> _loads;
     private readonly Counter<long> _evictions;
@@ -42,6 +45,9 @@ public sealed class EngineMetrics : IDisposable
         _queueTime = _meter.CreateHistogram<double>("bytez.queue.time", "s", "Time a request waited for an instance.");
         _batchSize = _meter.CreateHistogram<long>("bytez.batch.size", "{item}", "Items per batched model run (dynamic and continuous batching).");
         _tokens = _meter.CreateCounter<long>("bytez.tokens.generated", "{token}", "Tokens generated.");
+        _promptTokens = _meter.CreateCounter<long>("bytez.tokens.prompt", "{token}", "Prompt tokens fed to generated sequences.");
+        _activeSequences = _meter.CreateUpDownCounter<long>("bytez.sequences.active", "{sequence}", "Sequences being generated now.");
+        _cancelledSequences = _meter.CreateCounter<long>("bytez.sequences.cancelled", "{sequence}", "Sequences stopped by cancellation (a client that went away, a deadline).");
         _tokenRate = _meter.CreateHistogram<double>("bytez.tokens.rate", "{token}/s", "Tokens per second of each generated sequence.");
         _loads = _meter.CreateCounter<long>("bytez.instance.loads", "{instance}", "Instances loaded.");
         _evictions = _meter.CreateCounter<long>("bytez.instance.evictions", "{instance}", "Instances unloaded, by reason (memory, idle, shutdown).");
@@ -73,6 +79,27 @@ public sealed class EngineMetrics : IDisposable
         {
             _tokenRate.Record(tokens / elapsed.TotalSeconds, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
         }
+    }
+
+    /// <summary>Records the start of a generated sequence and its prompt tokens.</summary>
+    public void SequenceStarted(string modelId, int promptTokens)
+    {
+        var model = new KeyValuePair<string, object?>("model", ModelLabel(modelId));
+        _activeSequences.Add(1, model);
+        _promptTokens.Add(promptTokens, model);
+    }
+
+    /// <summary>Records the end of a sequence started with <see cref="SequenceStarted"/>: its tokens, their rate, and whether it was cancelled.</summary>
+    public void SequenceEnded(string modelId, int generatedTokens, TimeSpan elapsed, bool cancelled)
+    {
+        var model = new KeyValuePair<string, object?>("model", ModelLabel(modelId));
+        _activeSequences.Add(-1, model);
+        if (cancelled)
+        {
+            _cancelledSequences.Add(1, model);
+        }
+
+        Generated(modelId, generatedTokens, elapsed);
     }
 
     /// <summary>Records an instance load.</summary>

@@ -16,7 +16,7 @@ namespace Bytez.Engine.Tasks;
 /// (<c>text</c>, or <c>input</c> as a string) is continued, answered as a string that starts with the prompt unless
 /// <c>return_full_text</c> is false. Parameters are Hugging Face's generation parameters (<see cref="GenerationSettings"/>).
 /// </summary>
-public sealed class GenerationPipeline : IStreamingTaskPipeline
+public sealed class GenerationPipeline : IGenerationTaskPipeline
 {
     private readonly EngineMetrics? _metrics;
     private readonly TemplateLimits _templateLimits;
@@ -73,6 +73,11 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
             new("suppress_tokens", "list of integers", "none", "Tokens never generated."),
             new("begin_suppress_tokens", "list of integers", "none", "Tokens not generated first."),
             new("decoder_start_token_id", "integer", "the model's", "Encoder-decoder models: the first decoder token."),
+            new("logprobs", "boolean", "false", "Return each generated token's log-probability (the OpenAI-compatible routes report them; the Bytez routes return text only)."),
+            new("top_logprobs", "integer from 0 to 20", "0", "With logprobs: the most likely tokens to list at each position."),
+            new("tools", "list of {\"type\": \"function\", \"function\": {name, description, parameters}}", "none", "Tools the chat model may call, passed to its chat template."),
+            new("tool_choice", "\"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\"}}", "auto", "Whether and which tool the model must call."),
+            new("parallel_tool_calls", "boolean", "true", "Whether the model may call several tools in one answer."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],
@@ -91,33 +96,15 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
     /// <inheritdoc />
     public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
+        // The answer is the fold of the stream of updates: one loop for both.
         var run = Prepare(instance, request, cancellationToken);
-        var outputs = new List<TaskOutput>(run.Settings.NumReturnSequences);
-        if (run.Settings.NumBeams > 1)
+        var texts = new StringBuilder[run.Settings.NumReturnSequences];
+        await foreach (var update in Generate(run, cancellationToken).ConfigureAwait(false))
         {
-            // One beam search gives every returned sequence: its best finished beams.
-            var started = Stopwatch.GetTimestamp();
-            var beams = await TextGenerator.BeamSearchTextsAsync(run.Model, run.Prompt, run.Settings, cancellationToken).ConfigureAwait(false);
-            _metrics?.Generated(run.Model.Model.Id, beams.Sum(b => b.GeneratedTokens), Stopwatch.GetElapsedTime(started));
-            outputs.AddRange(beams.Select(b => run.Shape(b.Text)));
-            return outputs.Count == 1 ? outputs[0] : new ListOutput(outputs);
+            (texts[update.Index] ??= new StringBuilder()).Append(update.Text);
         }
 
-        for (var i = 0; i < run.Settings.NumReturnSequences; i++)
-        {
-            var text = new StringBuilder();
-            var started = Stopwatch.GetTimestamp();
-            var tokens = 0;
-            await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, i, cancellationToken).ConfigureAwait(false))
-            {
-                text.Append(piece.Text);
-                tokens = piece.GeneratedTokens;
-            }
-
-            _metrics?.Generated(run.Model.Model.Id, tokens, Stopwatch.GetElapsedTime(started));
-            outputs.Add(run.Shape(text.ToString()));
-        }
-
+        var outputs = texts.Where(t => t is not null).Select(t => run.Shape(t.ToString())).ToList();
         return outputs.Count == 1 ? outputs[0] : new ListOutput(outputs);
     }
 
@@ -130,32 +117,66 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
             throw EngineException.BadInput("`num_return_sequences` > 1 cannot be streamed; send \"stream\": false to get them all.");
         }
 
-        return ValueTask.FromResult(Stream(run, cancellationToken));
+        return ValueTask.FromResult(Texts(Generate(run, cancellationToken), cancellationToken));
     }
 
-    private async IAsyncEnumerable<string> Stream(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<IAsyncEnumerable<GenerationUpdate>> StartGenerationAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
-        if (run.EchoPrompt is { Length: > 0 } prompt)
-        {
-            yield return prompt;
-        }
+        var run = Prepare(instance, request, cancellationToken);
+        return ValueTask.FromResult(Generate(run, cancellationToken));
+    }
 
-        var started = Stopwatch.GetTimestamp();
-        var tokens = 0;
-        try
+    private static async IAsyncEnumerable<string> Texts(IAsyncEnumerable<GenerationUpdate> updates, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, 0, cancellationToken).ConfigureAwait(false))
+            if (update.Text.Length > 0)
             {
-                tokens = piece.GeneratedTokens;
-                if (piece.Text.Length > 0)
-                {
-                    yield return piece.Text;
-                }
+                yield return update.Text;
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// The one generation loop of the task: every requested sequence in turn (a continued text's first update echoes
+    /// the prompt when <c>return_full_text</c> asks for it), or one beam search that gives them all.
+    /// </summary>
+    private async IAsyncEnumerable<GenerationUpdate> Generate(PreparedRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var promptTokens = run.Prompt.Length;
+        var echo = run.EchoPrompt ?? string.Empty;
+        if (run.Settings.NumBeams > 1)
         {
-            _metrics?.Generated(run.Model.Model.Id, tokens, Stopwatch.GetElapsedTime(started));
+            // One beam search gives every returned sequence: its best finished beams.
+            var started = Stopwatch.GetTimestamp();
+            var beams = await TextGenerator.BeamSearchTextsAsync(run.Model, run.Prompt, run.Settings, cancellationToken).ConfigureAwait(false);
+            _metrics?.Generated(run.Model.Model.Id, beams.Sum(b => b.GeneratedTokens), Stopwatch.GetElapsedTime(started));
+            for (var i = 0; i < beams.Count; i++)
+            {
+                yield return new GenerationUpdate
+                {
+                    Index = i, Text = echo + beams[i].Text, Finish = beams[i].Finish, PromptTokens = promptTokens, GeneratedTokens = beams[i].GeneratedTokens,
+                };
+            }
+
+            yield break;
+        }
+
+        for (var i = 0; i < run.Settings.NumReturnSequences; i++)
+        {
+            if (echo.Length > 0)
+            {
+                yield return new GenerationUpdate { Index = i, Text = echo, PromptTokens = promptTokens };
+            }
+
+            await foreach (var piece in TextGenerator.GenerateAsync(run.Model, run.Prompt, run.Settings, i, _metrics, cancellationToken).ConfigureAwait(false))
+            {
+                yield return new GenerationUpdate
+                {
+                    Index = i, Text = piece.Text, Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
+                };
+            }
         }
     }
 
@@ -169,6 +190,11 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
         }
 
         var settings = GenerationSettings.Parse(request.Params, model.Defaults, model.VocabularySize, beamSearch: model is IBeamSearchInstance);
+        if (settings.Tools is not null || settings.ToolChoice is not null)
+        {
+            throw EngineException.NotSupported("`tools` and `tool_choice` are not supported yet: tool calling is being built (issue 13).");
+        }
+
         if (ReadMessages(request, _limits) is { } messages)
         {
             var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, _templateLimits, cancellationToken);
@@ -258,7 +284,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
 
     private sealed record PreparedRun(IGenerativeInstance Model, int[] Prompt, GenerationSettings Settings, string? EchoPrompt, bool Chat, string PromptText)
     {
-        public TaskOutput Shape(string generated) =>
-            Chat ? new ChatOutput(generated) : new TextOutput((EchoPrompt ?? string.Empty) + generated);
+        /// <summary>The task's answer for one sequence's whole text (the echoed prompt included).</summary>
+        public TaskOutput Shape(string text) => Chat ? new ChatOutput(text) : new TextOutput(text);
     }
 }

@@ -44,12 +44,21 @@ public static class Envelope
     public static Task WriteOutputAsync(HttpContext context, string output, int status = StatusCodes.Status200OK) =>
         WriteOutputAsync(context, w => w.WriteStringValue(output), status);
 
-    /// <summary>Writes an error envelope: the message in <c>error</c>, <c>output</c> null.</summary>
+    /// <summary>
+    /// Writes an error envelope: the message in <c>error</c>, <c>output</c> null. On an OpenAI-compatible path the
+    /// same failure is written as OpenAI's error object instead (<see cref="OpenAi.OpenAiErrors"/>).
+    /// </summary>
     public static async Task WriteErrorAsync(HttpContext context, int status, string message)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Response.HasStarted)
         {
+            return;
+        }
+
+        if (OpenAi.OpenAiApi.IsOpenAiPath(context.Request.Path))
+        {
+            await OpenAi.OpenAiErrors.WriteAsync(context, status, message).ConfigureAwait(false);
             return;
         }
 

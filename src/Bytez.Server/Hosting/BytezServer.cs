@@ -1,5 +1,6 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
+using Bytez.Server.Apis.OpenAi;
 using Bytez.Server.Auth;
 using Bytez.Server.Observability;
 
@@ -43,7 +44,7 @@ public static partial class BytezServer
         app.UseHttpLimits();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
-                || c.Request.Path.StartsWithSegments(FilesApi.Prefix),
+                || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -52,6 +53,7 @@ public static partial class BytezServer
         api.MapClusterApi();
         api.MapRunApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
+        app.MapOpenAiApi();
         app.MapFilesApi();
         app.MapBytezObservability();
 

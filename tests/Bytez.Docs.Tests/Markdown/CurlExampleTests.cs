@@ -7,7 +7,8 @@ namespace Bytez.Docs.Tests.Markdown;
 /// <summary>
 /// Every <c>curl</c> example of the documentation runs, in the order of its file, with the real curl against a real
 /// server on loopback (<see cref="DocsServer"/>): <c>http://localhost:8080</c> becomes the server's address and
-/// <c>$BYTEZ_KEY</c> its key. Each answers 2xx with the envelope's <c>error</c> null (a streamed answer: some text),
+/// <c>$BYTEZ_KEY</c> its key. Each answers 2xx with the envelope's <c>error</c> null (a streamed answer: some text; an
+/// OpenAI-compatible route, under <c>/v1/</c>: an object without <c>error</c>),
 /// or the status its comment documents. A block that cannot run is marked <c>&lt;!-- not run: reason --&gt;</c>;
 /// those marks are counted below, so none is skipped silently.
 /// </summary>
@@ -134,6 +135,14 @@ public sealed class CurlExampleTests
         try
         {
             using var envelope = JsonDocument.Parse(body);
+            if (command.Arguments.Any(a => a.Contains("/v1/", StringComparison.Ordinal) && a.StartsWith("http", StringComparison.Ordinal)))
+            {
+                // The OpenAI-compatible routes answer OpenAI's objects: a success has no `error`.
+                return envelope.RootElement.ValueKind == JsonValueKind.Object && !envelope.RootElement.TryGetProperty("error", out _)
+                    ? null
+                    : $"not an OpenAI success object: {body}";
+            }
+
             return envelope.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Null
                 && envelope.RootElement.TryGetProperty("output", out _)
                 ? null

@@ -1,13 +1,12 @@
+using Bytez.Testing;
+using Bytez.Engine.Metrics;
 using Bytez.Engine.Generation;
 using Bytez.Engine.Onnx.Generation;
 using Bytez.Testing.TinyModels;
 
 namespace Bytez.Engine.Tests.Generation;
 
-/// <summary>
-/// Tests that drive <see cref="TextGenerator"/> share one collection, so that none runs while another counts
-/// <see cref="TextGenerator.ActiveSequences"/>.
-/// </summary>
+/// <summary>Tests that drive <see cref="TextGenerator"/> share one collection and its tiny decoder.</summary>
 [CollectionDefinition(Name)]
 public sealed class GenerationLoopCollection : ICollectionFixture<TinyDecoderFixture>
 {
@@ -287,18 +286,20 @@ public sealed class TextGeneratorTests(TinyDecoderFixture fixture)
     }
 
     [Fact]
-    public async Task GenerateAsync_CancelledMidGeneration_ThrowsAndActiveSequencesReturns()
+    public async Task GenerateAsync_CancelledMidGeneration_ThrowsAndMetricsCountIt()
     {
-        var before = TextGenerator.ActiveSequences;
-        var cancelledBefore = TextGenerator.CancelledSequences;
+        using var metrics = new EngineMetrics();
+        using var recorder = new MetricsRecorder(metrics.Meter);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var seen = 0;
+        var generated = 0;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var piece in TextGenerator.GenerateAsync(Model, Prompt, new GenerationSettings { MaxNewTokens = 100, MinNewTokens = 100 }, 0, cts.Token))
+            await foreach (var piece in TextGenerator.GenerateAsync(Model, Prompt, new GenerationSettings { MaxNewTokens = 100, MinNewTokens = 100 }, 0, metrics, cts.Token))
             {
-                Assert.Equal(before + 1, TextGenerator.ActiveSequences);
+                Assert.Equal(1, recorder.Sum("bytez.sequences.active"));
+                generated = piece.GeneratedTokens;
                 if (++seen == 3)
                 {
                     await cts.CancelAsync();
@@ -307,20 +308,64 @@ public sealed class TextGeneratorTests(TinyDecoderFixture fixture)
         });
 
         Assert.Equal(3, seen);
-        Assert.Equal(before, TextGenerator.ActiveSequences);
-        Assert.Equal(cancelledBefore + 1, TextGenerator.CancelledSequences);
+        Assert.Equal(0, recorder.Sum("bytez.sequences.active"));
+        Assert.Equal(1, recorder.Sum("bytez.sequences.cancelled"));
+        Assert.Equal(Prompt.Length, recorder.Sum("bytez.tokens.prompt"));
+        Assert.Equal(generated, recorder.Sum("bytez.tokens.generated")); // the tokens of the pieces seen, none after
+        Assert.InRange(generated, 3, 100);
     }
 
     [Fact]
-    public async Task GenerateAsync_ConsumerStopsEarly_ActiveSequencesReturns()
+    public async Task GenerateAsync_ConsumerStopsEarly_SequenceEndsNotCancelled()
     {
-        var before = TextGenerator.ActiveSequences;
-        await foreach (var piece in TextGenerator.GenerateAsync(Model, Prompt, PlainGreedy(50), 0, Ct))
+        using var metrics = new EngineMetrics();
+        using var recorder = new MetricsRecorder(metrics.Meter);
+        await foreach (var piece in TextGenerator.GenerateAsync(Model, Prompt, PlainGreedy(50), 0, metrics, Ct))
         {
             break;
         }
 
-        Assert.Equal(before, TextGenerator.ActiveSequences);
+        Assert.Equal(0, recorder.Sum("bytez.sequences.active"));
+        Assert.Equal(0, recorder.Sum("bytez.sequences.cancelled"));
+        Assert.Equal(1, recorder.Count("bytez.tokens.generated"));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Pieces_CarryPromptTokensAndCountsThatEndAtTheBudget()
+    {
+        var pieces = await Collect(Model, Prompt, PlainGreedy(7));
+
+        Assert.All(pieces, p => Assert.Equal(Prompt.Length, p.PromptTokens));
+        Assert.Equal(7, pieces[^1].GeneratedTokens);
+        Assert.Equal(FinishReason.Length, pieces[^1].Finish);
+        Assert.True(pieces.Zip(pieces.Skip(1)).All(p => p.First.GeneratedTokens < p.Second.GeneratedTokens), "token counts grow piece by piece");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Logprobs_OnePerTokenMatchingALogSoftmaxOfTheModelsLogits()
+    {
+        var settings = PlainGreedy(6) with { Logprobs = true, TopLogprobs = 3 };
+        var pieces = await Collect(Model, Prompt, settings);
+        var logprobs = pieces.SelectMany(p => p.Logprobs ?? []).ToList();
+
+        // One entry per generated token, in order; greedy picks the most likely token, so it heads its own top list.
+        Assert.Equal(6, logprobs.Count);
+        var tokens = Prompt.ToList();
+        using var sequence = Model.CreateSequence();
+        var logits = (await sequence.ForwardAsync(Prompt, Ct)).ToArray();
+        foreach (var entry in logprobs)
+        {
+            var max = logits.Max();
+            var logNorm = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
+            Assert.Equal(logits[entry.TokenId] - logNorm, entry.Logprob, 1e-4);
+            Assert.Equal(3, entry.Top.Count);
+            Assert.Equal(entry.TokenId, entry.Top[0].TokenId);
+            Assert.True(entry.Top[0].Logprob >= entry.Top[1].Logprob && entry.Top[1].Logprob >= entry.Top[2].Logprob);
+            Assert.Equal(Model.Tokenizer.Decode([entry.TokenId], skipSpecialTokens: false), entry.Token);
+            logits = (await sequence.ForwardAsync(new[] { entry.TokenId }, Ct)).ToArray();
+        }
+
+        Assert.Equal(string.Concat(pieces.Select(p => p.Text)), Model.Tokenizer.Decode([.. logprobs.Select(l => l.TokenId)], skipSpecialTokens: true));
     }
 
     [Fact]
@@ -380,7 +425,7 @@ public sealed class TextGeneratorTests(TinyDecoderFixture fixture)
     internal static async Task<List<GenerationPiece>> Collect(IGenerativeInstance model, int[] prompt, GenerationSettings settings)
     {
         var pieces = new List<GenerationPiece>();
-        await foreach (var piece in TextGenerator.GenerateAsync(model, prompt, settings, 0, TestContext.Current.CancellationToken))
+        await foreach (var piece in TextGenerator.GenerateAsync(model, prompt, settings, 0, cancellationToken: TestContext.Current.CancellationToken))
         {
             pieces.Add(piece);
         }
