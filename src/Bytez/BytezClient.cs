@@ -225,10 +225,11 @@ public sealed partial class BytezClient : IDisposable
     private static byte[]? Serialize(RunRequest? body) =>
         body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, RequestJson.Context.RunRequest);
 
-    private HttpRequestMessage CreateRequest(HttpMethod method, string relativePath, byte[]? jsonBody, string? providerKey)
+    /// <summary>A request with the SDK's headers; <paramref name="authScheme"/> is <c>Key</c> on the Bytez routes, <c>Bearer</c> on the OpenAI-compatible ones.</summary>
+    private HttpRequestMessage CreateRequest(HttpMethod method, string relativePath, byte[]? jsonBody, string? providerKey, string authScheme = "Key")
     {
         var request = new HttpRequestMessage(method, new Uri(BaseAddress, relativePath));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Key", _apiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue(authScheme, _apiKey);
         request.Headers.TryAddWithoutValidation("lang", "csharp");
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("bytez-dotnet", SdkVersion));
         if (providerKey is not null)

@@ -39,6 +39,9 @@ public sealed partial class BytezModel
     /// <summary>The model id, <c>org/name</c>.</summary>
     public string Id { get; }
 
+    /// <summary>The client this handle sends through.</summary>
+    internal BytezClient Client => _client;
+
     /// <summary>The provider key sent as <c>provider-key</c> for closed-source models, or <see langword="null"/>.</summary>
     public string? ProviderKey { get; }
 

@@ -18,9 +18,9 @@ namespace Bytez.Conformance;
 public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture fixture) : IClassFixture<AudioTaskConformanceTests.Fixture>
 {
     private const string Classifier = "tiny/audio-classifier";
-    private const string Speech = "tiny/ctc-speech";
+    internal const string Speech = "tiny/ctc-speech";
     private const string Ast = "tiny/ast-classifier";
-    private const string Whisper = "tiny/whisper";
+    internal const string Whisper = "tiny/whisper";
 
     /// <summary>2.2 s: low tone 0–1.2 s, silence, high tone 1.6–2.2 s; in 1 s chunks with 0.2 s strides (starts 0, 0.6,
     /// 1.2 s) the windows read " hello world" twice (merged once) and " bonjour monde".</summary>
@@ -52,7 +52,7 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
         return stream.ToArray();
     }
 
-    private static readonly float[] HiBob = new[]
+    internal static readonly float[] HiBob = new[]
     {
         CtcSpeechModel.Tone('H', 3), CtcSpeechModel.Tone('I', 3), CtcSpeechModel.Silence(2), CtcSpeechModel.Tone('|', 2),
         CtcSpeechModel.Tone('B', 3), CtcSpeechModel.Tone('O', 3), CtcSpeechModel.Tone('B', 3),
@@ -60,7 +60,7 @@ public sealed class AudioTaskConformanceTests(AudioTaskConformanceTests.Fixture 
 
     private static readonly float[] Tone = CtcSpeechModel.Tone('A', 20);
 
-    private static byte[] Wav(float[] samples) => WavEncoder.EncodeFloat32(samples, 16000);
+    internal static byte[] Wav(float[] samples) => WavEncoder.EncodeFloat32(samples, 16000);
 
     /// <summary>Half a second of a sine of amplitude 0.5 at 16 kHz.</summary>
     private static float[] Sine(int hz) => Enumerable.Range(0, 8000).Select(n => 0.5f * (float)Math.Sin(2 * Math.PI * hz * n / 16000)).ToArray();

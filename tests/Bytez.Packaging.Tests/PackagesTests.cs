@@ -34,7 +34,7 @@ public sealed partial class PackagesTests(PackagesFixture fixture) : IClassFixtu
     }
 
     [Fact(Timeout = Timeout)]
-    public void Pack_Sdk_HasReadmeLicenceAndProtocolDependencyAtTheSameVersion()
+    public void Pack_Sdk_HasReadmeLicenceAndItsDependencies()
     {
         var package = fixture.Package("Bytez");
         var nuspec = Nuspec.Read(package);
@@ -47,12 +47,18 @@ public sealed partial class PackagesTests(PackagesFixture fixture) : IClassFixtu
         Assert.Contains("lib/net8.0/Bytez.dll", nuspec.Files);
         Assert.Contains("lib/net10.0/Bytez.dll", nuspec.Files);
         Assert.Contains("lib/net10.0/Bytez.xml", nuspec.Files);
+        // The Microsoft.Extensions.AI adapters and AddBytezClient (docs/extensions-ai.md) bring three packages, on both frameworks.
         Assert.Equal(
-            [
-                new NuspecDependency("net10.0", "Bytez.Protocol", fixture.Version),
-                new NuspecDependency("net8.0", "Bytez.Protocol", fixture.Version),
-            ],
-            nuspec.Dependencies.OrderBy(d => d.TargetFramework, StringComparer.Ordinal));
+            from framework in new[] { "net10.0", "net8.0" }
+            from dependency in new[]
+            {
+                ("Bytez.Protocol", fixture.Version),
+                ("Microsoft.Extensions.AI", "11.0.0"),
+                ("Microsoft.Extensions.Http", "10.0.13"),
+                ("Microsoft.Extensions.Options.ConfigurationExtensions", "10.0.13"),
+            }
+            select new NuspecDependency(framework, dependency.Item1, dependency.Item2),
+            nuspec.Dependencies.OrderBy(d => d.TargetFramework, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal));
         Assert.Equal("README.md", Nuspec.Read(fixture.Package("Bytez.Protocol")).Readme);
     }
 
