@@ -230,6 +230,21 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
     }
 
     /// <inheritdoc />
+    public int CountTokens(IReadOnlyList<string> texts, EmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(options);
+        var prompt = ResolvePrompt(options);
+        var total = 0;
+        foreach (var text in texts)
+        {
+            total += _tokenizer.Encode(prompt.Length > 0 ? prompt + text : text, _config.MaxSequenceLength).Ids.Length;
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

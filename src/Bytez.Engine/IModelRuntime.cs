@@ -59,7 +59,18 @@ public interface IEmbeddingInstance : IModelInstance
 
     /// <summary>Embeds the texts, one vector each, in input order.</summary>
     ValueTask<float[][]> EmbedAsync(IReadOnlyList<string> texts, EmbeddingOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many tokens <see cref="EmbedAsync"/> feeds the model for these texts with these options: each text with
+    /// its prompt, special tokens included, cut to <see cref="MaxSequenceLength"/> when <see cref="EmbeddingOptions.Truncate"/>.
+    /// </summary>
+    int CountTokens(IReadOnlyList<string> texts, EmbeddingOptions options);
 }
+
+/// <summary>Embeddings with the number of tokens the model was fed for them (usage reports).</summary>
+/// <param name="Vectors">One vector per text, in input order.</param>
+/// <param name="PromptTokens">The tokens fed to the model for all the texts together.</param>
+public sealed record EmbeddingResult(IReadOnlyList<float[]> Vectors, int PromptTokens);
 
 /// <summary>An instance that merges concurrent work into batched runs, and reports each run's size.</summary>
 public interface IBatchingInstance : IModelInstance

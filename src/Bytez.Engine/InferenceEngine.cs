@@ -77,17 +77,71 @@ public sealed class InferenceEngine
     /// (<see cref="RequestLimitsOptions.Deadline"/>) counts from this call, so waiting for an instance counts too.
     /// </summary>
     /// <exception cref="EngineException">The model is unknown, its task is not served, the input is bad, the server is at capacity, or the deadline passed (TimedOut).</exception>
-    public async ValueTask<TaskOutput> RunAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    public ValueTask<TaskOutput> RunAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (model, pipeline) = Resolve(modelId);
+        return RunLeasedAsync(model, (instance, token) => pipeline.RunAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Embeds the texts of a request (<c>input</c> as a string or a list of strings) on an embedding model
+    /// (feature-extraction or sentence-similarity) and counts the tokens it was fed, for routes that report usage. The
+    /// vectors are those <see cref="RunAsync"/> answers for the same request.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or not an embedding model (BadInput naming its task), the input is bad, or as <see cref="RunAsync"/>.</exception>
+    public ValueTask<EmbeddingResult> EmbedAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not Tasks.EmbeddingPipeline embedding)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', not an embedding task; use a model of the task {BytezTasks.FeatureExtraction} or {BytezTasks.SentenceSimilarity}.");
+        }
+
+        return RunLeasedAsync(model, (instance, token) => embedding.EmbedAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// The <c>model_type</c> of the model's <c>config.json</c> (<c>whisper</c>, <c>wav2vec2</c>, <c>vits</c>), or
+    /// <see langword="null"/> when it has none or it cannot be read: routes of other APIs use it to pick the options of
+    /// a model family (Whisper's language and task, a CTC model's word timestamps).
+    /// </summary>
+    public static string? ModelType(ModelDescriptor model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var path = System.IO.Path.Combine(model.Path, Tensors.TensorModelConfig.ConfigFile);
+        try
+        {
+            var file = new FileInfo(path);
+            if (!file.Exists || file.Length > Tensors.TensorModelConfig.MaxFileBytes)
+            {
+                return null;
+            }
+
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String
+                ? type.GetString()
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Leases an instance of the model and runs <paramref name="run"/> on it within the deadline, recording the outcome.</summary>
+    private async ValueTask<T> RunLeasedAsync<T>(ModelDescriptor model, Func<IModelInstance, CancellationToken, ValueTask<T>> run, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var outcome = "error";
         using var deadline = StartDeadline(cancellationToken);
         try
         {
             using var lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
-            var output = await pipeline.RunAsync(lease.Instance, request, deadline.Token).ConfigureAwait(false);
+            var output = await run(lease.Instance, deadline.Token).ConfigureAwait(false);
             outcome = "ok";
             return output;
         }

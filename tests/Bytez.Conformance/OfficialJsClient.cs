@@ -19,6 +19,13 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallV0Async(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
         RunAsync("client-v0.mjs", server, operation, args, key);
 
+    /// <summary>
+    /// Runs <c>node openai-media.mjs operation args</c> (the official <c>openai</c> npm client on the server's
+    /// <c>/v1</c> base: embeddings, transcriptions, speech) and returns the JSON the client gave back.
+    /// </summary>
+    public static Task<JsonElement> CallOpenAiMediaAsync(TestServer server, string operation, object args) =>
+        RunAsync("openai-media.mjs", server, operation, args, TestServer.Key);
+
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;
 

@@ -184,6 +184,8 @@ public sealed class EmbeddingPipelineTests(LoadedModels models)
             return ValueTask.FromResult(texts.Select(Vector).ToArray());
         }
 
+        public int CountTokens(IReadOnlyList<string> texts, EmbeddingOptions options) => texts.Sum(t => t.Length);
+
         public void Dispose()
         {
         }

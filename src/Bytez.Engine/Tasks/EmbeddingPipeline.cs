@@ -76,6 +76,32 @@ public sealed class EmbeddingPipeline : ITaskPipeline
     }
 
     /// <summary>
+    /// Embeds the texts of a request as <see cref="RunAsync"/> does (the same vectors, bit for bit) and counts the
+    /// tokens the model was fed for them, for routes that report usage. The <c>source_sentence</c> form is refused.
+    /// </summary>
+    /// <exception cref="EngineException">The model is not an embedding model, or the input or parameters are bad.</exception>
+    public async ValueTask<EmbeddingResult> EmbedAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(request);
+        if (instance is not IEmbeddingInstance embedder)
+        {
+            throw EngineException.NotSupported($"The model {instance.Model.Id} is not an embedding model.");
+        }
+
+        var task = instance.Model.Task;
+        var options = ParseParams(request.Params, embedder, task) with { MaxTotalTokens = _limits.MaxInputTokens };
+        var input = ParseInput(request, task, _limits);
+        if (input.Source is not null)
+        {
+            throw EngineException.BadInput($"{task}: send the texts to embed, not {{\"source_sentence\", \"sentences\"}}.");
+        }
+
+        var vectors = await embedder.EmbedAsync(input.Texts, options, cancellationToken).ConfigureAwait(false);
+        return new EmbeddingResult(vectors, embedder.CountTokens(input.Texts, options));
+    }
+
+    /// <summary>
     /// The cosine similarity of two vectors, as sentence-transformers' <c>util.cos_sim</c>: each normalized first
     /// (norm floored at 1e-12), whatever their length.
     /// </summary>

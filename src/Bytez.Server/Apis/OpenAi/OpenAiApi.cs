@@ -27,6 +27,9 @@ public static class OpenAiApi
         {
             var api = app.MapGroup(prefix);
             api.MapOpenAiModels();
+            api.MapOpenAiEmbeddings();
+            api.MapOpenAiTranscriptions();
+            api.MapOpenAiSpeech();
         }
 
         return app;
