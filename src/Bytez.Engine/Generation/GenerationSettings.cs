@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Bytez.Engine.Generation.Constraints;
 using Bytez.Engine.Tasks;
 
 namespace Bytez.Engine.Generation;
@@ -17,7 +18,7 @@ public sealed record GenerationSettings
         "typical_p", "min_p", "repetition_penalty", "no_repeat_ngram_size", "seed", "stop", "stop_strings",
         "return_full_text", "num_return_sequences", "eos_token_id", "bad_words_ids", "max_time", "pad_token_id",
         "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
-        "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id",
+        "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id", "response_format",
     ];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
@@ -128,6 +129,12 @@ public sealed record GenerationSettings
     public int? DecoderStartTokenId { get; init; }
 
     /// <summary>
+    /// What the generated text must match, enforced token by token while decoding (from <c>response_format</c>, or set by
+    /// a caller such as a forced tool call: <see cref="GrammarPattern.Compile"/>); <see langword="null"/> for free text.
+    /// </summary>
+    public CompiledGrammar? OutputGrammar { get; init; }
+
+    /// <summary>
     /// Reads <c>params</c>: unknown keys are refused listing the supported ones, unimplemented ones are refused naming
     /// them, values out of range say the valid range.
     /// </summary>
@@ -212,7 +219,7 @@ public sealed record GenerationSettings
         var s = baseline;
         foreach (var property in config.EnumerateObject())
         {
-            if (property.Value.ValueKind == JsonValueKind.Null || property.Name is "seed" or "return_full_text" or "enable_thinking" or "stop" or "stop_strings"
+            if (property.Value.ValueKind == JsonValueKind.Null || property.Name is "seed" or "return_full_text" or "enable_thinking" or "stop" or "stop_strings" or "response_format"
                 || skip.Contains(property.Name))
             {
                 continue;
@@ -264,6 +271,7 @@ public sealed record GenerationSettings
         "begin_suppress_tokens" => s with { BeginSuppressTokens = TokenIds(v, name, vocabularySize) },
         "decoder_start_token_id" => s with { DecoderStartTokenId = TokenId(v, name, vocabularySize) },
         "enable_thinking" => s with { EnableThinking = Bool(v, name) },
+        "response_format" => s with { OutputGrammar = ResponseFormat.Parse(v) },
         _ => null,
     };
 
@@ -280,6 +288,11 @@ public sealed record GenerationSettings
         if (NumBeams > 1 && !beamSearch)
         {
             throw EngineException.NotSupported("`num_beams` > 1 is not supported for this model: this runtime cannot run beam search; use num_beams 1 (greedy or sampling).");
+        }
+
+        if (NumBeams > 1 && OutputGrammar is not null)
+        {
+            throw EngineException.NotSupported("`response_format` with `num_beams` > 1 is not implemented; use num_beams 1 (greedy or sampling).");
         }
 
         if (NumBeams > 1 && DoSample)

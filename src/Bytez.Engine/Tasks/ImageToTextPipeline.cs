@@ -36,7 +36,7 @@ public sealed class ImageToTextPipeline : IStreamingTaskPipeline
 
     /// <summary>The keys <c>generate_kwargs</c> may hold: the generate parameters the encoder-decoders read.</summary>
     public static IReadOnlyList<string> GenerateKeys { get; } =
-        [.. GenerationSettings.Supported.Where(k => k is not ("return_full_text" or "enable_thinking"))];
+        [.. GenerationSettings.Supported.Where(k => k is not ("return_full_text" or "enable_thinking" or "response_format"))];
 
     private readonly MediaReader _media;
     private readonly EngineMetrics? _metrics;
