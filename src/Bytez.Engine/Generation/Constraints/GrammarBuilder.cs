@@ -49,6 +49,14 @@ internal sealed class GrammarBuilder
         return rule;
     }
 
+    /// <summary>A new rule that matches only the empty text.</summary>
+    public int Empty()
+    {
+        var rule = NewRule();
+        Add(rule);
+        return rule;
+    }
+
     /// <summary>A reference to a rule.</summary>
     public static Symbol Ref(int rule) => new(true, rule);
 

@@ -11,6 +11,9 @@ namespace Bytez.Engine.Generation.Constraints;
 /// </summary>
 public abstract class GrammarPattern
 {
+    /// <summary>How many <c>$ref</c>s one path through a schema may follow: recursive schemas nest at most this deep.</summary>
+    public const int MaxRefDepth = 6;
+
     private protected GrammarPattern()
     {
     }

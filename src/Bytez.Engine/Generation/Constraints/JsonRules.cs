@@ -29,7 +29,7 @@ internal sealed class JsonRules
             if (_ws < 0)
             {
                 var white = G.Set([(0x20, 0x20), (0x09, 0x0A), (0x0D, 0x0D)]);
-                var next = G.Rule([]);
+                var next = G.Empty();
                 for (var i = 0; i < MaxWhitespace; i++)
                 {
                     next = G.Rule([], [white, Ref(next)]);
@@ -120,7 +120,7 @@ internal sealed class JsonRules
     public Symbol[] Digits(int min, int max)
     {
         var digit = G.Range((byte)'0', (byte)'9');
-        var tail = G.Rule([]);
+        var tail = G.Empty();
         for (var j = max - 1; j >= 0; j--)
         {
             tail = j >= min ? G.Rule([], [digit, Ref(tail)]) : G.Rule([digit, Ref(tail)]);

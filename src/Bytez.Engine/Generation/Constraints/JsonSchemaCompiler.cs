@@ -14,7 +14,7 @@ namespace Bytez.Engine.Generation.Constraints;
 internal sealed class JsonSchemaCompiler
 {
     /// <summary>How many <c>$ref</c>s one path through the schema may follow (bounds recursive schemas).</summary>
-    public const int MaxRefDepth = 6;
+    public const int MaxRefDepth = GrammarPattern.MaxRefDepth;
 
     /// <summary>The most JSON values a schema may hold.</summary>
     public const int MaxSchemaNodes = 20_000;

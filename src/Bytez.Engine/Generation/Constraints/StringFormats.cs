@@ -67,7 +67,7 @@ internal static class StringFormats
 
     private static int FractionTail(GrammarBuilder g, int more)
     {
-        var tail = g.Rule([]);
+        var tail = g.Empty();
         for (var i = 0; i < more; i++)
         {
             tail = g.Rule([], [D(g), Ref(tail)]);
