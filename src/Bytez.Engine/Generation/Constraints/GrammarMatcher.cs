@@ -44,6 +44,39 @@ public sealed class GrammarMatcher
     /// <summary>How many parse stacks are alive (a measure of ambiguity; for diagnostics and tests).</summary>
     public int StackCount => _end - _start;
 
+    /// <summary>
+    /// Writes the state's full content into <paramref name="key"/> (each stack's positions from the top down, then the
+    /// completion flag), growing it when needed; returns its length. Equal keys mean equal states, whatever the arena
+    /// frames are numbered, so masks can be reused for states that recur (every character inside a long string).
+    /// </summary>
+    internal int WriteKey(ref int[] key)
+    {
+        var n = 0;
+        for (var i = _start; i < _end; i++)
+        {
+            Put(ref key, ref n, _headPos[i]);
+            for (var node = _headParent[i]; node >= 0; node = _nodeParent[node])
+            {
+                Put(ref key, ref n, _nodePos[node]);
+            }
+
+            Put(ref key, ref n, -1);
+        }
+
+        Put(ref key, ref n, _complete ? 1 : 0);
+        return n;
+
+        static void Put(ref int[] key, ref int n, int value)
+        {
+            if (n == key.Length)
+            {
+                Array.Resize(ref key, Math.Max(16, n * 2));
+            }
+
+            key[n++] = value;
+        }
+    }
+
     /// <summary>Goes back to the empty text.</summary>
     public void Reset()
     {
@@ -113,7 +146,6 @@ public sealed class GrammarMatcher
         var savedNodes = _nodes;
         _top = newStart;
         _expandComplete = false;
-        var kinds = _g.Kinds;
         for (var i = _start; i < _end; i++)
         {
             var pos = _headPos[i];
@@ -133,7 +165,6 @@ public sealed class GrammarMatcher
         _start = newStart;
         _end = _top;
         _complete = _expandComplete;
-        _ = kinds;
         return true;
     }
 

@@ -15,6 +15,9 @@ public sealed class TokenConstraint
     private readonly int[] _eos;
     private readonly ulong[] _allowed;
     private readonly GrammarMatcher.State[] _states;
+    private readonly Dictionary<StateKey, ulong[]> _cache = new(StateKey.Comparer);
+    private readonly int _cacheCapacity;
+    private int[] _key = new int[64];
 
     /// <summary>Creates the constraint of one sequence.</summary>
     /// <param name="grammar">What the generated text must match.</param>
@@ -30,7 +33,11 @@ public sealed class TokenConstraint
         _eos = [.. eosTokenIds.Where(e => (uint)e < (uint)vocabularySize).Distinct()];
         _allowed = new ulong[(vocabularySize + 63) / 64];
         _states = new GrammarMatcher.State[_vocabulary.MaxDepth + 1];
+        _cacheCapacity = Math.Max(16, MaskCacheBytes / (_allowed.Length * sizeof(ulong)));
     }
+
+    /// <summary>The memory one sequence may spend on masks kept for states that recur.</summary>
+    private const int MaskCacheBytes = 4 << 20;
 
     /// <summary>Whether the text so far is complete (an end-of-sequence token may follow).</summary>
     public bool IsComplete => _matcher.IsComplete;
@@ -80,6 +87,23 @@ public sealed class TokenConstraint
 
     private void ComputeAllowed()
     {
+        // States recur (every character of a long string leaves the same stacks): their masks are kept.
+        var length = _matcher.WriteKey(ref _key);
+        if (_cache.TryGetValue(new StateKey(_key, length), out var known))
+        {
+            known.CopyTo(_allowed, 0);
+            return;
+        }
+
+        Walk();
+        if (_cache.Count < _cacheCapacity)
+        {
+            _cache[new StateKey(_key.AsSpan(0, length).ToArray(), length)] = (ulong[])_allowed.Clone();
+        }
+    }
+
+    private void Walk()
+    {
         Array.Clear(_allowed);
         var v = _vocabulary;
         var m = _matcher;
@@ -121,6 +145,24 @@ public sealed class TokenConstraint
             else
             {
                 _allowed[eos >> 6] &= ~(1UL << (eos & 63));
+            }
+        }
+    }
+
+    /// <summary>A matcher state's content, compared by value (the lookup wraps a reused buffer; stored keys own a copy).</summary>
+    private readonly record struct StateKey(int[] Data, int Length)
+    {
+        public static IEqualityComparer<StateKey> Comparer { get; } = new KeyComparer();
+
+        private sealed class KeyComparer : IEqualityComparer<StateKey>
+        {
+            public bool Equals(StateKey x, StateKey y) => x.Data.AsSpan(0, x.Length).SequenceEqual(y.Data.AsSpan(0, y.Length));
+
+            public int GetHashCode(StateKey key)
+            {
+                var hash = new HashCode();
+                hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.Data.AsSpan(0, key.Length)));
+                return hash.ToHashCode();
             }
         }
     }
