@@ -73,6 +73,7 @@ public sealed class GenerationPipeline : IStreamingTaskPipeline
             new("suppress_tokens", "list of integers", "none", "Tokens never generated."),
             new("begin_suppress_tokens", "list of integers", "none", "Tokens not generated first."),
             new("decoder_start_token_id", "integer", "the model's", "Encoder-decoder models: the first decoder token."),
+            new("response_format", "object", "text", "Structured output enforced while decoding: {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],

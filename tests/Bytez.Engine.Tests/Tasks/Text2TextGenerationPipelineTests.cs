@@ -17,7 +17,7 @@ public sealed class Text2TextGenerationPipelineTests
     [Fact]
     public void Contract_DeclaresEveryGenerateParameterTheSettingsRead()
     {
-        string[] textGenerationOnly = ["return_full_text", "enable_thinking", "stop", "stop_strings"];
+        string[] textGenerationOnly = ["return_full_text", "enable_thinking", "stop", "stop_strings", "response_format"];
 
         Assert.Equal(
             GenerationSettings.Supported.Except(textGenerationOnly).Order(StringComparer.Ordinal),
