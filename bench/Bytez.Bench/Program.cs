@@ -9,7 +9,7 @@ namespace Bytez.Bench;
 /// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
 /// fake hub, bare HttpClient vs our downloader vs curl. <c>-- soak [--minutes N] [--out file.md]</c>: the server in its own
 /// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out file.md]</c>: text-classification and
-/// seq2seq on random-weight models of realistic shapes, server and engine vs bare ONNX Runtime. <c>-- resize [--quick] [--out file.md]</c>: our port of PIL's resize vs PIL, speed and equality. <c>-- image-features [--quick] [--server-only [--passes N]] [--out file.md]</c>: the embedded ResNet18 through the server at 16 clients vs bare ONNX Runtime, preprocessing included (<c>--server-only</c>: the server row alone, N passes, for a profiler to attach to). <c>-- whisper [--quick] [--cache folder] [--out file.md]</c>: speech recognition real-time factor on a Whisper-tiny-shaped random-weight model, server and engine vs a bare ONNX Runtime loop. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
+/// seq2seq on random-weight models of realistic shapes, server and engine vs bare ONNX Runtime. <c>-- resize [--quick] [--out file.md]</c>: our port of PIL's resize vs PIL, speed and equality. <c>-- image-features [--quick] [--server-only [--passes N]] [--out file.md]</c>: the embedded ResNet18 through the server at 16 clients vs bare ONNX Runtime, preprocessing included (<c>--server-only</c>: the server row alone, N passes, for a profiler to attach to). <c>-- whisper [--quick] [--cache folder] [--out file.md]</c>: speech recognition real-time factor on a Whisper-tiny-shaped random-weight model, server and engine vs a bare ONNX Runtime loop. <c>-- constrained [--quick] [--out file.md]</c>: tokens/s with <c>response_format</c> against without, on the same models, and the cost of a token mask. <c>-- micro [BenchmarkDotNet args]</c>: the in-process microbenchmarks.
 /// </summary>
 internal static class Program
 {
@@ -27,6 +27,7 @@ internal static class Program
             Console.Error.WriteLine("       Bytez.Bench resize [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench image-features [--quick] [--server-only [--passes N]] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench whisper [--quick] [--cache folder] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench constrained [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench micro [BenchmarkDotNet arguments, e.g. --filter *]");
             return args.Length == 0 ? 2 : 0;
         }
@@ -64,13 +65,15 @@ internal static class Program
                     quick, args.Contains("--server-only"), Option(args, "--passes") is { } passes ? int.Parse(passes, System.Globalization.CultureInfo.InvariantCulture) : null, output).ConfigureAwait(false);
             case "whisper":
                 return await Speech.WhisperBenchmark.RunAsync(quick, Option(args, "--cache"), output).ConfigureAwait(false);
+            case "constrained":
+                return await Generation.ConstrainedBenchmark.RunAsync(quick, output).ConfigureAwait(false);
             case "memory-child":
                 return await Memory.MemoryBenchmark.RunChildAsync(args).ConfigureAwait(false);
             case "micro":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, soak, text-tasks, resize, image-features, whisper, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, soak, text-tasks, resize, image-features, whisper, constrained, micro");
                 return 2;
         }
     }

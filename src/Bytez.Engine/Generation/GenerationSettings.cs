@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Bytez.Engine.Generation.Constraints;
 using Bytez.Engine.Tasks;
 
 namespace Bytez.Engine.Generation;
@@ -18,7 +19,7 @@ public sealed record GenerationSettings
         "return_full_text", "num_return_sequences", "eos_token_id", "bad_words_ids", "max_time", "pad_token_id",
         "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
         "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id", "logprobs", "top_logprobs",
-        "tools", "tool_choice", "parallel_tool_calls",
+        "tools", "tool_choice", "parallel_tool_calls", "response_format",
     ];
 
     /// <summary>
@@ -26,7 +27,7 @@ public sealed record GenerationSettings
     /// template's switches, stop strings, tools and log-probabilities; encoder-decoder tasks refuse them.
     /// </summary>
     public static IReadOnlyList<string> DecoderOnly { get; } =
-        ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls"];
+        ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format"];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
     public static IReadOnlyDictionary<string, string> NotImplemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -157,6 +158,12 @@ public sealed record GenerationSettings
     public int? DecoderStartTokenId { get; init; }
 
     /// <summary>
+    /// What the generated text must match, enforced token by token while decoding (from <c>response_format</c>, or set by
+    /// a caller such as a forced tool call: <see cref="GrammarPattern.Compile"/>); <see langword="null"/> for free text.
+    /// </summary>
+    public CompiledGrammar? OutputGrammar { get; init; }
+
+    /// <summary>
     /// Reads <c>params</c>: unknown keys are refused listing the supported ones, unimplemented ones are refused naming
     /// them, values out of range say the valid range.
     /// </summary>
@@ -241,7 +248,7 @@ public sealed record GenerationSettings
         var s = baseline;
         foreach (var property in config.EnumerateObject())
         {
-            if (property.Value.ValueKind == JsonValueKind.Null || property.Name is "seed" or "return_full_text" or "enable_thinking" or "stop" or "stop_strings"
+            if (property.Value.ValueKind == JsonValueKind.Null || property.Name is "seed" or "return_full_text" or "enable_thinking" or "stop" or "stop_strings" or "response_format"
                 || skip.Contains(property.Name))
             {
                 continue;
@@ -302,6 +309,7 @@ public sealed record GenerationSettings
             ? s with { ToolChoice = v.Clone() }
             : throw EngineException.BadInput("`tool_choice` must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": \"...\"}}."),
         "parallel_tool_calls" => s with { ParallelToolCalls = Bool(v, name) },
+        "response_format" => s with { OutputGrammar = ResponseFormat.Parse(v) },
         _ => null,
     };
 
@@ -328,6 +336,11 @@ public sealed record GenerationSettings
         if (NumBeams > 1 && !beamSearch)
         {
             throw EngineException.NotSupported("`num_beams` > 1 is not supported for this model: this runtime cannot run beam search; use num_beams 1 (greedy or sampling).");
+        }
+
+        if (NumBeams > 1 && OutputGrammar is not null)
+        {
+            throw EngineException.NotSupported("`response_format` with `num_beams` > 1 is not implemented; use num_beams 1 (greedy or sampling).");
         }
 
         if (NumBeams > 1 && DoSample)

@@ -41,6 +41,11 @@ public static class ImageCaptionGenerator
             throw EngineException.NotSupported("Stop strings are not supported for image captioning; use max_new_tokens.");
         }
 
+        if (settings.OutputGrammar is not null)
+        {
+            throw EngineException.NotSupported("`response_format` is not supported for image captioning.");
+        }
+
         var start = settings.DecoderStartTokenId ?? info.DecoderStartTokenId ?? info.BosTokenId
             ?? throw EngineException.NotSupported("The model's configuration names no decoder_start_token_id (nor bos_token_id).");
         var eos = settings.EosTokenIds ?? info.EosTokenIds ?? model.Tokenizer.EosTokenIds;

@@ -42,6 +42,11 @@ public static class Seq2SeqGenerator
             throw EngineException.NotSupported("Stop strings are not supported for encoder-decoder models; use max_new_tokens.");
         }
 
+        if (settings.OutputGrammar is not null)
+        {
+            throw EngineException.NotSupported("`response_format` is supported for decoder-only text-generation and chat models, not encoder-decoder models.");
+        }
+
         var source = model.Tokenizer.Encode(config.Prefix + text, addSpecialTokens: true);
         if (source.Length == 0)
         {

@@ -86,7 +86,8 @@ public static class TextGenerator
         }
 
         var eosSet = eos.ToHashSet();
-        var sampler = new TokenSampler(settings, eos, seedOffset);
+        var constraint = settings.OutputGrammar is { } grammar ? new Constraints.TokenConstraint(grammar, model.Tokenizer, model.VocabularySize, eos) : null;
+        var sampler = new TokenSampler(settings, eos, seedOffset, constraint: constraint);
         var detokenizer = new IncrementalDetokenizer(model.Tokenizer, prompt);
         var budget = settings.NewTokenBudget(prompt.Length, model.ContextLength);
         var tokens = new List<int>(prompt.Length + budget);

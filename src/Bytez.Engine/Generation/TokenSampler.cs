@@ -1,3 +1,5 @@
+using Bytez.Engine.Generation.Constraints;
+
 namespace Bytez.Engine.Generation;
 
 /// <summary>
@@ -11,6 +13,7 @@ public sealed class TokenSampler
     private readonly GenerationSettings _settings;
     private readonly int[] _eos;
     private readonly ILogitsProcessor? _extra;
+    private readonly TokenConstraint? _constraint;
     private LogitsProcessors? _processors;
     private int _processorsPrompt;
     private int _processorsMax;
@@ -23,9 +26,13 @@ public sealed class TokenSampler
     /// <param name="eosTokenIds">The tokens that end the sequence (suppressed until the minimum length).</param>
     /// <param name="seedOffset">Added to the seed, so that several sequences of one request differ.</param>
     /// <param name="extra">A model's own logits processor, run after the generic ones; <see langword="null"/> for none.</param>
-    public TokenSampler(GenerationSettings settings, IEnumerable<int> eosTokenIds, int seedOffset = 0, ILogitsProcessor? extra = null)
+    /// <param name="constraint">
+    /// The output grammar of this sequence, if any: each pick must fit it and is committed to it (see <see cref="ConstrainedPick"/>).
+    /// </param>
+    public TokenSampler(GenerationSettings settings, IEnumerable<int> eosTokenIds, int seedOffset = 0, ILogitsProcessor? extra = null, TokenConstraint? constraint = null)
     {
         _extra = extra;
+        _constraint = constraint;
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         _eos = [.. eosTokenIds.Distinct()];
@@ -72,6 +79,13 @@ public sealed class TokenSampler
         }
 
         _processors.Apply(scores, tokens);
+        if (_constraint is not null)
+        {
+            var token = ConstrainedPick(logits, scores, tokens);
+            _constraint.Commit(token);
+            return token;
+        }
+
         if (!_settings.DoSample)
         {
             return ArgMax(scores);
@@ -79,6 +93,86 @@ public sealed class TokenSampler
 
         ApplyWarpers(scores);
         return Draw(scores);
+    }
+
+    /// <summary>
+    /// Picks a token the output grammar allows. The usual pick comes first and is kept when the grammar allows it (the
+    /// lazy check llama.cpp uses); only otherwise is the full mask built. This is exact: greedy takes the best allowed
+    /// token either way, and a draw that is redrawn from the masked distribution after a rejection gives each allowed
+    /// token p / P(allowed), the same as drawing from the masked distribution once. When the warpers (top-k, top-p, ...)
+    /// cut every allowed token, the mask is applied to the logits first and the processors and warpers run again.
+    /// </summary>
+    private int ConstrainedPick(ReadOnlySpan<float> logits, Span<float> scores, IReadOnlyList<int> tokens)
+    {
+        var constraint = _constraint!;
+        if (!_settings.DoSample)
+        {
+            var best = AnyFinite(scores) ? ArgMax(scores) : -1;
+            if (best >= 0 && constraint.Allows(best))
+            {
+                return best;
+            }
+
+            constraint.Mask(scores);
+            return AnyFinite(scores) ? ArgMax(scores) : Fallback(logits);
+        }
+
+        ApplyWarpers(scores);
+        var pick = AnyFinite(scores) ? Draw(scores) : -1;
+        if (pick >= 0 && constraint.Allows(pick))
+        {
+            return pick;
+        }
+
+        constraint.Mask(scores);
+        if (AnyFinite(scores))
+        {
+            return Draw(scores);
+        }
+
+        logits.CopyTo(scores);
+        constraint.Mask(scores);
+        _processors!.Apply(scores, tokens);
+        if (!AnyFinite(scores))
+        {
+            return Fallback(logits);
+        }
+
+        ApplyWarpers(scores);
+        return Draw(scores);
+    }
+
+    /// <summary>
+    /// The generation parameters exclude every token the grammar allows (say, <c>min_new_tokens</c> holding back the end
+    /// of a complete answer): end if the answer is complete, else take the grammar's best token by the raw logits.
+    /// </summary>
+    private int Fallback(ReadOnlySpan<float> logits)
+    {
+        var constraint = _constraint!;
+        if (constraint.IsComplete && constraint.EosTokenIds.Count > 0)
+        {
+            return constraint.EosTokenIds[0];
+        }
+
+        var scores = _scores.AsSpan();
+        logits.CopyTo(scores);
+        constraint.Mask(scores);
+        return AnyFinite(scores)
+            ? ArgMax(scores)
+            : throw new EngineException(EngineErrorKind.BadInput, "The output grammar allows no token of this model's vocabulary here; nothing can be generated.");
+    }
+
+    private static bool AnyFinite(ReadOnlySpan<float> scores)
+    {
+        foreach (var s in scores)
+        {
+            if (!float.IsNegativeInfinity(s))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ApplyWarpers(Span<float> scores)

@@ -79,6 +79,7 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
             new("tools", "list of {\"type\": \"function\", \"function\": {name, description, parameters}}", "none", "Tools the chat model may call, passed to its chat template."),
             new("tool_choice", "\"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\"}}", "auto", "Whether and which tool the model must call."),
             new("parallel_tool_calls", "boolean", "true", "Whether the model may call several tools in one answer."),
+            new("response_format", "object", "text", "Structured output enforced while decoding: {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],

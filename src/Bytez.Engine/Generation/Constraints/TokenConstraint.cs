@@ -1,0 +1,169 @@
+namespace Bytez.Engine.Generation.Constraints;
+
+/// <summary>
+/// Keeps one generated sequence inside a <see cref="CompiledGrammar"/> at the token level, for every runtime: the
+/// engine's own sampling loop drives llama.cpp models too, so this one mask replaces llama.cpp's GBNF grammar sampler.
+/// <see cref="Allows"/> checks a single token (the sampler asks about its pick first, as llama.cpp does, and builds the
+/// full mask only when the pick is rejected); <see cref="Mask"/> walks the vocabulary trie with the automaton and
+/// skips every subtree whose prefix is rejected. The end-of-sequence tokens are allowed only when the text so far is
+/// complete, and they are all that is left once nothing else can follow. No allocation per step once warm.
+/// </summary>
+public sealed class TokenConstraint
+{
+    private readonly GrammarMatcher _matcher;
+    private readonly TokenVocabulary _vocabulary;
+    private readonly int[] _eos;
+    private readonly ulong[] _allowed;
+    private readonly GrammarMatcher.State[] _states;
+    private readonly Dictionary<StateKey, ulong[]> _cache = new(StateKey.Comparer);
+    private readonly int _cacheCapacity;
+    private int[] _key = new int[64];
+
+    /// <summary>Creates the constraint of one sequence.</summary>
+    /// <param name="grammar">What the generated text must match.</param>
+    /// <param name="tokenizer">The model's tokenizer (its token bytes are read once per tokenizer and cached).</param>
+    /// <param name="vocabularySize">The number of logits per position.</param>
+    /// <param name="eosTokenIds">The tokens that end the sequence.</param>
+    public TokenConstraint(CompiledGrammar grammar, ITextTokenizer tokenizer, int vocabularySize, IEnumerable<int> eosTokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(eosTokenIds);
+        _matcher = new GrammarMatcher(grammar);
+        _vocabulary = TokenVocabulary.For(tokenizer, vocabularySize);
+        _eos = [.. eosTokenIds.Where(e => (uint)e < (uint)vocabularySize).Distinct()];
+        _allowed = new ulong[(vocabularySize + 63) / 64];
+        _states = new GrammarMatcher.State[_vocabulary.MaxDepth + 1];
+        _cacheCapacity = Math.Max(16, MaskCacheBytes / (_allowed.Length * sizeof(ulong)));
+    }
+
+    /// <summary>The memory one sequence may spend on masks kept for states that recur.</summary>
+    private const int MaskCacheBytes = 4 << 20;
+
+    /// <summary>Whether the text so far is complete (an end-of-sequence token may follow).</summary>
+    public bool IsComplete => _matcher.IsComplete;
+
+    /// <summary>The end-of-sequence tokens this constraint allows once complete.</summary>
+    public IReadOnlyList<int> EosTokenIds => _eos;
+
+    /// <summary>Whether <paramref name="token"/> may come next.</summary>
+    public bool Allows(int token)
+    {
+        if (Array.IndexOf(_eos, token) >= 0)
+        {
+            return _matcher.IsComplete;
+        }
+
+        return (uint)token < (uint)_vocabulary.TokenBytes.Length && _vocabulary.TokenBytes[token] is { } bytes && _matcher.Allows(bytes);
+    }
+
+    /// <summary>Sets the score of every token that may not come next to negative infinity.</summary>
+    public void Mask(Span<float> scores)
+    {
+        ComputeAllowed();
+        var allowed = _allowed;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if ((allowed[i >> 6] & (1UL << (i & 63))) == 0)
+            {
+                scores[i] = float.NegativeInfinity;
+            }
+        }
+    }
+
+    /// <summary>Advances past <paramref name="token"/>, which must be allowed (end-of-sequence tokens change nothing).</summary>
+    /// <exception cref="InvalidOperationException">The token is not allowed.</exception>
+    public void Commit(int token)
+    {
+        if (Array.IndexOf(_eos, token) >= 0)
+        {
+            return;
+        }
+
+        if ((uint)token >= (uint)_vocabulary.TokenBytes.Length || _vocabulary.TokenBytes[token] is not { } bytes || !_matcher.TryAdvance(bytes))
+        {
+            throw new InvalidOperationException($"Token {token} does not fit the output grammar here.");
+        }
+    }
+
+    private void ComputeAllowed()
+    {
+        // States recur (every character of a long string leaves the same stacks): their masks are kept.
+        var length = _matcher.WriteKey(ref _key);
+        if (_cache.TryGetValue(new StateKey(_key, length), out var known))
+        {
+            known.CopyTo(_allowed, 0);
+            return;
+        }
+
+        Walk();
+        if (_cache.Count < _cacheCapacity)
+        {
+            _cache[new StateKey(_key.AsSpan(0, length).ToArray(), length)] = (ulong[])_allowed.Clone();
+        }
+    }
+
+    private void Walk()
+    {
+        Array.Clear(_allowed);
+        var v = _vocabulary;
+        var m = _matcher;
+        var root = m.Save();
+        _states[0] = root;
+        var nodes = v.NodeByte.Length;
+        var i = 0;
+        if (m.CanContinue)
+        {
+            while (i < nodes)
+            {
+                var depth = v.NodeDepth[i];
+                m.Restore(_states[depth - 1]);
+                if (!m.Step(v.NodeByte[i]))
+                {
+                    i = v.SubtreeEnd[i];
+                    continue;
+                }
+
+                _states[depth] = m.Save();
+                for (var t = v.NodeTokenStart[i]; t < v.NodeTokenStart[i + 1]; t++)
+                {
+                    var id = v.NodeTokens[t];
+                    _allowed[id >> 6] |= 1UL << (id & 63);
+                }
+
+                i++;
+            }
+        }
+
+        m.Restore(root);
+        var complete = root.Complete;
+        foreach (var eos in _eos)
+        {
+            if (complete)
+            {
+                _allowed[eos >> 6] |= 1UL << (eos & 63);
+            }
+            else
+            {
+                _allowed[eos >> 6] &= ~(1UL << (eos & 63));
+            }
+        }
+    }
+
+    /// <summary>A matcher state's content, compared by value (the lookup wraps a reused buffer; stored keys own a copy).</summary>
+    private readonly record struct StateKey(int[] Data, int Length)
+    {
+        public static IEqualityComparer<StateKey> Comparer { get; } = new KeyComparer();
+
+        private sealed class KeyComparer : IEqualityComparer<StateKey>
+        {
+            public bool Equals(StateKey x, StateKey y) => x.Data.AsSpan(0, x.Length).SequenceEqual(y.Data.AsSpan(0, y.Length));
+
+            public int GetHashCode(StateKey key)
+            {
+                var hash = new HashCode();
+                hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.Data.AsSpan(0, key.Length)));
+                return hash.ToHashCode();
+            }
+        }
+    }
+}
