@@ -27,6 +27,7 @@ public static class OpenAiApi
         {
             var api = app.MapGroup(prefix);
             api.MapOpenAiModels();
+            api.MapOpenAiResponses();
         }
 
         return app;
