@@ -27,6 +27,8 @@ public static class OpenAiApi
         {
             var api = app.MapGroup(prefix);
             api.MapOpenAiModels();
+            api.MapOpenAiChat();
+            api.MapOpenAiCompletions();
             api.MapOpenAiResponses();
         }
 
