@@ -35,7 +35,7 @@ public static class OpenAiResponsesApi
     private static async Task CreateAsync(HttpContext context, InferenceEngine engine, IResponseStore store, TimeProvider time)
     {
         var request = ResponsesRequest.Read(await JsonBody.ReadAsync(context, ResponsesRequest.Example).ConfigureAwait(false));
-        var model = engine.FindModel(request.Model);
+        var model = OpenAiGeneration.FindModel(engine, request.Model, "POST responses");
         var aborted = context.RequestAborted;
 
         // The conversation this request continues: each earlier response's own input items, then its output items.
