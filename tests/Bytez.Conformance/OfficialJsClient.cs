@@ -26,6 +26,10 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallOpenAiMediaAsync(TestServer server, string operation, object args) =>
         RunAsync("openai-media.mjs", server, operation, args, TestServer.Key);
 
+    /// <summary>Runs <c>node openai-responses.mjs operation args</c> (the official <c>openai</c> npm client's Responses API) and returns what it gave back.</summary>
+    public static Task<JsonElement> CallOpenAiResponsesAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
+        RunAsync("openai-responses.mjs", server, operation, args, key);
+
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;
 

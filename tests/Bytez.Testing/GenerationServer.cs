@@ -38,8 +38,11 @@ public sealed class GenerationServer : IAsyncDisposable
     /// <summary>The ONNX model as written.</summary>
     public OnnxDecoderModel Onnx { get; }
 
-    /// <summary>Writes the models, registers them and starts the server; <paramref name="settings"/> adds configuration.</summary>
-    public static async Task<GenerationServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Writes the models, registers them and starts the server; <paramref name="settings"/> adds configuration and
+    /// <paramref name="configure"/> services (a fake clock, for example).
+    /// </summary>
+    public static async Task<GenerationServer> StartAsync(IDictionary<string, string?>? settings = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         var root = Directory.CreateTempSubdirectory("bytez-generation-").FullName;
         var gguf = GgufModelWriter.WriteTinyLlama(Path.Combine(root, "files", "tiny.gguf"), new GgufTinyOptions { ContextLength = 1024 });
@@ -71,7 +74,7 @@ public sealed class GenerationServer : IAsyncDisposable
             all[key] = value;
         }
 
-        var server = await TestServer.StartAsync(all).ConfigureAwait(false);
+        var server = await TestServer.StartAsync(all, configure: configure).ConfigureAwait(false);
         return new GenerationServer(root, server, gguf, onnx);
     }
 

@@ -19,7 +19,7 @@ public sealed record GenerationSettings
         "return_full_text", "num_return_sequences", "eos_token_id", "bad_words_ids", "max_time", "pad_token_id",
         "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
         "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id", "logprobs", "top_logprobs",
-        "tools", "tool_choice", "parallel_tool_calls", "response_format",
+        "tools", "tool_choice", "parallel_tool_calls", "response_format", "presence_penalty", "frequency_penalty",
     ];
 
     /// <summary>
@@ -27,7 +27,8 @@ public sealed record GenerationSettings
     /// template's switches, stop strings, tools and log-probabilities; encoder-decoder tasks refuse them.
     /// </summary>
     public static IReadOnlyList<string> DecoderOnly { get; } =
-        ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format"];
+        ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+         "presence_penalty", "frequency_penalty"];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
     public static IReadOnlyDictionary<string, string> NotImplemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -84,6 +85,18 @@ public sealed record GenerationSettings
 
     /// <summary>Penalty on tokens already in the sequence (prompt included), as in CTRL; 1 disables.</summary>
     public double RepetitionPenalty { get; init; } = 1.0;
+
+    /// <summary>
+    /// OpenAI's presence penalty (<c>presence_penalty</c>, -2 to 2): subtracted once from the logit of every token the
+    /// answer has generated so far (the prompt does not count); 0 disables.
+    /// </summary>
+    public double PresencePenalty { get; init; }
+
+    /// <summary>
+    /// OpenAI's frequency penalty (<c>frequency_penalty</c>, -2 to 2): subtracted from a token's logit once per time
+    /// the answer has generated it so far (the prompt does not count); 0 disables.
+    /// </summary>
+    public double FrequencyPenalty { get; init; }
 
     /// <summary>No n-gram of this size may appear twice; 0 disables.</summary>
     public int NoRepeatNgramSize { get; init; }
@@ -281,6 +294,8 @@ public sealed record GenerationSettings
         "typical_p" => s with { TypicalP = Number(v, name, 0, 1, minExclusive: true, rangeText: "in (0, 1]") },
         "min_p" => s with { MinP = Number(v, name, 0, 1, minExclusive: false, rangeText: "in [0, 1]") },
         "repetition_penalty" => s with { RepetitionPenalty = Number(v, name, 0, double.MaxValue, minExclusive: true, rangeText: "> 0") },
+        "presence_penalty" => s with { PresencePenalty = Number(v, name, -2, 2, minExclusive: false, rangeText: "from -2 to 2") },
+        "frequency_penalty" => s with { FrequencyPenalty = Number(v, name, -2, 2, minExclusive: false, rangeText: "from -2 to 2") },
         "no_repeat_ngram_size" => s with { NoRepeatNgramSize = Int(v, name, 0, int.MaxValue) },
         "seed" => s with { Seed = Long(v, name) },
         "stop" or "stop_strings" => s with { StopStrings = [.. s.StopStrings, .. Strings(v, name)] },

@@ -2,7 +2,7 @@ namespace Bytez.Engine.Generation;
 
 /// <summary>
 /// The logits processors of Hugging Face <c>generate</c> (transformers 4.57), in its order: repetition penalty,
-/// no-repeat n-grams, bad words, minimum length (<c>min_length</c>, <c>min_new_tokens</c>), forced first token
+/// then OpenAI's presence and frequency penalties (over the generated tokens only, as OpenAI and vLLM define them), no-repeat n-grams, bad words, minimum length (<c>min_length</c>, <c>min_new_tokens</c>), forced first token
 /// (<c>forced_bos_token_id</c>), forced last token (<c>forced_eos_token_id</c>), <c>suppress_tokens</c>,
 /// <c>begin_suppress_tokens</c>, then a model's own processor (<see cref="ILogitsProcessor"/>). Greedy search and sampling apply them to the logits, beam search to the
 /// log-probabilities, as Hugging Face does. One instance serves every row of one request.
@@ -52,6 +52,8 @@ public sealed class LogitsProcessors
                 }
             }
         }
+
+        ApplyPresenceAndFrequency(scores, tokens);
 
         var n = _settings.NoRepeatNgramSize;
         if (n > 0 && tokens.Count + 1 >= n)
@@ -124,6 +126,35 @@ public sealed class LogitsProcessors
         }
 
         _extra?.Apply(scores, tokens);
+    }
+
+    /// <summary>
+    /// OpenAI's penalties: <c>logit[t] -= presence * (count[t] &gt; 0) + frequency * count[t]</c>, where
+    /// <c>count[t]</c> counts <c>t</c> among the tokens generated so far (after the prompt).
+    /// </summary>
+    private void ApplyPresenceAndFrequency(Span<float> scores, IReadOnlyList<int> tokens)
+    {
+        var presence = _settings.PresencePenalty;
+        var frequency = _settings.FrequencyPenalty;
+        if ((presence == 0 && frequency == 0) || tokens.Count <= _promptLength)
+        {
+            return;
+        }
+
+        var counts = new Dictionary<int, int>();
+        for (var i = _promptLength; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            if ((uint)t < (uint)scores.Length)
+            {
+                counts[t] = counts.GetValueOrDefault(t) + 1;
+            }
+        }
+
+        foreach (var (token, count) in counts)
+        {
+            scores[token] = (float)(scores[token] - (presence + (frequency * count)));
+        }
     }
 
     private static void Ban(Span<float> scores, int token)

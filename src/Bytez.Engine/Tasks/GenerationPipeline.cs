@@ -80,6 +80,8 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
             new("tool_choice", "\"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\"}}", "auto", "Whether and which tool the model must call."),
             new("parallel_tool_calls", "boolean", "true", "Whether the model may call several tools in one answer."),
             new("response_format", "object", "text", "Structured output enforced while decoding: {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}."),
+            new("presence_penalty", "number from -2 to 2", "0", "OpenAI's presence penalty: subtracted from the logit of every token already generated (the prompt does not count)."),
+            new("frequency_penalty", "number from -2 to 2", "0", "OpenAI's frequency penalty: subtracted from a token's logit once per time it was already generated."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],

@@ -36,6 +36,7 @@ public static partial class BytezServer
         builder.Services.AddBytezEngine(options);
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
+        builder.Services.AddBytezResponses(options);
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 

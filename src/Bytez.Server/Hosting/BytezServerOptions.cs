@@ -7,6 +7,7 @@ using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tokenization;
 using Bytez.Engine.Templating;
 using Bytez.Server.Media;
+using Bytez.Server.Responses;
 
 namespace Bytez.Server.Hosting;
 
@@ -72,6 +73,9 @@ public sealed class BytezServerOptions
 
     /// <summary>Model requests: the hub, its token, the cache, what to download, job concurrency (section <c>Bytez:Hub</c>).</summary>
     public HubOptions Hub { get; set; } = new();
+
+    /// <summary>Stored conversations of the OpenAI-compatible Responses API: retention, conversation bounds (section <c>Bytez:Responses</c>).</summary>
+    public ResponsesOptions Responses { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

@@ -30,6 +30,9 @@ public static class OpenAiApi
             api.MapOpenAiEmbeddings();
             api.MapOpenAiTranscriptions();
             api.MapOpenAiSpeech();
+            api.MapOpenAiChat();
+            api.MapOpenAiCompletions();
+            api.MapOpenAiResponses();
         }
 
         return app;
