@@ -72,6 +72,9 @@ public sealed class OpenAiSampling
     /// <summary>Creates the mapping of one request's body for <paramref name="endpoint"/>.</summary>
     public OpenAiSampling(OpenAiEndpoint endpoint) => _endpoint = endpoint;
 
+    /// <summary>The stop strings (<c>stop</c>), which the routes leave out of the answer (<see cref="StopTrimmer"/>).</summary>
+    public IReadOnlyList<string> Stop => _stop ?? [];
+
     /// <summary>How many answers (choices) the request asks for (<c>n</c>).</summary>
     public int N { get; private set; } = 1;
 
