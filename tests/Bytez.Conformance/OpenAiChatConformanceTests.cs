@@ -35,7 +35,7 @@ public sealed class OpenAiChatConformanceTests(GenerationFixture fixture) : ICla
         Assert.False(string.IsNullOrEmpty(completion.Content[0].Text));
         Assert.Equal(model, completion.Model);
         // The budget ends the answer ("length") unless the model ends it first ("stop").
-        Assert.Contains(completion.FinishReason, [ChatFinishReason.Length, ChatFinishReason.Stop]);
+        Assert.True(completion.FinishReason is ChatFinishReason.Length or ChatFinishReason.Stop);
         Assert.True(completion.FinishReason == ChatFinishReason.Length ? completion.Usage.OutputTokenCount == 6 : completion.Usage.OutputTokenCount <= 6);
         Assert.True(completion.Usage.InputTokenCount > 0);
         Assert.Equal(completion.Usage.InputTokenCount + completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount);
