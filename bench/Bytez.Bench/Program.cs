@@ -20,6 +20,7 @@ internal static class Program
             Console.Error.WriteLine("usage: Bytez.Bench embeddings [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench load [--quick] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench openai-overhead [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench memory [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench soak [--minutes N] [--out results.md]");
@@ -45,6 +46,8 @@ internal static class Program
 #if !BENCH_NO_HTTP
             case "load":
                 return await Load.LoadBenchmark.RunAsync(quick ? Load.LoadRunSettings.QuickRun : Load.LoadRunSettings.Full, output).ConfigureAwait(false);
+            case "openai-overhead":
+                return await Http.OpenAiOverheadBenchmark.RunAsync(quick, output).ConfigureAwait(false);
 #endif
             case "download":
                 return await Download.DownloadBenchmark.RunAsync(
@@ -73,7 +76,7 @@ internal static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, download, memory, soak, text-tasks, resize, image-features, whisper, constrained, micro");
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'; try: embeddings, generation, load, openai-overhead, download, memory, soak, text-tasks, resize, image-features, whisper, constrained, micro");
                 return 2;
         }
     }

@@ -30,6 +30,10 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallOpenAiResponsesAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
         RunAsync("openai-responses.mjs", server, operation, args, key);
 
+    /// <summary>Runs <c>node openai.mjs operation body</c> (the official <c>openai</c> npm package, baseURL = the server's /v1) and returns the JSON the client gave back.</summary>
+    public static Task<JsonElement> CallOpenAiAsync(TestServer server, string operation, object body) =>
+        RunAsync("openai.mjs", server, operation, body, TestServer.Key);
+
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;
 

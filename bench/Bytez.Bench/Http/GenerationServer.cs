@@ -26,12 +26,16 @@ internal sealed class GenerationServer : IAsyncDisposable
         _raw = new HttpClient(new SocketsHttpHandler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) };
         _raw.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Key " + key);
         BaseAddress = baseAddress;
+        Key = key;
         Engine = app.Services.GetRequiredService<InferenceEngine>();
         LlamaCpp = app.Services.GetRequiredService<Bytez.Engine.LlamaCpp.LlamaCppOptions>();
         Onnx = app.Services.GetRequiredService<Bytez.Engine.Onnx.OnnxRuntimeOptions>();
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The server's API key.</summary>
+    public string Key { get; }
 
     /// <summary>The server's own engine: its instances are what the server answers with.</summary>
     public InferenceEngine Engine { get; }

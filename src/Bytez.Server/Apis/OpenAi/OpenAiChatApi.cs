@@ -77,11 +77,11 @@ public static class OpenAiChatApi
         if (stream)
         {
             var chunks = new ChunkWriter(id, created, model.Id, sampling.Logprobs, includeUsage);
-            await ServerSentEvents.RunAsync(context, events => chunks.WriteAsync(events, updates, sampling.Copies, context.RequestAborted)).ConfigureAwait(false);
+            await ServerSentEvents.RunAsync(context, events => chunks.WriteAsync(events, updates, sampling.Stop, sampling.Copies, context.RequestAborted)).ConfigureAwait(false);
             return;
         }
 
-        var answers = await OpenAiGeneration.FoldAsync(updates, sampling.Copies, 0, context.RequestAborted).ConfigureAwait(false);
+        var answers = await OpenAiGeneration.FoldAsync(updates, sampling.Stop, sampling.Copies, 0, context.RequestAborted).ConfigureAwait(false);
         await OpenAiApi.WriteJsonAsync(context, w => WriteCompletion(w, id, created, model.Id, answers, sampling.Logprobs)).ConfigureAwait(false);
     }
 
@@ -266,14 +266,21 @@ public static class OpenAiChatApi
     /// <summary>Writes the chunks of one streamed chat completion.</summary>
     private sealed class ChunkWriter(string id, long created, string model, bool logprobs, bool includeUsage)
     {
-        public async Task WriteAsync(ServerSentEvents events, IAsyncEnumerable<GenerationUpdate> updates, int copies, CancellationToken cancellationToken)
+        public async Task WriteAsync(ServerSentEvents events, IAsyncEnumerable<GenerationUpdate> updates, IReadOnlyList<string> stops, int copies, CancellationToken cancellationToken)
         {
             var started = new HashSet<int>();
+            var trimmers = new Dictionary<int, StopTrimmer>();
             var promptTokens = 0;
             var generated = new Dictionary<int, int>();
             await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 promptTokens = update.PromptTokens;
+                if (!trimmers.TryGetValue(update.Index, out var trimmer))
+                {
+                    trimmers[update.Index] = trimmer = new StopTrimmer(stops);
+                }
+
+                var text = trimmer.Next(update.Text, update.Finish);
                 for (var c = 0; c < copies; c++)
                 {
                     var index = (update.Index * copies) + c;
@@ -283,9 +290,9 @@ public static class OpenAiChatApi
                         await events.WriteAsync(w => Chunk(w, index, role: true, content: string.Empty, null, null)).ConfigureAwait(false);
                     }
 
-                    if (update.Text.Length > 0 || update.Logprobs is { Count: > 0 })
+                    if (text.Length > 0 || update.Logprobs is { Count: > 0 })
                     {
-                        await events.WriteAsync(w => Chunk(w, index, role: false, update.Text, update.Logprobs, null)).ConfigureAwait(false);
+                        await events.WriteAsync(w => Chunk(w, index, role: false, text, update.Logprobs, null)).ConfigureAwait(false);
                     }
 
                     if (update.Finish is { } finish)

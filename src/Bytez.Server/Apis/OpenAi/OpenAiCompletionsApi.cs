@@ -104,7 +104,7 @@ public static class OpenAiCompletionsApi
         var first = await engine.StartGenerationAsync(model.Id, Request(0), context.RequestAborted).ConfigureAwait(false);
         if (stream)
         {
-            var writer = new ChunkWriter(id, created, model.Id, sampling.Logprobs);
+            var writer = new ChunkWriter(id, created, model.Id, sampling.Logprobs, sampling.Stop);
             await ServerSentEvents.RunAsync(context, async events =>
             {
                 var promptTokens = 0;
@@ -130,7 +130,7 @@ public static class OpenAiCompletionsApi
         for (var i = 0; i < prompts.Count; i++)
         {
             var updates = i == 0 ? first : await engine.StartGenerationAsync(model.Id, Request(i), context.RequestAborted).ConfigureAwait(false);
-            var folded = await OpenAiGeneration.FoldAsync(updates, sampling.Copies, i * perPrompt, context.RequestAborted).ConfigureAwait(false);
+            var folded = await OpenAiGeneration.FoldAsync(updates, sampling.Stop, sampling.Copies, i * perPrompt, context.RequestAborted).ConfigureAwait(false);
             promptTotal += folded.Count > 0 ? folded[0].PromptTokens : 0;
             answers.AddRange(folded);
         }
@@ -248,7 +248,7 @@ public static class OpenAiCompletionsApi
     }
 
     /// <summary>Writes the <c>text_completion</c> chunks of one streamed completion.</summary>
-    private sealed class ChunkWriter(string id, long created, string model, bool logprobs)
+    private sealed class ChunkWriter(string id, long created, string model, bool logprobs, IReadOnlyList<string> stops)
     {
         private readonly Dictionary<int, int> _offsets = [];
 
@@ -258,9 +258,16 @@ public static class OpenAiCompletionsApi
         {
             var promptTokens = 0;
             var generated = new Dictionary<int, int>();
-            await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            var trimmers = new Dictionary<int, StopTrimmer>();
+            await foreach (var raw in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                promptTokens = update.PromptTokens;
+                promptTokens = raw.PromptTokens;
+                if (!trimmers.TryGetValue(raw.Index, out var trimmer))
+                {
+                    trimmers[raw.Index] = trimmer = new StopTrimmer(stops);
+                }
+
+                var update = raw with { Text = trimmer.Next(raw.Text, raw.Finish) };
                 for (var c = 0; c < copies; c++)
                 {
                     var index = indexBase + (update.Index * copies) + c;

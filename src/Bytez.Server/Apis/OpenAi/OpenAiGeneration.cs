@@ -67,20 +67,23 @@ public static class OpenAiGeneration
 
     /// <summary>
     /// Folds the engine's updates into whole answers, one per sequence, each repeated <paramref name="copies"/> times
-    /// (greedy <c>n</c> &gt; 1); <paramref name="indexBase"/> numbers the choices of a later prompt after those of the earlier ones.
+    /// (greedy <c>n</c> &gt; 1), without the stop string that ended it; <paramref name="indexBase"/> numbers the choices of a later prompt after those of the earlier ones.
     /// </summary>
-    public static async Task<List<Answer>> FoldAsync(IAsyncEnumerable<GenerationUpdate> updates, int copies, int indexBase, CancellationToken cancellationToken)
+    public static async Task<List<Answer>> FoldAsync(
+        IAsyncEnumerable<GenerationUpdate> updates, IReadOnlyList<string> stops, int copies, int indexBase, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(updates);
         var answers = new SortedDictionary<int, Answer>();
+        var trimmers = new Dictionary<int, StopTrimmer>();
         await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (!answers.TryGetValue(update.Index, out var answer))
             {
                 answers[update.Index] = answer = new Answer();
+                trimmers[update.Index] = new StopTrimmer(stops);
             }
 
-            answer.Add(update);
+            answer.Add(update with { Text = trimmers[update.Index].Next(update.Text, update.Finish) });
         }
 
         var result = new List<Answer>();

@@ -33,7 +33,8 @@ public enum OpenAiEndpoint
 /// returned <c>n</c> times (<see cref="Copies"/>), as vLLM returns <c>n</c> identical greedy answers.</item>
 /// <item><c>top_p</c>, <c>stop</c> (a string or up to 4), <c>seed</c>, <c>presence_penalty</c>,
 /// <c>frequency_penalty</c> (-2 to 2), <c>logprobs</c>/<c>top_logprobs</c> -&gt; the engine's parameters of the same
-/// meaning; vLLM's extensions <c>top_k</c>, <c>min_p</c>, <c>repetition_penalty</c> pass through.</item>
+/// meaning; vLLM's extensions <c>top_k</c>, <c>min_p</c>, <c>repetition_penalty</c> pass through, and <c>min_tokens</c> as
+/// <c>min_new_tokens</c>.</item>
 /// <item><c>response_format</c> (but <c>{"type": "text"}</c>, the default, which is dropped), <c>tools</c> (but an empty
 /// list), <c>tool_choice</c>, <c>parallel_tool_calls</c> pass through to the engine, which checks them.</item>
 /// <item><c>user</c>, <c>metadata</c>, <c>store</c>, <c>service_tier</c>, <c>prompt_cache_key</c>,
@@ -57,7 +58,7 @@ public sealed class OpenAiSampling
     public static IReadOnlyList<string> Ignored { get; } = ["user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"];
 
     /// <summary>The engine parameters vLLM accepts as extensions of OpenAI's body, passed through unchanged.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = ["top_k", "min_p", "repetition_penalty"];
+    public static IReadOnlyList<string> Extensions { get; } = ["top_k", "min_p", "repetition_penalty", "min_tokens"];
 
     private readonly OpenAiEndpoint _endpoint;
     private readonly List<KeyValuePair<string, JsonElement>> _passed = [];
@@ -71,6 +72,9 @@ public sealed class OpenAiSampling
 
     /// <summary>Creates the mapping of one request's body for <paramref name="endpoint"/>.</summary>
     public OpenAiSampling(OpenAiEndpoint endpoint) => _endpoint = endpoint;
+
+    /// <summary>The stop strings (<c>stop</c>), which the routes leave out of the answer (<see cref="StopTrimmer"/>).</summary>
+    public IReadOnlyList<string> Stop => _stop ?? [];
 
     /// <summary>How many answers (choices) the request asks for (<c>n</c>).</summary>
     public int N { get; private set; } = 1;
@@ -175,6 +179,9 @@ public sealed class OpenAiSampling
             case "top_k" or "min_p" or "repetition_penalty":
                 Pass(name, v);
                 return true;
+            case "min_tokens":
+                Pass("min_new_tokens", v);
+                return true;
             case "logit_bias":
                 throw EngineException.NotSupported("Parameter `logit_bias` is not supported.");
             case "functions" or "function_call" when _endpoint == OpenAiEndpoint.ChatCompletions:
@@ -187,7 +194,7 @@ public sealed class OpenAiSampling
     /// <summary>Whether <paramref name="name"/> is a field <see cref="Read"/> handles for this endpoint.</summary>
     private bool IsKnown(string name) => name switch
     {
-        "temperature" or "top_p" or "top_k" or "min_p" or "repetition_penalty" or "logit_bias" => true,
+        "temperature" or "top_p" or "top_k" or "min_p" or "repetition_penalty" or "min_tokens" or "logit_bias" => true,
         "max_tokens" or "n" or "stop" or "seed" or "presence_penalty" or "frequency_penalty" or "logprobs" => _endpoint != OpenAiEndpoint.Responses,
         "max_completion_tokens" or "response_format" or "functions" or "function_call" => _endpoint == OpenAiEndpoint.ChatCompletions,
         "max_output_tokens" => _endpoint == OpenAiEndpoint.Responses,
