@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Bytez.Engine.Generation;
+using Bytez.Engine.Generation.Constraints;
 using Bytez.Engine.Generation.Tools;
 using Bytez.Engine.Metrics;
 using Bytez.Engine.Templating;
@@ -237,9 +238,9 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
                 throw EngineException.NotSupported($"The chat template of {model.Model.Id} does not show how the model calls tools (Hermes, Llama 3, Mistral); send the request without `tools`.");
             }
 
-            if (choice.Kind is ChatToolChoiceKind.Required or ChatToolChoiceKind.Function)
+            if (choice.Kind is ChatToolChoiceKind.Required or ChatToolChoiceKind.Function && format is not null)
             {
-                throw EngineException.NotSupported("`tool_choice` \"required\" or a named function needs constrained decoding, which is not available yet; send \"auto\".");
+                settings = ForcedCall(settings, format, choice.Kind == ChatToolChoiceKind.Function ? [.. tools.Where(t => t.Name == choice.FunctionName)] : tools);
             }
 
             var rendered = ChatPrompt.Render(model, messages, settings.EnableThinking, tools, _templateLimits, cancellationToken);
@@ -260,6 +261,24 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
         var promptIds = CheckTokens(model.Tokenizer.Encode(text, addSpecialTokens: true), "the prompt");
         var echo = settings.ReturnFullText != false ? text : null;
         return new PreparedRun(model, promptIds, settings, echo, Chat: false, PromptText: text);
+    }
+
+    /// <summary>
+    /// <c>tool_choice</c> "required" or a named function: the answer is decoded under a grammar that admits only a call
+    /// of one of <paramref name="tools"/> in the template's format, its arguments valid against the tool's parameters.
+    /// </summary>
+    private static GenerationSettings ForcedCall(GenerationSettings settings, ToolCallFormat format, IReadOnlyList<ChatTool> tools)
+    {
+        if (settings.OutputGrammar is not null)
+        {
+            throw EngineException.BadInput("`response_format` and a forced `tool_choice` (\"required\" or a named function) cannot be combined; the call's arguments follow the tool's parameters.");
+        }
+
+        using var anyObject = JsonDocument.Parse("{\"type\": \"object\"}");
+        var calls = tools
+            .Select(t => GrammarPattern.ToolCall(format.CallOpening(t.Name), t.Parameters ?? anyObject.RootElement, format.CallClosing))
+            .ToArray();
+        return settings with { OutputGrammar = (calls.Length == 1 ? calls[0] : GrammarPattern.AnyOf(calls)).Compile() };
     }
 
     private int[] CheckTokens(int[] ids, string what) =>

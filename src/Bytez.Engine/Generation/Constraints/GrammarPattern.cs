@@ -38,6 +38,18 @@ public abstract class GrammarPattern
         return new SequencePattern([.. parts.Select(p => p ?? throw new ArgumentException("A part is null.", nameof(parts)))]);
     }
 
+    /// <summary>Any one of the patterns (for <c>tool_choice</c> "required": a call of any offered tool).</summary>
+    public static GrammarPattern AnyOf(params GrammarPattern[] choices)
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        if (choices.Length == 0)
+        {
+            throw new ArgumentException("At least one choice is needed.", nameof(choices));
+        }
+
+        return new AnyOfPattern([.. choices.Select(p => p ?? throw new ArgumentException("A choice is null.", nameof(choices)))]);
+    }
+
     /// <summary>A tool call forced into a template's format: <paramref name="prefix"/>, JSON arguments valid against <paramref name="argumentsSchema"/>, <paramref name="suffix"/>.</summary>
     public static GrammarPattern ToolCall(string prefix, JsonElement argumentsSchema, string suffix) =>
         Sequence(Literal(prefix), JsonSchema(argumentsSchema), Literal(suffix));
@@ -69,5 +81,10 @@ public abstract class GrammarPattern
     private sealed class SequencePattern(GrammarPattern[] parts) : GrammarPattern
     {
         private protected override Symbol[] Emit(JsonRules json) => [.. parts.SelectMany(p => p.Emit(json))];
+    }
+
+    private sealed class AnyOfPattern(GrammarPattern[] choices) : GrammarPattern
+    {
+        private protected override Symbol[] Emit(JsonRules json) => [GrammarBuilder.Ref(json.G.Rule([.. choices.Select(c => c.Emit(json))]))];
     }
 }
