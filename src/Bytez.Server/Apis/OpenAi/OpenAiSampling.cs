@@ -37,6 +37,8 @@ public enum OpenAiEndpoint
 /// <c>min_new_tokens</c>.</item>
 /// <item><c>response_format</c> (but <c>{"type": "text"}</c>, the default, which is dropped), <c>tools</c> (but an empty
 /// list), <c>tool_choice</c>, <c>parallel_tool_calls</c> pass through to the engine, which checks them.</item>
+/// <item><c>reasoning_effort</c> (chat): the chat template's <c>enable_thinking</c>, off for none and minimal, on
+/// otherwise, as Responses' <c>reasoning.effort</c>.</item>
 /// <item><c>user</c>, <c>metadata</c>, <c>store</c>, <c>service_tier</c>, <c>prompt_cache_key</c>,
 /// <c>safety_identifier</c> are accepted and ignored; <c>logit_bias</c>, <c>functions</c>, <c>function_call</c> are
 /// refused as not supported.</item>
@@ -182,6 +184,17 @@ public sealed class OpenAiSampling
             case "min_tokens":
                 Pass("min_new_tokens", v);
                 return true;
+            case "reasoning_effort" when _endpoint == OpenAiEndpoint.ChatCompletions:
+                // As Responses' reasoning.effort: the chat template's thinking switch (none and minimal turn it off).
+                Pass("enable_thinking", BoolElement(v.ValueKind == JsonValueKind.String
+                    ? v.GetString() switch
+                    {
+                        "none" or "minimal" => false,
+                        "low" or "medium" or "high" or "xhigh" => true,
+                        var other => throw EngineException.BadInput($"`reasoning_effort` must be none, minimal, low, medium or high; got \"{other}\"."),
+                    }
+                    : throw EngineException.BadInput("`reasoning_effort` must be a string: none, minimal, low, medium or high.")));
+                return true;
             case "logit_bias":
                 throw EngineException.NotSupported("Parameter `logit_bias` is not supported.");
             case "functions" or "function_call" when _endpoint == OpenAiEndpoint.ChatCompletions:
@@ -191,12 +204,18 @@ public sealed class OpenAiSampling
         }
     }
 
+    private static JsonElement BoolElement(bool value)
+    {
+        using var document = JsonDocument.Parse(value ? "true" : "false");
+        return document.RootElement.Clone();
+    }
+
     /// <summary>Whether <paramref name="name"/> is a field <see cref="Read"/> handles for this endpoint.</summary>
     private bool IsKnown(string name) => name switch
     {
         "temperature" or "top_p" or "top_k" or "min_p" or "repetition_penalty" or "min_tokens" or "logit_bias" => true,
         "max_tokens" or "n" or "stop" or "seed" or "presence_penalty" or "frequency_penalty" or "logprobs" => _endpoint != OpenAiEndpoint.Responses,
-        "max_completion_tokens" or "response_format" or "functions" or "function_call" => _endpoint == OpenAiEndpoint.ChatCompletions,
+        "max_completion_tokens" or "response_format" or "functions" or "function_call" or "reasoning_effort" => _endpoint == OpenAiEndpoint.ChatCompletions,
         "max_output_tokens" => _endpoint == OpenAiEndpoint.Responses,
         "top_logprobs" => _endpoint != OpenAiEndpoint.Completions,
         "tools" or "tool_choice" or "parallel_tool_calls" => _endpoint != OpenAiEndpoint.Completions,
