@@ -16,6 +16,9 @@ public sealed class GenerationServer : IAsyncDisposable
     /// <summary>The id of the ONNX decoder model.</summary>
     public const string OnnxModel = "local/tiny-onnx";
 
+    /// <summary>The id of an ONNX decoder whose chat template offers tools (Hermes-style calls).</summary>
+    public const string ToolsModel = "local/tiny-tools";
+
     /// <summary>The id of a larger GGUF model whose long generations take seconds (for cancellation tests).</summary>
     public const string SlowGgufModel = "local/slow-gguf";
 
@@ -50,8 +53,10 @@ public sealed class GenerationServer : IAsyncDisposable
         var slow = GgufModelWriter.WriteTinyLlama(
             Path.Combine(root, "files", "slow.gguf"),
             new GgufTinyOptions { Layers = 8, EmbeddingLength = 256, Heads = 8, KeyValueHeads = 4, FeedForwardLength = 1024, ContextLength = 4096 });
+        var tools = OnnxDecoderModelWriter.Write(
+            Path.Combine(root, "files", "tiny-tools"), new OnnxDecoderModelOptions { ContextLength = 1024, ChatTemplate = OnnxDecoderModelWriter.ToolsChatTemplate });
         var models = Path.Combine(root, "models");
-        foreach (var (path, id) in new[] { (gguf.Path, GgufModel), (onnx.Folder, OnnxModel), (slow.Path, SlowGgufModel) })
+        foreach (var (path, id) in new[] { (gguf.Path, GgufModel), (onnx.Folder, OnnxModel), (slow.Path, SlowGgufModel), (tools.Folder, ToolsModel) })
         {
             using var output = new StringWriter();
             using var error = new StringWriter();

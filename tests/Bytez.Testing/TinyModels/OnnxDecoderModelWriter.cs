@@ -51,6 +51,9 @@ public sealed record OnnxDecoderModelOptions
 
     /// <summary>Positions (<c>n_positions</c> / <c>max_position_embeddings</c>).</summary>
     public int ContextLength { get; init; } = 128;
+
+    /// <summary>The chat template written to <c>tokenizer_config.json</c> (<see cref="OnnxDecoderModelWriter.ChatTemplate"/>, ChatML, by default).</summary>
+    public string ChatTemplate { get; init; } = OnnxDecoderModelWriter.ChatTemplate;
 }
 
 /// <summary>A tiny decoder folder written by <see cref="OnnxDecoderModelWriter"/>.</summary>
@@ -101,6 +104,18 @@ public static class OnnxDecoderModelWriter
     public const string ChatTemplate =
         "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    /// <summary>
+    /// A ChatML template that offers tools and asks for Hermes-style calls (<c>&lt;tool_call&gt;{"name", "arguments"}&lt;/tool_call&gt;</c>),
+    /// in the shape of Qwen 2.5's but short enough for a small context; assistant calls and tool results render back.
+    /// </summary>
+    public const string ToolsChatTemplate =
+        "{%- if tools %}{{ '<|im_start|>system\nTools:\n<tools>' }}{%- for tool in tools %}{{ '\n' + (tool | tojson) }}{%- endfor %}" +
+        "{{ '\n</tools>\nCall one as <tool_call>\n{\"name\": <name>, \"arguments\": <args>}\n</tool_call><|im_end|>\n' }}{%- endif %}" +
+        "{%- for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + (message['content'] or '') }}" +
+        "{%- if message.tool_calls %}{%- for call in message.tool_calls %}{{ '<tool_call>\n{\"name\": \"' + call.function.name + '\", \"arguments\": ' + (call.function.arguments | tojson) + '}\n</tool_call>' }}{%- endfor %}{%- endif %}" +
+        "{{ '<|im_end|>\n' }}{%- endfor %}" +
+        "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{%- endif %}";
 
     /// <summary>Writes the model folder (created when missing) and returns what was written.</summary>
     public static OnnxDecoderModel Write(string folder, OnnxDecoderModelOptions? options = null)
@@ -295,7 +310,7 @@ public static class OnnxDecoderModelWriter
             ["eos_token"] = "<|endoftext|>",
             ["unk_token"] = "<|endoftext|>",
             ["pad_token"] = null,
-            ["chat_template"] = ChatTemplate,
+            ["chat_template"] = o.ChatTemplate,
             ["clean_up_tokenization_spaces"] = false,
             ["model_max_length"] = o.ContextLength,
             ["tokenizer_class"] = "GPT2Tokenizer",

@@ -202,12 +202,28 @@ public static class OpenAiChatApi
             w.WriteNumber("index", answer.Index);
             w.WriteStartObject("message");
             w.WriteString("role", "assistant");
-            w.WriteString("content", answer.Text);
+            w.WriteString("content", answer.Text.Length == 0 && answer.ToolCalls.Count > 0 ? null : answer.Text);
             w.WriteNull("refusal");
+            if (answer.Reasoning is { } reasoning)
+            {
+                w.WriteString("reasoning_content", reasoning);
+            }
+
+            if (answer.ToolCalls.Count > 0)
+            {
+                w.WriteStartArray("tool_calls");
+                foreach (var call in answer.ToolCalls)
+                {
+                    OpenAiGeneration.WriteToolCall(w, call);
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteEndObject();
             w.WritePropertyName("logprobs");
             WriteLogprobs(w, logprobs ? answer.Logprobs ?? [] : null);
-            w.WriteString("finish_reason", OpenAiGeneration.FinishReason(answer.Finish));
+            w.WriteString("finish_reason", OpenAiGeneration.FinishReason(answer.Finish, answer.ToolCalls.Count > 0));
             w.WriteEndObject();
         }
 
@@ -269,6 +285,7 @@ public static class OpenAiChatApi
         public async Task WriteAsync(ServerSentEvents events, IAsyncEnumerable<GenerationUpdate> updates, IReadOnlyList<string> stops, int copies, CancellationToken cancellationToken)
         {
             var started = new HashSet<int>();
+            var calls = new Dictionary<int, int>();
             var trimmers = new Dictionary<int, StopTrimmer>();
             var promptTokens = 0;
             var generated = new Dictionary<int, int>();
@@ -290,14 +307,27 @@ public static class OpenAiChatApi
                         await events.WriteAsync(w => Chunk(w, index, role: true, content: string.Empty, null, null)).ConfigureAwait(false);
                     }
 
+                    if (update.Reasoning is { Length: > 0 } thinking)
+                    {
+                        await events.WriteAsync(w => Chunk(w, index, role: false, content: null, null, null, reasoning: thinking)).ConfigureAwait(false);
+                    }
+
                     if (text.Length > 0 || update.Logprobs is { Count: > 0 })
                     {
                         await events.WriteAsync(w => Chunk(w, index, role: false, text, update.Logprobs, null)).ConfigureAwait(false);
                     }
 
+                    foreach (var call in update.ToolCalls ?? [])
+                    {
+                        var callIndex = calls.TryGetValue(index, out var made) ? made : 0;
+                        calls[index] = callIndex + 1;
+                        await events.WriteAsync(w => Chunk(w, index, role: false, content: null, null, null, call: (call, callIndex))).ConfigureAwait(false);
+                    }
+
                     if (update.Finish is { } finish)
                     {
-                        await events.WriteAsync(w => Chunk(w, index, role: false, content: null, null, OpenAiGeneration.FinishReason(finish))).ConfigureAwait(false);
+                        var reason = OpenAiGeneration.FinishReason(finish, calls.ContainsKey(index));
+                        await events.WriteAsync(w => Chunk(w, index, role: false, content: null, null, reason)).ConfigureAwait(false);
                     }
                 }
             }
@@ -318,7 +348,9 @@ public static class OpenAiChatApi
             w.WriteString("system_fingerprint", OpenAiGeneration.Fingerprint);
         }
 
-        private void Chunk(Utf8JsonWriter w, int index, bool role, string? content, IReadOnlyList<TokenLogprob>? tokens, string? finish)
+        private void Chunk(
+            Utf8JsonWriter w, int index, bool role, string? content, IReadOnlyList<TokenLogprob>? tokens, string? finish,
+            string? reasoning = null, (Engine.Generation.Tools.ChatToolCall Call, int Index)? call = null)
         {
             Start(w);
             w.WriteStartArray("choices");
@@ -333,6 +365,18 @@ public static class OpenAiChatApi
             if (content is not null)
             {
                 w.WriteString("content", content);
+            }
+
+            if (reasoning is not null)
+            {
+                w.WriteString("reasoning_content", reasoning);
+            }
+
+            if (call is { } made)
+            {
+                w.WriteStartArray("tool_calls");
+                OpenAiGeneration.WriteToolCall(w, made.Call, made.Index);
+                w.WriteEndArray();
             }
 
             w.WriteEndObject();

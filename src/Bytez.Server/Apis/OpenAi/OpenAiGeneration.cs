@@ -46,6 +46,30 @@ public static class OpenAiGeneration
     /// <summary>Now, in Unix seconds (an answer's <c>created</c>).</summary>
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
+    /// <summary>OpenAI's <c>finish_reason</c> of an answer that called tools: "tool_calls" unless the budget cut it.</summary>
+    public static string? FinishReason(Engine.Generation.FinishReason? finish, bool calledTools) =>
+        calledTools && finish is Engine.Generation.FinishReason.EndOfSequence or Engine.Generation.FinishReason.StopString ? "tool_calls" : FinishReason(finish);
+
+    /// <summary>Writes a tool call as chat's <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>, with <c>index</c> when streaming.</summary>
+    public static void WriteToolCall(Utf8JsonWriter writer, Engine.Generation.Tools.ChatToolCall call, int? index = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(call);
+        writer.WriteStartObject();
+        if (index is { } i)
+        {
+            writer.WriteNumber("index", i);
+        }
+
+        writer.WriteString("id", call.Id);
+        writer.WriteString("type", "function");
+        writer.WriteStartObject("function");
+        writer.WriteString("name", call.Name);
+        writer.WriteString("arguments", call.Arguments);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
     /// <summary>OpenAI's <c>finish_reason</c>: "stop" for the end-of-sequence token or a stop string, "length" for the token budget or time.</summary>
     public static string? FinishReason(Engine.Generation.FinishReason? finish) => finish switch
     {
@@ -121,11 +145,29 @@ public static class OpenAiGeneration
         /// <summary>The log-probabilities of the generated tokens, when asked.</summary>
         public List<TokenLogprob>? Logprobs { get; private set; }
 
+        /// <summary>The model's thinking, apart from the answer (templates with thinking tags), or null.</summary>
+        public string? Reasoning => _reasoning?.ToString();
+
+        /// <summary>The tools the model called, in order.</summary>
+        public List<Engine.Generation.Tools.ChatToolCall> ToolCalls { get; } = [];
+
+        private System.Text.StringBuilder? _reasoning;
+
         /// <summary>Adds an update.</summary>
         public void Add(GenerationUpdate update)
         {
             ArgumentNullException.ThrowIfNull(update);
             _text.Append(update.Text);
+            if (update.Reasoning is { Length: > 0 } thinking)
+            {
+                (_reasoning ??= new System.Text.StringBuilder()).Append(thinking);
+            }
+
+            if (update.ToolCalls is { } calls)
+            {
+                ToolCalls.AddRange(calls);
+            }
+
             Finish = update.Finish ?? Finish;
             PromptTokens = update.PromptTokens;
             GeneratedTokens = Math.Max(GeneratedTokens, update.GeneratedTokens);
