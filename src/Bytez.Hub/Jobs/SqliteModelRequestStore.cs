@@ -223,29 +223,9 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
             """);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            // Per connection: durable on return, even across a power cut, and wait for a writer rather than fail.
-            Execute(connection, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => SqliteDurable.OpenAsync(_connectionString, cancellationToken);
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static void Execute(SqliteConnection connection, string sql) => SqliteDurable.Execute(connection, sql);
 
     private static ModelRequestJob Read(SqliteDataReader r) => new()
     {

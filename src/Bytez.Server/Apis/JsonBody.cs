@@ -23,6 +23,19 @@ public static class JsonBody
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     /// <summary>
+    /// Reads a body that must be a JSON object (the OpenAI-compatible routes): empty or another JSON value is a 400
+    /// saying what was expected, with <paramref name="example"/>.
+    /// </summary>
+    public static async Task<JsonElement> ReadObjectAsync(HttpContext context, string example)
+    {
+        var body = await ReadAsync(context, example).ConfigureAwait(false)
+            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {example}.");
+        return body.ValueKind == JsonValueKind.Object
+            ? body
+            : throw EngineException.BadInput($"The request body must be a JSON object such as {example}; got {RunRequestReader.Describe(body)}.");
+    }
+
+    /// <summary>
     /// Reads and checks the request body. An empty (or whitespace-only) body gives <see langword="null"/>; callers
     /// that need one say so. <paramref name="example"/> is shown in error messages as the shape expected.
     /// </summary>

@@ -31,12 +31,7 @@ public static class OpenAiChatApi
 
     private static async Task CompleteAsync(HttpContext context, InferenceEngine engine)
     {
-        var body = await JsonBody.ReadAsync(context, Example).ConfigureAwait(false)
-            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {Example}.");
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw EngineException.BadInput($"The request body must be a JSON object such as {Example}.");
-        }
+        var body = await JsonBody.ReadObjectAsync(context, Example).ConfigureAwait(false);
 
         string? modelId = null;
         JsonElement? messages = null;

@@ -28,8 +28,7 @@ public static class OpenAiEmbeddingsApi
 
     private static async Task EmbedAsync(HttpContext context, InferenceEngine engine)
     {
-        var body = await JsonBody.ReadAsync(context, Example).ConfigureAwait(false)
-            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {Example}.");
+        var body = await JsonBody.ReadObjectAsync(context, Example).ConfigureAwait(false);
         var request = Read(body);
         var model = engine.FindModel(request.Model);
         var result = await engine.EmbedAsync(model.Id, new RunRequest { Input = request.Input }, context.RequestAborted).ConfigureAwait(false);
@@ -91,11 +90,6 @@ public static class OpenAiEmbeddingsApi
 
     private static EmbeddingsRequest Read(JsonElement body)
     {
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw EngineException.BadInput($"The request body must be a JSON object such as {Example}; got {RunRequestReader.Describe(body)}.");
-        }
-
         var model = body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } id
             ? id
             : throw EngineException.BadInput($"'model' must be the id of an embedding model, such as {Example}.");

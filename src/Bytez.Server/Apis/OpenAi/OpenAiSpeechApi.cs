@@ -45,12 +45,7 @@ public static class OpenAiSpeechApi
 
     private static async Task SpeakAsync(HttpContext context, InferenceEngine engine)
     {
-        var body = await JsonBody.ReadAsync(context, Example).ConfigureAwait(false)
-            ?? throw EngineException.BadInput($"The request body is empty; send a JSON object such as {Example}.");
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw EngineException.BadInput($"The request body must be a JSON object such as {Example}; got {RunRequestReader.Describe(body)}.");
-        }
+        var body = await JsonBody.ReadObjectAsync(context, Example).ConfigureAwait(false);
 
         var model = engine.FindModel(String(body, "model") ?? throw EngineException.BadInput($"'model' is required: the id of a text-to-speech model, such as {Example}."));
         if (model.Task != BytezTasks.TextToSpeech)
