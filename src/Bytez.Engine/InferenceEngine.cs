@@ -17,15 +17,19 @@ public sealed class InferenceEngine
     public const string UnknownModelMessage = "Model does not exist or has yet to be added to the Bytez catalog";
 
     private readonly Dictionary<string, ITaskPipeline> _pipelines = new(StringComparer.Ordinal);
+    private readonly Templating.TemplateLimits _templates;
 
     /// <summary>
     /// Creates the engine over a catalog, the scheduler of instances and the task pipelines; <paramref name="limits"/>
-    /// gives the deadline of a run (none when <see langword="null"/>).
+    /// gives the deadline of a run (none when <see langword="null"/>); <paramref name="templates"/> bounds the chat
+    /// templates the tokenizer utilities render (the defaults when <see langword="null"/>).
     /// </summary>
-    public InferenceEngine(ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines, RequestLimitsOptions? limits = null)
+    public InferenceEngine(
+        ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines, RequestLimitsOptions? limits = null, Templating.TemplateLimits? templates = null)
     {
         ArgumentNullException.ThrowIfNull(pipelines);
         Limits = limits ?? new RequestLimitsOptions { Deadline = TimeSpan.Zero };
+        _templates = templates ?? new Templating.TemplateLimits();
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         foreach (var pipeline in pipelines)
@@ -101,6 +105,70 @@ public sealed class InferenceEngine
         }
 
         return RunLeasedAsync(model, (instance, token) => embedding.EmbedAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Ranks the documents of a text-ranking request (<c>input</c> <c>{"query", "documents"}</c>, <c>params</c>
+    /// <c>top_k</c> and <c>return_documents</c>) on a cross-encoder, with each document's raw logit and the tokens fed,
+    /// for routes of other APIs (Cohere's, Jina's and TEI's rerank). The ranking is the one <see cref="RunAsync"/>
+    /// answers for the same request.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or not a text-ranking model (BadInput naming its task), the input is bad, or as <see cref="RunAsync"/>.</exception>
+    public ValueTask<Tasks.PostProcessing.RankingResult> RankAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not Tasks.TextRankingPipeline ranking)
+        {
+            throw EngineException.BadInput($"{model.Id} runs '{model.Task}', not text-ranking; use a cross-encoder reranker (a model of the task text-ranking).");
+        }
+
+        return RunLeasedAsync(model, (instance, token) => ranking.RankAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Tokenizes a text, or a chat rendered with the model's chat template, with the tokenizer the model runs with
+    /// (an instance is leased, loading the model if needed, as for a run).
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or has no tokenizer, the input is bad or too large, or the server is at capacity.</exception>
+    public ValueTask<Tokenization.TokenizeResult> TokenizeAsync(string modelId, Tokenization.TokenizeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WithInstanceAsync(FindModel(modelId), (instance, token) => Tokenization.ModelTokenizers.Tokenize(instance, request, Limits, _templates, token), cancellationToken);
+    }
+
+    /// <summary>Decodes token ids to text with the model's tokenizer.</summary>
+    /// <exception cref="EngineException">The model is unknown or has no tokenizer, an id is outside its vocabulary, there are too many ids, or the server is at capacity.</exception>
+    public ValueTask<string> DetokenizeAsync(string modelId, IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return WithInstanceAsync(FindModel(modelId), (instance, _) => Tokenization.ModelTokenizers.Detokenize(instance, ids, skipSpecialTokens, Limits), cancellationToken);
+    }
+
+    /// <summary>Renders a conversation with the model's chat template (the prompt generation would feed, when <c>add_generation_prompt</c> is on).</summary>
+    /// <exception cref="EngineException">The model is unknown or has no chat template, the messages or tools are bad, the template refused them, or the server is at capacity.</exception>
+    public ValueTask<string> ApplyChatTemplateAsync(string modelId, Tokenization.ChatTemplateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WithInstanceAsync(FindModel(modelId), (instance, token) => Tokenization.ModelTokenizers.ApplyChatTemplate(instance, request, Limits, _templates, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Leases an instance of the model (loading it if needed, within the deadline) for work that is not a run: no
+    /// request is counted in the model's metrics.
+    /// </summary>
+    private async ValueTask<T> WithInstanceAsync<T>(ModelDescriptor model, Func<IModelInstance, CancellationToken, T> work, CancellationToken cancellationToken)
+    {
+        using var deadline = StartDeadline(cancellationToken);
+        try
+        {
+            using var lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
+            return work(lease.Instance, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw DeadlinePassed();
+        }
     }
 
     /// <summary>

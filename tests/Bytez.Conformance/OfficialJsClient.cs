@@ -34,6 +34,10 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallOpenAiAsync(TestServer server, string operation, object body) =>
         RunAsync("openai.mjs", server, operation, body, TestServer.Key);
 
+    /// <summary>Runs <c>node cohere.mjs operation request</c> (the official <c>cohere-ai</c> npm client, baseUrl = the server's root) and returns what the client gave back.</summary>
+    public static Task<JsonElement> CallCohereAsync(TestServer server, string operation, object request, string key = TestServer.Key) =>
+        RunAsync("cohere.mjs", server, operation, request, key);
+
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;
 

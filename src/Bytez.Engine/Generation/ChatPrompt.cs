@@ -42,6 +42,22 @@ public static class ChatPrompt
         IReadOnlyList<ChatTool>? tools,
         TemplateLimits? limits = null,
         CancellationToken cancellationToken = default)
+        => Render(model, messages, enableThinking, tools, addGenerationPrompt: true, limits, cancellationToken);
+
+    /// <summary>
+    /// Renders the messages as the other overloads do, with <c>add_generation_prompt</c> as given: off renders the
+    /// conversation alone, as transformers' <c>apply_chat_template(..., add_generation_prompt=False)</c> does.
+    /// </summary>
+    /// <exception cref="EngineException">The model has no chat template, the template cannot be parsed, it refused the conversation, or it exceeded a limit (bad input, naming the option that raises it).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public static string Render(
+        IGenerativeInstance model,
+        IReadOnlyList<ChatPromptMessage> messages,
+        bool? enableThinking,
+        IReadOnlyList<ChatTool>? tools,
+        bool addGenerationPrompt,
+        TemplateLimits? limits = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(messages);
@@ -82,7 +98,7 @@ public static class ChatPrompt
         try
         {
             return template.Render(
-                list, addGenerationPrompt: true, model.Tokenizer.BosToken, model.Tokenizer.EosToken, extra, ForConversation(limits, messages, tools), cancellationToken);
+                list, addGenerationPrompt, model.Tokenizer.BosToken, model.Tokenizer.EosToken, extra, ForConversation(limits, messages, tools), cancellationToken);
         }
         catch (TemplateException e) when (e.Limit is { } limit)
         {

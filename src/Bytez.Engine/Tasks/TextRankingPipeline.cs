@@ -44,7 +44,16 @@ public sealed class TextRankingPipeline : ITaskPipeline
     public TaskContract Contract => Declared;
 
     /// <inheritdoc />
-    public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+    public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken) =>
+        new RankingOutput((await RankAsync(instance, request, cancellationToken).ConfigureAwait(false)).Ranked);
+
+    /// <summary>
+    /// Ranks the documents of a request as <see cref="RunAsync"/> does (the same results, bit for bit) and also gives
+    /// each document's raw logit and the tokens the model was fed, for routes of other APIs (Cohere's, Jina's and TEI's
+    /// rerank) that report raw scores or usage.
+    /// </summary>
+    /// <exception cref="EngineException">The model is not a one-label cross-encoder, or the input or parameters are bad.</exception>
+    public async ValueTask<RankingResult> RankAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
@@ -62,7 +71,7 @@ public sealed class TextRankingPipeline : ITaskPipeline
         var (query, documents) = ReadInput(request, task);
         if (documents.Count == 0)
         {
-            return new RankingOutput([]); // as CrossEncoder.rank: nothing to rank
+            return new RankingResult([], [], 0); // as CrossEncoder.rank: nothing to rank
         }
 
         var rows = new EncoderInput[documents.Count];
@@ -94,7 +103,7 @@ public sealed class TextRankingPipeline : ITaskPipeline
             throw new EngineException(EngineErrorKind.Internal, "The model produced a score that is not a finite number.");
         }
 
-        return new RankingOutput(ranked);
+        return new RankingResult(ranked, logits, (int)total);
     }
 
     private static TextRankingParameters ReadParameters(JsonElement? parameters, string task)

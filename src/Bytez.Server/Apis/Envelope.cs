@@ -46,7 +46,9 @@ public static class Envelope
 
     /// <summary>
     /// Writes an error envelope: the message in <c>error</c>, <c>output</c> null. On an OpenAI-compatible path the
-    /// same failure is written as OpenAI's error object instead (<see cref="OpenAi.OpenAiErrors"/>).
+    /// same failure is written as OpenAI's error object instead (<see cref="OpenAi.OpenAiErrors"/>), as it is on the
+    /// peers' tokenizer paths; on the rerank paths as Cohere's (<see cref="Rerank.RerankErrors"/>) and on TEI's paths
+    /// as TEI's (<see cref="Tei.TeiErrors"/>).
     /// </summary>
     public static async Task WriteErrorAsync(HttpContext context, int status, string message)
     {
@@ -56,7 +58,19 @@ public static class Envelope
             return;
         }
 
-        if (OpenAi.OpenAiApi.IsOpenAiPath(context.Request.Path))
+        if (Rerank.RerankApi.IsRerankPath(context.Request.Path))
+        {
+            await Rerank.RerankErrors.WriteAsync(context, status, message).ConfigureAwait(false);
+            return;
+        }
+
+        if (Tei.TeiApi.IsTeiPath(context.Request.Path))
+        {
+            await Tei.TeiErrors.WriteAsync(context, status, message).ConfigureAwait(false);
+            return;
+        }
+
+        if (OpenAi.OpenAiApi.IsOpenAiPath(context.Request.Path) || Tokenizer.TokenizerAliasesApi.IsAliasPath(context.Request.Path))
         {
             await OpenAi.OpenAiErrors.WriteAsync(context, status, message).ConfigureAwait(false);
             return;

@@ -1,6 +1,9 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
 using Bytez.Server.Apis.OpenAi;
+using Bytez.Server.Apis.Rerank;
+using Bytez.Server.Apis.Tei;
+using Bytez.Server.Apis.Tokenizer;
 using Bytez.Server.Auth;
 using Bytez.Server.Observability;
 
@@ -45,7 +48,8 @@ public static partial class BytezServer
         app.UseHttpLimits();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
-                || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path),
+                || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path)
+                || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -53,8 +57,12 @@ public static partial class BytezServer
         api.MapRequestApi();
         api.MapClusterApi();
         api.MapRunApi();
+        api.MapTokenizerApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
         app.MapOpenAiApi();
+        app.MapRerankApi();
+        app.MapTeiApi();
+        app.MapTokenizerAliasesApi();
         app.MapFilesApi();
         app.MapBytezObservability();
 

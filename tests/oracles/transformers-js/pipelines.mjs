@@ -11,7 +11,9 @@
 // zero-shot-image-classification (input {image: a file path, labels}); and text-ranking, which
 // transformers.js has no pipeline for, done as its model cards show for cross-encoders: the query paired with each
 // document, one batch through AutoModelForSequenceClassification, sigmoid of the one logit, sorted by score
-// (input {query, documents}; output [{corpus_id, score, logit}]).
+// (input {query, documents}; output [{corpus_id, score, logit}]). And the tokenizer alone: tokenize (input {text,
+// add_special_tokens}; output {ids, tokens, decoded}) and apply-chat-template (input {messages, tools?,
+// add_generation_prompt?}; output the prompt text), for the tokenizer utility routes.
 import { readFileSync } from 'node:fs';
 import { pipeline, env, AutoTokenizer, AutoModelForSequenceClassification } from '@huggingface/transformers';
 
@@ -24,7 +26,9 @@ const loaded = new Map();
 async function load(task, model) {
     const key = task + '\u0000' + model;
     if (!loaded.has(key)) {
-        loaded.set(key, task === 'text-ranking'
+        loaded.set(key, task === 'tokenize' || task === 'apply-chat-template'
+            ? AutoTokenizer.from_pretrained(model)
+            : task === 'text-ranking'
             ? Promise.all([
                 AutoTokenizer.from_pretrained(model),
                 AutoModelForSequenceClassification.from_pretrained(model, { dtype: 'fp32', device: 'cpu' }),
@@ -57,6 +61,19 @@ async function run({ task, model, input, options }) {
                 .map((logit, corpus_id) => ({ corpus_id, score: 1 / (1 + Math.exp(-logit)), logit }))
                 .sort((a, b) => b.score - a.score);
         }
+        case 'tokenize': {
+            // input {text, add_special_tokens}: the ids, each id's vocabulary spelling, and the decoded ids.
+            const ids = loadedModel.encode(input.text, { add_special_tokens: input.add_special_tokens ?? true });
+            const byId = new Map(Object.entries(loadedModel.get_vocab()).map(([token, id]) => [Number(id), token]));
+            return { ids, tokens: ids.map((id) => byId.get(id) ?? null), decoded: loadedModel.decode(ids, { skip_special_tokens: false }) };
+        }
+        case 'apply-chat-template':
+            // input {messages, tools?, add_generation_prompt?}: the rendered prompt, through @huggingface/jinja.
+            return loadedModel.apply_chat_template(input.messages, {
+                tools: input.tools ?? null,
+                add_generation_prompt: input.add_generation_prompt ?? true,
+                tokenize: false,
+            });
         default:
             return loadedModel(input, options);
     }
