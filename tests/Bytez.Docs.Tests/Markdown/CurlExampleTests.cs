@@ -15,7 +15,7 @@ namespace Bytez.Docs.Tests.Markdown;
 public sealed class CurlExampleTests
 {
     /// <summary>How many blocks of the documentation are marked as not run. Change it only with the Markdown.</summary>
-    private const int ExpectedNotRunBlocks = 1;
+    private const int ExpectedNotRunBlocks = 2;
 
     /// <summary>Whether the curl binary is on the PATH.</summary>
     private static readonly Lazy<bool> CurlInstalled = new(() =>
