@@ -54,11 +54,31 @@ public static class ModelTokenizers
             for (var i = 0; i < ids.Length; i++)
             {
                 tokens[i] = tokenizer.TokenToString(ids[i]) ?? string.Empty;
-                pieces[i] = tokenizer.Decode([ids[i]], skipSpecialTokens: false);
+                pieces[i] = Piece(tokenizer, ids, i);
             }
         }
 
         return new TokenizeResult(ids, tokens, pieces, prompt, MaxModelLength(instance));
+    }
+
+    /// <summary>
+    /// The text token <paramref name="i"/> adds after the few tokens before it (special tokens kept): decoding in
+    /// context keeps the space a SentencePiece token renders only after another token. A token that ends inside a
+    /// character adds U+FFFD, and the one that completes it the character.
+    /// </summary>
+    private static string Piece(ITextTokenizer tokenizer, int[] ids, int i)
+    {
+        const int Context = 4;
+        var start = Math.Max(0, i - Context);
+        var before = tokenizer.Decode(ids.AsSpan(start, i - start), skipSpecialTokens: false);
+        var with = tokenizer.Decode(ids.AsSpan(start, i - start + 1), skipSpecialTokens: false);
+        var common = before.AsSpan().CommonPrefixLength(with);
+        if (!before.AsSpan(common).Trim('\uFFFD').IsEmpty)
+        {
+            return tokenizer.Decode(ids.AsSpan(i, 1), skipSpecialTokens: false); // the context decodes differently: the token alone
+        }
+
+        return with[common..];
     }
 
     /// <summary>Decodes token ids to text with the model's tokenizer (<c>skip_special_tokens</c> as given).</summary>

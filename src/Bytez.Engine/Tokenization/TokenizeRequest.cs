@@ -40,7 +40,7 @@ public sealed record TokenizeRequest
 /// <summary>The tokens of a text or a rendered chat.</summary>
 /// <param name="Ids">The token ids, as the model is fed them.</param>
 /// <param name="Tokens">Each id as the vocabulary spells it (<c>convert_ids_to_tokens</c>: <c>Ġworld</c>, <c>▁world</c>, <c>##ing</c>), only when asked.</param>
-/// <param name="Pieces">Each id decoded on its own, special tokens kept (<c>" world"</c>; a byte of a split character gives U+FFFD), only when asked.</param>
+/// <param name="Pieces">The text each id adds after the ids before it, special tokens kept (<c>" world"</c>; a token ending inside a character gives U+FFFD), only when asked.</param>
 /// <param name="Prompt">The chat rendered by the template, for a chat; <see langword="null"/> for a text.</param>
 /// <param name="MaxModelLength">The most tokens the model takes (context length or maximum sequence length), when known.</param>
 public sealed record TokenizeResult(IReadOnlyList<int> Ids, IReadOnlyList<string>? Tokens, IReadOnlyList<string>? Pieces, string? Prompt, int? MaxModelLength);

@@ -64,8 +64,9 @@ async function run({ task, model, input, options }) {
         case 'tokenize': {
             // input {text, add_special_tokens}: the ids, each id's vocabulary spelling, and the decoded ids.
             const ids = loadedModel.encode(input.text, { add_special_tokens: input.add_special_tokens ?? true });
-            const byId = new Map(Object.entries(loadedModel.get_vocab()).map(([token, id]) => [Number(id), token]));
-            return { ids, tokens: ids.map((id) => byId.get(id) ?? null), decoded: loadedModel.decode(ids, { skip_special_tokens: false }) };
+            const vocab = loadedModel.get_vocab();
+            const byId = new Map((vocab instanceof Map ? [...vocab.entries()] : Object.entries(vocab)).map(([token, id]) => [Number(id), token]));
+            return { ids, tokens: ids.map((id) => byId.get(id) ?? null), decoded: ids.length ? loadedModel.decode(ids, { skip_special_tokens: false }) : '' };
         }
         case 'apply-chat-template':
             // input {messages, tools?, add_generation_prompt?}: the rendered prompt, through @huggingface/jinja.
