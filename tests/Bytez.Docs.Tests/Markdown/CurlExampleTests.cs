@@ -8,7 +8,8 @@ namespace Bytez.Docs.Tests.Markdown;
 /// Every <c>curl</c> example of the documentation runs, in the order of its file, with the real curl against a real
 /// server on loopback (<see cref="DocsServer"/>): <c>http://localhost:8080</c> becomes the server's address and
 /// <c>$BYTEZ_KEY</c> its key. Each answers 2xx with the envelope's <c>error</c> null (a streamed answer: some text; an
-/// OpenAI-compatible route, under <c>/v1/</c>: an object without <c>error</c>),
+/// OpenAI-compatible route, under <c>/v1/</c>: an object without <c>error</c>; a peer's route at the root, such as TEI's
+/// <c>/embed</c>: an array or an object without <c>error</c>),
 /// or the status its comment documents. A block that cannot run is marked <c>&lt;!-- not run: reason --&gt;</c>;
 /// those marks are counted below, so none is skipped silently.
 /// </summary>
@@ -141,6 +142,15 @@ public sealed class CurlExampleTests
                 return envelope.RootElement.ValueKind == JsonValueKind.Object && !envelope.RootElement.TryGetProperty("error", out _)
                     ? null
                     : $"not an OpenAI success object: {body}";
+            }
+
+            if (command.Arguments.Any(a => a.StartsWith("http", StringComparison.Ordinal) && !a.Contains("/models/v2/", StringComparison.Ordinal) && !a.Contains("/model/", StringComparison.Ordinal)))
+            {
+                // The routes of other APIs at the root (TEI's /embed, vLLM's /tokenize, ...) answer their own shapes: an array or an object without `error`.
+                return envelope.RootElement.ValueKind == JsonValueKind.Array
+                    || (envelope.RootElement.ValueKind == JsonValueKind.Object && !envelope.RootElement.TryGetProperty("error", out _))
+                    ? null
+                    : $"not a success of the peer's API: {body}";
             }
 
             return envelope.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Null
