@@ -1,49 +1,23 @@
 using System.Net;
-using Bytez.Server.Hosting;
 using Bytez.Testing;
-using Bytez.Testing.TinyModels;
 using static Bytez.Server.Tests.OpenAi.OpenAiResponsesApiTests;
 
 namespace Bytez.Server.Tests.OpenAi;
 
-/// <summary>
-/// A server with one thinking model: a tiny ONNX decoder whose chat template opens <c>&lt;think&gt;</c> in the
-/// generation prompt (as Qwen3's Thinking-2507 templates do) unless <c>enable_thinking</c> is false.
-/// </summary>
+/// <summary>The server with the thinking model, for one test class.</summary>
 public sealed class ThinkingModelFixture : IAsyncLifetime
 {
     /// <summary>The model's id.</summary>
-    public const string Model = "local/tiny-thinking";
+    public const string Model = ThinkingServer.Model;
 
-    private const string Template =
-        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
-        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}" +
-        "{% if enable_thinking is defined and not enable_thinking %}{{ '<think>\n\n</think>\n\n' }}{% else %}{{ '<think>\n' }}{% endif %}{% endif %}";
-
-    private string _root = null!;
+    private ThinkingServer _thinking = null!;
 
     /// <summary>The running server.</summary>
-    public TestServer Server { get; private set; } = null!;
+    public TestServer Server => _thinking.Server;
 
-    public async ValueTask InitializeAsync()
-    {
-        _root = Directory.CreateTempSubdirectory("bytez-thinking-").FullName;
-        var model = OnnxDecoderModelWriter.Write(Path.Combine(_root, "files", "tiny-thinking"), new OnnxDecoderModelOptions { ContextLength = 256, ChatTemplate = Template });
-        var models = Path.Combine(_root, "models");
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Assert.Equal(0, AddModelCommand.Run([model.Folder, "--id", Model, $"--Bytez:ModelsPath={models}"], output, error));
-        Server = await TestServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Bytez:ModelsPath"] = models, ["Bytez:EmbeddedModels"] = "false", ["Bytez:Onnx:IntraOpThreads"] = "1",
-        });
-    }
+    public async ValueTask InitializeAsync() => _thinking = await ThinkingServer.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _thinking.DisposeAsync();
 }
 
 /// <summary>
