@@ -31,12 +31,17 @@ public static class FunctionCalling
     /// <param name="chat">A chat client with function invocation, for example from <c>AddBytezChatClient(id).UseFunctionInvocation()</c>.</param>
     /// <param name="question">The user's question.</param>
     /// <param name="output">Where the calls and the answer go.</param>
+    /// <param name="toolMode">
+    /// Whether the model must call a function first: <see langword="null"/> (the default) lets it choose;
+    /// <see cref="ChatToolMode.RequireAny"/> makes its first answer a call (the server enforces it while decoding),
+    /// after which Microsoft.Extensions.AI lets it answer freely.
+    /// </param>
     /// <param name="cancellationToken">Cancels the conversation.</param>
-    public static async Task<ChatResponse> RunAsync(IChatClient chat, string question, TextWriter output, CancellationToken cancellationToken = default)
+    public static async Task<ChatResponse> RunAsync(IChatClient chat, string question, TextWriter output, ChatToolMode? toolMode = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(output);
-        var options = new ChatOptions { Tools = Tools, MaxOutputTokens = 256, Temperature = 0 };
+        var options = new ChatOptions { Tools = Tools, ToolMode = toolMode, MaxOutputTokens = 256, Temperature = 0 };
         var response = await chat.GetResponseAsync(
             [new ChatMessage(ChatRole.System, "You help customers of a fruit shop. Use the functions for stock and prices."), new ChatMessage(ChatRole.User, question)],
             options, cancellationToken);

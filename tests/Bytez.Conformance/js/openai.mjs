@@ -4,6 +4,7 @@
 // Usage: node openai.mjs <operation> <arguments as JSON>
 //   chat {body}        -> chat.completions.create(body)
 //   chatStream {body}  -> chat.completions.create({...body, stream: true}): { chunks: [...] }
+//   chatParse {body}   -> chat.completions.parse(body): the client parses a json_schema answer into message.parsed
 //   completion {body}  -> completions.create(body)
 import OpenAI from "openai";
 
@@ -28,6 +29,9 @@ try {
       result = { chunks };
       break;
     }
+    case "chatParse":
+      result = await client.chat.completions.parse(body);
+      break;
     case "completion":
       result = await client.completions.create(body);
       break;

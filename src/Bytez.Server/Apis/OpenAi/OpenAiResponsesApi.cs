@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bytez.Engine;
@@ -60,25 +59,24 @@ public static class OpenAiResponsesApi
             return;
         }
 
-        var text = new StringBuilder();
-        GenerationUpdate? last = null;
         await foreach (var update in updates.WithCancellation(aborted).ConfigureAwait(false))
         {
-            text.Append(update.Text);
-            last = update;
+            await response.AddAsync(update, events: null).ConfigureAwait(false);
         }
 
-        response.Complete(text.ToString(), last?.Finish, last?.PromptTokens ?? 0, last?.GeneratedTokens ?? 0, time.GetUtcNow());
+        await response.CompleteAsync(events: null, time.GetUtcNow()).ConfigureAwait(false);
         await SaveAsync(store, response, chain, aborted).ConfigureAwait(false);
         await OpenAiApi.WriteJsonAsync(context, response.WriteTo).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The streamed answer, as OpenAI's events in order: <c>response.created</c>, <c>response.in_progress</c>,
-    /// <c>response.output_item.added</c>, <c>response.content_part.added</c>, one <c>response.output_text.delta</c>
-    /// per piece, <c>response.output_text.done</c>, <c>response.content_part.done</c>,
-    /// <c>response.output_item.done</c>, then <c>response.completed</c> (or <c>response.incomplete</c>), after the
-    /// response is stored. Every event carries its <c>sequence_number</c>.
+    /// The streamed answer, as OpenAI's events in order: <c>response.created</c>, <c>response.in_progress</c>, then for
+    /// each output item as the model writes it <c>response.output_item.added</c>, its content
+    /// (<c>response.content_part.added</c>, the <c>response.reasoning_text.delta</c>s or
+    /// <c>response.output_text.delta</c>s, their <c>.done</c>, <c>response.content_part.done</c>; for a tool call
+    /// <c>response.function_call_arguments.delta</c> and <c>.done</c>) and <c>response.output_item.done</c>, then
+    /// <c>response.completed</c> (or <c>response.incomplete</c>), after the response is stored. Every event carries
+    /// its <c>sequence_number</c>.
     /// </summary>
     private static async Task StreamAsync(
         ServerSentEvents events, ResponseObject response, IAsyncEnumerable<GenerationUpdate> updates, IResponseStore store,
@@ -95,69 +93,15 @@ public static class OpenAiResponsesApi
                 w.WriteEndObject();
             },
             type);
-        void Item(Utf8JsonWriter w, JsonNode item)
-        {
-            w.WriteNumber("output_index", 0);
-            w.WritePropertyName("item");
-            item.WriteTo(w);
-        }
-
-        void Part(Utf8JsonWriter w)
-        {
-            w.WriteString("item_id", response.MessageId);
-            w.WriteNumber("output_index", 0);
-            w.WriteNumber("content_index", 0);
-        }
 
         await Event("response.created", w => Whole(w, response)).ConfigureAwait(false);
         await Event("response.in_progress", w => Whole(w, response)).ConfigureAwait(false);
-        var empty = response.OutputMessage(string.Empty, "in_progress");
-        empty["content"] = new JsonArray();
-        await Event("response.output_item.added", w => Item(w, empty)).ConfigureAwait(false);
-        var emptyPart = ResponseItems.Message(response.MessageId, "assistant", "output_text", string.Empty)["content"]![0]!;
-        await Event("response.content_part.added", w =>
-        {
-            Part(w);
-            w.WritePropertyName("part");
-            emptyPart.WriteTo(w);
-        }).ConfigureAwait(false);
-
-        var text = new StringBuilder();
-        GenerationUpdate? last = null;
         await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            last = update;
-            if (update.Text.Length == 0)
-            {
-                continue;
-            }
-
-            text.Append(update.Text);
-            await Event("response.output_text.delta", w =>
-            {
-                Part(w);
-                w.WriteString("delta", update.Text);
-                w.WriteStartArray("logprobs");
-                w.WriteEndArray();
-            }).ConfigureAwait(false);
+            await response.AddAsync(update, Event).ConfigureAwait(false);
         }
 
-        response.Complete(text.ToString(), last?.Finish, last?.PromptTokens ?? 0, last?.GeneratedTokens ?? 0, time.GetUtcNow());
-        var message = response.Output[0]!;
-        await Event("response.output_text.done", w =>
-        {
-            Part(w);
-            w.WriteString("text", text.ToString());
-            w.WriteStartArray("logprobs");
-            w.WriteEndArray();
-        }).ConfigureAwait(false);
-        await Event("response.content_part.done", w =>
-        {
-            Part(w);
-            w.WritePropertyName("part");
-            message["content"]![0]!.WriteTo(w);
-        }).ConfigureAwait(false);
-        await Event("response.output_item.done", w => Item(w, message)).ConfigureAwait(false);
+        await response.CompleteAsync(Event, time.GetUtcNow()).ConfigureAwait(false);
         await SaveAsync(store, response, chain, cancellationToken).ConfigureAwait(false);
         await Event(response.Status == "completed" ? "response.completed" : "response.incomplete", w => Whole(w, response)).ConfigureAwait(false);
     }
