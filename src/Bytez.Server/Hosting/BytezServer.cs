@@ -1,5 +1,6 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
+using Bytez.Server.Apis.Anthropic;
 using Bytez.Server.Apis.OpenAi;
 using Bytez.Server.Auth;
 using Bytez.Server.Observability;
@@ -55,6 +56,7 @@ public static partial class BytezServer
         api.MapRunApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
         app.MapOpenAiApi();
+        app.MapAnthropicApi();
         app.MapFilesApi();
         app.MapBytezObservability();
 
