@@ -34,6 +34,14 @@ internal static class OfficialJsClient
     public static Task<JsonElement> CallOpenAiAsync(TestServer server, string operation, object body) =>
         RunAsync("openai.mjs", server, operation, body, TestServer.Key);
 
+    /// <summary>
+    /// Runs <c>node anthropic.mjs operation args</c> (the official <c>@anthropic-ai/sdk</c> npm client, baseURL the
+    /// server's root, or its <c>models/v2/anthropic</c> base when <c>args</c> has <c>base: "bytez"</c>) and returns
+    /// <c>{ok}</c> or <c>{error: {status, type, message}}</c>.
+    /// </summary>
+    public static Task<JsonElement> CallAnthropicAsync(TestServer server, string operation, object args, string key = TestServer.Key) =>
+        RunAsync("anthropic.mjs", server, operation, args, key);
+
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;
 

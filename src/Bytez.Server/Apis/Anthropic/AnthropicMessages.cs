@@ -10,7 +10,8 @@ namespace Bytez.Server.Apis.Anthropic;
 /// Turns Anthropic's <c>system</c> and <c>messages</c> into the chat messages the engine reads (OpenAI's form, which
 /// <see cref="Engine.Generation.ChatPromptMessage.FromJson"/> reads and the chat template renders):
 /// <list type="bullet">
-/// <item><c>system</c> (a string or text blocks) becomes a first <c>system</c> message.</item>
+/// <item><c>system</c> (a string or text blocks) becomes a first <c>system</c> message; a message of the role
+/// <c>system</c> in <c>messages</c> (the SDKs' <c>SystemMessageParam</c>) becomes one where it stands.</item>
 /// <item>A <c>user</c> message's <c>tool_result</c> blocks become <c>tool</c> messages (<c>tool_call_id</c> the
 /// block's <c>tool_use_id</c>; content a string or text blocks, prefixed <c>Error: </c> when <c>is_error</c>), in
 /// order, before a <c>user</c> message with its text blocks (joined with newlines).</item>
@@ -73,13 +74,13 @@ public static class AnthropicMessages
         var at = $"messages[{index}]";
         if (message.ValueKind != JsonValueKind.Object)
         {
-            throw EngineException.BadInput($"`{at}` must be an object {{\"role\": \"user\" or \"assistant\", \"content\": string or blocks}}.");
+            throw EngineException.BadInput($"`{at}` must be an object {{\"role\": \"user\", \"assistant\" or \"system\", \"content\": string or blocks}}.");
         }
 
         var role = message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-        if (role is not ("user" or "assistant"))
+        if (role is not ("user" or "assistant" or "system"))
         {
-            throw EngineException.BadInput($"`{at}.role` must be \"user\" or \"assistant\"; got {(role is null ? "none" : $"\"{role}\"")} (the system prompt goes in the top-level `system`).");
+            throw EngineException.BadInput($"`{at}.role` must be \"user\", \"assistant\" or \"system\"; got {(role is null ? "none" : $"\"{role}\"")}.");
         }
 
         foreach (var property in message.EnumerateObject())
@@ -95,9 +96,9 @@ public static class AnthropicMessages
             throw EngineException.BadInput($"`{at}.content` must be a string or a list of content blocks such as [{{\"type\": \"text\", \"text\": \"Hello\"}}].");
         }
 
-        if (content.ValueKind == JsonValueKind.String)
+        if (content.ValueKind == JsonValueKind.String || role == "system")
         {
-            WriteMessage(w, role, content.GetString()!);
+            WriteMessage(w, role, Text(content, at + ".content", modelId));
             return role;
         }
 
