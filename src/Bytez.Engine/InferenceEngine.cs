@@ -169,6 +169,22 @@ public sealed class InferenceEngine
         {
             throw DeadlinePassed();
         }
+    /// Counts the tokens of the prompt a generation request would feed the model (a chat rendered with its template and
+    /// tools, as <see cref="StartGenerationAsync"/> renders it), without generating: for routes that count tokens
+    /// before sending (Anthropic's <c>count_tokens</c>). Loads an instance if none is loaded, for its tokenizer and template.
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or does not generate text (BadInput), the input is bad, or as <see cref="RunAsync"/>.</exception>
+    public ValueTask<int> CountPromptTokensAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not Tasks.GenerationPipeline generation)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', which does not generate text token by token; use a model of a task such as {BytezTasks.Chat} or {BytezTasks.TextGeneration}.");
+        }
+
+        return RunLeasedAsync(model, (instance, token) => ValueTask.FromResult(generation.CountPromptTokens(instance, request, token)), cancellationToken);
     }
 
     /// <summary>

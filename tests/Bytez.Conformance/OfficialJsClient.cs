@@ -37,6 +37,13 @@ internal static class OfficialJsClient
     /// <summary>Runs <c>node cohere.mjs operation request</c> (the official <c>cohere-ai</c> npm client, baseUrl = the server's root) and returns what the client gave back.</summary>
     public static Task<JsonElement> CallCohereAsync(TestServer server, string operation, object request, string key = TestServer.Key) =>
         RunAsync("cohere.mjs", server, operation, request, key);
+    /// <summary>
+    /// Runs <c>node anthropic.mjs operation args</c> (the official <c>@anthropic-ai/sdk</c> npm client, baseURL the
+    /// server's root, or its <c>models/v2/anthropic</c> base when <c>args</c> has <c>base: "bytez"</c>) and returns
+    /// <c>{ok}</c> or <c>{error: {status, type, message}}</c>.
+    /// </summary>
+    public static Task<JsonElement> CallAnthropicAsync(TestServer server, string operation, object args, string key = TestServer.Key) =>
+        RunAsync("anthropic.mjs", server, operation, args, key);
 
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;

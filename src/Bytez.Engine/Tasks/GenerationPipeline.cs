@@ -144,6 +144,14 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
         return ValueTask.FromResult(Generate(run, cancellationToken));
     }
 
+    /// <summary>
+    /// The tokens of the prompt a request would generate from: a chat's messages (and tools) rendered with the chat
+    /// template and tokenized, or a text's tokens; checked as a run checks them, nothing generated.
+    /// </summary>
+    /// <exception cref="EngineException">The input is bad, as for a run.</exception>
+    public int CountPromptTokens(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+        => Prepare(instance, request, cancellationToken).Prompt.Length;
+
     private static async IAsyncEnumerable<string> Texts(IAsyncEnumerable<GenerationUpdate> updates, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))

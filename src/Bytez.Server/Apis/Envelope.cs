@@ -47,14 +47,21 @@ public static class Envelope
     /// <summary>
     /// Writes an error envelope: the message in <c>error</c>, <c>output</c> null. On an OpenAI-compatible path the
     /// same failure is written as OpenAI's error object instead (<see cref="OpenAi.OpenAiErrors"/>), as it is on the
-    /// peers' tokenizer paths; on the rerank paths as Cohere's (<see cref="Rerank.RerankErrors"/>) and on TEI's paths
-    /// as TEI's (<see cref="Tei.TeiErrors"/>).
+    /// peers' tokenizer paths; on an Anthropic-compatible path as Anthropic's (<see cref="Anthropic.AnthropicErrors"/>;
+    /// checked first, since <c>/v1/messages</c> is under OpenAI's <c>/v1</c> too); on the rerank paths as Cohere's
+    /// (<see cref="Rerank.RerankErrors"/>) and on TEI's paths as TEI's (<see cref="Tei.TeiErrors"/>).
     /// </summary>
     public static async Task WriteErrorAsync(HttpContext context, int status, string message)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Response.HasStarted)
         {
+            return;
+        }
+
+        if (Anthropic.AnthropicApi.IsAnthropicPath(context.Request.Path))
+        {
+            await Anthropic.AnthropicErrors.WriteAsync(context, status, message).ConfigureAwait(false);
             return;
         }
 

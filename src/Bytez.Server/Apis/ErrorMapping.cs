@@ -52,6 +52,8 @@ public static partial class ErrorMapping
             var http = context.HttpContext;
             var message = http.Response.StatusCode switch
             {
+                StatusCodes.Status404NotFound when Anthropic.AnthropicApi.IsAnthropicPath(http.Request.Path) =>
+                    $"Not found: {http.Request.Method} {http.Request.Path}. The Anthropic-compatible API serves POST {http.Request.PathBase}{Anthropic.AnthropicApi.MessagesPath} and {Anthropic.AnthropicApi.MessagesPath}/count_tokens, also under {Anthropic.AnthropicApi.BytezPrefix}/.",
                 StatusCodes.Status404NotFound when OpenAi.OpenAiApi.IsOpenAiPath(http.Request.Path) =>
                     $"Not found: {http.Request.Method} {http.Request.Path}. The OpenAI-compatible API serves models under {http.Request.PathBase}{OpenAi.OpenAiApi.Prefix}/ and {OpenAi.OpenAiApi.BytezPrefix}/.",
                 StatusCodes.Status404NotFound => $"Not found: {http.Request.Method} {http.Request.Path}. The API lives under /models/v2/ (list/models, list/tasks, {{org}}/{{model}}).",

@@ -1,5 +1,6 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
+using Bytez.Server.Apis.Anthropic;
 using Bytez.Server.Apis.OpenAi;
 using Bytez.Server.Apis.Rerank;
 using Bytez.Server.Apis.Tei;
@@ -63,6 +64,7 @@ public static partial class BytezServer
         app.MapRerankApi();
         app.MapTeiApi();
         app.MapTokenizerAliasesApi();
+        app.MapAnthropicApi();
         app.MapFilesApi();
         app.MapBytezObservability();
 

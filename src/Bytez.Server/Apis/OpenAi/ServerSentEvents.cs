@@ -29,9 +29,11 @@ public sealed partial class ServerSentEvents
     /// Runs <paramref name="produce"/>, which writes the events, then <c>data: [DONE]</c> when <paramref name="done"/>
     /// (chat and completions end with it; the Responses API does not). A failure before the first event is rethrown
     /// (the error handler answers it with a status code); after it, it becomes an error event. A client that left
-    /// ends the stream quietly.
+    /// ends the stream quietly. Another API's streams give <paramref name="writeError"/> (the data of the error event,
+    /// from its status and message) and <paramref name="errorEvent"/> (its name), as Anthropic's <c>event: error</c>.
     /// </summary>
-    public static async Task RunAsync(HttpContext context, Func<ServerSentEvents, Task> produce, bool done = true)
+    public static async Task RunAsync(
+        HttpContext context, Func<ServerSentEvents, Task> produce, bool done = true, Action<Utf8JsonWriter, int, string>? writeError = null, string? errorEvent = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(produce);
@@ -63,7 +65,7 @@ public sealed partial class ServerSentEvents
 
             try
             {
-                await events.WriteAsync(w => WriteError(w, status, message), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await events.WriteAsync(w => (writeError ?? WriteError)(w, status, message), errorEvent, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception) when (aborted.IsCancellationRequested)
             {
