@@ -2,6 +2,7 @@ using Bytez.Engine;
 using Bytez.Server.Apis;
 using Bytez.Server.Apis.OpenAi;
 using Bytez.Server.Auth;
+using Bytez.Server.Mcp;
 using Bytez.Server.Observability;
 
 namespace Bytez.Server.Hosting;
@@ -37,6 +38,7 @@ public static partial class BytezServer
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
         builder.Services.AddBytezResponses(options);
+        builder.Services.AddBytezMcp();
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -45,7 +47,8 @@ public static partial class BytezServer
         app.UseHttpLimits();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
-                || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path),
+                || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path)
+                || McpApi.IsMcpPath(c.Request.Path),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -56,6 +59,7 @@ public static partial class BytezServer
         app.MapGroup(V1Api.Prefix).MapV1Api();
         app.MapOpenAiApi();
         app.MapFilesApi();
+        app.MapMcpApi();
         app.MapBytezObservability();
 
         ReportStart(app);
