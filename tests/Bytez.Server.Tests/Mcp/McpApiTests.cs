@@ -69,6 +69,25 @@ public sealed class McpApiTests(McpFixture fixture)
         Assert.Contains("\"run_model\"", listed, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RawToolCall_WithAProgressToken_StreamsProgressThenTheResult()
+    {
+        using var client = new HttpClient { BaseAddress = fixture.Server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.Key);
+
+        using var response = await client.SendAsync(Rpc("tools/call", """{"name": "run_model", "_meta": {"progressToken": 1}, "arguments": {"model": "local/tiny-onnx", "input": "Once upon a time", "stream": true, "params": {"max_new_tokens": 4, "min_new_tokens": 4}}}"""), Ct);
+        var events = (await response.Content.ReadAsStringAsync(Ct)).Split('\n')
+            .Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+        using var get = await client.GetAsync("mcp", Ct);
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var progress = events.Where(e => e.TryGetProperty("method", out var m) && m.GetString() == "notifications/progress").ToList();
+        Assert.True(progress.Count >= 2);
+        var result = events.Last().GetProperty("result");
+        Assert.Equal(string.Concat(progress.Select(p => p.GetProperty("params").GetProperty("message").GetString())), result.GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+    }
+
     /// <summary>A JSON-RPC request to <c>/mcp</c> as a Streamable HTTP client sends it.</summary>
     private static HttpRequestMessage Rpc(string method, string? parameters)
     {
