@@ -44,6 +44,13 @@ internal static class OfficialJsClient
     /// </summary>
     public static Task<JsonElement> CallAnthropicAsync(TestServer server, string operation, object args, string key = TestServer.Key) =>
         RunAsync("anthropic.mjs", server, operation, args, key);
+    /// <summary>
+    /// Runs <c>node mcp.mjs operation args</c> (the official MCP TypeScript SDK's client over Streamable HTTP, on the
+    /// server's <c>/mcp</c>, with <paramref name="key"/> as a Bearer token) and returns what it gave back:
+    /// <c>{"ok": ...}</c> or <c>{"error": {name, code, message}}</c>.
+    /// </summary>
+    public static Task<JsonElement> CallMcpAsync(TestServer server, string operation, object? args = null, string key = TestServer.Key) =>
+        RunAsync("mcp.mjs", server, operation, args, key);
 
     /// <summary>Arguments longer than this many characters go through stdin.</summary>
     private const int StdinThreshold = 64 * 1024;

@@ -114,7 +114,8 @@ public static partial class ErrorMapping
     /// <summary>The longest error message sent or logged: messages may quote what the client sent.</summary>
     public const int MaxMessageLength = 2000;
 
-    private static string Bound(string message) =>
+    /// <summary>The message cut to <see cref="MaxMessageLength"/> characters, as it is sent and logged.</summary>
+    public static string Bound(string message) =>
         message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "... (cut)");
 
     private static string ReasonPhrase(int status) =>

@@ -6,6 +6,7 @@ using Bytez.Server.Apis.Rerank;
 using Bytez.Server.Apis.Tei;
 using Bytez.Server.Apis.Tokenizer;
 using Bytez.Server.Auth;
+using Bytez.Server.Mcp;
 using Bytez.Server.Observability;
 
 namespace Bytez.Server.Hosting;
@@ -41,6 +42,7 @@ public static partial class BytezServer
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
         builder.Services.AddBytezResponses(options);
+        builder.Services.AddBytezMcp();
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
@@ -50,7 +52,8 @@ public static partial class BytezServer
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
                 || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path)
-                || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path),
+                || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path)
+                || McpApi.IsMcpPath(c.Request.Path),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -66,6 +69,7 @@ public static partial class BytezServer
         app.MapTokenizerAliasesApi();
         app.MapAnthropicApi();
         app.MapFilesApi();
+        app.MapMcpApi();
         app.MapBytezObservability();
 
         ReportStart(app);
