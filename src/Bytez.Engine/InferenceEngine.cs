@@ -169,6 +169,9 @@ public sealed class InferenceEngine
         {
             throw DeadlinePassed();
         }
+    }
+
+    /// <summary>
     /// Counts the tokens of the prompt a generation request would feed the model (a chat rendered with its template and
     /// tools, as <see cref="StartGenerationAsync"/> renders it), without generating: for routes that count tokens
     /// before sending (Anthropic's <c>count_tokens</c>). Loads an instance if none is loaded, for its tokenizer and template.
