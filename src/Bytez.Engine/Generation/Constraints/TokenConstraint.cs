@@ -17,6 +17,7 @@ public sealed class TokenConstraint
     private readonly GrammarMatcher.State[] _states;
     private readonly TokenMaskCache? _masks;
     private int[] _key = new int[64];
+    private bool _allowedCurrent;
 
     /// <summary>Creates the constraint of one sequence.</summary>
     /// <param name="grammar">What the generated text must match.</param>
@@ -61,13 +62,36 @@ public sealed class TokenConstraint
     /// <summary>Sets the score of every token that may not come next to negative infinity.</summary>
     public void Mask(Span<float> scores)
     {
-        ComputeAllowed();
-        var allowed = _allowed;
-        for (var i = 0; i < scores.Length; i++)
+        if (!_allowedCurrent)
         {
-            if ((allowed[i >> 6] & (1UL << (i & 63))) == 0)
+            ComputeAllowed();
+            _allowedCurrent = true; // until the next commit: a second mask of the same step (a redraw) reuses it
+        }
+
+        // A word at a time: all-allowed words are skipped, all-rejected ones filled.
+        var allowed = _allowed;
+        for (var w = 0; w < allowed.Length && w << 6 < scores.Length; w++)
+        {
+            var bits = allowed[w];
+            if (bits == ulong.MaxValue)
             {
-                scores[i] = float.NegativeInfinity;
+                continue;
+            }
+
+            var start = w << 6;
+            var end = Math.Min(start + 64, scores.Length);
+            if (bits == 0)
+            {
+                scores[start..end].Fill(float.NegativeInfinity);
+                continue;
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                if ((bits & (1UL << (i - start))) == 0)
+                {
+                    scores[i] = float.NegativeInfinity;
+                }
             }
         }
     }
@@ -85,6 +109,8 @@ public sealed class TokenConstraint
         {
             throw new InvalidOperationException($"Token {token} does not fit the output grammar here.");
         }
+
+        _allowedCurrent = false;
     }
 
     private void ComputeAllowed()

@@ -53,6 +53,7 @@ public sealed class TokenMaskCacheTests(ConstraintModelsFixture models) : IClass
             var kept = cache.Count;
             AssertSame(expected, Allowed(warm, size), "warm cache", step);
             Assert.Equal(kept, cache.Count); // served from the cache, not walked again
+            AssertSame(expected, Allowed(warm, size), "second mask of one step", step);
             AssertSame(expected, Allowed(uncached, size), "dispatch without cache", step);
             if (step % 3 == 0)
             {
