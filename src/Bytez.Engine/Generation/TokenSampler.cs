@@ -395,7 +395,10 @@ public sealed class TokenSampler
         var sum = 0.0;
         foreach (var s in scores)
         {
-            sum += Math.Exp(s - max);
+            if (!float.IsNegativeInfinity(s))
+            {
+                sum += Math.Exp(s - max); // masked scores add exactly nothing, so they are skipped
+            }
         }
 
         var target = _random.NextDouble() * sum;

@@ -286,7 +286,7 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
         var calls = tools
             .Select(t => GrammarPattern.ToolCall(format.CallOpening(t.Name), t.Parameters ?? anyObject.RootElement, format.CallClosing))
             .ToArray();
-        return settings with { OutputGrammar = (calls.Length == 1 ? calls[0] : GrammarPattern.AnyOf(calls)).Compile() };
+        return settings with { OutputGrammar = CompiledGrammarCache.Shared.GetOrCompile(calls.Length == 1 ? calls[0] : GrammarPattern.AnyOf(calls)) };
     }
 
     private int[] CheckTokens(int[] ids, string what) =>

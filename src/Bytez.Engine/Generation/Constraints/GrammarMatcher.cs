@@ -4,7 +4,9 @@ namespace Bytez.Engine.Generation.Constraints;
 
 /// <summary>
 /// Matches text byte by byte against a <see cref="CompiledGrammar"/>: a set of parse stacks (usually one to three,
-/// as the JSON grammars are nearly deterministic) whose return frames live in a shared arena. Advancing only appends
+/// as the JSON grammars are nearly deterministic) whose return frames live in a shared arena. A stack's head is a
+/// position that reads a byte, or a whole rule whose alternatives the next byte tells apart (a JSON string character:
+/// one head instead of ten, see <see cref="CompiledGrammar.RuleDispatch"/>). Advancing only appends
 /// to the arena and the head list, so a state is saved and restored by remembering four integers; that is what lets
 /// <see cref="TokenConstraint"/> walk a vocabulary trie without copying or allocating. Not thread-safe.
 /// </summary>
@@ -45,8 +47,8 @@ public sealed class GrammarMatcher
     public int StackCount => _end - _start;
 
     /// <summary>
-    /// Writes the state's full content into <paramref name="key"/> (each stack's positions from the top down, then the
-    /// completion flag), growing it when needed; returns its length. Equal keys mean equal states, whatever the arena
+    /// Writes the state's full content into <paramref name="key"/> (each stack's positions from the top down, a head
+    /// that is a dispatched rule r written as <c>~r</c>, then the completion flag), growing it when needed; returns its length. Equal keys mean equal states, whatever the arena
     /// frames are numbered, so masks can be reused for states that recur (every character inside a long string).
     /// </summary>
     internal int WriteKey(ref int[] key)
@@ -60,7 +62,7 @@ public sealed class GrammarMatcher
                 Put(ref key, ref n, _nodePos[node]);
             }
 
-            Put(ref key, ref n, -1);
+            Put(ref key, ref n, int.MinValue);
         }
 
         Put(ref key, ref n, _complete ? 1 : 0);
@@ -149,9 +151,16 @@ public sealed class GrammarMatcher
         for (var i = _start; i < _end; i++)
         {
             var pos = _headPos[i];
-            if (_g.Contains(pos, b))
+            if (pos >= 0)
             {
-                Expand(pos + 1, _headParent[i], newStart);
+                if (_g.Contains(pos, b))
+                {
+                    Expand(pos + 1, _headParent[i], newStart);
+                }
+            }
+            else if (_g.DispatchNext(~pos, b) is var next and >= 0)
+            {
+                Expand(next, _headParent[i], newStart);
             }
         }
 
@@ -236,6 +245,12 @@ public sealed class GrammarMatcher
 
     private void ExpandRule(int rule, int parent, int rangeStart)
     {
+        if (_g.RuleDispatch[rule] >= 0)
+        {
+            AddHead(~rule, parent, rangeStart);
+            return;
+        }
+
         var starts = _g.AltStarts;
         for (var a = _g.RuleStarts[rule]; a < _g.RuleStarts[rule + 1]; a++)
         {
@@ -252,22 +267,7 @@ public sealed class GrammarMatcher
             switch (kinds[pos])
             {
                 case CompiledGrammar.KindBytes:
-                    for (var i = rangeStart; i < _top; i++)
-                    {
-                        if (_headPos[i] == pos && _headParent[i] == parent)
-                        {
-                            return;
-                        }
-                    }
-
-                    if (_top == _headPos.Length)
-                    {
-                        Array.Resize(ref _headPos, _top * 2);
-                        Array.Resize(ref _headParent, _top * 2);
-                    }
-
-                    _headPos[_top] = pos;
-                    _headParent[_top++] = parent;
+                    AddHead(pos, parent, rangeStart);
                     return;
                 case CompiledGrammar.KindEnd:
                     if (parent < 0)
@@ -288,6 +288,27 @@ public sealed class GrammarMatcher
                     return;
             }
         }
+    }
+
+    /// <summary>Adds a head (a byte position, or <c>~rule</c> for a dispatched rule) unless the new heads have it already.</summary>
+    private void AddHead(int pos, int parent, int rangeStart)
+    {
+        for (var i = rangeStart; i < _top; i++)
+        {
+            if (_headPos[i] == pos && _headParent[i] == parent)
+            {
+                return;
+            }
+        }
+
+        if (_top == _headPos.Length)
+        {
+            Array.Resize(ref _headPos, _top * 2);
+            Array.Resize(ref _headParent, _top * 2);
+        }
+
+        _headPos[_top] = pos;
+        _headParent[_top++] = parent;
     }
 
     private int NewNode(int pos, int parent)

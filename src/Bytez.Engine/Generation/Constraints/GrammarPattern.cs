@@ -67,24 +67,72 @@ public abstract class GrammarPattern
     /// <summary>The pattern's symbols in <paramref name="json"/>'s grammar.</summary>
     private protected abstract Symbol[] Emit(JsonRules json);
 
+    /// <summary>A text that tells this pattern from any other (equal texts compile to equal grammars), for <see cref="CompiledGrammarCache"/>.</summary>
+    internal string Key()
+    {
+        var key = new System.Text.StringBuilder();
+        Describe(key);
+        return key.ToString();
+    }
+
+    /// <summary>Appends the pattern's key: a kind letter, then its content with lengths, so that no two patterns write the same.</summary>
+    private protected abstract void Describe(System.Text.StringBuilder key);
+
     private sealed class LiteralPattern(string text) : GrammarPattern
     {
         private protected override Symbol[] Emit(JsonRules json) => json.G.Literal(text);
+
+        private protected override void Describe(System.Text.StringBuilder key) => key.Append('L').Append(text.Length).Append(':').Append(text);
     }
 
     private sealed class JsonPattern(JsonElement? schema) : GrammarPattern
     {
         private protected override Symbol[] Emit(JsonRules json) =>
             [json.Ws, schema is { } s ? GrammarBuilder.Ref(JsonSchemaCompiler.Compile(json, s)) : json.Object, json.Ws];
+
+        private protected override void Describe(System.Text.StringBuilder key)
+        {
+            if (schema is { } s)
+            {
+                var text = s.GetRawText();
+                key.Append('J').Append(text.Length).Append(':').Append(text);
+            }
+            else
+            {
+                key.Append('O');
+            }
+        }
     }
 
     private sealed class SequencePattern(GrammarPattern[] parts) : GrammarPattern
     {
         private protected override Symbol[] Emit(JsonRules json) => [.. parts.SelectMany(p => p.Emit(json))];
+
+        private protected override void Describe(System.Text.StringBuilder key)
+        {
+            key.Append('S').Append(parts.Length).Append('(');
+            foreach (var part in parts)
+            {
+                part.Describe(key);
+            }
+
+            key.Append(')');
+        }
     }
 
     private sealed class AnyOfPattern(GrammarPattern[] choices) : GrammarPattern
     {
         private protected override Symbol[] Emit(JsonRules json) => [GrammarBuilder.Ref(json.G.Rule([.. choices.Select(c => c.Emit(json))]))];
+
+        private protected override void Describe(System.Text.StringBuilder key)
+        {
+            key.Append('A').Append(choices.Length).Append('(');
+            foreach (var choice in choices)
+            {
+                choice.Describe(key);
+            }
+
+            key.Append(')');
+        }
     }
 }

@@ -58,10 +58,13 @@ internal sealed class JsonRules
                 _hex = G.Rule(
                     [G.Set([((byte)'0', (byte)'9'), ((byte)'a', (byte)'c'), ((byte)'A', (byte)'C'), ((byte)'e', (byte)'f'), ((byte)'E', (byte)'F')]), hex, hex, hex],
                     [G.Set([((byte)'d', (byte)'d'), ((byte)'D', (byte)'D')]), G.Range((byte)'0', (byte)'7'), hex, hex]);
+                var escape = G.Rule(
+                    [G.Set([((byte)'"', (byte)'"'), ((byte)'\\', (byte)'\\'), ((byte)'/', (byte)'/'), ((byte)'b', (byte)'b'), ((byte)'f', (byte)'f'), ((byte)'n', (byte)'n'), ((byte)'r', (byte)'r'), ((byte)'t', (byte)'t')])],
+                    [G.Byte((byte)'u'), Ref(_hex)]);
+                // Every alternative starts with its own bytes, so the matcher keeps one head for a character (CompiledGrammar.RuleDispatch).
                 _char = G.Rule(
                     [G.Set([(0x20, 0x21), (0x23, 0x5B), (0x5D, 0x7F)])],
-                    [G.Byte((byte)'\\'), G.Set([((byte)'"', (byte)'"'), ((byte)'\\', (byte)'\\'), ((byte)'/', (byte)'/'), ((byte)'b', (byte)'b'), ((byte)'f', (byte)'f'), ((byte)'n', (byte)'n'), ((byte)'r', (byte)'r'), ((byte)'t', (byte)'t')])],
-                    [G.Byte((byte)'\\'), G.Byte((byte)'u'), Ref(_hex)],
+                    [G.Byte((byte)'\\'), Ref(escape)],
                     [G.Range(0xC2, 0xDF), cont],
                     [G.Byte(0xE0), G.Range(0xA0, 0xBF), cont],
                     [G.Set([(0xE1, 0xEC), (0xEE, 0xEF)]), cont, cont],

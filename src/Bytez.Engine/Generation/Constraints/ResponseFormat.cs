@@ -32,7 +32,7 @@ public static class ResponseFormat
             case "text":
                 return null;
             case "json_object":
-                return GrammarPattern.JsonObject().Compile();
+                return CompiledGrammarCache.Shared.GetOrCompile(GrammarPattern.JsonObject());
             case "json_schema":
                 break;
             default:
@@ -81,7 +81,8 @@ public static class ResponseFormat
         }
 
         // Without a schema any JSON object is accepted, as for json_object. Strict or not, the schema is enforced.
-        return (schema is { } s ? GrammarPattern.JsonSchema(s) : GrammarPattern.JsonObject()).Compile();
+        // Compiled once per schema text: the next request with the same schema shares the grammar and its token masks.
+        return CompiledGrammarCache.Shared.GetOrCompile(schema is { } s ? GrammarPattern.JsonSchema(s) : GrammarPattern.JsonObject());
     }
 
     private static EngineException Bad(string what) => EngineException.BadInput($"Parameter `response_format` {what}.");

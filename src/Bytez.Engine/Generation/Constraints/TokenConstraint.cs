@@ -15,9 +15,9 @@ public sealed class TokenConstraint
     private readonly int[] _eos;
     private readonly ulong[] _allowed;
     private readonly GrammarMatcher.State[] _states;
-    private readonly Dictionary<StateKey, ulong[]> _cache = new(StateKey.Comparer);
-    private readonly int _cacheCapacity;
+    private readonly TokenMaskCache? _masks;
     private int[] _key = new int[64];
+    private bool _allowedCurrent;
 
     /// <summary>Creates the constraint of one sequence.</summary>
     /// <param name="grammar">What the generated text must match.</param>
@@ -25,6 +25,12 @@ public sealed class TokenConstraint
     /// <param name="vocabularySize">The number of logits per position.</param>
     /// <param name="eosTokenIds">The tokens that end the sequence.</param>
     public TokenConstraint(CompiledGrammar grammar, ITextTokenizer tokenizer, int vocabularySize, IEnumerable<int> eosTokenIds)
+        : this(grammar, tokenizer, vocabularySize, eosTokenIds, shareMasks: true)
+    {
+    }
+
+    /// <summary>Creates the constraint of one sequence; without <paramref name="shareMasks"/> every mask is walked afresh (the reference path, for tests).</summary>
+    internal TokenConstraint(CompiledGrammar grammar, ITextTokenizer tokenizer, int vocabularySize, IEnumerable<int> eosTokenIds, bool shareMasks)
     {
         ArgumentNullException.ThrowIfNull(grammar);
         ArgumentNullException.ThrowIfNull(eosTokenIds);
@@ -33,11 +39,8 @@ public sealed class TokenConstraint
         _eos = [.. eosTokenIds.Where(e => (uint)e < (uint)vocabularySize).Distinct()];
         _allowed = new ulong[(vocabularySize + 63) / 64];
         _states = new GrammarMatcher.State[_vocabulary.MaxDepth + 1];
-        _cacheCapacity = Math.Max(16, MaskCacheBytes / (_allowed.Length * sizeof(ulong)));
+        _masks = shareMasks ? grammar.MasksFor(_vocabulary) : null;
     }
-
-    /// <summary>The memory one sequence may spend on masks kept for states that recur.</summary>
-    private const int MaskCacheBytes = 4 << 20;
 
     /// <summary>Whether the text so far is complete (an end-of-sequence token may follow).</summary>
     public bool IsComplete => _matcher.IsComplete;
@@ -59,13 +62,36 @@ public sealed class TokenConstraint
     /// <summary>Sets the score of every token that may not come next to negative infinity.</summary>
     public void Mask(Span<float> scores)
     {
-        ComputeAllowed();
-        var allowed = _allowed;
-        for (var i = 0; i < scores.Length; i++)
+        if (!_allowedCurrent)
         {
-            if ((allowed[i >> 6] & (1UL << (i & 63))) == 0)
+            ComputeAllowed();
+            _allowedCurrent = true; // until the next commit: a second mask of the same step (a redraw) reuses it
+        }
+
+        // A word at a time: all-allowed words are skipped, all-rejected ones filled.
+        var allowed = _allowed;
+        for (var w = 0; w < allowed.Length && w << 6 < scores.Length; w++)
+        {
+            var bits = allowed[w];
+            if (bits == ulong.MaxValue)
             {
-                scores[i] = float.NegativeInfinity;
+                continue;
+            }
+
+            var start = w << 6;
+            var end = Math.Min(start + 64, scores.Length);
+            if (bits == 0)
+            {
+                scores[start..end].Fill(float.NegativeInfinity);
+                continue;
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                if ((bits & (1UL << (i - start))) == 0)
+                {
+                    scores[i] = float.NegativeInfinity;
+                }
             }
         }
     }
@@ -83,22 +109,43 @@ public sealed class TokenConstraint
         {
             throw new InvalidOperationException($"Token {token} does not fit the output grammar here.");
         }
+
+        _allowedCurrent = false;
     }
 
     private void ComputeAllowed()
     {
-        // States recur (every character of a long string leaves the same stacks): their masks are kept.
-        var length = _matcher.WriteKey(ref _key);
-        if (_cache.TryGetValue(new StateKey(_key, length), out var known))
+        // States recur (every character of a long string, the same schema in the next request): the grammar keeps
+        // their masks for every sequence.
+        if (_masks is null)
         {
-            known.CopyTo(_allowed, 0);
-            return;
+            Walk();
+        }
+        else
+        {
+            var length = _matcher.WriteKey(ref _key);
+            if (_masks.TryGet(_key, length, out var known))
+            {
+                known.CopyTo(_allowed, 0);
+            }
+            else
+            {
+                Walk();
+                _masks.Add(_key, length, _allowed);
+            }
         }
 
-        Walk();
-        if (_cache.Count < _cacheCapacity)
+        var complete = _matcher.IsComplete;
+        foreach (var eos in _eos)
         {
-            _cache[new StateKey(_key.AsSpan(0, length).ToArray(), length)] = (ulong[])_allowed.Clone();
+            if (complete)
+            {
+                _allowed[eos >> 6] |= 1UL << (eos & 63);
+            }
+            else
+            {
+                _allowed[eos >> 6] &= ~(1UL << (eos & 63));
+            }
         }
     }
 
@@ -135,35 +182,5 @@ public sealed class TokenConstraint
         }
 
         m.Restore(root);
-        var complete = root.Complete;
-        foreach (var eos in _eos)
-        {
-            if (complete)
-            {
-                _allowed[eos >> 6] |= 1UL << (eos & 63);
-            }
-            else
-            {
-                _allowed[eos >> 6] &= ~(1UL << (eos & 63));
-            }
-        }
-    }
-
-    /// <summary>A matcher state's content, compared by value (the lookup wraps a reused buffer; stored keys own a copy).</summary>
-    private readonly record struct StateKey(int[] Data, int Length)
-    {
-        public static IEqualityComparer<StateKey> Comparer { get; } = new KeyComparer();
-
-        private sealed class KeyComparer : IEqualityComparer<StateKey>
-        {
-            public bool Equals(StateKey x, StateKey y) => x.Data.AsSpan(0, x.Length).SequenceEqual(y.Data.AsSpan(0, y.Length));
-
-            public int GetHashCode(StateKey key)
-            {
-                var hash = new HashCode();
-                hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(key.Data.AsSpan(0, key.Length)));
-                return hash.ToHashCode();
-            }
-        }
     }
 }
