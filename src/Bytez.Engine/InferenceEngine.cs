@@ -85,9 +85,10 @@ public sealed class InferenceEngine
     }
 
     /// <summary>
-    /// Embeds the texts of a request (<c>input</c> as a string or a list of strings) on an embedding model
-    /// (feature-extraction or sentence-similarity) and counts the tokens it was fed, for routes that report usage. The
-    /// vectors are those <see cref="RunAsync"/> answers for the same request.
+    /// Embeds the texts of a request (<c>input</c> as a string or a list of strings, or token ids of the model's
+    /// vocabulary: a list of integers or a list of lists) on an embedding model (feature-extraction or
+    /// sentence-similarity) and counts the tokens it was fed, for routes that report usage. The vectors of texts are
+    /// those <see cref="RunAsync"/> answers for the same request; see <see cref="Tasks.EmbeddingPipeline.EmbedAsync"/>.
     /// </summary>
     /// <exception cref="EngineException">The model is unknown or not an embedding model (BadInput naming its task), the input is bad, or as <see cref="RunAsync"/>.</exception>
     public ValueTask<EmbeddingResult> EmbedAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
