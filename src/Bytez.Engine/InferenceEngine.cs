@@ -105,6 +105,25 @@ public sealed class InferenceEngine
     }
 
     /// <summary>
+    /// Transcribes a request's sound on a speech recognition model as <see cref="RunAsync"/> does (the same output) and
+    /// reports the sound's duration and, for Whisper, its segments with tokens, windows and no-speech probabilities,
+    /// for routes that answer with them (OpenAI's <c>verbose_json</c>).
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or not a speech recognition model (BadInput naming its task), or as <see cref="RunAsync"/>.</exception>
+    public ValueTask<SpeechTranscription> TranscribeAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not Tasks.AutomaticSpeechRecognitionPipeline speech)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', not {BytezTasks.AutomaticSpeechRecognition}; use a speech-recognition model (Whisper or CTC).");
+        }
+
+        return RunLeasedAsync(model, (instance, token) => speech.TranscribeAsync(instance, request, token), cancellationToken);
+    }
+
+    /// <summary>
     /// The <c>model_type</c> of the model's <c>config.json</c> (<c>whisper</c>, <c>wav2vec2</c>, <c>vits</c>), or
     /// <see langword="null"/> when it has none or it cannot be read: routes of other APIs use it to pick the options of
     /// a model family (Whisper's language and task, a CTC model's word timestamps).
