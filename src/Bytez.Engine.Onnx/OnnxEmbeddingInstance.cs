@@ -54,6 +54,7 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
         Dimensions = hidden * config.Pooling.ModeCount;
         PromptNames = config.Prompts.Keys.ToArray();
+        VocabularySize = config.VocabularySize ?? 0;
         if (options.DynamicBatching)
         {
             _batcher = new DynamicBatcher<EmbeddingRow, float[]>(
@@ -74,6 +75,15 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
 
     /// <inheritdoc />
     public IReadOnlyCollection<string> PromptNames { get; }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public bool NormalizesByDefault => _config.Normalize;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int>? MatryoshkaDimensions => _config.MatryoshkaDimensions;
 
     /// <summary>The configuration read from the model folder.</summary>
     public SentenceTransformerConfig Configuration => _config;
@@ -179,6 +189,66 @@ public sealed class OnnxEmbeddingInstance : IEmbeddingInstance, IBatchingInstanc
             items[i] = new BatchItem<EmbeddingRow, float[]>(new EmbeddingRow(tokens.Ids, skip, normalize), tokens.Ids.Length, i, request);
         }
 
+        return await RunAsync(items, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<float[][]> EmbedTokensAsync(IReadOnlyList<int[]> tokens, EmbeddingOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (tokens.Count == 0)
+        {
+            return [];
+        }
+
+        if (VocabularySize == 0)
+        {
+            throw EngineException.NotSupported($"The model {Model.Id} states no vocab_size in its config.json, so its token ids cannot be checked; send text.");
+        }
+
+        var normalize = options.Normalize ?? _config.Normalize;
+        var request = _batcher is null ? null : new BatchRequest<EmbeddingRow, float[]>(tokens.Count);
+        var items = new BatchItem<EmbeddingRow, float[]>[tokens.Count];
+        long total = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var ids = tokens[i] ?? throw EngineException.BadInput($"Token list {i} is null.");
+            if (ids.Length == 0 || ids.Length > _config.MaxSequenceLength)
+            {
+                throw EngineException.BadInput(
+                    $"Token list {i} has {ids.Length} ids; this model takes from 1 to {_config.MaxSequenceLength} (special tokens included).");
+            }
+
+            foreach (var id in ids)
+            {
+                if (id < 0 || id >= VocabularySize)
+                {
+                    throw EngineException.BadInput(
+                        $"Token list {i} holds the id {id}, which is not in this model's vocabulary of {VocabularySize} tokens (ids 0 to {VocabularySize - 1}).");
+                }
+            }
+
+            total += ids.Length;
+            if (total > options.MaxTotalTokens)
+            {
+                throw EngineException.TooLarge(
+                    $"This request has more than {options.MaxTotalTokens} input tokens (reached at token list {i} of {tokens.Count}); " +
+                    "the server takes at most that many per request (Bytez:Requests:MaxInputTokens). Send fewer or shorter lists.");
+            }
+
+            items[i] = new BatchItem<EmbeddingRow, float[]>(new EmbeddingRow(ids, 0, normalize), ids.Length, i, request);
+        }
+
+        return await RunAsync(items, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs prepared rows: through the dynamic batcher, or sorted by length and spread over the sessions.</summary>
+    private async ValueTask<float[][]> RunAsync(
+        BatchItem<EmbeddingRow, float[]>[] items, BatchRequest<EmbeddingRow, float[]>? request, CancellationToken cancellationToken)
+    {
         if (_batcher is not null)
         {
             return await _batcher.RunAsync(request!, items, cancellationToken).ConfigureAwait(false);

@@ -58,6 +58,18 @@ public sealed record SentenceTransformerConfig
     /// <summary>The token embedding width the pooling config states, if any.</summary>
     public int? WordEmbeddingDimension { get; init; }
 
+    /// <summary><c>vocab_size</c> of the transformer's <c>config.json</c>, if stated: token ids must be below it.</summary>
+    public int? VocabularySize { get; init; }
+
+    /// <summary>
+    /// The Matryoshka widths the model declares (see <see cref="IEmbeddingInstance.MatryoshkaDimensions"/>):
+    /// <c>config.json</c>'s <c>matryoshka_dimensions</c> (those widths) or <c>is_matryoshka</c> true (any width), as vLLM
+    /// reads them; else a model card (<c>README.md</c>) whose front-matter <c>tags</c> name a Matryoshka training loss
+    /// (<c>loss:MatryoshkaLoss</c>, <c>loss:Matryoshka2dLoss</c>, as sentence-transformers writes its cards) or
+    /// <c>matryoshka</c> (any width). <see langword="null"/> when none of these says so.
+    /// </summary>
+    public IReadOnlyList<int>? MatryoshkaDimensions { get; init; }
+
     /// <summary>
     /// Finds the ONNX file of a model folder as <see cref="Layouts.OnnxLayout"/> orders them: <c>onnx/model.onnx</c>,
     /// <c>model.onnx</c>, then the precision variants (<c>onnx/model_fp16.onnx</c>, <c>onnx/model_quantized.onnx</c>, ...);
@@ -199,7 +211,96 @@ public sealed record SentenceTransformerConfig
             Prompts = prompts,
             DefaultPromptName = defaultPrompt is not null && prompts.ContainsKey(defaultPrompt) ? defaultPrompt : null,
             WordEmbeddingDimension = wordDim,
+            VocabularySize = ReadVocabularySize(transformerFolder),
+            MatryoshkaDimensions = ReadMatryoshka(transformerFolder) ?? ReadMatryoshka(folder) ?? ReadCardMatryoshka(folder),
         };
+    }
+
+    private static int? ReadVocabularySize(string transformerFolder)
+    {
+        var config = Path.Combine(transformerFolder, "config.json");
+        if (!File.Exists(config))
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(config));
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("vocab_size", out var v)
+            && v.TryGetInt32(out var size) && size > 0 ? size : null;
+    }
+
+    /// <summary><c>matryoshka_dimensions</c> or <c>is_matryoshka</c> of a <c>config.json</c>, as vLLM reads them.</summary>
+    private static IReadOnlyList<int>? ReadMatryoshka(string folder)
+    {
+        var config = Path.Combine(folder, "config.json");
+        if (!File.Exists(config))
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(config));
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (root.TryGetProperty("matryoshka_dimensions", out var dims) && dims.ValueKind == JsonValueKind.Array)
+        {
+            var widths = new List<int>();
+            foreach (var d in dims.EnumerateArray())
+            {
+                if (!d.TryGetInt32(out var width) || width < 1)
+                {
+                    throw EngineException.NotSupported($"config.json of {folder}: matryoshka_dimensions must be positive integers.");
+                }
+
+                widths.Add(width);
+            }
+
+            return widths.Count > 0 ? widths.Distinct().Order().ToArray() : null;
+        }
+
+        return Bool(root, "is_matryoshka") == true ? [] : null;
+    }
+
+    /// <summary>Any width when the model card's front-matter tags name Matryoshka training; else <see langword="null"/>.</summary>
+    private static IReadOnlyList<int>? ReadCardMatryoshka(string folder)
+    {
+        var card = Path.Combine(folder, "README.md");
+        if (!File.Exists(card) || new FileInfo(card).Length > 4 * 1024 * 1024)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(card);
+        if (reader.ReadLine()?.Trim() != "---")
+        {
+            return null;
+        }
+
+        var inTags = false;
+        for (var (line, count) = (reader.ReadLine(), 0); line is not null && line.Trim() != "---" && count < 10_000; line = reader.ReadLine(), count++)
+        {
+            if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && line[0] != '-')
+            {
+                inTags = line.StartsWith("tags:", StringComparison.Ordinal);
+                continue;
+            }
+
+            var item = line.Trim();
+            if (inTags && item.StartsWith('-'))
+            {
+                var tag = item[1..].Trim().Trim('"', '\'');
+                if (tag.Equals("matryoshka", StringComparison.OrdinalIgnoreCase)
+                    || tag.StartsWith("loss:Matryoshka", StringComparison.OrdinalIgnoreCase))
+                {
+                    return [];
+                }
+            }
+        }
+
+        return null;
     }
 
     private static int ReadMaxLength(string transformerFolder, string folder)

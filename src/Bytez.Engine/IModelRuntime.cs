@@ -65,6 +65,28 @@ public interface IEmbeddingInstance : IModelInstance
     /// its prompt, special tokens included, cut to <see cref="MaxSequenceLength"/> when <see cref="EmbeddingOptions.Truncate"/>.
     /// </summary>
     int CountTokens(IReadOnlyList<string> texts, EmbeddingOptions options);
+
+    /// <summary>How many token ids the model's embedding table holds: ids of pre-tokenized input must be below it; 0 when unknown.</summary>
+    int VocabularySize => 0;
+
+    /// <summary>Whether the vectors are scaled to unit length when a call does not say (a Normalize module).</summary>
+    bool NormalizesByDefault => false;
+
+    /// <summary>
+    /// The Matryoshka widths the model was trained for, so that a vector's first n numbers are a usable embedding:
+    /// <see langword="null"/> when the model declares none (only its full width is meaningful); empty when any width
+    /// up to <see cref="Dimensions"/> is; else the listed widths.
+    /// </summary>
+    IReadOnlyList<int>? MatryoshkaDimensions => null;
+
+    /// <summary>
+    /// Embeds pre-tokenized input, one vector per token-id sequence, in input order: the ids are fed exactly as given
+    /// (no special tokens added, no prompt prepended), as vLLM and TEI treat token-id input; pooling and
+    /// normalization as for texts. Callers check the ids against <see cref="VocabularySize"/> and <see cref="MaxSequenceLength"/>.
+    /// </summary>
+    /// <exception cref="EngineException">The model does not take token ids (kind not supported), or an id or length is out of range (bad input).</exception>
+    ValueTask<float[][]> EmbedTokensAsync(IReadOnlyList<int[]> tokens, EmbeddingOptions options, CancellationToken cancellationToken)
+        => throw EngineException.NotSupported($"The model {Model.Id} does not take token ids; send text.");
 }
 
 /// <summary>Embeddings with the number of tokens the model was fed for them (usage reports).</summary>

@@ -89,9 +89,10 @@ public sealed class InferenceEngine
     }
 
     /// <summary>
-    /// Embeds the texts of a request (<c>input</c> as a string or a list of strings) on an embedding model
-    /// (feature-extraction or sentence-similarity) and counts the tokens it was fed, for routes that report usage. The
-    /// vectors are those <see cref="RunAsync"/> answers for the same request.
+    /// Embeds the texts of a request (<c>input</c> as a string or a list of strings, or token ids of the model's
+    /// vocabulary: a list of integers or a list of lists) on an embedding model (feature-extraction or
+    /// sentence-similarity) and counts the tokens it was fed, for routes that report usage. The vectors of texts are
+    /// those <see cref="RunAsync"/> answers for the same request; see <see cref="Tasks.EmbeddingPipeline.EmbedAsync"/>.
     /// </summary>
     /// <exception cref="EngineException">The model is unknown or not an embedding model (BadInput naming its task), the input is bad, or as <see cref="RunAsync"/>.</exception>
     public ValueTask<EmbeddingResult> EmbedAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
@@ -188,6 +189,25 @@ public sealed class InferenceEngine
         }
 
         return RunLeasedAsync(model, (instance, token) => ValueTask.FromResult(generation.CountPromptTokens(instance, request, token)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Transcribes a request's sound on a speech recognition model as <see cref="RunAsync"/> does (the same output) and
+    /// reports the sound's duration and, for Whisper, its segments with tokens, windows and no-speech probabilities,
+    /// for routes that answer with them (OpenAI's <c>verbose_json</c>).
+    /// </summary>
+    /// <exception cref="EngineException">The model is unknown or not a speech recognition model (BadInput naming its task), or as <see cref="RunAsync"/>.</exception>
+    public ValueTask<SpeechTranscription> TranscribeAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, pipeline) = Resolve(modelId);
+        if (pipeline is not Tasks.AutomaticSpeechRecognitionPipeline speech)
+        {
+            throw EngineException.BadInput(
+                $"{model.Id} runs '{model.Task}', not {BytezTasks.AutomaticSpeechRecognition}; use a speech-recognition model (Whisper or CTC).");
+        }
+
+        return RunLeasedAsync(model, (instance, token) => speech.TranscribeAsync(instance, request, token), cancellationToken);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Text.Json;
+using Bytez.Engine.Embedded;
+using Bytez.Engine.Tokenization;
 using Bytez.Media.Audio;
 using Bytez.Server.Hosting;
 using Bytez.Testing;
@@ -15,10 +17,12 @@ namespace Bytez.Conformance;
 /// The official OpenAI clients, unchanged, against our server's <c>/v1</c> base: the .NET SDK (NuGet <c>OpenAI</c>
 /// 2.15.0) and the <c>openai</c> npm package. Embeddings on the embedded MiniLM equal the Bytez route's vectors
 /// (the SDKs ask base64 by default and decode it; the float form is asked explicitly); transcriptions of a WAV on the
-/// tiny Whisper and CTC models (verbose_json segments); speech from the tiny VITS.
+/// tiny Whisper and CTC models (verbose_json segments, sound longer than 30 s, a prompt); token-id input and
+/// Matryoshka <c>dimensions</c> (on a MiniLM copy that declares widths); speech from the tiny VITS.
 /// </summary>
-public sealed class OpenAiMediaConformanceTests(ServerFixture embedded, OpenAiMediaConformanceTests.AudioFixture audio)
-    : IClassFixture<ServerFixture>, IClassFixture<OpenAiMediaConformanceTests.AudioFixture>
+public sealed class OpenAiMediaConformanceTests(
+    ServerFixture embedded, OpenAiMediaConformanceTests.AudioFixture audio, OpenAiMediaConformanceTests.MatryoshkaFixture matryoshka)
+    : IClassFixture<ServerFixture>, IClassFixture<OpenAiMediaConformanceTests.AudioFixture>, IClassFixture<OpenAiMediaConformanceTests.MatryoshkaFixture>
 {
     private const string MiniLm = "sentence-transformers/all-MiniLM-L6-v2";
     private const string Ctc = "tiny/ctc-speech";
@@ -73,6 +77,74 @@ public sealed class OpenAiMediaConformanceTests(ServerFixture embedded, OpenAiMe
     }
 
     [Fact]
+    public async Task DotNetSdk_GenerateEmbeddingsOfTokenIds_EqualTheBytezRoutesVectorsOfTheirTexts()
+    {
+        var expected = await BytezVectorsAsync();
+        // The whole encodings of the two texts by the model's own tokenizer ([CLS] ... [SEP]).
+        var tokenizer = BertWordPieceTokenizer.FromDirectory(EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, EmbeddedModels.MiniLM, Ct).Path);
+        var ids = Texts.Select(t => tokenizer.Encode(t, 256).Ids).ToArray();
+        Assert.Equal([101, 7592, 2088, 102], ids[0]);
+
+        OpenAIEmbeddingCollection result = await Client(embedded.Server).GetEmbeddingClient(MiniLm)
+            .GenerateEmbeddingsAsync(ids.Select(i => new ReadOnlyMemory<int>(i)), cancellationToken: Ct);
+
+        Assert.Equal(2, result.Count);
+        Assert.Equal(expected[0], result[0].ToFloats().ToArray());
+        Assert.Equal(expected[1], result[1].ToFloats().ToArray());
+        Assert.Equal(ids.Sum(i => i.Length), result.Usage.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task DotNetSdk_GenerateEmbeddingsWithDimensions_MatryoshkaWidthRenormalized_TooWide400()
+    {
+        var client = Client(matryoshka.Server.Server).GetEmbeddingClient(MatryoshkaServer.ListedModel);
+        OpenAIEmbedding full = await client.GenerateEmbeddingAsync("Hello world", cancellationToken: Ct);
+
+        OpenAIEmbedding shortened = await client.GenerateEmbeddingAsync("Hello world", new EmbeddingGenerationOptions { Dimensions = 128 }, Ct);
+        var error = await Assert.ThrowsAsync<ClientResultException>(
+            () => client.GenerateEmbeddingAsync("Hello world", new EmbeddingGenerationOptions { Dimensions = 100 }, Ct));
+
+        var whole = full.ToFloats().ToArray();
+        var vector = shortened.ToFloats().ToArray();
+        Assert.Equal(128, vector.Length);
+        var norm = Math.Sqrt(whole.Take(128).Sum(x => (double)x * x));
+        for (var k = 0; k < 128; k++)
+        {
+            Assert.Equal(whole[k] / norm, vector[k], 5);
+        }
+
+        Assert.Equal(400, error.Status);
+        Assert.Contains("64, 128, 256, 384", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DotNetSdk_TranscribeAudioLongerThan30s_BothWindowsHeard()
+    {
+        var client = Client(audio.Server).GetAudioClient(Whisper);
+        float[] sound = [.. WhisperModelWriter.Silence(10), .. WhisperModelWriter.LowTone(1), .. WhisperModelWriter.Silence(29), .. WhisperModelWriter.HighTone(1), .. WhisperModelWriter.Silence(4)];
+        var bytes = WavEncoder.EncodeFloat32(sound, 16000);
+        using var wav = new MemoryStream(bytes);
+        using var again = new MemoryStream(bytes);
+
+        AudioTranscription simple = await client.TranscribeAudioAsync(wav, "long.wav", new AudioTranscriptionOptions
+        {
+            Prompt = "A greeting, then the same in French.",
+            Temperature = 0,
+        }, Ct);
+        AudioTranscription verbose = await client.TranscribeAudioAsync(again, "long.wav", new AudioTranscriptionOptions
+        {
+            ResponseFormat = AudioTranscriptionFormat.Verbose,
+            TimestampGranularities = AudioTimestampGranularities.Segment,
+        }, Ct);
+
+        Assert.Equal(" hello world bonjour monde", simple.Text); // the French tone is at 40 s, in the second window
+        Assert.Equal(TimeSpan.FromSeconds(45), verbose.Duration);
+        Assert.False(string.IsNullOrEmpty(verbose.Language));
+        Assert.NotEmpty(verbose.Segments);
+        Assert.All(verbose.Segments, s => Assert.NotEmpty(s.TokenIds.ToArray()));
+    }
+
+    [Fact]
     public async Task DotNetSdk_TranscribeAudio_VerboseJsonSegments()
     {
         var client = Client(audio.Server).GetAudioClient(Whisper);
@@ -90,6 +162,11 @@ public sealed class OpenAiMediaConformanceTests(ServerFixture embedded, OpenAiMe
         Assert.Equal(TimeSpan.Zero, segment.StartTime);
         Assert.Equal(TimeSpan.FromSeconds(0.4), segment.EndTime);
         Assert.Equal(" hello world", segment.Text);
+        Assert.Equal(TimeSpan.FromSeconds(1), result.Duration);
+        Assert.Equal([WhisperModelWriter.Id("hello"), WhisperModelWriter.Id("world")], segment.TokenIds.ToArray());
+        Assert.Equal(0, segment.SeekOffset);
+        Assert.InRange(segment.NoSpeechProbability, 0f, 0.5f);
+        Assert.True(segment.CompressionRatio > 0);
     }
 
     [Fact]
@@ -234,5 +311,18 @@ public sealed class OpenAiMediaConformanceTests(ServerFixture embedded, OpenAiMe
                 // best effort
             }
         }
+    }
+
+    /// <summary>The <see cref="MatryoshkaServer"/> for the class.</summary>
+    public sealed class MatryoshkaFixture : IAsyncLifetime
+    {
+        /// <summary>The server.</summary>
+        public MatryoshkaServer Server { get; private set; } = null!;
+
+        /// <inheritdoc />
+        public async ValueTask InitializeAsync() => Server = await MatryoshkaServer.StartAsync();
+
+        /// <inheritdoc />
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 }

@@ -235,6 +235,34 @@ public sealed class OnnxEmbeddingInstanceTests(LoadedModels models)
         Assert.Equal(2, models.MiniLM.SessionCount);
     }
 
+    [Fact]
+    public async Task EmbedTokensAsync_TheTokenizersEncodings_EqualTheTextsVectorsBitForBit()
+    {
+        string[] texts = ["The weather is lovely today.", "Hello world"];
+        var ids = texts.Select(t => models.MiniLM.Tokenizer.Encode(t, models.MiniLM.MaxSequenceLength).Ids).ToArray();
+
+        var fromIds = await models.MiniLM.EmbedTokensAsync(ids, Defaults, Ct);
+        var fromTexts = await models.MiniLM.EmbedAsync(texts, Defaults, Ct);
+
+        Assert.Equal(fromTexts[0], fromIds[0]);
+        Assert.Equal(fromTexts[1], fromIds[1]);
+        Assert.Equal(30522, models.MiniLM.VocabularySize);
+        Assert.Null(models.MiniLM.MatryoshkaDimensions);
+        Assert.True(models.MiniLM.NormalizesByDefault);
+    }
+
+    [Theory]
+    [InlineData(new[] { 101, 30522, 102 }, "vocabulary of 30522")]
+    [InlineData(new[] { -5 }, "id -5")]
+    [InlineData(new int[0], "0 ids")]
+    public async Task EmbedTokensAsync_IdsTheModelCannotTake_BadInput(int[] ids, string mentions)
+    {
+        var error = await Assert.ThrowsAsync<EngineException>(() => models.MiniLM.EmbedTokensAsync([ids], Defaults, Ct).AsTask());
+
+        Assert.Equal(EngineErrorKind.BadInput, error.Kind);
+        Assert.Contains(mentions, error.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertRoundsTo(double published, float actual)
         => Assert.True(
             Math.Abs(Math.Round(actual, 4, MidpointRounding.AwayFromZero) - published) < 1e-9,

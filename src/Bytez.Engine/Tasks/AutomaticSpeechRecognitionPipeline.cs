@@ -51,6 +51,7 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
             new("return_language", "boolean", "false", "Whisper: answer {text, chunks} with each chunk's language (the detected or given one)."),
             new("language", "a language name, code or token (english, en, <|en|>)", "detected", "Whisper (multilingual): the language spoken."),
             new("task", "\"transcribe\" or \"translate\"", "transcribe", "Whisper (multilingual): transcribe, or translate into English."),
+            new("prompt", "string", "none", "Whisper: a previous text each window is conditioned on (<|startofprev|> and its tokens, as transformers' prompt_ids); not in the transcript."),
             new("generate_kwargs", "object of language, task and the generation keys below", "none", "Whisper: the pipeline's generate arguments; the same keys may be given flat in params."),
             .. WhisperSpeechRecognition.GenerationKeys.Select(k => new TaskParameter(k, "as for text2text-generation", "the model's generation_config.json", "Whisper: a generate argument.")),
         ],
@@ -64,6 +65,13 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
 
     /// <inheritdoc />
     public async ValueTask<TaskOutput> RunAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
+        => (await TranscribeAsync(instance, request, cancellationToken).ConfigureAwait(false)).Output;
+
+    /// <summary>
+    /// Transcribes as <see cref="RunAsync"/> does (the same output) and reports the sound's duration and Whisper's
+    /// segments (tokens, windows, no-speech probabilities), for routes that answer with them.
+    /// </summary>
+    public async ValueTask<SpeechTranscription> TranscribeAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(request);
@@ -101,14 +109,16 @@ public sealed class AutomaticSpeechRecognitionPipeline : ITaskPipeline
         }
 
         var (text, characters) = decoder.Decode(ids.ToArray());
+        var duration = samples.Length / (double)features.SamplingRate;
         if (options.Timestamps is not { } level)
         {
-            return new TextOutput(text);
+            return new SpeechTranscription(new TextOutput(text), duration, null);
         }
 
         var pieces = level == "word" ? CtcDecoder.Words(characters) : characters;
         double Seconds(int frame) => (double)frame * ratio / features.SamplingRate;
-        return new TimestampedOutput(text, pieces.Select(p => (p.Text, Seconds(p.StartFrame), Seconds(p.EndFrame))).ToList());
+        return new SpeechTranscription(
+            new TimestampedOutput(text, pieces.Select(p => (p.Text, Seconds(p.StartFrame), Seconds(p.EndFrame))).ToList()), duration, null);
     }
 
     /// <summary>

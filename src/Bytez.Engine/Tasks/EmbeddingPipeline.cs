@@ -8,7 +8,10 @@ namespace Bytez.Engine.Tasks;
 /// Input forms: <c>text</c> or <c>input</c> as a string (one vector), <c>input</c> as a list of strings (one vector
 /// each), <c>input</c> as <c>{"text": ...}</c> (either of those), and Hugging Face's
 /// <c>{"source_sentence": s, "sentences": [...]}</c> (the cosine similarity of each sentence to the source).
-/// Parameters: <c>normalize</c>, <c>prompt_name</c>, <c>prompt</c>, <c>truncate</c>.
+/// Parameters: <c>normalize</c>, <c>prompt_name</c>, <c>prompt</c>, <c>truncate</c>, <c>dimensions</c> (a Matryoshka
+/// width: the vectors cut to their first n numbers, then scaled to unit length again when they are normalized, as
+/// sentence-transformers' <c>truncate_dim</c> and OpenAI's <c>dimensions</c>; only for models that declare Matryoshka
+/// widths, see <see cref="IEmbeddingInstance.MatryoshkaDimensions"/>). <see cref="EmbedAsync"/> also takes token ids.
 /// </summary>
 public sealed class EmbeddingPipeline : ITaskPipeline
 {
@@ -28,12 +31,14 @@ public sealed class EmbeddingPipeline : ITaskPipeline
             new("prompt", "string", "none", "A literal prompt prepended to every text (wins over `prompt_name`)."),
             new("prompt_name", "string", "the model's default prompt, if any", "The name of a prompt from the model's configuration (for example `query`)."),
             new("truncate", "boolean", "true", "Cut texts longer than the model's maximum length; false refuses them."),
+            new("dimensions", "integer >= 1", "the model's width", "Matryoshka models only: keep each vector's first n numbers (re-normalized when the vectors are normalized)."),
         ],
         Output = "a list of numbers for one text; a list of lists for a list of texts; a list of similarity scores for {source_sentence, sentences}",
         RepositoryFiles =
         [
             "config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json", "modules.json",
             "sentence_bert_config.json", "config_sentence_transformers.json", "[0-9]*_*/config.json",
+            "README.md", // the model card: its tags say whether the model was trained for Matryoshka widths
         ],
         SmokeRequest = static _ => new RunRequest { Text = "Hello world" },
     };
@@ -55,13 +60,14 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
 
         var task = instance.Model.Task;
-        var options = ParseParams(request.Params, embedder, task) with { MaxTotalTokens = _limits.MaxInputTokens };
+        var (options, dimensions) = ParseParams(request.Params, embedder, task);
+        options = options with { MaxTotalTokens = _limits.MaxInputTokens };
         var input = ParseInput(request, task, _limits);
         if (input.Source is { } source)
         {
             var texts = new List<string>(input.Texts.Count + 1) { source };
             texts.AddRange(input.Texts);
-            var vectors = await embedder.EmbedAsync(texts, options, cancellationToken).ConfigureAwait(false);
+            var vectors = Shorten(await embedder.EmbedAsync(texts, options, cancellationToken).ConfigureAwait(false), dimensions, embedder, options);
             var scores = new float[input.Texts.Count];
             for (var i = 0; i < scores.Length; i++)
             {
@@ -71,13 +77,16 @@ public sealed class EmbeddingPipeline : ITaskPipeline
             return new ScoresOutput(scores);
         }
 
-        var result = await embedder.EmbedAsync(input.Texts, options, cancellationToken).ConfigureAwait(false);
+        var result = Shorten(await embedder.EmbedAsync(input.Texts, options, cancellationToken).ConfigureAwait(false), dimensions, embedder, options);
         return input.Single ? new EmbeddingOutput(result[0]) : new EmbeddingsOutput(result);
     }
 
     /// <summary>
     /// Embeds the texts of a request as <see cref="RunAsync"/> does (the same vectors, bit for bit) and counts the
-    /// tokens the model was fed for them, for routes that report usage. The <c>source_sentence</c> form is refused.
+    /// tokens the model was fed for them, for routes that report usage. <c>input</c> may also be token ids of the
+    /// model's vocabulary (a list of integers for one sequence, a list of lists for several), fed exactly as given:
+    /// no special tokens added and no prompt prepended, as vLLM and TEI treat pre-tokenized input, so a client sends
+    /// the whole encoding (<c>[CLS] ... [SEP]</c> for BERT) to get the text's vector. The <c>source_sentence</c> form is refused.
     /// </summary>
     /// <exception cref="EngineException">The model is not an embedding model, or the input or parameters are bad.</exception>
     public async ValueTask<EmbeddingResult> EmbedAsync(IModelInstance instance, RunRequest request, CancellationToken cancellationToken)
@@ -90,7 +99,14 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
 
         var task = instance.Model.Task;
-        var options = ParseParams(request.Params, embedder, task) with { MaxTotalTokens = _limits.MaxInputTokens };
+        var (options, dimensions) = ParseParams(request.Params, embedder, task);
+        options = options with { MaxTotalTokens = _limits.MaxInputTokens };
+        if (TokenIds(request.Input, task, _limits) is { } ids)
+        {
+            var embedded = await embedder.EmbedTokensAsync(ids, options, cancellationToken).ConfigureAwait(false);
+            return new EmbeddingResult(Shorten(embedded, dimensions, embedder, options), ids.Sum(t => t.Length));
+        }
+
         var input = ParseInput(request, task, _limits);
         if (input.Source is not null)
         {
@@ -98,7 +114,130 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         }
 
         var vectors = await embedder.EmbedAsync(input.Texts, options, cancellationToken).ConfigureAwait(false);
-        return new EmbeddingResult(vectors, embedder.CountTokens(input.Texts, options));
+        return new EmbeddingResult(Shorten(vectors, dimensions, embedder, options), embedder.CountTokens(input.Texts, options));
+    }
+
+    /// <summary>
+    /// Token-id input: a list of integers (one sequence) or a list of lists of integers; <see langword="null"/> when
+    /// <paramref name="input"/> is another form (text). At most <see cref="RequestLimitsOptions.MaxItems"/> sequences.
+    /// </summary>
+    private static List<int[]>? TokenIds(JsonElement? input, string task, RequestLimitsOptions limits)
+    {
+        if (input is not { ValueKind: JsonValueKind.Array } list || list.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var first = list[0];
+        if (first.ValueKind == JsonValueKind.Number)
+        {
+            return [Ids(list, task, "input")];
+        }
+
+        if (first.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var count = list.GetArrayLength();
+        if (count > limits.MaxItems)
+        {
+            throw EngineException.TooLarge(
+                $"{task}: `input` holds {count} token lists; the server takes at most {limits.MaxItems} per request (Bytez:Requests:MaxItems).");
+        }
+
+        var sequences = new List<int[]>(count);
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Array)
+            {
+                throw EngineException.BadInput($"{task}: `input[{index}]` must be a list of token ids like the others; got {Describe(item)}.");
+            }
+
+            sequences.Add(Ids(item, task, $"input[{index}]"));
+            index++;
+        }
+
+        return sequences;
+    }
+
+    private static int[] Ids(JsonElement list, string task, string field)
+    {
+        var ids = new int[list.GetArrayLength()];
+        if (ids.Length == 0)
+        {
+            throw EngineException.BadInput($"{task}: `{field}` is an empty list of token ids; send at least one id.");
+        }
+
+        var i = 0;
+        foreach (var id in list.EnumerateArray())
+        {
+            ids[i] = id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out var value)
+                ? value
+                : throw EngineException.BadInput($"{task}: `{field}` must be a list of integer token ids; item {i} is {Describe(id)}.");
+            i++;
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// The vectors cut to <paramref name="dimensions"/> numbers (a Matryoshka width the model declares), scaled to
+    /// unit length again when the call normalizes; unchanged without <paramref name="dimensions"/> or at the full width.
+    /// </summary>
+    private static float[][] Shorten(float[][] vectors, int? dimensions, IEmbeddingInstance embedder, EmbeddingOptions options)
+    {
+        if (dimensions is not { } n || vectors.Length == 0)
+        {
+            return vectors;
+        }
+
+        var width = vectors[0].Length;
+        if (n > width)
+        {
+            throw EngineException.BadInput($"`dimensions` is {n}, more than the {width} numbers of {embedder.Model.Id}'s vectors; give at most {width}.");
+        }
+
+        if (n == width)
+        {
+            return vectors;
+        }
+
+        switch (embedder.MatryoshkaDimensions)
+        {
+            case null:
+                throw EngineException.BadInput(
+                    $"`dimensions` {n} is not available for {embedder.Model.Id}: it was not trained for shorter (Matryoshka) widths, so its first {n} numbers are no embedding; omit `dimensions` or send {width}.");
+            case { Count: > 0 } listed when !listed.Contains(n):
+                throw EngineException.BadInput(
+                    $"`dimensions` {n} is not one of the Matryoshka widths {embedder.Model.Id} was trained for: {string.Join(", ", listed)} (or its full {width}).");
+        }
+
+        var normalize = options.Normalize ?? embedder.NormalizesByDefault;
+        var shortened = new float[vectors.Length][];
+        for (var v = 0; v < vectors.Length; v++)
+        {
+            var vector = vectors[v].AsSpan(0, n).ToArray();
+            if (normalize)
+            {
+                double sum = 0;
+                foreach (var x in vector)
+                {
+                    sum += (double)x * x;
+                }
+
+                var scale = 1 / Math.Max(Math.Sqrt(sum), 1e-12); // as torch.nn.functional.normalize
+                for (var i = 0; i < vector.Length; i++)
+                {
+                    vector[i] = (float)(vector[i] * scale);
+                }
+            }
+
+            shortened[v] = vector;
+        }
+
+        return shortened;
     }
 
     /// <summary>
@@ -123,9 +262,10 @@ public sealed class EmbeddingPipeline : ITaskPipeline
         return (float)(dot / (Math.Max(Math.Sqrt(aa), 1e-12) * Math.Max(Math.Sqrt(bb), 1e-12)));
     }
 
-    private static EmbeddingOptions ParseParams(JsonElement? parameters, IEmbeddingInstance embedder, string task)
+    private static (EmbeddingOptions Options, int? Dimensions) ParseParams(JsonElement? parameters, IEmbeddingInstance embedder, string task)
     {
         var options = new EmbeddingOptions();
+        int? dimensions = null;
         foreach (var property in Arguments.Parameters(parameters, SupportedParameters, task))
         {
             var value = property.Value;
@@ -139,6 +279,11 @@ public sealed class EmbeddingPipeline : ITaskPipeline
                     break;
                 case "prompt":
                     options = options with { Prompt = Arguments.String(value, "prompt") };
+                    break;
+                case "dimensions":
+                    dimensions = value.ValueKind == JsonValueKind.Null ? null
+                        : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var d) && d >= 1 ? d
+                        : throw Arguments.Bad("dimensions", "a positive integer (a Matryoshka width of the model)", value);
                     break;
                 default: // prompt_name
                     var name = Arguments.String(value, "prompt_name");
@@ -154,7 +299,7 @@ public sealed class EmbeddingPipeline : ITaskPipeline
             }
         }
 
-        return options;
+        return (options, dimensions);
     }
 
     private static ParsedInput ParseInput(RunRequest request, string task, RequestLimitsOptions limits)

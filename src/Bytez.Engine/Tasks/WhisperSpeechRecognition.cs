@@ -16,7 +16,8 @@ namespace Bytez.Engine.Tasks;
 /// (strides of <c>chunk_length_s / 6</c> by default), each generated alone by <see cref="WhisperGenerator"/> (language
 /// and task tokens, timestamps when asked); then <see cref="WhisperTranscriptMerger"/> (<c>_decode_asr</c>) joins them.
 /// Sound longer than 30 s without <c>chunk_length_s</c> is refused: the pipeline runs Whisper's sequential long-form
-/// generation there, which this server does not do.
+/// generation there, which this server does not do. <c>prompt</c> is a previous text each window is conditioned on
+/// (transformers' <c>prompt_ids</c> from <c>get_prompt_ids</c>, which the pipeline passes to every chunk's generate).
 /// </summary>
 internal sealed class WhisperSpeechRecognition
 {
@@ -31,7 +32,7 @@ internal sealed class WhisperSpeechRecognition
 
     /// <summary>The parameters of the Whisper path besides <see cref="GenerationKeys"/>.</summary>
     internal static IReadOnlyList<string> OwnKeys { get; } =
-        ["return_timestamps", "return_language", "chunk_length_s", "stride_length_s", "language", "task", "generate_kwargs"];
+        ["return_timestamps", "return_language", "chunk_length_s", "stride_length_s", "language", "task", "prompt", "generate_kwargs"];
 
     private static readonly HashSet<string> Supported = [.. OwnKeys, .. GenerationKeys];
 
@@ -41,12 +42,13 @@ internal sealed class WhisperSpeechRecognition
     /// <summary>Creates the path; <paramref name="reader"/> reads the request's sound and carries the media limits.</summary>
     public WhisperSpeechRecognition(MediaReader reader) => _reader = reader;
 
-    /// <summary>Transcribes the request's sound.</summary>
-    public async ValueTask<TaskOutput> RunAsync(IMediaSeq2SeqInstance model, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>Transcribes the request's sound: the task's output, the sound's duration and the segments.</summary>
+    public async ValueTask<SpeechTranscription> RunAsync(IMediaSeq2SeqInstance model, RunRequest request, CancellationToken cancellationToken)
     {
         var task = model.Model.Task;
         var options = ReadOptions(request.Params, task);
-        var whisper = WhisperGenerator.Prepare(model, new WhisperOptions(options.Language, options.Task, options.ReturnTimestamps), options.Generation);
+        var whisper = WhisperGenerator.Prepare(
+            model, new WhisperOptions(options.Language, options.Task, options.ReturnTimestamps, options.Prompt), options.Generation);
         var extractor = _extractors.GetValue(model, Extractor);
         var media = await _reader.ReadAsync(request, task, cancellationToken).ConfigureAwait(false);
         var samples = await AudioFeatures.DecodeAsync(media, extractor.Config.SamplingRate, _reader.Limits, cancellationToken).ConfigureAwait(false);
@@ -67,11 +69,13 @@ internal sealed class WhisperSpeechRecognition
 
         var chunks = AutomaticSpeechRecognitionPipeline.Chunks(samples.Length, options.Chunking, rate, ratio: 1);
         var windows = new List<WhisperWindowTokens>(chunks.Count);
+        var noSpeech = new List<double?>(chunks.Count);
         WhisperTranscription? last = null;
         foreach (var chunk in chunks)
         {
             var features = extractor.Extract(samples.AsSpan(chunk.Start, chunk.Length));
             last = await WhisperGenerator.GenerateAsync(whisper, features.Values, [features.MelBins, features.Frames], cancellationToken).ConfigureAwait(false);
+            noSpeech.Add(last.NoSpeechProbability);
             (double, double, double)? stride = chunked ? ((double)chunk.Length / rate, (double)chunk.Left / rate, (double)chunk.Right / rate) : null;
             windows.Add(new WhisperWindowTokens([.. last.Prompt, .. last.Tokens], stride));
         }
@@ -85,9 +89,25 @@ internal sealed class WhisperSpeechRecognition
             tokens => model.Tokenizer.Decode(tokens.ToArray(), skipSpecialTokens: false),
             last!.TimePrecision);
         var (text, merged) = WhisperTranscriptMerger.Merge(windows, vocabulary, options.ReturnTimestamps);
-        return options.ReturnTimestamps || options.ReturnLanguage
+        TaskOutput output = options.ReturnTimestamps || options.ReturnLanguage
             ? new ChunksOutput(text, merged, options.ReturnTimestamps, options.ReturnLanguage)
             : new TextOutput(text);
+        var segments = merged.Select(chunk =>
+        {
+            // The window a segment was decoded in: the last one starting at or before the segment's start.
+            var window = 0;
+            for (var w = 1; w < chunks.Count && chunk.Start is { } at; w++)
+            {
+                if (chunks[w].Start + chunks[w].Left <= (at * rate) + 1)
+                {
+                    window = w;
+                }
+            }
+
+            return new SpeechSegment(
+                chunk.Text, chunk.Start, chunk.End, chunk.Language, chunk.Tokens ?? [], chunks[window].Start / extractor.Config.HopLength, noSpeech[window]);
+        }).ToList();
+        return new SpeechTranscription(output, samples.Length / (double)rate, segments);
     }
 
     private static string? LanguageName(string code) => WhisperLanguages.All.FirstOrDefault(l => l.Code == code).Name;
@@ -119,7 +139,7 @@ internal sealed class WhisperSpeechRecognition
     {
         var returnTimestamps = false;
         var returnLanguage = false;
-        string? language = null, whisperTask = null;
+        string? language = null, whisperTask = null, prompt = null;
         double? chunk = null, strideLeft = null, strideRight = null;
         var generation = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in Arguments.Parameters(parameters, Supported, task + " (Whisper)"))
@@ -151,6 +171,9 @@ internal sealed class WhisperSpeechRecognition
                 case "task":
                     whisperTask = Arguments.String(value, "task");
                     break;
+                case "prompt":
+                    prompt = Arguments.String(value, "prompt");
+                    break;
                 case "generate_kwargs":
                     ReadGenerateKwargs(value, generation, ref language, ref whisperTask);
                     break;
@@ -161,7 +184,7 @@ internal sealed class WhisperSpeechRecognition
         }
 
         return new Options(
-            returnTimestamps, returnLanguage, language, whisperTask, Json(generation),
+            returnTimestamps, returnLanguage, language, whisperTask, prompt, Json(generation),
             new AutomaticSpeechRecognitionPipeline.Options(null, chunk, strideLeft, strideRight));
     }
 
@@ -235,7 +258,8 @@ internal sealed class WhisperSpeechRecognition
 
     /// <summary>The parameters of one Whisper request.</summary>
     private sealed record Options(
-        bool ReturnTimestamps, bool ReturnLanguage, string? Language, string? Task, JsonElement? Generation, AutomaticSpeechRecognitionPipeline.Options Chunking);
+        bool ReturnTimestamps, bool ReturnLanguage, string? Language, string? Task, string? Prompt, JsonElement? Generation,
+        AutomaticSpeechRecognitionPipeline.Options Chunking);
 
     /// <summary><c>{"text", "chunks": [{"language"?, "timestamp"?: [start, end], "text"}]}</c>, as <c>_decode_asr</c> answers with timestamps or languages.</summary>
     private sealed class ChunksOutput(string text, IReadOnlyList<WhisperTranscriptChunk> chunks, bool timestamps, bool languages) : TaskOutput

@@ -210,4 +210,49 @@ public sealed class WhisperGeneratorTests : IDisposable
         var e = await Assert.ThrowsAsync<EngineException>(async () => await model.EncodeAsync(new[] { 1, 2 }, TestContext.Current.CancellationToken));
         Assert.Equal(EngineErrorKind.NotSupported, e.Kind);
     }
+
+    [Fact]
+    public async Task Prompt_FedBeforeTheStartToken_NotInTheAnswer_LanguageStillDetected()
+    {
+        var model = _folder.LoadWhisper();
+
+        var result = await RunAsync(model, FrenchFeatures(), new WhisperOptions(Prompt: "  hello world the end "));
+
+        Assert.Equal([StartOfTranscript, French, Transcribe, NoTimestamps], result.Prompt); // the previous text is left out
+        Assert.Equal(" bonjour monde", result.Text);
+        Assert.Equal("fr", result.Language);
+        Assert.InRange(result.NoSpeechProbability!.Value, 0, 1);
+    }
+
+    [Fact]
+    public void Prompt_CountsAgainstTheDecoderPositions()
+    {
+        var model = _folder.LoadWhisper();
+        var json = MediaSeq2SeqTestFolder.Json("""{"max_new_tokens": 444}""");
+
+        var plain = WhisperGenerator.Prepare(model, new WhisperOptions(), json);
+        var error = Assert.Throws<EngineException>(() => WhisperGenerator.Prepare(model, new WhisperOptions(Prompt: "hello world"), json));
+
+        Assert.Empty(plain.PreviousIds);
+        Assert.Equal(448, plain.MaxLength);
+        var expected = 1 + model.Tokenizer.Encode(" hello world", addSpecialTokens: false).Length + 4; // <|startofprev|>, the text, the decoder prompt
+        Assert.Contains($"{expected} prompt tokens", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prompt_PreviousIds_StartOfPreviousAndTheTextsTokens_LongOnesCutToHalfThePositions()
+    {
+        var model = _folder.LoadWhisper();
+
+        var short_ = WhisperGenerator.Prepare(model, new WhisperOptions(Prompt: " hello world "), null);
+        var long_ = WhisperGenerator.Prepare(model, new WhisperOptions(Prompt: string.Join(' ', Enumerable.Repeat("hello world", 400))), null);
+        var special = Assert.Throws<EngineException>(() => WhisperGenerator.Prepare(model, new WhisperOptions(Prompt: "hello <|translate|>"), null));
+
+        // get_prompt_ids: <|startofprev|>, then " " + the stripped text, tokenized without special tokens.
+        Assert.Equal([Id("<|startofprev|>"), .. model.Tokenizer.Encode(" hello world", addSpecialTokens: false)], short_.PreviousIds);
+        Assert.Equal(1 + (448 / 2) - 1, long_.PreviousIds.Count);
+        Assert.Equal(Id("<|startofprev|>"), long_.PreviousIds[0]);
+        Assert.Equal(EngineErrorKind.BadInput, special.Kind);
+        Assert.Contains("<|translate|>", special.Message, StringComparison.Ordinal);
+    }
 }

@@ -156,6 +156,144 @@ public sealed class OpenAiAudioApiTests(OpenAiAudioApiTests.Fixture fixture) : I
         Assert.Equal("french", JsonDocument.Parse(body).RootElement.GetProperty("language").GetString());
     }
 
+    /// <summary>16-bit PCM WAV at 16 kHz: half the bytes of float32, so 31 s fit the fixture's 1 MiB body limit.</summary>
+    private static byte[] Pcm16Wav(float[] samples)
+    {
+        var data = new byte[44 + (samples.Length * 2)];
+        void Text(int at, string text) => Encoding.ASCII.GetBytes(text).CopyTo(data, at);
+        Text(0, "RIFF");
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(4), data.Length - 8);
+        Text(8, "WAVEfmt ");
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(16), 16);
+        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(20), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(22), 1);
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(24), 16000);
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(28), 32000);
+        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(32), 2);
+        BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(34), 16);
+        Text(36, "data");
+        BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(40), samples.Length * 2);
+        for (var i = 0; i < samples.Length; i++)
+        {
+            BinaryPrimitives.WriteInt16LittleEndian(data.AsSpan(44 + (i * 2)), (short)Math.Clamp(Math.Round(samples[i] * 32767), -32768, 32767));
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// 31 s: a low tone at 10 s (only in the first 30-second window, 0–30 s) and a high tone at 30 s (only in the second,
+    /// 20–31 s): the first window is "English", the second "French".
+    /// </summary>
+    internal static float[] LongSound() =>
+    [
+        .. WhisperModelWriter.Silence(10), .. WhisperModelWriter.LowTone(1), .. WhisperModelWriter.Silence(19), .. WhisperModelWriter.HighTone(1),
+    ];
+
+    private async Task<JsonElement> BytezLongOutputAsync(byte[] wav, bool timestamps)
+    {
+        await using var origin = await MediaOrigin.StartAsync(new Dictionary<string, byte[]> { ["long.wav"] = wav });
+        using var client = Client();
+        using var response = await client.PostAsync($"models/v2/{Whisper}", new StringContent(
+            JsonSerializer.Serialize(new { url = origin.Url("file/long.wav"), @params = new { chunk_length_s = 30, return_timestamps = timestamps } }),
+            Encoding.UTF8, "application/json"), Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("output").Clone();
+    }
+
+    [Fact]
+    public async Task Transcription_WhisperLongerThan30s_BothWindowsHeard_AsTheBytezRoutesChunkLength30()
+    {
+        var wav = Pcm16Wav(LongSound());
+        var expected = await BytezLongOutputAsync(wav, timestamps: false);
+
+        var (status, body, _) = await PostFormAsync("v1/audio/transcriptions", Form(wav, ("model", Whisper)));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        var text = JsonDocument.Parse(body).RootElement.GetProperty("text").GetString();
+        Assert.Equal(" hello world bonjour monde", text); // the French tone comes after 30 s, in the second window
+        Assert.Equal(expected.GetString(), text);
+    }
+
+    [Fact]
+    public async Task Transcription_WhisperLongerThan30s_VerboseJsonSegmentsOfTheBytezRoutesChunks()
+    {
+        var wav = Pcm16Wav(LongSound());
+        var expected = await BytezLongOutputAsync(wav, timestamps: true);
+
+        var (status, body, _) = await PostFormAsync("v1/audio/transcriptions", Form(wav, ("model", Whisper), ("response_format", "verbose_json")));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(expected.GetProperty("text").GetString(), root.GetProperty("text").GetString());
+        Assert.Equal(31.0, root.GetProperty("duration").GetDouble());
+        var segments = root.GetProperty("segments").EnumerateArray().ToList();
+        var chunks = expected.GetProperty("chunks").EnumerateArray().ToList();
+        Assert.NotEmpty(segments);
+        Assert.Equal(chunks.Count, segments.Count);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            Assert.Equal(i, segments[i].GetProperty("id").GetInt32());
+            Assert.Equal(chunks[i].GetProperty("text").GetString(), segments[i].GetProperty("text").GetString());
+            Assert.Equal(chunks[i].GetProperty("timestamp")[0].GetDouble(), segments[i].GetProperty("start").GetDouble());
+            Assert.NotEmpty(segments[i].GetProperty("tokens").EnumerateArray());
+        }
+    }
+
+    [Fact]
+    public async Task Translation_WhisperLongerThan30s_TheSecondWindowTranslatedToo()
+    {
+        var (status, body, _) = await PostFormAsync("v1/audio/translations", Form(Pcm16Wav(LongSound()), ("model", Whisper), ("response_format", "text")));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.DoesNotContain("bonjour", body, StringComparison.Ordinal);
+        Assert.Contains("hello world", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transcription_WhisperVerboseJson_OpenAisSegmentFields()
+    {
+        var (status, body, _) = await PostFormAsync("v1/audio/transcriptions", Form(
+            Wav(WhisperModelWriter.LowTone(1)), ("model", Whisper), ("response_format", "verbose_json"), ("temperature", "0")));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(1.0, root.GetProperty("duration").GetDouble());
+        var segment = Assert.Single(root.GetProperty("segments").EnumerateArray());
+        Assert.Equal(0, segment.GetProperty("seek").GetInt32());
+        Assert.Equal([WhisperModelWriter.Id("hello"), WhisperModelWriter.Id("world")], segment.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+        // " hello world" is 12 bytes; zlib makes it longer (header and checksum), as OpenAI's Whisper computes it.
+        Assert.InRange(segment.GetProperty("compression_ratio").GetDouble(), 0.3, 1.0);
+        Assert.InRange(segment.GetProperty("no_speech_prob").GetDouble(), 0, 0.5);
+        Assert.False(segment.TryGetProperty("avg_logprob", out _)); // not computed: documented
+    }
+
+    [Fact]
+    public async Task Transcription_WhisperPrompt_ConditionsButIsNotInTheTranscript()
+    {
+        var (status, body, _) = await PostFormAsync("v1/audio/transcriptions", Form(
+            Wav(WhisperModelWriter.HighTone(2)), ("model", Whisper), ("prompt", "  hello world the end. "), ("response_format", "verbose_json")));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(" bonjour monde", root.GetProperty("text").GetString()); // the prompt's words are not echoed
+        Assert.Equal("french", root.GetProperty("language").GetString()); // detected with the start token alone
+        Assert.Equal(" bonjour monde", Assert.Single(root.GetProperty("segments").EnumerateArray()).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Transcription_WhisperTemperature_SamplesAndIsReported()
+    {
+        var (status, body, _) = await PostFormAsync("v1/audio/transcriptions", Form(
+            Wav(WhisperModelWriter.LowTone(1)), ("model", Whisper), ("response_format", "verbose_json"), ("temperature", "0.2")));
+
+        Assert.True(status == HttpStatusCode.OK, body);
+        var segment = Assert.Single(JsonDocument.Parse(body).RootElement.GetProperty("segments").EnumerateArray());
+        Assert.Equal(0.2, segment.GetProperty("temperature").GetDouble());
+        Assert.Equal(" hello world", segment.GetProperty("text").GetString()); // the design's margins hold at 0.2
+    }
+
     public static TheoryData<string, string[], HttpStatusCode, string> BadForms => new()
     {
         { "audio/translations", ["model", Ctc], HttpStatusCode.BadRequest, "multilingual Whisper" },
@@ -163,7 +301,8 @@ public sealed class OpenAiAudioApiTests(OpenAiAudioApiTests.Fixture fixture) : I
         { "audio/transcriptions", ["model", "nobody/nothing"], HttpStatusCode.NotFound, "nobody/nothing" },
         { "audio/transcriptions", ["model", Whisper, "response_format", "xml"], HttpStatusCode.BadRequest, "response_format" },
         { "audio/transcriptions", ["model", Whisper, "timestamp_granularities[]", "word"], HttpStatusCode.BadRequest, "word" },
-        { "audio/transcriptions", ["model", Whisper, "prompt", "Hello"], HttpStatusCode.BadRequest, "'prompt'" },
+        { "audio/transcriptions", ["model", Ctc, "prompt", "Hello"], HttpStatusCode.BadRequest, "'prompt'" },
+        { "audio/transcriptions", ["model", Whisper, "prompt", "hello <|fr|> world"], HttpStatusCode.BadRequest, "special token <|fr|>" },
         { "audio/transcriptions", ["model", Whisper, "temperature", "hot"], HttpStatusCode.BadRequest, "'temperature'" },
         { "audio/transcriptions", ["model", Ctc, "language", "en"], HttpStatusCode.BadRequest, "'language'" },
         { "audio/transcriptions", [], HttpStatusCode.BadRequest, "'model'" },
@@ -347,6 +486,7 @@ public sealed class OpenAiAudioApiTests(OpenAiAudioApiTests.Fixture fixture) : I
                 ["Bytez:EmbeddedModels"] = "false",
                 ["Bytez:Onnx:Sessions"] = "1",
                 ["Bytez:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Bytez:Media:UrlAllowList"] = "127.0.0.1", // the Bytez route fetches sounds over the body limit from a MediaOrigin
             });
         }
 

@@ -127,8 +127,14 @@ public sealed class OpenAiEmbeddingsApiTests(ServerFixture fixture) : IClassFixt
     [InlineData("""{"model": "nobody/nothing", "input": "hi"}""", HttpStatusCode.NotFound, "nobody/nothing")]
     [InlineData("""{"model": "microsoft/dnn-image-featurizer-resnet18", "input": "hi"}""", HttpStatusCode.BadRequest, "image-feature-extraction")]
     [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": "hi", "encoding_format": "int8"}""", HttpStatusCode.BadRequest, "encoding_format")]
-    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [101, 7592, 102]}""", HttpStatusCode.BadRequest, "token ids")]
-    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [[101, 7592, 102]]}""", HttpStatusCode.BadRequest, "token ids")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [101, 30522, 102]}""", HttpStatusCode.BadRequest, "vocabulary of 30522")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [[101, 102], [101, -1, 102]]}""", HttpStatusCode.BadRequest, "id -1")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [[101, 102], []]}""", HttpStatusCode.BadRequest, "empty list of token ids")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [101, 1.5]}""", HttpStatusCode.BadRequest, "integer token ids")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [101, "hello"]}""", HttpStatusCode.BadRequest, "all items of one kind")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": [[101, "x"]]}""", HttpStatusCode.BadRequest, "all items of one kind")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": "hi", "dimensions": 0}""", HttpStatusCode.BadRequest, "positive integer")]
+    [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": "hi", "dimensions": 385}""", HttpStatusCode.BadRequest, "at most 384")]
     [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2", "input": 5}""", HttpStatusCode.BadRequest, "'input'")]
     [InlineData("""{"model": "sentence-transformers/all-MiniLM-L6-v2"}""", HttpStatusCode.BadRequest, "'input'")]
     [InlineData("""{"input": "hi"}""", HttpStatusCode.BadRequest, "'model'")]
@@ -142,6 +148,75 @@ public sealed class OpenAiEmbeddingsApiTests(ServerFixture fixture) : IClassFixt
 
         Assert.Equal(expected, status);
         Assert.Contains(mentions, Error(body), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Bases))]
+    public async Task Embeddings_TokenIds_EqualTheBytezRoutesVectorsOfTheirText(string root)
+    {
+        using var client = Client();
+        var bytez = await BytezVectorsAsync(client, MiniLm, ["Hello world", "hello"]);
+
+        // The tokenizer's whole encodings: [CLS] hello world [SEP] and [CLS] hello [SEP].
+        var (status, body) = await PostAsync(client, root + "embeddings", $$"""{"model": "{{MiniLm}}", "input": [[101, 7592, 2088, 102], [101, 7592, 102]]}""");
+        var (single, one) = await PostAsync(client, root + "embeddings", $$"""{"model": "{{MiniLm}}", "input": [101, 7592, 2088, 102]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var data = body.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(2, data.Count);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(i, data[i].GetProperty("index").GetInt32());
+            Assert.Equal(bytez[i].EnumerateArray().Select(x => x.GetRawText()), data[i].GetProperty("embedding").EnumerateArray().Select(x => x.GetRawText()));
+        }
+
+        Assert.Equal(4 + 3, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, single);
+        var vector = Assert.Single(one.GetProperty("data").EnumerateArray()).GetProperty("embedding");
+        Assert.Equal(bytez[0].EnumerateArray().Select(x => x.GetRawText()), vector.EnumerateArray().Select(x => x.GetRawText()));
+        Assert.Equal(4, one.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Embeddings_TokenIdsWithoutSpecialTokens_FedAsGiven_DifferFromTheText()
+    {
+        using var client = Client();
+        var bytez = await BytezVectorsAsync(client, MiniLm, ["Hello world"]);
+
+        var (status, body) = await PostAsync(client, "v1/embeddings", $$"""{"model": "{{MiniLm}}", "input": [7592, 2088]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var vector = Assert.Single(body.GetProperty("data").EnumerateArray()).GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var text = bytez[0].EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        Assert.Equal(384, vector.Length);
+        Assert.NotEqual(text, vector); // no [CLS]/[SEP] were added
+        Assert.Equal(1, Math.Sqrt(vector.Sum(x => (double)x * x)), 4); // still pooled and normalized as the model prescribes
+        Assert.Equal(2, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Embeddings_TokenIdsLongerThanTheModelTakes_400SaysTheLimit()
+    {
+        using var client = Client();
+        var ids = Enumerable.Repeat(7592, 257).ToArray();
+
+        var (status, body) = await PostAsync(client, "v1/embeddings", JsonSerializer.Serialize(new { model = MiniLm, input = new[] { ids } }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("257 ids", Error(body), StringComparison.Ordinal);
+        Assert.Contains("1 to 256", Error(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Embeddings_TooManyTokenLists_413()
+    {
+        using var client = Client();
+        var lists = Enumerable.Repeat(new[] { 101, 102 }, 257).ToArray();
+
+        var (status, body) = await PostAsync(client, "v1/embeddings", JsonSerializer.Serialize(new { model = MiniLm, input = lists }));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Contains("256", Error(body), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,8 +8,8 @@ namespace Bytez.Engine.Tasks.PostProcessing;
 /// </param>
 public sealed record WhisperWindowTokens(IReadOnlyList<int> Tokens, (double Length, double Left, double Right)? Stride);
 
-/// <summary>One chunk of the pipeline's answer: its text, its [start, end] in seconds (either may be unknown) and its language name.</summary>
-public sealed record WhisperTranscriptChunk(string Text, double? Start, double? End, string? Language);
+/// <summary>One chunk of the pipeline's answer: its text, its [start, end] in seconds (either may be unknown), its language name and its text tokens.</summary>
+public sealed record WhisperTranscriptChunk(string Text, double? Start, double? End, string? Language, IReadOnlyList<int>? Tokens = null);
 
 /// <summary>The facts of a Whisper vocabulary the merger reads.</summary>
 /// <param name="TimestampBegin">The id of <c>&lt;|0.00|&gt;</c> (<c>&lt;|notimestamps|&gt;</c> + 1).</param>
@@ -95,7 +95,7 @@ public static class WhisperTranscriptMerger
                         if (lastLanguage is not null && language != lastLanguage && !returnTimestamps)
                         {
                             previousTokens.Add(currentTokens);
-                            chunks.Add(chunk.Done(vocabulary.Decode(Resolved(previousTokens))));
+                            chunks.Add(chunk.Done(Resolved(previousTokens), vocabulary.Decode));
                             previousTokens = [];
                             currentTokens = [];
                             chunk = new Pending(lastLanguage);
@@ -143,7 +143,7 @@ public static class WhisperTranscriptMerger
                     {
                         chunk.End = time;
                         previousTokens.Add(currentTokens);
-                        chunks.Add(chunk.Done(vocabulary.Decode(Resolved(previousTokens))));
+                        chunks.Add(chunk.Done(Resolved(previousTokens), vocabulary.Decode));
                         previousTokens = [];
                         currentTokens = [];
                         chunk = new Pending(lastLanguage);
@@ -174,7 +174,7 @@ public static class WhisperTranscriptMerger
         if (previousTokens.Count > 0)
         {
             // No closing timestamp (or no timestamps at all): the rest is one chunk.
-            chunks.Add(chunk.Done(vocabulary.Decode(Resolved(previousTokens))));
+            chunks.Add(chunk.Done(Resolved(previousTokens), vocabulary.Decode));
         }
 
         return (string.Concat(chunks.Select(c => c.Text)), chunks);
@@ -245,6 +245,6 @@ public static class WhisperTranscriptMerger
 
         public double? End { get; set; }
 
-        public WhisperTranscriptChunk Done(string text) => new(text, Start, End, Language);
+        public WhisperTranscriptChunk Done(List<int> tokens, Func<IReadOnlyList<int>, string> decode) => new(decode(tokens), Start, End, Language, tokens);
     }
 }

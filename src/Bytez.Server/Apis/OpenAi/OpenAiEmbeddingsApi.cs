@@ -7,12 +7,13 @@ namespace Bytez.Server.Apis.OpenAi;
 
 /// <summary>
 /// <c>POST embeddings</c>: OpenAI's embeddings request over the catalog's embedding models (feature-extraction and
-/// sentence-similarity). <c>input</c> is a string or a list of strings (at most <see cref="RequestLimitsOptions.MaxItems"/>,
-/// their tokens together at most <see cref="RequestLimitsOptions.MaxInputTokens"/>); token ids are refused, because
-/// OpenAI's clients send ids of OpenAI's tokenizers, not of the model's vocabulary. <c>encoding_format</c> is
-/// <c>float</c> (the default) or <c>base64</c> (the vector's little-endian float32 bytes). <c>dimensions</c> is
-/// accepted when it is the model's own width: no served model declares Matryoshka widths, so no other is honoured.
-/// The vectors are the Bytez route's for the same texts, and <c>usage</c> counts the tokens the model was fed.
+/// sentence-similarity). <c>input</c> is a string or a list of strings, or token ids of the model's own vocabulary (a
+/// list of integers, or a list of lists), fed as given as vLLM and TEI do (at most <see cref="RequestLimitsOptions.MaxItems"/>
+/// items, their tokens together at most <see cref="RequestLimitsOptions.MaxInputTokens"/>; ids outside the vocabulary
+/// or a list longer than the model's maximum length are a 400). <c>encoding_format</c> is <c>float</c> (the default)
+/// or <c>base64</c> (the vector's little-endian float32 bytes). <c>dimensions</c> is the engine's Matryoshka
+/// <c>dimensions</c> parameter: the model's full width always, a shorter one only for a model that declares Matryoshka
+/// widths (re-normalized). The vectors are the Bytez route's for the same texts, and <c>usage</c> counts the tokens the model was fed.
 /// </summary>
 public static class OpenAiEmbeddingsApi
 {
@@ -31,13 +32,8 @@ public static class OpenAiEmbeddingsApi
         var body = await JsonBody.ReadObjectAsync(context, Example).ConfigureAwait(false);
         var request = Read(body);
         var model = engine.FindModel(request.Model);
-        var result = await engine.EmbedAsync(model.Id, new RunRequest { Input = request.Input }, context.RequestAborted).ConfigureAwait(false);
-        var width = result.Vectors.Count == 0 ? 0 : result.Vectors[0].Length;
-        if (request.Dimensions is { } dimensions && dimensions != width)
-        {
-            throw EngineException.BadInput(
-                $"'dimensions' {dimensions} is not available for {model.Id}: it gives vectors of {width} numbers and declares no shorter (Matryoshka) widths; omit 'dimensions' or send {width}.");
-        }
+        var run = new RunRequest { Input = request.Input, Params = request.Dimensions is { } n ? Dimensions(n) : null };
+        var result = await engine.EmbedAsync(model.Id, run, context.RequestAborted).ConfigureAwait(false);
 
         await OpenAiApi.WriteJsonAsync(context, writer =>
         {
@@ -88,6 +84,12 @@ public static class OpenAiEmbeddingsApi
         writer.WriteBase64StringValue(bytes);
     }
 
+    private static JsonElement Dimensions(int n)
+    {
+        using var document = JsonDocument.Parse($"{{\"dimensions\":{n.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}");
+        return document.RootElement.Clone();
+    }
+
     private static EmbeddingsRequest Read(JsonElement body)
     {
         var model = body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } id
@@ -96,7 +98,7 @@ public static class OpenAiEmbeddingsApi
 
         if (!body.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
         {
-            throw EngineException.BadInput($"'input' is required: a string or a list of strings, such as {Example}.");
+            throw EngineException.BadInput($"'input' is required: a string or a list of strings (or of token ids), such as {Example}.");
         }
 
         CheckInput(input);
@@ -124,9 +126,13 @@ public static class OpenAiEmbeddingsApi
         return new EmbeddingsRequest(model, input.Clone(), base64, dimensions);
     }
 
-    /// <summary>Refuses token ids (a list of integers, or of lists of integers) and input that is neither a string nor a list.</summary>
+    /// <summary>
+    /// Checks the shape of <c>input</c>: a string, a list of strings, a list of integers (one token-id sequence) or a
+    /// list of lists of integers; the engine reads the items (ids checked against the model's vocabulary).
+    /// </summary>
     private static void CheckInput(JsonElement input)
     {
+        const string Expected = "a string, a list of strings, a list of token ids (integers), or a list of lists of token ids";
         if (input.ValueKind == JsonValueKind.String)
         {
             return;
@@ -134,16 +140,31 @@ public static class OpenAiEmbeddingsApi
 
         if (input.ValueKind != JsonValueKind.Array)
         {
-            throw EngineException.BadInput($"'input' must be a string or a list of strings; got {RunRequestReader.Describe(input)}.");
+            throw EngineException.BadInput($"'input' must be {Expected}; got {RunRequestReader.Describe(input)}.");
         }
 
+        if (input.GetArrayLength() == 0)
+        {
+            throw EngineException.BadInput($"'input' must be non-empty: send {Expected}.");
+        }
+
+        var kind = input[0].ValueKind;
+        var index = 0;
         foreach (var item in input.EnumerateArray())
         {
-            if (item.ValueKind is JsonValueKind.Number or JsonValueKind.Array)
+            var ok = kind switch
             {
-                throw EngineException.BadInput(
-                    "'input' as token ids is not supported here: OpenAI's clients count ids of OpenAI's tokenizers, which are not this model's vocabulary; send the text as a string or a list of strings.");
+                JsonValueKind.String => item.ValueKind == JsonValueKind.String,
+                JsonValueKind.Number => item.ValueKind == JsonValueKind.Number,
+                JsonValueKind.Array => item.ValueKind == JsonValueKind.Array && item.EnumerateArray().All(id => id.ValueKind == JsonValueKind.Number),
+                _ => false,
+            };
+            if (!ok)
+            {
+                throw EngineException.BadInput($"'input' must be {Expected}, all items of one kind; item {index} is {RunRequestReader.Describe(item)}.");
             }
+
+            index++;
         }
     }
 

@@ -10,13 +10,19 @@ namespace Bytez.Server.Apis.OpenAi;
 /// <summary>
 /// <c>POST audio/transcriptions</c> and <c>POST audio/translations</c>: OpenAI's multipart upload over the catalog's
 /// automatic-speech-recognition models (Whisper and CTC), run through the engine's one speech path (the Bytez route's
-/// answer for the same sound). Fields: <c>file</c> (required), <c>model</c> (required), <c>language</c> (Whisper's
-/// language parameter; refused for a CTC model, which speaks one), <c>prompt</c> (refused: Whisper prompts are not
-/// run here), <c>response_format</c> (<c>json</c> by default, <c>text</c>, <c>srt</c>, <c>vtt</c>,
-/// <c>verbose_json</c>), <c>temperature</c> (0, the default, decodes greedily; above 0 Whisper samples at that
-/// temperature; a CTC model takes only 0), <c>timestamp_granularities[]</c> (<c>segment</c>; <c>word</c> is refused).
+/// answer for the same sound, Whisper with <c>chunk_length_s</c> 30). Fields: <c>file</c> (required), <c>model</c>
+/// (required), <c>language</c> (Whisper's language parameter; refused for a CTC model, which speaks one), <c>prompt</c>
+/// (Whisper's previous-text prompt, <c>&lt;|startofprev|&gt;</c> and its tokens before each window's start token, as
+/// transformers' <c>prompt_ids</c>; refused for a CTC model), <c>response_format</c> (<c>json</c> by default,
+/// <c>text</c>, <c>srt</c>, <c>vtt</c>, <c>verbose_json</c>), <c>temperature</c> (0, the default, decodes greedily;
+/// above 0 Whisper samples at that temperature; a CTC model takes only 0), <c>timestamp_granularities[]</c>
+/// (<c>segment</c>; <c>word</c> is refused). Sound longer than Whisper's 30-second window is cut into 30-second
+/// windows with 5-second strides on each side and merged as the Bytez route's <c>chunk_length_s</c> 30 does.
 /// Translations run Whisper's <c>translate</c> task (multilingual Whisper only). Segments are the pipeline's
-/// timestamped chunks (Whisper's segments, a CTC model's words).
+/// timestamped chunks (Whisper's segments, a CTC model's words); <c>verbose_json</c> carries <c>duration</c>,
+/// <c>language</c> and per segment <c>id</c>, <c>seek</c>, <c>start</c>, <c>end</c>, <c>text</c>, <c>tokens</c>,
+/// <c>temperature</c>, <c>compression_ratio</c> and (Whisper) <c>no_speech_prob</c>; <c>avg_logprob</c> is left out,
+/// because the decoder does not keep token log-probabilities.
 /// </summary>
 public static class OpenAiTranscriptionsApi
 {
@@ -70,17 +76,12 @@ public static class OpenAiTranscriptionsApi
             }
         }
 
-        if (form.Get("prompt") is { Length: > 0 })
-        {
-            throw EngineException.BadInput("'prompt' is not supported: this server does not condition Whisper on a previous text. Leave it out.");
-        }
-
         var whisper = InferenceEngine.ModelType(model) == "whisper";
         var timestamps = format is "srt" or "vtt" or "verbose_json";
         var parameters = Parameters(form, whisper, translate, timestamps, format == "verbose_json", out var temperature);
         var request = new RunRequest { Base64 = Convert.ToBase64String(file.Data), Params = parameters };
-        var output = await engine.RunAsync(model.Id, request, context.RequestAborted).ConfigureAwait(false);
-        var transcript = Transcript.From(output);
+        var result = await engine.TranscribeAsync(model.Id, request, context.RequestAborted).ConfigureAwait(false);
+        var transcript = Transcript.From(result.Output);
         var task = translate ? "translate" : "transcribe";
 
         switch (format)
@@ -94,7 +95,7 @@ public static class OpenAiTranscriptionsApi
                 }).ConfigureAwait(false);
                 break;
             case "verbose_json":
-                await OpenAiApi.WriteJsonAsync(context, writer => WriteVerbose(writer, transcript, task, form.Get("language"), temperature)).ConfigureAwait(false);
+                await OpenAiApi.WriteJsonAsync(context, writer => WriteVerbose(writer, transcript, result, task, form.Get("language"), temperature)).ConfigureAwait(false);
                 break;
             default:
                 var text = format switch
@@ -120,8 +121,14 @@ public static class OpenAiTranscriptionsApi
         }
 
         var language = form.Get("language") is { Length: > 0 } l ? l : null;
+        var prompt = form.Get("prompt") is { } p && !string.IsNullOrWhiteSpace(p) ? p : null;
         if (!whisper)
         {
+            if (prompt is not null)
+            {
+                throw EngineException.BadInput("'prompt' is not taken by this model: a CTC model reads each frame alone and cannot be conditioned on a previous text. Leave it out, or use a Whisper model.");
+            }
+
             if (translate)
             {
                 throw EngineException.BadInput(
@@ -145,6 +152,13 @@ public static class OpenAiTranscriptionsApi
             writer.WriteStartObject();
             if (whisper)
             {
+                // Long sound in 30-second windows, as the Bytez route's chunk_length_s 30 (one window when shorter).
+                writer.WriteNumber("chunk_length_s", 30);
+                if (prompt is not null)
+                {
+                    writer.WriteString("prompt", prompt);
+                }
+
                 if (timestamps)
                 {
                     writer.WriteBoolean("return_timestamps", true);
@@ -183,7 +197,7 @@ public static class OpenAiTranscriptionsApi
         return document.RootElement.Clone();
     }
 
-    private static void WriteVerbose(Utf8JsonWriter writer, Transcript transcript, string task, string? language, double temperature)
+    private static void WriteVerbose(Utf8JsonWriter writer, Transcript transcript, SpeechTranscription result, string task, string? language, double temperature)
     {
         writer.WriteStartObject();
         writer.WriteString("task", task);
@@ -192,23 +206,59 @@ public static class OpenAiTranscriptionsApi
             writer.WriteString("language", spoken);
         }
 
+        writer.WriteNumber("duration", Math.Round(result.Duration, 3));
         writer.WriteString("text", transcript.Text);
         writer.WriteStartArray("segments");
-        var id = 0;
-        foreach (var segment in transcript.Segments)
+        for (var id = 0; id < transcript.Segments.Count; id++)
         {
+            var segment = transcript.Segments[id];
+            var whisper = result.Segments is { } all && id < all.Count ? all[id] : null;
             writer.WriteStartObject();
-            writer.WriteNumber("id", id++);
-            writer.WriteNumber("seek", 0);
+            writer.WriteNumber("id", id);
+            writer.WriteNumber("seek", whisper?.Seek ?? 0);
             writer.WriteNumber("start", segment.Start);
             writer.WriteNumber("end", segment.End);
             writer.WriteString("text", segment.Text);
+            writer.WriteStartArray("tokens");
+            foreach (var token in whisper?.Tokens ?? [])
+            {
+                writer.WriteNumberValue(token);
+            }
+
+            writer.WriteEndArray();
             writer.WriteNumber("temperature", temperature);
+            writer.WriteNumber("compression_ratio", Math.Round(CompressionRatio(segment.Text), 4));
+            if (whisper?.NoSpeechProbability is { } noSpeech)
+            {
+                writer.WriteNumber("no_speech_prob", noSpeech);
+            }
+
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The text's UTF-8 length over its zlib-compressed length, as OpenAI's Whisper computes <c>compression_ratio</c>
+    /// (high for repetitive text); 0 for empty text.
+    /// </summary>
+    internal static double CompressionRatio(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (bytes.Length == 0)
+        {
+            return 0;
+        }
+
+        using var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(bytes);
+        }
+
+        return bytes.Length / (double)compressed.Length;
     }
 
     private static async Task WriteTextAsync(HttpContext context, string text, string contentType)
