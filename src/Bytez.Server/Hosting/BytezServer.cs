@@ -37,6 +37,7 @@ public static partial class BytezServer
         builder.Services.AddBytezModelWatch(options);
         builder.Services.AddBytezHub(options);
         builder.Services.AddBytezResponses(options);
+        builder.Services.AddBytezProviders(options);
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 
