@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Bytez.Server.Hosting;
 using Bytez.Testing;
 using Bytez.Testing.FakeProviders;
+using Bytez.Testing.TinyModels;
 using static Bytez.Server.Tests.Http;
 
 namespace Bytez.Server.Tests.Providers;
@@ -287,6 +289,38 @@ public sealed class ClosedSourceRunTests(ProviderProxyFixture fixture) : IClassF
 
         Assert.Equal(HttpStatusCode.BadGateway, status);
         Assert.StartsWith("OpenAI could not be reached", AssertErrorEnvelope(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_CatalogModelUnderAProviderOrg_RunsLocallyAndIsListedOnce()
+    {
+        var root = Directory.CreateTempSubdirectory("bytez-provider-precedence-").FullName;
+        try
+        {
+            var model = TextClassificationModelWriter.Write(Path.Combine(root, "files", "classifier"));
+            var models = Path.Combine(root, "models");
+            Assert.Equal(0, AddModelCommand.Run([model.Folder, "--id", "openai/local-classifier", "--task", "text-classification", $"--Bytez:ModelsPath={models}"], TextWriter.Null, TextWriter.Null));
+            var settings = fixture.Providers.Settings(serverKeys: true, "local-classifier");
+            settings["Bytez:ModelsPath"] = models;
+            settings["Bytez:EmbeddedModels"] = "false";
+            await using var server = await TestServer.StartAsync(settings);
+            var fake = fixture.Providers["openai"];
+            var before = fake.Requests.Count;
+
+            var (status, body, _) = await RunAsync(server, "openai/local-classifier", """{"text": "good movie"}""", fake.ValidKey);
+            using var client = server.CreateHttpClient();
+            var (_, listed, _) = await GetAsync(client, "list/models?modelId=openai/local-classifier");
+
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("POSITIVE", Assert.Single(AssertOutput(body).EnumerateArray()).GetProperty("label").GetString());
+            Assert.False(body.TryGetProperty("provider", out _));
+            Assert.Equal(before, fake.Requests.Count);
+            Assert.Equal("text-classification", Assert.Single(AssertOutput(listed).EnumerateArray()).GetProperty("task").GetString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
