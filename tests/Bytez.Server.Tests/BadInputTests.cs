@@ -46,7 +46,8 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     [Theory]
     [InlineData("openai-community/gpt2")]
-    [InlineData("openai/gpt-4o")]
+    // openai/gpt-4o is a closed-source model now (Providers/ClosedSourceRunTests); other orgs' unknown ids stay 404.
+    [InlineData("some-org/gpt-4o")]
     public async Task Run_UnknownModel_Is404WithTheCatalogMessage(string modelId)
     {
         using var client = fixture.Server.CreateHttpClient();

@@ -14,9 +14,11 @@ public static class Envelope
 
     /// <summary>
     /// Writes a success envelope whose output is written by <paramref name="writeOutput"/>. The envelope is built in
-    /// memory first and sent with a Content-Length in one write: no chunked framing, no second flush.
+    /// memory first and sent with a Content-Length in one write: no chunked framing, no second flush. A closed-source
+    /// model's answer adds <paramref name="provider"/>, the provider's raw answer, as <c>provider</c>.
     /// </summary>
-    public static async Task WriteOutputAsync(HttpContext context, Action<Utf8JsonWriter> writeOutput, int status = StatusCodes.Status200OK)
+    public static async Task WriteOutputAsync(
+        HttpContext context, Action<Utf8JsonWriter> writeOutput, int status = StatusCodes.Status200OK, JsonElement? provider = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(writeOutput);
@@ -27,6 +29,12 @@ public static class Envelope
             writer.WriteNull("error");
             writer.WritePropertyName("output");
             writeOutput(writer);
+            if (provider is { } raw)
+            {
+                writer.WritePropertyName("provider");
+                raw.WriteTo(writer);
+            }
+
             writer.WriteEndObject();
         }
 

@@ -82,6 +82,7 @@ public static partial class ErrorMapping
         {
             EngineException engine => (StatusCode(engine.Kind), engine.Message),
             HubException hub => (StatusCode(hub.Kind), hub.Message),
+            Providers.ProviderException provider => (provider.StatusCode, provider.Message),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error; the server log has the details."),
         };
@@ -103,9 +104,15 @@ public static partial class ErrorMapping
             LogClientError(logger, method, path, status, message);
         }
 
-        if (error is EngineException { RetryAfter: { } retryAfter } && !context.Response.HasStarted)
+        var retryAfter = error switch
         {
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            EngineException engine => engine.RetryAfter,
+            Providers.ProviderException provider => provider.RetryAfter,
+            _ => null,
+        };
+        if (retryAfter is { } wait && !context.Response.HasStarted)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return Envelope.WriteErrorAsync(context, status, message);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bytez.Engine;
 using Bytez.Protocol;
+using Bytez.Server.Providers;
 
 namespace Bytez.Server.Apis;
 
@@ -37,13 +38,18 @@ public static class ListApi
         });
     }
 
-    private static Task ListModelsAsync(HttpContext context, InferenceEngine engine)
+    private static Task ListModelsAsync(HttpContext context, InferenceEngine engine, ProviderProxy providers)
     {
         var (task, modelId) = Filters(context.Request.Query["task"], context.Request.Query["modelId"]);
         var models = engine.Catalog.List(string.IsNullOrEmpty(task) ? null : task)
             .Where(m => string.IsNullOrEmpty(modelId) || string.Equals(m.Id, modelId, StringComparison.OrdinalIgnoreCase))
             .Select(m => ToModelInfo(engine, m))
             .ToList();
+        // Closed-source models of the providers the server has a key of, after the catalog (whose ids win).
+        models.AddRange(providers.ListedModels()
+            .Where(m => string.IsNullOrEmpty(task) || string.Equals(m.Task, task, StringComparison.OrdinalIgnoreCase))
+            .Where(m => string.IsNullOrEmpty(modelId) || string.Equals(m.ModelId, modelId, StringComparison.OrdinalIgnoreCase))
+            .Where(m => engine.Catalog.Find(m.ModelId) is null));
         return Envelope.WriteOutputAsync(context, w => JsonSerializer.Serialize(w, models, ProtocolJsonContext.Default.ListModelInfo));
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Bytez.Engine;
 using Bytez.Protocol;
+using Bytez.Server.Providers;
 
 namespace Bytez.Server.Apis;
 
@@ -19,8 +20,19 @@ public static partial class RunApi
     private static async Task RunAsync(HttpContext context, string org, string name, InferenceEngine engine)
     {
         var modelId = $"{org}/{name}";
-        var model = engine.Catalog.Find(modelId)
-            ?? throw EngineException.NotFound($"{InferenceEngine.UnknownModelMessage}: {modelId}");
+        var model = engine.Catalog.Find(modelId);
+        if (model is null && context.RequestServices.GetRequiredService<ProviderProxy>().Find(org) is { } provider)
+        {
+            // A closed-source model: the provider's org and an id the catalog does not have (a local model wins).
+            await ClosedSourceRun.RunAsync(context, provider, name, await ReadBodyAsync(context).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
+
+        if (model is null)
+        {
+            throw EngineException.NotFound($"{InferenceEngine.UnknownModelMessage}: {modelId}");
+        }
+
         var request = RunRequestReader.Read(await ReadBodyAsync(context).ConfigureAwait(false));
         if (request.Stream == true)
         {
@@ -76,8 +88,9 @@ public static partial class RunApi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await WriteTextAsync(response, $"Error: {(e is EngineException ? e.Message : "generation failed; the server log has the details")}", CancellationToken.None).ConfigureAwait(false);
-            if (e is not EngineException)
+            var known = e is EngineException or ProviderException;
+            await WriteTextAsync(response, $"Error: {(known ? e.Message : "generation failed; the server log has the details")}", CancellationToken.None).ConfigureAwait(false);
+            if (!known)
             {
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Bytez.Server.Stream");
                 LogStreamFailed(logger, e, context.Request.Path);

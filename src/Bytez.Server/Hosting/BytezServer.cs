@@ -43,6 +43,7 @@ public static partial class BytezServer
         builder.Services.AddBytezHub(options);
         builder.Services.AddBytezResponses(options);
         builder.Services.AddBytezMcp();
+        builder.Services.AddBytezProviders(options);
         builder.Services.AddBytezObservability(builder.Configuration);
         configure?.Invoke(builder);
 

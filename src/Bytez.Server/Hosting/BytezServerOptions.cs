@@ -7,6 +7,7 @@ using Bytez.Engine.Scheduling;
 using Bytez.Engine.Tokenization;
 using Bytez.Engine.Templating;
 using Bytez.Server.Media;
+using Bytez.Server.Providers;
 using Bytez.Server.Responses;
 
 namespace Bytez.Server.Hosting;
@@ -76,6 +77,9 @@ public sealed class BytezServerOptions
 
     /// <summary>Stored conversations of the OpenAI-compatible Responses API: retention, conversation bounds (section <c>Bytez:Responses</c>).</summary>
     public ResponsesOptions Responses { get; set; } = new();
+
+    /// <summary>The closed-source provider proxy: keys, addresses, listed models, call bounds (section <c>Bytez:Providers</c>).</summary>
+    public ProvidersOptions Providers { get; set; } = new();
 
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;

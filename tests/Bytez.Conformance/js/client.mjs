@@ -5,7 +5,7 @@
 // this harness changes is where that address points: fetch is wrapped to send those calls to BYTEZ_TEST_BASE.
 //
 // Usage: node client.mjs <operation> [arguments as JSON, or - to read them from stdin (large media)]
-//   listModels {"task"?, "modelId"?} | listTasks | run {"modelId", "input", "params"?, "stream"?} | details {"modelId"}
+//   listModels {"task"?, "modelId"?} | listTasks | run {"modelId", "input", "params"?, "stream"?, "providerKey"?} | details {"modelId"}
 import Bytez from "bytez.js";
 
 const base = process.env.BYTEZ_TEST_BASE; // e.g. http://127.0.0.1:41234/models/v2/
@@ -51,7 +51,8 @@ switch (operation) {
     break;
   }
   case "run": {
-    const model = sdk.model(args.modelId);
+    // providerKey: a closed-source model's key, which the client sends as the provider-key header.
+    const model = sdk.model(args.modelId, args.providerKey);
     result = args.stream
       ? await model.run(args.input, args.params ?? undefined, true)
       : await model.run(args.input, args.params ?? undefined);
