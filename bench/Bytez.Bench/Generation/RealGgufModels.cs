@@ -95,6 +95,7 @@ internal static class RealGgufModels
         {
             log($"Quantizing to {target} with llama.cpp's quantizer ({ftype})...");
             var temp = target + ".part";
+            NativeApi.llama_empty_call(); // loads LLamaSharp's native library (the quantizer's own calls do not)
             if (!LLamaQuantizer.Quantize(f16, temp, ftype, threads))
             {
                 throw new InvalidOperationException($"llama.cpp could not quantize {f16} to {ftype}.");
