@@ -6,31 +6,38 @@ using LLama.Native;
 namespace Bytez.Bench.Generation;
 
 /// <summary>
-/// The llama.cpp anchor at the lowest level LLamaSharp offers: its own weights and one context (n_ctx, n_batch =
-/// n_ubatch and threads given), a <see cref="LLamaBatch"/> of the whole prompt decoded in one call (logits for the last
+/// The llama.cpp anchor at the lowest level LLamaSharp offers: its own weights and one context (n_ctx, sequences,
+/// n_batch = n_ubatch and threads given, the rest llama.cpp's defaults), a <see cref="LLamaBatch"/> of the whole prompt decoded in one call (logits for the last
 /// token only), then one-token decodes with an argmax over the logits (end-of-generation tokens skipped). The key/value
 /// cache is cleared between runs; no sampler chain, no detokenizer.
 /// </summary>
 internal sealed class LlamaDirectLoop : IDisposable
 {
     private readonly LLamaWeights _weights;
-    private readonly LLamaContext _context;
+    private readonly SafeLLamaContextHandle _context;
     private readonly HashSet<int> _banned;
     private readonly LLamaBatch _batch = new();
 
-    public LlamaDirectLoop(string ggufPath, uint contextSize, uint batchSize, int threads)
+    /// <summary>
+    /// Loads the weights and makes one context from llama.cpp's default context parameters (as the engine does), with
+    /// <paramref name="sequences"/> sequences of <paramref name="contextSize"/> cells each (<c>kv_unified</c> off, as the
+    /// engine); only sequence 0 is used.
+    /// </summary>
+    public LlamaDirectLoop(string ggufPath, uint contextSize, uint batchSize, int threads, uint sequences = 1)
     {
-        var parameters = new ModelParams(ggufPath)
-        {
-            ContextSize = contextSize,
-            BatchSize = batchSize,
-            UBatchSize = batchSize,
-            GpuLayerCount = 0,
-            Threads = threads,
-            BatchThreads = threads,
-        };
+        var parameters = new ModelParams(ggufPath) { GpuLayerCount = 0 };
         _weights = LLamaWeights.LoadFromFile(parameters);
-        _context = _weights.CreateContext(parameters);
+        var p = LLamaContextParams.Default();
+        p.n_ctx = contextSize * sequences;
+        p.n_seq_max = sequences;
+        p.n_batch = batchSize;
+        p.n_ubatch = batchSize;
+        p.n_threads = threads;
+        p.n_threads_batch = threads;
+        p.kv_unified = false;
+        p.no_perf = true;
+        p.embeddings = false;
+        _context = SafeLLamaContextHandle.Create(_weights.NativeHandle, p);
         var vocab = _weights.Vocab;
         _banned = Enumerable.Range(0, vocab.Count).Where(i => ((LLamaToken)i).IsEndOfGeneration(vocab)).ToHashSet();
     }
@@ -41,7 +48,7 @@ internal sealed class LlamaDirectLoop : IDisposable
     /// <summary>The text of <paramref name="ids"/>, llama.cpp's detokenizer.</summary>
     public string Detokenize(IEnumerable<int> ids)
     {
-        var decoder = new StreamingTokenDecoder(_context);
+        var decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, _weights);
         foreach (var id in ids)
         {
             decoder.Add((LLamaToken)id);
@@ -53,7 +60,7 @@ internal sealed class LlamaDirectLoop : IDisposable
     /// <summary>Prefills <paramref name="prompt"/>, then generates <paramref name="newTokens"/> tokens greedily.</summary>
     public PrefillDecodeRun Run(IReadOnlyList<int> prompt, int newTokens)
     {
-        _context.NativeHandle.MemoryClear(true);
+        _context.MemoryClear(true);
         var start = Stopwatch.GetTimestamp();
         _batch.Clear();
         for (int i = 0; i < prompt.Count; i++)
@@ -61,14 +68,14 @@ internal sealed class LlamaDirectLoop : IDisposable
             _batch.Add((LLamaToken)prompt[i], i, LLamaSeqId.Zero, i == prompt.Count - 1);
         }
 
-        Check(_context.NativeHandle.Decode(_batch));
+        Check(_context.Decode(_batch));
         var ids = new List<int>(newTokens) { Argmax(_batch.TokenCount - 1) };
         var prefilled = Stopwatch.GetTimestamp();
         for (int pos = prompt.Count; ids.Count < newTokens; pos++)
         {
             _batch.Clear();
             _batch.Add((LLamaToken)ids[^1], pos, LLamaSeqId.Zero, true);
-            Check(_context.NativeHandle.Decode(_batch));
+            Check(_context.Decode(_batch));
             ids.Add(Argmax(0));
         }
 
@@ -83,7 +90,7 @@ internal sealed class LlamaDirectLoop : IDisposable
 
     private int Argmax(int index)
     {
-        var logits = _context.NativeHandle.GetLogitsIth(index);
+        var logits = _context.GetLogitsIth(index);
         int best = -1;
         for (int i = 0; i < logits.Length; i++)
         {

@@ -64,6 +64,8 @@ internal static class RealGgufBenchmark
             loadClock.Restart();
             using var direct = new LlamaDirectLoop(file, (uint)instance.ContextLength, (uint)batch, threads);
             var directLoadMs = loadClock.Elapsed.TotalMilliseconds;
+            var sequences = server.LlamaCpp.SequencesPerContext;
+            using var directShaped = new LlamaDirectLoop(file, (uint)instance.ContextLength, (uint)batch, threads, (uint)sequences);
 
             // The same 512 ids for (1) and (2): llama.cpp's tokenization of a repeated paragraph, cut. The server gets
             // their text and tokenizes it itself (its count is reported).
@@ -82,6 +84,8 @@ internal static class RealGgufBenchmark
             {
                 new("(1)", $"llama.cpp direct (LLamaSharp low-level: one LLamaBatch of the prompt, then 1-token llama_decode + argmax), {threads} threads, n_batch = n_ubatch {batch}",
                     () => Task.FromResult(direct.Run(prompt, newTokens))),
+                new("(1')", $"llama.cpp direct, the same loop in a context shaped as the engine's ({sequences} sequences × {instance.ContextLength} cells, kv_unified off; sequence 0 used; not a ratio base)",
+                    () => Task.FromResult(directShaped.Run(prompt, newTokens))),
                 new("(2)", "engine: the server's instance, IDecoderSequence.ForwardAsync + argmax (no sampler, no detokenizer)",
                     () => EngineAsync(instance, prompt, newTokens, banned)),
                 new("(3)", $"server: HTTP streaming through the SDK (prompt as text, {serverPromptTokens} tokens after the server's tokenization; prefill = prompt tokens / time to first token)",
@@ -181,12 +185,12 @@ internal static class RealGgufBenchmark
         sb.AppendLine();
         sb.AppendLine(c, $"- model: {shape.Describe()}; `{Path.GetFileName(file)}` {new FileInfo(file).Length / 1e6:F0} MB");
         sb.AppendLine(c, $"- CPU: {Machine.CpuModel()}, {Environment.ProcessorCount} logical CPUs, shared with other work (noisy)");
-        sb.AppendLine(c, $"- {threads} threads on both sides, n_batch = n_ubatch = {batch}, context {context} tokens per sequence (engine: {Environment.ProcessorCount} logical CPUs; its context holds 8 sequences)");
+        sb.AppendLine(c, $"- {threads} threads on both sides, n_batch = n_ubatch = {batch}, context {context} tokens per sequence, llama.cpp's default context parameters otherwise on every row");
         sb.AppendLine(c, $"- prompt {promptTokens} tokens, {newTokens} new tokens, greedy (EOG masked), median of {passes} interleaved passes after 1 warm-up");
         sb.AppendLine(c, $"- load: engine {engineLoadMs:F0} ms (first GetInstanceAsync), llama.cpp direct {directLoadMs:F0} ms (weights + context)");
         var direct = rows[0];
         var directIds = direct.First?.Ids;
-        var engineIds = rows[1].First?.Ids;
+        var engineIds = rows[2].First?.Ids;
         if (directIds is not null && engineIds is not null)
         {
             var same = directIds.Zip(engineIds).TakeWhile(p => p.First == p.Second).Count();
