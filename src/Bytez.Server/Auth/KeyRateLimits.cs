@@ -124,8 +124,9 @@ public sealed class KeyRateLimits
         {
             PermitLimit = limit,
             QueueLimit = 0,
-            // No timer: TryTake starts each window on the server's clock (TimeProvider), so its end is known exactly.
-            Window = TimeSpan.Zero,
+            // No timer: TryTake starts each window on the server's clock (TimeProvider), so its end is known exactly. The
+            // limiter's own window must be positive; one tick lets each TryReplenish, a minute apart, refill it.
+            Window = TimeSpan.FromTicks(1),
             AutoReplenishment = false,
         });
 

@@ -151,8 +151,10 @@ public sealed class KeysApiTests(ServerFixture fixture) : IClassFixture<ServerFi
         var audit = AssertOutput((await GetAsync(admin, "/admin/v1/keys/audit?limit=1000")).Body).EnumerateArray()
             .Where(a => a.GetProperty("keyId").GetString() == id).ToList();
         Assert.Equal(["limits", "create"], audit.Select(a => a.GetProperty("action").GetString()));
-        Assert.Contains("requestsPerMinute=60 -> ", audit[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("requestsPerMinute=unlimited", audit[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var detail = audit[0].GetProperty("detail").GetString()!.Split(" -> ");
+        Assert.Contains("requestsPerMinute=60;", detail[0], StringComparison.Ordinal);
+        Assert.Contains("requestsPerMinute=unlimited;", detail[1], StringComparison.Ordinal);
+        Assert.Contains("generatedTokensPerDay=default", detail[1], StringComparison.Ordinal);
     }
 
     [Fact]
