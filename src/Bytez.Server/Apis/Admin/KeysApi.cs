@@ -167,17 +167,13 @@ public static class KeysApi
         }
 
         return old => new ApiKeyLimits(
-            set.TryGetValue("concurrentRequests", out var c) ? Int(c, "concurrentRequests") : old.ConcurrentRequests,
-            set.TryGetValue("requestsPerMinute", out var r) ? Int(r, "requestsPerMinute") : old.RequestsPerMinute,
+            set.TryGetValue("concurrentRequests", out var c) ? Int(c) : old.ConcurrentRequests,
+            set.TryGetValue("requestsPerMinute", out var r) ? Int(r) : old.RequestsPerMinute,
             set.TryGetValue("generatedTokensPerDay", out var t) ? t : old.GeneratedTokensPerDay);
     }
 
-    private static int? Int(long? value, string field) => value switch
-    {
-        null => null,
-        >= int.MinValue and <= int.MaxValue => (int)value.Value,
-        _ => throw EngineException.BadInput($"'{field}' is too large; see {Prefix} in docs/api.md for the ranges."),
-    };
+    /// <summary>A limit as an int; one beyond the int range becomes one beyond every limit's range, which validation names.</summary>
+    private static int? Int(long? value) => value is { } v ? (int)Math.Clamp(v, int.MinValue, int.MaxValue) : null;
 
     private static string Actor(HttpContext context) => ApiKeyIdentity.Of(context) is { } who ? $"{who.Name} ({who.Id})" : "unknown";
 
