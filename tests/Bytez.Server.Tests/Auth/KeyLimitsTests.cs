@@ -55,8 +55,8 @@ public sealed class KeyLimitsTests : IAsyncLifetime
                 Limit: Header(response, "X-Concurrency-Limit"), Remaining: Header(response, "X-Concurrency-Remaining"));
         }, Ct)).ToList();
         // The refused ones come back while the admitted ones are held.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (calls.Count(c => c.IsCompleted) < 200 - limit && DateTime.UtcNow < deadline)
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while ((calls.Count(c => c.IsCompleted) < 200 - limit || _hold.InFlight < limit) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50, Ct);
         }
