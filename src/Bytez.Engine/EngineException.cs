@@ -32,6 +32,9 @@ public enum EngineErrorKind
 
     /// <summary>Something failed inside the server (500).</summary>
     Internal,
+
+    /// <summary>The caller may not use what it named, such as a model its API key is not allowed (403).</summary>
+    Forbidden,
 }
 
 /// <summary>A failure with a message fit for the client and the kind that decides its status code.</summary>
@@ -59,6 +62,9 @@ public sealed class EngineException : Exception
 
     /// <summary>A request over a per-request limit.</summary>
     public static EngineException TooLarge(string message) => new(EngineErrorKind.TooLarge, message);
+
+    /// <summary>A refusal: the caller may not use what it named (403).</summary>
+    public static EngineException Forbidden(string message) => new(EngineErrorKind.Forbidden, message);
 
     /// <summary>A not-supported failure.</summary>
     public static EngineException NotSupported(string message) => new(EngineErrorKind.NotSupported, message);

@@ -18,16 +18,20 @@ public sealed class InferenceEngine
 
     private readonly Dictionary<string, ITaskPipeline> _pipelines = new(StringComparer.Ordinal);
     private readonly Templating.TemplateLimits _templates;
+    private readonly IModelAccessPolicy? _access;
 
     /// <summary>
     /// Creates the engine over a catalog, the scheduler of instances and the task pipelines; <paramref name="limits"/>
     /// gives the deadline of a run (none when <see langword="null"/>); <paramref name="templates"/> bounds the chat
-    /// templates the tokenizer utilities render (the defaults when <see langword="null"/>).
+    /// templates the tokenizer utilities render (the defaults when <see langword="null"/>); <paramref name="access"/> decides
+    /// which models the current caller may use (every model when <see langword="null"/>).
     /// </summary>
     public InferenceEngine(
-        ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines, RequestLimitsOptions? limits = null, Templating.TemplateLimits? templates = null)
+        ModelCatalog catalog, ModelScheduler scheduler, IEnumerable<ITaskPipeline> pipelines, RequestLimitsOptions? limits = null, Templating.TemplateLimits? templates = null,
+        IModelAccessPolicy? access = null)
     {
         ArgumentNullException.ThrowIfNull(pipelines);
+        _access = access;
         Limits = limits ?? new RequestLimitsOptions { Deadline = TimeSpan.Zero };
         _templates = templates ?? new Templating.TemplateLimits();
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
@@ -71,10 +75,17 @@ public sealed class InferenceEngine
         return Memory.Get(model.Id) is { } measured ? (measured, true) : (model.EstimatedRamBytes, false);
     }
 
-    /// <summary>The model with this id.</summary>
-    /// <exception cref="EngineException">No such model (NotFound).</exception>
-    public ModelDescriptor FindModel(string modelId) =>
-        Catalog.Find(modelId) ?? throw EngineException.NotFound($"{UnknownModelMessage}: {modelId}");
+    /// <summary>
+    /// The model with this id, once the access policy allows the caller to use it: the one lookup of a model by id that
+    /// every run and model operation goes through.
+    /// </summary>
+    /// <exception cref="EngineException">The caller may not use the model (Forbidden), or no such model (NotFound).</exception>
+    public ModelDescriptor FindModel(string modelId)
+    {
+        ArgumentNullException.ThrowIfNull(modelId);
+        _access?.Demand(modelId);
+        return Catalog.Find(modelId) ?? throw EngineException.NotFound($"{UnknownModelMessage}: {modelId}");
+    }
 
     /// <summary>
     /// Runs a request on a model, loading an instance first if none is loaded. The deadline

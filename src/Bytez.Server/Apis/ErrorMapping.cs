@@ -22,6 +22,7 @@ public static partial class ErrorMapping
         EngineErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         EngineErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         EngineErrorKind.TimedOut => StatusCodes.Status504GatewayTimeout,
+        EngineErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -11,14 +11,17 @@ namespace Bytez.Server.Auth;
 /// <param name="AllowedModels">Model id patterns the key may use; empty for every model.</param>
 public sealed record ApiKeyIdentity(string Id, string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string> AllowedModels)
 {
-    /// <summary>The server's own key: every scope, every model.</summary>
-    public static ApiKeyIdentity Configured { get; } = new("configured", "configured", [ApiKeyScopes.Admin], []);
+    /// <summary>The server's own key: every scope, every model, no limits.</summary>
+    public static ApiKeyIdentity Configured { get; } = new("configured", "configured", [ApiKeyScopes.Admin], []) { Limits = ApiKeyLimits.Unlimited };
+
+    /// <summary>The key's own limits (<see langword="null"/> values take the server's defaults, <see cref="KeyLimitsOptions"/>).</summary>
+    public ApiKeyLimits Limits { get; init; } = ApiKeyLimits.Default;
 
     /// <summary>The identity of an issued key.</summary>
     public static ApiKeyIdentity From(ApiKeyRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new ApiKeyIdentity(record.Id, record.Name, record.Scopes, record.AllowedModels);
+        return new ApiKeyIdentity(record.Id, record.Name, record.Scopes, record.AllowedModels) { Limits = record.Limits };
     }
 
     /// <summary>The identity of the request's key, or <see langword="null"/> on a route that takes none.</summary>
@@ -30,6 +33,10 @@ public sealed record ApiKeyIdentity(string Id, string Name, IReadOnlyList<string
 
     /// <summary>Whether the key holds <paramref name="scope"/> (an admin key holds every scope).</summary>
     public bool Has(string scope) => ApiKeyScopes.Allows(Scopes, scope);
+
+    /// <summary>The refusal of a model the key may not use: names the model and the patterns it may use.</summary>
+    public string ModelRefusal(string modelId) =>
+        $"Forbidden: this key may not use {modelId}; it is allowed: {string.Join(", ", AllowedModels)}.";
 
     /// <summary>Whether the key may use model <paramref name="modelId"/>: no patterns, or one that matches (<c>*</c> any text, case-insensitive).</summary>
     public bool AllowsModel(string modelId)

@@ -40,9 +40,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore configure
 
             if (RouteScopes.ModelOf(context) is { } model && !identity.AllowsModel(model))
             {
-                await Envelope.WriteErrorAsync(
-                    context, StatusCodes.Status403Forbidden,
-                    $"Forbidden: this key may not use {model}; it is allowed: {string.Join(", ", identity.AllowedModels)}.").ConfigureAwait(false);
+                await Envelope.WriteErrorAsync(context, StatusCodes.Status403Forbidden, identity.ModelRefusal(model)).ConfigureAwait(false);
                 return;
             }
         }

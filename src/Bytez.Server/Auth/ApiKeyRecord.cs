@@ -2,7 +2,7 @@ namespace Bytez.Server.Auth;
 
 /// <summary>
 /// What the store knows about a key, never its secret: the id the admin API uses, the name and the prefix that identify
-/// it to people, its scopes and allowed-model patterns, and when it was created, expires, was last used and revoked.
+/// it to people, its scopes, allowed-model patterns and limits, and when it was created, expires, was last used and revoked.
 /// </summary>
 /// <param name="Id">The key's id (<c>key_…</c>), stable across rotations.</param>
 /// <param name="Name">The name it was created with.</param>
@@ -24,6 +24,9 @@ public sealed record ApiKeyRecord(
     DateTimeOffset? LastUsedAt,
     DateTimeOffset? RevokedAt)
 {
+    /// <summary>The key's own limits (<see langword="null"/> values take the server's defaults).</summary>
+    public ApiKeyLimits Limits { get; init; } = ApiKeyLimits.Default;
+
     /// <summary>Whether the key is accepted at <paramref name="now"/>: not revoked and not expired.</summary>
     public bool IsActiveAt(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is not { } expires || now < expires);
 }

@@ -2,7 +2,7 @@ namespace Bytez.Server.Auth;
 
 /// <summary>
 /// The scopes a key can hold, each allowing one family of routes: <see cref="Run"/> runs models (every run route,
-/// including the OpenAI, Anthropic, rerank, TEI, tokenizer and MCP ones), <see cref="ModelsRequest"/> requests and
+/// including the OpenAI, Anthropic, rerank, TEI and tokenizer ones, and MCP's run_model), <see cref="ModelsRequest"/> requests and
 /// cancels model downloads, <see cref="ClustersManage"/> loads, updates and shuts down clusters, <see cref="Admin"/>
 /// manages keys and holds every other scope too.
 /// </summary>

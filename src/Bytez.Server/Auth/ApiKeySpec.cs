@@ -1,6 +1,6 @@
 namespace Bytez.Server.Auth;
 
-/// <summary>What a new key is created with.</summary>
+/// <summary>What a new key is created with; <see cref="Limits"/> overrides the server's default limits.</summary>
 /// <param name="Name">A name people recognise it by (1 to 100 characters).</param>
 /// <param name="Scopes">At least one of <see cref="ApiKeyScopes.All"/>.</param>
 /// <param name="ExpiresAt">When it stops being accepted; <see langword="null"/> for never.</param>
@@ -12,6 +12,9 @@ public sealed record ApiKeySpec(string Name, IReadOnlyList<string> Scopes, DateT
 
     /// <summary>The most allowed-model patterns a key takes.</summary>
     public const int MaxAllowedModels = 100;
+
+    /// <summary>The key's own limits; <see langword="null"/> (or <see langword="null"/> values) for the server's defaults.</summary>
+    public ApiKeyLimits? Limits { get; init; }
 
     /// <summary>Checks the spec; throws with a message that says what is expected.</summary>
     /// <exception cref="ArgumentException">A field is missing or out of range.</exception>
@@ -50,5 +53,7 @@ public sealed record ApiKeySpec(string Name, IReadOnlyList<string> Scopes, DateT
                 }
             }
         }
+
+        Limits?.Validate();
     }
 }

@@ -23,6 +23,14 @@ public interface IApiKeyStore
     Task<CreatedApiKey?> RotateAsync(string id, string actor, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Changes the limits of an active key without rotating it: <paramref name="change"/> gets the stored limits and gives
+    /// the new ones, read and written in one transaction. Audited as <c>limits</c> with the old and new values;
+    /// <see langword="null"/> when there is no such key or it is revoked. The next request of the key is held to them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The new limits are invalid (<see cref="ApiKeyLimits.Validate"/>).</exception>
+    Task<ApiKeyRecord?> ChangeLimitsAsync(string id, Func<ApiKeyLimits, ApiKeyLimits> change, string actor, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The record of the active key <paramref name="presentedKey"/> is, or <see langword="null"/> (unknown, wrong
     /// secret, revoked, expired). The comparison takes the same path for a wrong secret as for a right prefix.
     /// </summary>

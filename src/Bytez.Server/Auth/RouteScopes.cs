@@ -46,7 +46,13 @@ public static class RouteScopes
                 return ApiKeyScopes.Run;
         }
 
-        if (McpApi.IsMcpPath(path) || path.StartsWithSegments(BytezServer.ApiPrefix + TokenizerApi.Folder))
+        if (McpApi.IsMcpPath(path))
+        {
+            // One endpoint for tools of several scopes: each tool checks its own (ToolScopes).
+            return null;
+        }
+
+        if (path.StartsWithSegments(BytezServer.ApiPrefix + TokenizerApi.Folder))
         {
             return ApiKeyScopes.Run;
         }

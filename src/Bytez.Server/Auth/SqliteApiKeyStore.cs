@@ -9,16 +9,22 @@ namespace Bytez.Server.Auth;
 /// Issued keys and their audit log in a SQLite database file of their own (write-ahead log, full sync: a created,
 /// revoked or rotated key is on disk when the call returns). Only the SHA-256 hash of a key is stored
 /// (<see cref="ApiKeyFormat"/>); its prefix is stored in clear and indexed to find the row. Revocation and expiry are
-/// checked on every authentication, so they apply to the next request. Safe for concurrent callers in one process.
+/// checked on every authentication, so they apply to the next request, as do changed limits. Every presented key takes
+/// the same path: one lookup by prefix (a prefix no key has for a key of another shape) and one constant-time
+/// comparison of hashes. Schema version 2 added the limit columns; a version-1 file gains them when opened. Safe for
+/// concurrent callers in one process.
 /// </summary>
 public sealed class SqliteApiKeyStore : IApiKeyStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     /// <summary>How stale <see cref="ApiKeyRecord.LastUsedAt"/> may be: at most one write per key per interval.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     private static readonly byte[] NoHash = new byte[SHA256.HashSizeInBytes];
+
+    /// <summary>What a presented key of another shape is looked up by: no key has it (a prefix is hex digits).</summary>
+    private const string NoPrefix = "-";
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
@@ -38,6 +44,9 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
     /// <summary>The database file.</summary>
     public string Path { get; }
 
+    /// <summary>Test hook: told each step an authentication takes (<c>lookup</c>, <c>compare</c>), to show that every refusal takes the same path.</summary>
+    internal Action<string>? AuthenticationStep { get; set; }
+
     /// <inheritdoc />
     public async Task<CreatedApiKey> CreateAsync(ApiKeySpec spec, string actor, CancellationToken cancellationToken)
     {
@@ -48,16 +57,22 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
         var (key, prefix) = ApiKeyFormat.NewKey();
         var scopes = spec.Scopes.Distinct(StringComparer.Ordinal).ToArray();
         var models = (spec.AllowedModels ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        var limits = spec.Limits ?? ApiKeyLimits.Default;
         var record = new ApiKeyRecord(
-            "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), spec.Name.Trim(), prefix, scopes, models, now, spec.ExpiresAt, null, null);
+            "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), spec.Name.Trim(), prefix, scopes, models, now, spec.ExpiresAt, null, null)
+        {
+            Limits = limits,
+        };
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO keys (id, name, prefix, hash, scopes, allowed_models, created_at, expires_at)
-                VALUES ($id, $name, $prefix, $hash, $scopes, $models, $created_at, $expires_at)
+                INSERT INTO keys (id, name, prefix, hash, scopes, allowed_models, created_at, expires_at,
+                                  concurrent_requests, requests_per_minute, generated_tokens_per_day)
+                VALUES ($id, $name, $prefix, $hash, $scopes, $models, $created_at, $expires_at,
+                        $concurrent_requests, $requests_per_minute, $generated_tokens_per_day)
                 """;
             var p = insert.Parameters;
             p.AddWithValue("$id", record.Id);
@@ -68,12 +83,14 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
             p.AddWithValue("$models", string.Join('\n', models));
             p.AddWithValue("$created_at", now.ToUnixTimeMilliseconds());
             p.AddWithValue("$expires_at", spec.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : DBNull.Value);
+            AddLimits(p, limits);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var detail = $"name={record.Name}; prefix={prefix}; scopes={string.Join(' ', scopes)}"
             + (models.Length > 0 ? $"; models={string.Join(' ', models)}" : "")
-            + (spec.ExpiresAt is { } at ? $"; expires={at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}" : "");
+            + (spec.ExpiresAt is { } at ? $"; expires={at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}" : "")
+            + (limits != ApiKeyLimits.Default ? $"; {limits.Describe()}" : "");
         await AuditAsync(connection, transaction, now, "create", record.Id, actor, detail, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CreatedApiKey(record, key);
@@ -158,18 +175,47 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
     }
 
     /// <inheritdoc />
+    public async Task<ApiKeyRecord?> ChangeLimitsAsync(string id, Func<ApiKeyLimits, ApiKeyLimits> change, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(actor);
+        var now = _time.GetUtcNow();
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var old = await FindAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
+        if (old is null || old.RevokedAt is not null)
+        {
+            return null;
+        }
+
+        var limits = change(old.Limits);
+        limits.Validate();
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE keys SET concurrent_requests = $concurrent_requests, requests_per_minute = $requests_per_minute,
+                                generated_tokens_per_day = $generated_tokens_per_day
+                WHERE id = $id
+                """;
+            update.Parameters.AddWithValue("$id", id);
+            AddLimits(update.Parameters, limits);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await AuditAsync(connection, transaction, now, "limits", id, actor, $"{old.Limits.Describe()} -> {limits.Describe()}", cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return old with { Limits = limits };
+    }
+
+    /// <inheritdoc />
     public async Task<ApiKeyRecord?> AuthenticateAsync(string presentedKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(presentedKey);
         var hash = ApiKeyFormat.Hash(presentedKey);
-        var prefix = ApiKeyFormat.PrefixOf(presentedKey);
-        if (prefix is null)
-        {
-            // Not an issued key's shape: compare anyway, so that every refusal costs the same hash and comparison.
-            CryptographicOperations.FixedTimeEquals(hash, NoHash);
-            return null;
-        }
-
+        // A key of another shape is looked up and compared too, by a prefix no key has: every key takes the one path.
+        var prefix = ApiKeyFormat.PrefixOf(presentedKey) ?? NoPrefix;
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         ApiKeyRecord? record = null;
         var stored = NoHash;
@@ -177,6 +223,7 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
         {
             command.CommandText = $"SELECT {Columns}, hash FROM keys WHERE prefix = $prefix";
             command.Parameters.AddWithValue("$prefix", prefix);
+            AuthenticationStep?.Invoke("lookup");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -186,6 +233,7 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
         }
 
         var now = _time.GetUtcNow();
+        AuthenticationStep?.Invoke("compare");
         if (!CryptographicOperations.FixedTimeEquals(hash, stored) || record is null || !record.IsActiveAt(now))
         {
             return null;
@@ -224,9 +272,10 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
         return rows;
     }
 
-    private const string Columns = "id, name, prefix, scopes, allowed_models, created_at, expires_at, last_used_at, revoked_at";
+    private const string Columns =
+        "id, name, prefix, scopes, allowed_models, created_at, expires_at, last_used_at, revoked_at, concurrent_requests, requests_per_minute, generated_tokens_per_day";
 
-    private const int ColumnCount = 9;
+    private const int ColumnCount = 12;
 
     private static ApiKeyRecord Read(SqliteDataReader r) => new(
         r.GetString(0),
@@ -237,7 +286,18 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
         Time(r, 6),
         Time(r, 7),
-        Time(r, 8));
+        Time(r, 8))
+    {
+        Limits = new ApiKeyLimits(
+            r.IsDBNull(9) ? null : r.GetInt32(9), r.IsDBNull(10) ? null : r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt64(11)),
+    };
+
+    private static void AddLimits(SqliteParameterCollection p, ApiKeyLimits limits)
+    {
+        p.AddWithValue("$concurrent_requests", (object?)limits.ConcurrentRequests ?? DBNull.Value);
+        p.AddWithValue("$requests_per_minute", (object?)limits.RequestsPerMinute ?? DBNull.Value);
+        p.AddWithValue("$generated_tokens_per_day", (object?)limits.GeneratedTokensPerDay ?? DBNull.Value);
+    }
 
     private static DateTimeOffset? Time(SqliteDataReader r, int column) =>
         r.IsDBNull(column) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(column));
@@ -295,7 +355,10 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
                 created_at INTEGER NOT NULL,
                 expires_at INTEGER,
                 last_used_at INTEGER,
-                revoked_at INTEGER
+                revoked_at INTEGER,
+                concurrent_requests INTEGER,
+                requests_per_minute INTEGER,
+                generated_tokens_per_day INTEGER
             );
             CREATE TABLE IF NOT EXISTS audit (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -305,8 +368,29 @@ public sealed class SqliteApiKeyStore : IApiKeyStore
                 actor TEXT NOT NULL,
                 detail TEXT NOT NULL
             );
-            PRAGMA user_version = {SchemaVersion};
             """);
+
+        // Version 1 had no limits: a file it wrote gains their columns (NULL: the server's defaults).
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "PRAGMA table_info(keys);";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(1));
+            }
+        }
+
+        foreach (var column in new[] { "concurrent_requests", "requests_per_minute", "generated_tokens_per_day" })
+        {
+            if (!columns.Contains(column))
+            {
+                SqliteDurable.Execute(connection, $"ALTER TABLE keys ADD COLUMN {column} INTEGER;");
+            }
+        }
+
+        SqliteDurable.Execute(connection, $"PRAGMA user_version = {SchemaVersion};");
     }
 
     private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => SqliteDurable.OpenAsync(_connectionString, cancellationToken);

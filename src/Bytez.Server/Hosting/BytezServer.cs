@@ -56,7 +56,7 @@ public static partial class BytezServer
                 || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path)
                 || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path)
                 || McpApi.IsMcpPath(c.Request.Path) || c.Request.Path.StartsWithSegments(KeysApi.AdminPrefix),
-            api => api.UseMiddleware<ApiKeyMiddleware>());
+            api => api.UseMiddleware<ApiKeyMiddleware>().UseMiddleware<KeyLimitMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
         api.MapListApi();

@@ -81,6 +81,9 @@ public sealed class BytezServerOptions
     /// <summary>The closed-source provider proxy: keys, addresses, listed models, call bounds (section <c>Bytez:Providers</c>).</summary>
     public ProvidersOptions Providers { get; set; } = new();
 
+    /// <summary>Issued API keys: the default limits of every key (section <c>Bytez:Keys</c>).</summary>
+    public Auth.ApiKeyOptions Keys { get; set; } = new();
+
     /// <summary>The model folder in effect.</summary>
     public string ResolvedModelsPath => string.IsNullOrWhiteSpace(ModelsPath) ? Path.Combine(Home, "models") : ModelsPath;
 

@@ -1,6 +1,7 @@
 using Bytez.Hub.Jobs;
 using Bytez.Protocol;
 using Bytez.Server.Apis;
+using Bytez.Server.Auth;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -8,9 +9,11 @@ namespace Bytez.Server.Mcp;
 
 /// <summary>
 /// <c>request_model</c>: asks the server to fetch a model from the hub, as <c>POST /models/v2/request/{org}/{name}</c>
-/// does: the same queue, the same answers (<c>Job queued</c>, <c>Model is already queued</c>, <c>Model available</c>).
+/// does: the same queue, the same answers (<c>Job queued</c>, <c>Model is already queued</c>, <c>Model available</c>),
+/// and the same checks of the caller's key: the <c>models:request</c> scope and the allowed models
+/// (<see cref="ToolScopes"/>).
 /// </summary>
-public sealed class RequestModelTool(ModelRequestQueue queue, ILoggerFactory loggers) : BytezTool(
+public sealed class RequestModelTool(ModelRequestQueue queue, IHttpContextAccessor requests, ILoggerFactory loggers) : BytezTool(
     new Tool
     {
         Name = "request_model",
@@ -40,7 +43,9 @@ public sealed class RequestModelTool(ModelRequestQueue queue, ILoggerFactory log
     protected override async ValueTask<CallToolResult> CallAsync(ToolArguments arguments, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
+        ToolScopes.Demand(requests, ApiKeyScopes.ModelsRequest, "request_model");
         var modelId = arguments.Required("model", "a hub repository id such as org/name");
+        ToolScopes.DemandModel(requests, modelId);
         var revision = arguments.String("revision");
         var webhook = arguments.String("webhook");
         var options = revision is null && webhook is null ? null : new ModelRequestOptions { Revision = revision, Webhook = webhook };

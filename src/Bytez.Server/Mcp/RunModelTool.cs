@@ -1,6 +1,7 @@
 using System.Text;
 using Bytez.Engine;
 using Bytez.Server.Apis;
+using Bytez.Server.Auth;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -12,9 +13,10 @@ namespace Bytez.Server.Mcp;
 /// route (<c>POST /models/v2/{org}/{name}</c>), read by the same <see cref="RunRequestReader"/> and run through the
 /// same <see cref="InferenceEngine"/>, so a model answers here what it answers there (<see cref="ToolResults"/> says how
 /// outputs become content). With <c>stream: true</c> a generation runs as the streaming route does, each piece of text
-/// sent as a progress notification when the call carries a progress token, and the result is the whole text.
+/// sent as a progress notification when the call carries a progress token, and the result is the whole text. The
+/// caller's key needs the <c>run</c> scope (<see cref="ToolScopes"/>); the engine holds it to its allowed models.
 /// </summary>
-public sealed class RunModelTool(InferenceEngine engine, ILoggerFactory loggers) : BytezTool(
+public sealed class RunModelTool(InferenceEngine engine, IHttpContextAccessor requests, ILoggerFactory loggers) : BytezTool(
     new Tool
     {
         Name = "run_model",
@@ -57,6 +59,7 @@ public sealed class RunModelTool(InferenceEngine engine, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(request);
+        ToolScopes.Demand(requests, ApiKeyScopes.Run, "run_model");
         var model = engine.FindModel(arguments.Required("model", "the id of a model this server runs, such as org/name (list_models shows them)"));
         var run = RunRequestReader.Read(arguments.Without("model"));
         if (run.Stream != true)

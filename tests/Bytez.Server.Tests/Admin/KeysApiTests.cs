@@ -23,8 +23,10 @@ public sealed class KeysApiTests(ServerFixture fixture) : IClassFixture<ServerFi
         var listed = AssertOutput(body).EnumerateArray().Single(k => key.StartsWith(k.GetProperty("prefix").GetString()! + "_", StringComparison.Ordinal));
         Assert.Equal("once", listed.GetProperty("name").GetString());
         Assert.Equal(["run"], listed.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
-        Assert.Equal(["id", "name", "prefix", "scopes", "allowedModels", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"],
+        Assert.Equal(["id", "name", "prefix", "scopes", "allowedModels", "limits", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"],
             listed.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["concurrentRequests", "requestsPerMinute", "generatedTokensPerDay"], listed.GetProperty("limits").EnumerateObject().Select(p => p.Name));
+        Assert.All(listed.GetProperty("limits").EnumerateObject(), p => Assert.Equal(System.Text.Json.JsonValueKind.Null, p.Value.ValueKind));
     }
 
     [Fact]
@@ -55,6 +57,10 @@ public sealed class KeysApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     [InlineData("""{"name": "x", "scopes": ["run"], "expiresAt": "tomorrow"}""", "ISO 8601")]
     [InlineData("""{"name": "x", "scopes": ["run"], "colour": "red"}""", "colour")]
     [InlineData("[]", "JSON object")]
+    [InlineData("""{"name": "x", "scopes": ["run"], "limits": {"requestsPerMinute": -1}}""", "'limits.requestsPerMinute'")]
+    [InlineData("""{"name": "x", "scopes": ["run"], "limits": {"concurrentRequests": 1.5}}""", "'concurrentRequests' must be a whole number")]
+    [InlineData("""{"name": "x", "scopes": ["run"], "limits": {"tokens": 5}}""", "Unknown limit 'tokens'")]
+    [InlineData("""{"name": "x", "scopes": ["run"], "limits": [1]}""", "'limits' must be an object")]
     public async Task Create_BadBody_Is400SayingWhatIsExpected(string json, string expected)
     {
         using var admin = fixture.Server.CreateHttpClient();
@@ -117,5 +123,51 @@ public sealed class KeysApiTests(ServerFixture fixture) : IClassFixture<ServerFi
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(home, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Create_WithLimits_ShowsThem_PatchChangesOnlyTheFieldsSent_Audited()
+    {
+        using var admin = fixture.Server.CreateHttpClient();
+        var (created, createdBody, _) = await PostAsync(admin, "/admin/v1/keys",
+            """{"name": "limited", "scopes": ["run"], "limits": {"concurrentRequests": 2, "requestsPerMinute": 60, "generatedTokensPerDay": 100000}}""");
+        Assert.Equal(HttpStatusCode.Created, created);
+        var record = AssertOutput(createdBody).GetProperty("record");
+        var id = record.GetProperty("id").GetString();
+        var key = AssertOutput(createdBody).GetProperty("key").GetString()!;
+        Assert.Equal(2, record.GetProperty("limits").GetProperty("concurrentRequests").GetInt32());
+        Assert.Equal(100000, record.GetProperty("limits").GetProperty("generatedTokensPerDay").GetInt64());
+
+        var (patched, body, _) = await SendAsync(admin, HttpMethod.Patch, $"/admin/v1/keys/{id}/limits", """{"requestsPerMinute": 0, "generatedTokensPerDay": null}""");
+
+        Assert.Equal(HttpStatusCode.OK, patched);
+        var limits = AssertOutput(body).GetProperty("limits");
+        Assert.Equal(2, limits.GetProperty("concurrentRequests").GetInt32());
+        Assert.Equal(0, limits.GetProperty("requestsPerMinute").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, limits.GetProperty("generatedTokensPerDay").ValueKind);
+        // Not rotated: the same key still works.
+        using var client = fixture.Server.CreateHttpClient("Key " + key);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "list/tasks")).Status);
+        var audit = AssertOutput((await GetAsync(admin, "/admin/v1/keys/audit?limit=1000")).Body).EnumerateArray()
+            .Where(a => a.GetProperty("keyId").GetString() == id).ToList();
+        Assert.Equal(["limits", "create"], audit.Select(a => a.GetProperty("action").GetString()));
+        var detail = audit[0].GetProperty("detail").GetString()!.Split(" -> ");
+        Assert.Contains("requestsPerMinute=60;", detail[0], StringComparison.Ordinal);
+        Assert.Contains("requestsPerMinute=unlimited;", detail[1], StringComparison.Ordinal);
+        Assert.Contains("generatedTokensPerDay=default", detail[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PatchLimits_UnknownKey_Is404_BadBody_Is400_NonAdmin_Is403()
+    {
+        using var admin = fixture.Server.CreateHttpClient();
+        var key = await ScopeTests.CreateKeyAsync(fixture.Server, """{"name": "not admin", "scopes": ["run"]}""");
+        using var client = fixture.Server.CreateHttpClient("Key " + key);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(admin, HttpMethod.Patch, "/admin/v1/keys/key_nope/limits", """{"requestsPerMinute": 1}""")).Status);
+        var (bad, badBody, _) = await SendAsync(admin, HttpMethod.Patch, "/admin/v1/keys/key_nope/limits", """{"requestsPerMinute": "many"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad);
+        Assert.Contains("whole number", AssertErrorEnvelope(badBody), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, HttpMethod.Patch, "/admin/v1/keys/key_nope/limits", """{"requestsPerMinute": 1}""")).Status);
     }
 }

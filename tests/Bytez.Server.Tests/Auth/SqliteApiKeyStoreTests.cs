@@ -156,4 +156,106 @@ public sealed class SqliteApiKeyStoreTests : IDisposable
         Assert.Contains(name.Length == 0 ? "'name'" : "scope", error.Message, StringComparison.Ordinal);
         Assert.Empty(await store.ReadAuditAsync(10, Token));
     }
+
+    [Fact]
+    public async Task EveryPresentedKey_TakesTheSamePath_OneLookupAndOneComparison()
+    {
+        var store = Open();
+        var created = await store.CreateAsync(new ApiKeySpec("k", [ApiKeyScopes.Run]), "admin", Token);
+        var wrongSecret = created.Key[..^1] + (created.Key[^1] == '0' ? '1' : '0');
+        var steps = new List<string>();
+        store.AuthenticationStep = steps.Add;
+
+        var paths = new Dictionary<string, string[]>();
+        foreach (var (name, key) in new[]
+                 {
+                     ("right prefix, wrong secret", wrongSecret),
+                     ("unknown prefix", "bz_0000000000_" + new string('0', 64)),
+                     ("another shape", "not-a-key"),
+                     ("empty", ""),
+                 })
+        {
+            steps.Clear();
+            Assert.Null(await store.AuthenticateAsync(key, Token));
+            paths[name] = [.. steps];
+        }
+
+        steps.Clear();
+        Assert.NotNull(await store.AuthenticateAsync(created.Key, Token));
+        var accepted = steps.ToArray();
+
+        Assert.All(paths, p => Assert.Equal(["lookup", "compare"], p.Value));
+        Assert.Equal(["lookup", "compare"], accepted);
+    }
+
+    [Fact]
+    public async Task Limits_AreStoredWithTheKey_AndChangedWithoutRotating_Audited()
+    {
+        var store = Open();
+        var created = await store.CreateAsync(
+            new ApiKeySpec("limited", [ApiKeyScopes.Run]) { Limits = new ApiKeyLimits(ConcurrentRequests: 2, GeneratedTokensPerDay: 1000) }, "admin", Token);
+
+        var changed = await store.ChangeLimitsAsync(created.Record.Id, old => old with { RequestsPerMinute = 30, ConcurrentRequests = null }, "ops", Token);
+        SqliteConnection.ClearAllPools();
+        var found = await Open().AuthenticateAsync(created.Key, Token);
+
+        Assert.Equal(new ApiKeyLimits(2, null, 1000), created.Record.Limits);
+        Assert.Equal(new ApiKeyLimits(null, 30, 1000), changed!.Limits);
+        Assert.Equal(new ApiKeyLimits(null, 30, 1000), found!.Limits);
+        Assert.Equal(created.Record.Prefix, found.Prefix);
+        var audit = await store.ReadAuditAsync(1, Token);
+        Assert.Equal("limits", audit[0].Action);
+        Assert.Equal("ops", audit[0].Actor);
+        Assert.Contains("requestsPerMinute=30", audit[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("concurrentRequests=2", audit[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChangeLimits_UnknownOrRevokedKey_IsNull_InvalidLimits_Throw()
+    {
+        var store = Open();
+        var created = await store.CreateAsync(new ApiKeySpec("k", [ApiKeyScopes.Run]), "admin", Token);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ChangeLimitsAsync(created.Record.Id, _ => new ApiKeyLimits(RequestsPerMinute: -1), "ops", Token));
+        Assert.Null(await store.ChangeLimitsAsync("key_nope", l => l, "ops", Token));
+        await store.RevokeAsync(created.Record.Id, "ops", Token);
+        Assert.Null(await store.ChangeLimitsAsync(created.Record.Id, l => l with { RequestsPerMinute = 5 }, "ops", Token));
+    }
+
+    [Fact]
+    public async Task AVersion1File_GainsTheLimitColumns_ItsKeysKeepWorkingWithTheDefaults()
+    {
+        var (key, prefix) = ApiKeyFormat.NewKey();
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await connection.OpenAsync(Token);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL,
+                    scopes TEXT NOT NULL, allowed_models TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER,
+                    last_used_at INTEGER, revoked_at INTEGER);
+                CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, action TEXT NOT NULL, key_id TEXT,
+                    actor TEXT NOT NULL, detail TEXT NOT NULL);
+                INSERT INTO keys (id, name, prefix, hash, scopes, allowed_models, created_at) VALUES ('key_old', 'old', $prefix, $hash, 'run', '', 0);
+                PRAGMA user_version = 1;
+                """;
+            command.Parameters.AddWithValue("$prefix", prefix);
+            command.Parameters.AddWithValue("$hash", ApiKeyFormat.Hash(key));
+            await command.ExecuteNonQueryAsync(Token);
+        }
+
+        SqliteConnection.ClearAllPools();
+        var store = Open();
+        var found = await store.AuthenticateAsync(key, Token);
+        var changed = await store.ChangeLimitsAsync("key_old", l => l with { ConcurrentRequests = 1 }, "ops", Token);
+
+        Assert.Equal("key_old", found?.Id);
+        Assert.Equal(ApiKeyLimits.Default, found!.Limits);
+        Assert.Equal(1, changed?.Limits.ConcurrentRequests);
+        await using var check = new SqliteConnection($"Data Source={DatabasePath}");
+        await check.OpenAsync(Token);
+        await using var version = check.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        Assert.Equal(2L, await version.ExecuteScalarAsync(Token));
+    }
 }

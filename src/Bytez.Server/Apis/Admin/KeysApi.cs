@@ -8,8 +8,8 @@ namespace Bytez.Server.Apis.Admin;
 /// <summary>
 /// The admin API of keys, under <c>/admin/v1/keys</c> (the <c>admin</c> scope): <c>POST</c> creates a key and
 /// answers it once, <c>GET</c> lists keys (prefix, name, scopes, times; never a secret), <c>DELETE {id}</c> revokes
-/// one at once, <c>POST {id}/rotate</c> gives it a new secret (answered once), <c>GET audit</c> reads the audit log.
-/// Every answer is in the Bytez envelope.
+/// one at once, <c>POST {id}/rotate</c> gives it a new secret (answered once), <c>PATCH {id}/limits</c> changes its
+/// limits without rotating it, <c>GET audit</c> reads the audit log. Every answer is in the Bytez envelope.
 /// </summary>
 public static class KeysApi
 {
@@ -20,7 +20,12 @@ public static class KeysApi
     public const string Prefix = AdminPrefix + "/v1/keys";
 
     private const string CreateExample =
-        "{\"name\": \"ci script\", \"scopes\": [\"run\"], \"expiresAt\": \"2027-01-01T00:00:00Z\", \"allowedModels\": [\"Qwen/*\"]}";
+        "{\"name\": \"ci script\", \"scopes\": [\"run\"], \"expiresAt\": \"2027-01-01T00:00:00Z\", \"allowedModels\": [\"Qwen/*\"], "
+        + "\"limits\": {\"concurrentRequests\": 2, \"requestsPerMinute\": 60}}";
+
+    private const string LimitsExample = "{\"concurrentRequests\": 4, \"requestsPerMinute\": 120, \"generatedTokensPerDay\": null}";
+
+    private static readonly string[] LimitFields = ["concurrentRequests", "requestsPerMinute", "generatedTokensPerDay"];
 
     /// <summary>Maps the key routes.</summary>
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
@@ -32,6 +37,7 @@ public static class KeysApi
         keys.MapGet("/audit", AuditAsync);
         keys.MapDelete("/{id}", RevokeAsync);
         keys.MapPost("/{id}/rotate", RotateAsync);
+        keys.MapPatch("/{id}/limits", ChangeLimitsAsync);
         return app;
     }
 
@@ -109,6 +115,66 @@ public static class KeysApi
         await WriteCreatedAsync(context, created, StatusCodes.Status200OK).ConfigureAwait(false);
     }
 
+    private static async Task ChangeLimitsAsync(HttpContext context, string id, IApiKeyStore store)
+    {
+        if (await JsonBody.ReadAsync(context, LimitsExample).ConfigureAwait(false) is not { ValueKind: JsonValueKind.Object } root)
+        {
+            throw EngineException.BadInput($"The body must be a JSON object of the limits to change (null: the server's default, 0: no limit): {LimitsExample}");
+        }
+
+        var change = ReadLimits(root);
+        ApiKeyRecord? record;
+        try
+        {
+            record = await store.ChangeLimitsAsync(id, change, Actor(context), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw EngineException.BadInput(e.Message + " Expected e.g. " + LimitsExample);
+        }
+
+        await Envelope.WriteOutputAsync(
+            context,
+            w => Write(w, record ?? throw EngineException.NotFound($"There is no active key '{id}' (unknown or revoked); GET {Prefix} lists them."))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a limits object: each field present sets that limit (a whole number, 0 for none, or null for the server's
+    /// default); a field left out keeps its value. Answers the change to apply to the stored limits.
+    /// </summary>
+    private static Func<ApiKeyLimits, ApiKeyLimits> ReadLimits(JsonElement limits)
+    {
+        if (limits.ValueKind != JsonValueKind.Object)
+        {
+            throw EngineException.BadInput($"'limits' must be an object: {LimitsExample}");
+        }
+
+        var set = new Dictionary<string, long?>(StringComparer.Ordinal);
+        foreach (var property in limits.EnumerateObject())
+        {
+            if (!LimitFields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                throw EngineException.BadInput($"Unknown limit '{property.Name}'; the limits are: {string.Join(", ", LimitFields)}.");
+            }
+
+            set[property.Name] = property.Value.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.Number when property.Value.TryGetInt64(out var value) => value,
+                _ => throw EngineException.BadInput(
+                    $"'{property.Name}' must be a whole number (0 for no limit) or null (the server's default)."),
+            };
+        }
+
+        return old => new ApiKeyLimits(
+            set.TryGetValue("concurrentRequests", out var c) ? Int(c) : old.ConcurrentRequests,
+            set.TryGetValue("requestsPerMinute", out var r) ? Int(r) : old.RequestsPerMinute,
+            set.TryGetValue("generatedTokensPerDay", out var t) ? t : old.GeneratedTokensPerDay);
+    }
+
+    /// <summary>A limit as an int; one beyond the int range becomes one beyond every limit's range, which validation names.</summary>
+    private static int? Int(long? value) => value is { } v ? (int)Math.Clamp(v, int.MinValue, int.MaxValue) : null;
+
     private static string Actor(HttpContext context) => ApiKeyIdentity.Of(context) is { } who ? $"{who.Name} ({who.Id})" : "unknown";
 
     private static Task WriteCreatedAsync(HttpContext context, CreatedApiKey created, int status) =>
@@ -141,11 +207,28 @@ public static class KeysApi
         }
 
         w.WriteEndArray();
+        w.WriteStartObject("limits");
+        WriteLimit(w, "concurrentRequests", key.Limits.ConcurrentRequests);
+        WriteLimit(w, "requestsPerMinute", key.Limits.RequestsPerMinute);
+        WriteLimit(w, "generatedTokensPerDay", key.Limits.GeneratedTokensPerDay);
+        w.WriteEndObject();
         w.WriteString("createdAt", key.CreatedAt);
         WriteTime(w, "expiresAt", key.ExpiresAt);
         WriteTime(w, "lastUsedAt", key.LastUsedAt);
         WriteTime(w, "revokedAt", key.RevokedAt);
         w.WriteEndObject();
+    }
+
+    private static void WriteLimit(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 
     private static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)
@@ -171,6 +254,7 @@ public static class KeysApi
         List<string>? scopes = null;
         List<string>? models = null;
         DateTimeOffset? expiresAt = null;
+        ApiKeyLimits? limits = null;
         foreach (var property in root.EnumerateObject())
         {
             switch (property.Name)
@@ -186,6 +270,11 @@ public static class KeysApi
                     break;
                 case "expiresAt" when property.Value.ValueKind == JsonValueKind.Null:
                     break;
+                case "limits" when property.Value.ValueKind == JsonValueKind.Null:
+                    break;
+                case "limits":
+                    limits = ReadLimits(property.Value)(ApiKeyLimits.Default);
+                    break;
                 case "expiresAt" when property.Value.ValueKind == JsonValueKind.String
                     && DateTimeOffset.TryParse(property.Value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at):
                     expiresAt = at;
@@ -194,7 +283,7 @@ public static class KeysApi
                     throw EngineException.BadInput(
                         property.Name == "name" ? "'name' must be a string." : "'expiresAt' must be an ISO 8601 date and time, e.g. \"2027-01-01T00:00:00Z\".");
                 default:
-                    throw EngineException.BadInput($"Unknown field '{property.Name}'; a key takes 'name', 'scopes', 'expiresAt' and 'allowedModels'.");
+                    throw EngineException.BadInput($"Unknown field '{property.Name}'; a key takes 'name', 'scopes', 'expiresAt', 'allowedModels' and 'limits'.");
             }
         }
 
@@ -203,7 +292,7 @@ public static class KeysApi
             throw EngineException.BadInput($"A key needs 'name' and 'scopes': {CreateExample}");
         }
 
-        return new ApiKeySpec(name, scopes, expiresAt, models);
+        return new ApiKeySpec(name, scopes, expiresAt, models) { Limits = limits };
     }
 
     private static List<string> Strings(JsonElement value, string field)
