@@ -1,0 +1,14 @@
+using Bytez.Server.Auth;
+
+namespace Bytez.Server.Usage;
+
+/// <summary>
+/// How many tokens a key may generate per UTC day: the limit <see cref="UsageMiddleware"/> enforces from the metered
+/// totals. Today <see cref="ConfiguredKeyTokenBudget"/> (one default for every issued key); a key's own limit replaces it
+/// where the key record carries one.
+/// </summary>
+public interface IKeyTokenBudget
+{
+    /// <summary>The key's budget of generated tokens per UTC day, or <see langword="null"/> for none.</summary>
+    long? GeneratedTokensPerDay(ApiKeyIdentity key);
+}
