@@ -18,6 +18,8 @@ public sealed class UsageSdkConformanceTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _usage.DisposeAsync();
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private BytezClient Client(string key) => new(new BytezClientOptions { ApiKey = key, BaseAddress = Server.ApiBase });
 
     private async Task<(string Key, string Id)> CreateKeyAsync(string name)
@@ -41,15 +43,15 @@ public sealed class UsageSdkConformanceTests : IAsyncLifetime
         using var client = Client(key);
         using var otherClient = Client(other);
 
-        (await client.Model(UsageServer.EmbeddingModel).RunAsync("from our SDK")).EnsureSuccess();
-        (await client.Model(UsageServer.OnnxModel).RunAsync("Once", new Protocol.ModelParameters { MaxNewTokens = 3, MinNewTokens = 3 })).EnsureSuccess();
+        (await client.Model(UsageServer.EmbeddingModel).RunAsync("from our SDK", cancellationToken: Ct)).EnsureSuccess();
+        (await client.Model(UsageServer.OnnxModel).RunAsync("Once", new Protocol.ModelParameters { MaxNewTokens = 3, MinNewTokens = 3 }, Ct)).EnsureSuccess();
         var js = await OfficialJsClient.CallAsync(Server, "run", new { modelId = UsageServer.EmbeddingModel, input = "from bytez.js" }, key);
         Assert.True(js.GetProperty("error").ValueKind == System.Text.Json.JsonValueKind.Null, js.GetRawText());
         var mcp = await OfficialJsClient.CallMcpAsync(Server, "call", new { name = "run_model", arguments = new { model = UsageServer.OnnxModel, input = "Hi", @params = new { max_new_tokens = 2, min_new_tokens = 2 } } }, key);
         Assert.True(mcp.TryGetProperty("ok", out _), mcp.GetRawText());
-        (await otherClient.Model(UsageServer.EmbeddingModel).RunAsync("not mine")).EnsureSuccess();
+        (await otherClient.Model(UsageServer.EmbeddingModel).RunAsync("not mine", cancellationToken: Ct)).EnsureSuccess();
 
-        var mine = (await client.GetUsageAsync()).EnsureSuccess().Output!;
+        var mine = (await client.GetUsageAsync(cancellationToken: Ct)).EnsureSuccess().Output!;
 
         Assert.All(mine.Usage, r => Assert.Equal((id, "sdk user"), (r.KeyId, r.KeyName)));
         var embedding = Assert.Single(mine.Usage, r => r.ModelId == UsageServer.EmbeddingModel);
@@ -61,16 +63,16 @@ public sealed class UsageSdkConformanceTests : IAsyncLifetime
         Assert.Equal(DateOnly.FromDateTime(DateTime.UtcNow), mine.To);
         Assert.Equal("0 / sec", generation.MeterPrice);
 
-        var filtered = (await client.GetUsageAsync(new GetUsageOptions { ModelId = UsageServer.OnnxModel, Period = "day" })).EnsureSuccess().Output!;
+        var filtered = (await client.GetUsageAsync(new GetUsageOptions { ModelId = UsageServer.OnnxModel, Period = "day" }, Ct)).EnsureSuccess().Output!;
         Assert.Equal(UsageServer.OnnxModel, Assert.Single(filtered.Usage).ModelId);
-        var refused = await client.GetUsageAsync(new GetUsageOptions { Key = otherId });
+        var refused = await client.GetUsageAsync(new GetUsageOptions { Key = otherId }, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
 
         using var admin = Client(TestServer.Key);
-        var all = (await admin.GetUsageAsync()).EnsureSuccess().Output!;
+        var all = (await admin.GetUsageAsync(cancellationToken: Ct)).EnsureSuccess().Output!;
         Assert.Contains(all.Usage, r => r.KeyId == otherId);
         Assert.Contains(all.Usage, r => r.KeyId == id);
-        var theirs = (await admin.GetUsageAsync(new GetUsageOptions { Key = "someone else", From = mine.From, To = mine.To })).EnsureSuccess().Output!;
+        var theirs = (await admin.GetUsageAsync(new GetUsageOptions { Key = "someone else", From = mine.From, To = mine.To }, Ct)).EnsureSuccess().Output!;
         Assert.Equal(otherId, Assert.Single(theirs.Usage).KeyId);
         Assert.Equal(1, theirs.Totals.Requests);
     }
