@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Bytez.Engine.Generation;
+using Bytez.Engine.Metering;
 using Bytez.Engine.Metrics;
 using Bytez.Engine.Scheduling;
 using Bytez.Protocol;
@@ -96,6 +97,11 @@ public sealed class InferenceEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         var (model, pipeline) = Resolve(modelId);
+        if (pipeline is IStreamingTaskPipeline)
+        {
+            UsageScope.ThrowIfGenerationRefused();
+        }
+
         return RunLeasedAsync(model, (instance, token) => pipeline.RunAsync(instance, request, token), cancellationToken);
     }
 
@@ -116,7 +122,7 @@ public sealed class InferenceEngine
                 $"{model.Id} runs '{model.Task}', not an embedding task; use a model of the task {BytezTasks.FeatureExtraction} or {BytezTasks.SentenceSimilarity}.");
         }
 
-        return RunLeasedAsync(model, (instance, token) => embedding.EmbedAsync(instance, request, token), cancellationToken);
+        return RunLeasedAsync(model, (instance, token) => embedding.EmbedAsync(instance, request, token), cancellationToken, static result => result.PromptTokens);
     }
 
     /// <summary>
@@ -135,7 +141,7 @@ public sealed class InferenceEngine
             throw EngineException.BadInput($"{model.Id} runs '{model.Task}', not text-ranking; use a cross-encoder reranker (a model of the task text-ranking).");
         }
 
-        return RunLeasedAsync(model, (instance, token) => ranking.RankAsync(instance, request, token), cancellationToken);
+        return RunLeasedAsync(model, (instance, token) => ranking.RankAsync(instance, request, token), cancellationToken, static result => result.PromptTokens);
     }
 
     /// <summary>
@@ -199,7 +205,8 @@ public sealed class InferenceEngine
                 $"{model.Id} runs '{model.Task}', which does not generate text token by token; use a model of a task such as {BytezTasks.Chat} or {BytezTasks.TextGeneration}.");
         }
 
-        return RunLeasedAsync(model, (instance, token) => ValueTask.FromResult(generation.CountPromptTokens(instance, request, token)), cancellationToken);
+        // Counting is not a run of the model: it is not metered as usage.
+        return RunLeasedAsync(model, (instance, token) => ValueTask.FromResult(generation.CountPromptTokens(instance, request, token)), cancellationToken, metered: false);
     }
 
     /// <summary>
@@ -250,17 +257,27 @@ public sealed class InferenceEngine
         }
     }
 
-    /// <summary>Leases an instance of the model and runs <paramref name="run"/> on it within the deadline, recording the outcome.</summary>
-    private async ValueTask<T> RunLeasedAsync<T>(ModelDescriptor model, Func<IModelInstance, CancellationToken, ValueTask<T>> run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Leases an instance of the model and runs <paramref name="run"/> on it within the deadline, recording the outcome
+    /// and, unless <paramref name="metered"/> is false, the caller's usage (<see cref="UsageScope"/>): the run, the time
+    /// from holding the instance to the end, and the input tokens <paramref name="inputTokens"/> reads from the output.
+    /// </summary>
+    private async ValueTask<T> RunLeasedAsync<T>(
+        ModelDescriptor model, Func<IModelInstance, CancellationToken, ValueTask<T>> run, CancellationToken cancellationToken,
+        Func<T, int>? inputTokens = null, bool metered = true)
     {
         var started = Stopwatch.GetTimestamp();
         var outcome = "error";
+        long leased = 0;
+        long tokens = 0;
         using var deadline = StartDeadline(cancellationToken);
         try
         {
             using var lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
+            leased = Stopwatch.GetTimestamp();
             var output = await run(lease.Instance, deadline.Token).ConfigureAwait(false);
             outcome = "ok";
+            tokens = inputTokens?.Invoke(output) ?? 0;
             return output;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -276,6 +293,22 @@ public sealed class InferenceEngine
         finally
         {
             Metrics.RequestCompleted(model.Id, model.Task, outcome, Stopwatch.GetElapsedTime(started));
+            if (metered)
+            {
+                Meter(model, outcome, leased, tokens);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports a run to the caller's <see cref="UsageScope"/>: one request and the time since <paramref name="leased"/>
+    /// (when an instance was held; 0 when none was), unless the request was refused as bad input or unknown.
+    /// </summary>
+    private static void Meter(ModelDescriptor model, string outcome, long leased, long inputTokens)
+    {
+        if (leased != 0 && outcome is not ("bad_input" or "not_found"))
+        {
+            UsageScope.Report(new ModelUsage(model.Id, Requests: 1, InferenceTime: Stopwatch.GetElapsedTime(leased), InputTokens: inputTokens));
         }
     }
 
@@ -293,6 +326,8 @@ public sealed class InferenceEngine
             throw EngineException.BadInput(
                 $"{model.Id} runs '{model.Task}', whose output cannot be streamed; send \"stream\": false. Streaming is for: {string.Join(", ", StreamingTasks)}.");
         }
+
+        UsageScope.ThrowIfGenerationRefused();
 
         return StartAsync(model, (instance, token) => streaming.StartStreamAsync(instance, request, token), cancellationToken);
     }
@@ -314,6 +349,7 @@ public sealed class InferenceEngine
                 $"{model.Id} runs '{model.Task}', which does not generate text token by token; use a model of a task such as {BytezTasks.Chat} or {BytezTasks.TextGeneration}.");
         }
 
+        UsageScope.ThrowIfGenerationRefused();
         return StartAsync(model, (instance, token) => generation.StartGenerationAsync(instance, request, token), cancellationToken);
     }
 
@@ -322,25 +358,30 @@ public sealed class InferenceEngine
         ModelDescriptor model, Func<IModelInstance, CancellationToken, ValueTask<IAsyncEnumerable<T>>> start, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        long leased = 0;
         InstanceLease? lease = null;
         CancellationTokenSource? deadline = StartDeadline(cancellationToken);
         try
         {
             lease = await Scheduler.AcquireAsync(model, deadline.Token).ConfigureAwait(false);
+            leased = Stopwatch.GetTimestamp();
             var pieces = await start(lease.Instance, deadline.Token).ConfigureAwait(false);
             var held = (lease, deadline);
             lease = null;
             deadline = null;
-            return Hold(model, pieces, held.lease, held.deadline, started);
+            return Hold(model, pieces, held.lease, held.deadline, started, leased);
         }
         catch (OperationCanceledException) when (deadline!.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             Metrics.RequestCompleted(model.Id, model.Task, "timeout", Stopwatch.GetElapsedTime(started));
+            Meter(model, "timeout", leased, 0);
             throw DeadlinePassed();
         }
         catch (Exception e)
         {
-            Metrics.RequestCompleted(model.Id, model.Task, Outcome(e, cancellationToken), Stopwatch.GetElapsedTime(started));
+            var outcome = Outcome(e, cancellationToken);
+            Metrics.RequestCompleted(model.Id, model.Task, outcome, Stopwatch.GetElapsedTime(started));
+            Meter(model, outcome, leased, 0);
             throw;
         }
         finally
@@ -429,7 +470,7 @@ public sealed class InferenceEngine
     }
 
     private async IAsyncEnumerable<T> Hold<T>(
-        ModelDescriptor model, IAsyncEnumerable<T> pieces, InstanceLease lease, CancellationTokenSource deadline, long started,
+        ModelDescriptor model, IAsyncEnumerable<T> pieces, InstanceLease lease, CancellationTokenSource deadline, long started, long leased,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var outcome = "error";
@@ -472,6 +513,7 @@ public sealed class InferenceEngine
             }
 
             Metrics.RequestCompleted(model.Id, model.Task, outcome, Stopwatch.GetElapsedTime(started));
+            Meter(model, outcome, leased, 0);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Bytez.Engine.Metering;
 
 namespace Bytez.Engine.Metrics;
 
@@ -7,7 +8,8 @@ namespace Bytez.Engine.Metrics;
 /// The engine's instruments, on the meter <see cref="MeterName"/> (System.Diagnostics.Metrics; exported by the
 /// server through OpenTelemetry). Every measurement carries the model id, and the task where it has one. Only
 /// catalog models get their own <c>model</c> label; any other id is counted under <see cref="OtherModel"/>, so ids sent
-/// by clients cannot grow the label sets without bound.
+/// by clients cannot grow the label sets without bound. Token counts also go to the caller's
+/// <see cref="UsageScope"/>, so usage metering counts tokens where these instruments do.
 /// </summary>
 public sealed class EngineMetrics : IDisposable
 {
@@ -71,9 +73,10 @@ public sealed class EngineMetrics : IDisposable
     /// <summary>Records the size of one batched model run.</summary>
     public void Batch(string modelId, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
 
-    /// <summary>Records a finished generated sequence: its tokens and their rate.</summary>
+    /// <summary>Records a finished generated sequence: its tokens and their rate (and the tokens in the caller's usage).</summary>
     public void Generated(string modelId, int tokens, TimeSpan elapsed)
     {
+        UsageScope.Report(new ModelUsage(modelId, GeneratedTokens: tokens));
         _tokens.Add(tokens, new KeyValuePair<string, object?>("model", ModelLabel(modelId)));
         if (elapsed > TimeSpan.Zero && tokens > 0)
         {
@@ -81,9 +84,10 @@ public sealed class EngineMetrics : IDisposable
         }
     }
 
-    /// <summary>Records the start of a generated sequence and its prompt tokens.</summary>
+    /// <summary>Records the start of a generated sequence and its prompt tokens (also as input tokens of the caller's usage).</summary>
     public void SequenceStarted(string modelId, int promptTokens)
     {
+        UsageScope.Report(new ModelUsage(modelId, InputTokens: promptTokens));
         var model = new KeyValuePair<string, object?>("model", ModelLabel(modelId));
         _activeSequences.Add(1, model);
         _promptTokens.Add(promptTokens, model);

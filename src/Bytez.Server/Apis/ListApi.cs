@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bytez.Engine;
 using Bytez.Protocol;
 using Bytez.Server.Providers;
+using Bytez.Server.Usage;
 
 namespace Bytez.Server.Apis;
 
@@ -38,12 +39,12 @@ public static class ListApi
         });
     }
 
-    private static Task ListModelsAsync(HttpContext context, InferenceEngine engine, ProviderProxy providers)
+    private static Task ListModelsAsync(HttpContext context, InferenceEngine engine, ProviderProxy providers, MeteringOptions metering)
     {
         var (task, modelId) = Filters(context.Request.Query["task"], context.Request.Query["modelId"]);
         var models = engine.Catalog.List(string.IsNullOrEmpty(task) ? null : task)
             .Where(m => string.IsNullOrEmpty(modelId) || string.Equals(m.Id, modelId, StringComparison.OrdinalIgnoreCase))
-            .Select(m => ToModelInfo(engine, m))
+            .Select(m => ToModelInfo(engine, m, metering))
             .ToList();
         // Closed-source models of the providers the server has a key of, after the catalog (whose ids win).
         models.AddRange(providers.ListedModels()
@@ -72,41 +73,27 @@ public static class ListApi
         return (task, modelId);
     }
 
-    /// <summary>The listing entry of a model: its size from the real weights and its memory, measured once loaded.</summary>
-    public static ModelInfo ToModelInfo(InferenceEngine engine, ModelDescriptor model)
+    /// <summary>
+    /// The listing entry of a model: its size from the real weights, its memory (measured once loaded), and its meter and
+    /// price per second from <paramref name="metering"/> (the hosted size classes at price 0 when <see langword="null"/>).
+    /// </summary>
+    public static ModelInfo ToModelInfo(InferenceEngine engine, ModelDescriptor model, MeteringOptions? metering = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(model);
-        var ramGb = engine.RamRequired(model).Bytes / 1e9;
+        var ramGb = ModelInfo.ThreeSignificantFigures(engine.RamRequired(model).Bytes / 1e9);
+        var parameters = ModelInfo.ThreeSignificantFigures(model.ParameterCount / 1e9);
+        var (meter, _, price) = (metering ?? NoTiers).For(ramGb, parameters, model.Task);
         return new ModelInfo
         {
             ModelId = model.Id,
             Task = model.Task,
-            Params = ModelInfo.ThreeSignificantFigures(model.ParameterCount / 1e9),
-            RamRequired = ModelInfo.ThreeSignificantFigures(ramGb),
-            Meter = Meter(ramGb, model.Task),
-            MeterPrice = "0 / sec",
+            Params = parameters,
+            RamRequired = ramGb,
+            Meter = meter,
+            MeterPrice = price,
         };
     }
 
-    /// <summary>
-    /// The hosted service's size class for an instance of this memory: micro up to 16 GB, then xs, sm, md, lg, xl,
-    /// xxl and super; <c>-lm</c> for language models. A self-hosted server charges nothing, so the price is 0.
-    /// </summary>
-    public static string Meter(double ramGb, string task)
-    {
-        var size = ramGb switch
-        {
-            <= 16 => "micro",
-            <= 24 => "xs",
-            <= 48 => "sm",
-            <= 96 => "md",
-            <= 192 => "lg",
-            <= 320 => "xl",
-            <= 640 => "xxl",
-            _ => "super",
-        };
-        return task is BytezTasks.TextGeneration or BytezTasks.Chat ? size + "-lm" : size;
-    }
-
+    private static readonly MeteringOptions NoTiers = new();
 }

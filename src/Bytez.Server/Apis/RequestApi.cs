@@ -45,6 +45,7 @@ public static class RequestApi
     {
         var options = await ReadOptionsAsync(context).ConfigureAwait(false);
         var outcome = await queue.RequestAsync($"{org}/{name}", options, context.RequestAborted).ConfigureAwait(false);
+        Usage.DownloadUsage.Report($"{org}/{name}", outcome);
         await Envelope.WriteOutputAsync(context, Message(outcome)).ConfigureAwait(false);
     }
 

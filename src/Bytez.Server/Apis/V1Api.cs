@@ -40,6 +40,7 @@ public static class V1Api
         var body = await ReadBodyAsync(context).ConfigureAwait(false);
         var modelId = ModelField(body);
         var outcome = await queue.RequestAsync(modelId, options: null, context.RequestAborted).ConfigureAwait(false);
+        Usage.DownloadUsage.Report(modelId, outcome);
         if (outcome == ModelRequestOutcome.Queued)
         {
             await WriteBareAsync(context, w =>
@@ -77,10 +78,10 @@ public static class V1Api
         }
     }
 
-    private static Task ListAsync(HttpContext context, InferenceEngine engine)
+    private static Task ListAsync(HttpContext context, InferenceEngine engine, Usage.MeteringOptions metering)
     {
         var task = context.Request.Query["task"].ToString();
-        var models = engine.Catalog.List(string.IsNullOrEmpty(task) ? null : task).Select(m => ListApi.ToModelInfo(engine, m)).ToList();
+        var models = engine.Catalog.List(string.IsNullOrEmpty(task) ? null : task).Select(m => ListApi.ToModelInfo(engine, m, metering)).ToList();
         return WriteBareAsync(context, w => JsonSerializer.Serialize(w, models, ProtocolJsonContext.Default.ListModelInfo));
     }
 

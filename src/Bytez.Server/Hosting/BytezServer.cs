@@ -9,6 +9,7 @@ using Bytez.Server.Apis.Tokenizer;
 using Bytez.Server.Auth;
 using Bytez.Server.Mcp;
 using Bytez.Server.Observability;
+using Bytez.Server.Usage;
 
 namespace Bytez.Server.Hosting;
 
@@ -46,6 +47,7 @@ public static partial class BytezServer
         builder.Services.AddBytezMcp();
         builder.Services.AddBytezProviders(options);
         builder.Services.AddBytezObservability(builder.Configuration);
+        builder.Services.AddBytezUsage(builder.Configuration, options);
         configure?.Invoke(builder);
 
         app = builder.Build();
@@ -57,6 +59,7 @@ public static partial class BytezServer
                 || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path)
                 || McpApi.IsMcpPath(c.Request.Path) || c.Request.Path.StartsWithSegments(KeysApi.AdminPrefix),
             api => api.UseMiddleware<ApiKeyMiddleware>().UseMiddleware<KeyLimitMiddleware>());
+        app.UseBytezUsage();
 
         var api = app.MapGroup(ApiPrefix);
         api.MapListApi();
@@ -73,6 +76,7 @@ public static partial class BytezServer
         app.MapFilesApi();
         app.MapMcpApi();
         app.MapKeysApi();
+        app.MapUsageApi();
         app.MapBytezObservability();
 
         ReportStart(app);

@@ -50,6 +50,7 @@ public sealed class RequestModelTool(ModelRequestQueue queue, IHttpContextAccess
         var webhook = arguments.String("webhook");
         var options = revision is null && webhook is null ? null : new ModelRequestOptions { Revision = revision, Webhook = webhook };
         var outcome = await queue.RequestAsync(modelId, options, cancellationToken).ConfigureAwait(false);
+        Usage.DownloadUsage.Report(modelId, outcome);
         return ToolResults.Text(RequestApi.Message(outcome));
     }
 }

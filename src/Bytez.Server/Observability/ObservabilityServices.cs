@@ -50,6 +50,7 @@ public static class ObservabilityServices
                 .WithMetrics(metrics => metrics
                     .AddMeter(EngineMetrics.MeterName)
                     .AddMeter(HubMetrics.MeterName)
+                    .AddMeter(UsageMetrics.MeterName)
                     .AddAspNetCoreInstrumentation() // Microsoft.AspNetCore.Hosting and Kestrel: http.server.request.duration by route
                     .AddRuntimeInstrumentation() // System.Runtime: GC, heap, threads, process CPU and working set
                     .AddPrometheusExporter());
