@@ -62,6 +62,7 @@ public static partial class BytezServer
         api.MapListApi();
         api.MapRequestApi();
         api.MapClusterApi();
+        api.MapModelFilesApi();
         api.MapRunApi();
         api.MapTokenizerApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();
