@@ -73,6 +73,14 @@ public sealed class ChatCommandTests
         Assert.True(code == 0, stderr.ToString());
         Assert.Equal("", stderr.ToString());
         Assert.EndsWith("\n", stdout.ToString(), StringComparison.Ordinal);
+
+        // And one prompt, streamed, without a chat.
+        var stream = await Cli.RunAsync(
+            ["run", repo.Id, "Once upon a time", "--stream", "--param", "max_new_tokens=3", "--host", env.Server.BaseAddress.AbsoluteUri, "--key", TestServer.Key],
+            cancellationToken: Ct);
+        Assert.True(stream.ExitCode == 0, stream.Err);
+        Assert.Equal("", stream.Err);
+        Assert.EndsWith("\n", stream.Out, StringComparison.Ordinal);
     }
 
     /// <summary>A loopback stand-in for the run route that records each body and streams <c>reply N</c>.</summary>

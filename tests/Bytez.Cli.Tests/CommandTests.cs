@@ -103,6 +103,18 @@ public sealed class CommandTests
     [InlineData("run", "org/name", "hello", "--stream")]
     [InlineData("request", "org/name")]
     [InlineData("request", "org/name", "--no-wait")]
+    [InlineData("pull", "org/name")]
+    [InlineData("add-model", "org/name")]
+    [InlineData("ps")]
+    [InlineData("load", "org/name")]
+    [InlineData("load", "org/name", "--no-wait")]
+    [InlineData("stop", "org/name")]
+    [InlineData("rm", "org/name")]
+    [InlineData("keys", "list")]
+    [InlineData("keys", "create", "x")]
+    [InlineData("keys", "revoke", "key_1")]
+    [InlineData("keys", "rotate", "key_1")]
+    [InlineData("keys", "audit")]
     public async Task RunAsync_ConnectionRefused_SaysServerCannotBeReachedAndExits1(params string[] args)
     {
         var host = Cli.ClosedAddress();
