@@ -9,7 +9,7 @@ using Bytez.Protocol;
 namespace Bytez.Cli;
 
 /// <summary>The commands of <c>bytez</c>: their options, and what each does with the SDK.</summary>
-internal sealed class BytezCommands
+internal sealed partial class BytezCommands
 {
     private const string DefaultHost = "http://localhost:8080";
     private const string HostVariable = "BYTEZ_HOST";
@@ -36,21 +36,29 @@ internal sealed class BytezCommands
         _key = new Option<string?>("--key")
         {
             // No default value: help prints defaults, and the key is a secret. It is read from the environment at use.
-            Description = $"The API key (from {KeyVariable})",
+            Description = $"The API key (default: ${KeyVariable}; its value is never shown)",
             Recursive = true,
         };
     }
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var root = new RootCommand("Request, list and run models on a Bytez server.")
+        var root = new RootCommand("Serve, pull, run and manage models on a Bytez server.")
         {
             _host,
             _key,
-            RequestCommand(),
+            ServeCommand(),
+            PullCommand(),
+            AddModelCommand(),
             StatusCommand(),
             ListCommand(),
             RunCommand(),
+            PsCommand(),
+            LoadCommand(),
+            StopCommand(),
+            RemoveCommand(),
+            KeysCommand(),
+            CompletionCommand(),
         };
 
         var parsed = root.Parse(args);
@@ -75,18 +83,19 @@ internal sealed class BytezCommands
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    // ---- request ---------------------------------------------------------------------------------------------
+    // ---- pull (request) --------------------------------------------------------------------------------------
 
-    private Command RequestCommand()
+    private Command PullCommand()
     {
-        var model = ModelArgument("The Hugging Face model to add, org/name");
+        var model = ModelArgument("The Hugging Face model to download, org/name");
         var revision = new Option<string?>("--revision") { Description = "A branch, tag or commit (default: main)" };
         var webhook = new Option<string?>("--webhook") { Description = "An http(s) URL the server posts the final status to" };
         var noWait = new Option<bool>("--no-wait") { Description = "Queue the request and return without following it" };
-        var command = new Command("request", "Ask the server to download a Hugging Face model, and follow the download")
+        var command = new Command("pull", "Ask the server to download a Hugging Face model, and follow the download with a progress bar")
         {
             model, revision, webhook, noWait,
         };
+        command.Aliases.Add("request");
         command.SetAction((parse, ct) => WithClientAsync(parse, async (client, host) =>
         {
             var id = parse.GetValue(model)!;
@@ -296,7 +305,11 @@ internal sealed class BytezCommands
     private Command RunCommand()
     {
         var model = ModelArgument("The model to run, org/name");
-        var input = new Argument<string>("input") { Description = "The input text" };
+        var input = new Argument<string?>("input")
+        {
+            Description = "The input text; without it, a chat that keeps the conversation (one message a line, /bye or Ctrl+D to end)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var stream = new Option<bool>("--stream") { Description = "Write the output as it is generated" };
         var parameters = new Option<string[]>("--param")
         {
@@ -314,12 +327,17 @@ internal sealed class BytezCommands
             }
         });
         var json = JsonOption();
-        var command = new Command("run", "Run a model on a text") { model, input, stream, parameters, json };
+        var system = new Option<string?>("--system") { Description = "In a chat, the system message that starts the conversation" };
+        var command = new Command("run", "Run a model on a text, or chat with it") { model, input, stream, parameters, json, system };
         command.SetAction((parse, ct) => WithClientAsync(parse, async (client, host) =>
         {
             var handle = client.Model(parse.GetValue(model)!);
-            var text = parse.GetValue(input)!;
             var modelParameters = ParseParameters(parse.GetValue(parameters) ?? []);
+            if (parse.GetValue(input) is not { } text)
+            {
+                return await ChatAsync(handle, parse.GetValue(system), modelParameters, ct).ConfigureAwait(false);
+            }
+
             var inputJson = JsonSerializer.SerializeToElement(text, ProtocolJsonContext.Default.String);
             if (parse.GetValue(stream))
             {

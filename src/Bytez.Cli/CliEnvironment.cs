@@ -12,6 +12,12 @@ public sealed class CliEnvironment
     /// <summary>The terminal's width in columns, 0 when unknown.</summary>
     public int TerminalWidth { get; init; }
 
+    /// <summary>Where a chat reads its messages from, one a line; standard input by default.</summary>
+    public TextReader Input { get; init; } = TextReader.Null;
+
+    /// <summary>Whether standard input is a terminal, so a chat shows a prompt.</summary>
+    public bool InputIsTerminal { get; init; }
+
     /// <summary>The clock of the polling and of the download rate.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -31,6 +37,12 @@ public sealed class CliEnvironment
             }
         }
 
-        return new CliEnvironment { ErrorIsTerminal = terminal, TerminalWidth = width };
+        return new CliEnvironment
+        {
+            ErrorIsTerminal = terminal,
+            TerminalWidth = width,
+            Input = Console.In,
+            InputIsTerminal = !Console.IsInputRedirected,
+        };
     }
 }

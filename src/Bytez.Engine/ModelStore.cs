@@ -115,6 +115,44 @@ public sealed partial class ModelStore
     }
 
     /// <summary>
+    /// Removes a model's folder from the models directory: its manifest (the files it points at elsewhere are left
+    /// where they are), or the model files kept in the folder itself. Returns the bytes deleted (links and the
+    /// manifest not counted), or <see langword="null"/> when the model has no folder here.
+    /// </summary>
+    /// <exception cref="EngineException">The id is invalid.</exception>
+    public long? Remove(string id)
+    {
+        if (!IsValidId(id))
+        {
+            throw EngineException.BadInput($"'{id}' is not a model id: expected {ModelIds.Rule}.");
+        }
+
+        var folder = Path.Combine(Root, id.Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            if (file.LinkTarget is null && file.Name != LocalManifestFileName)
+            {
+                bytes += file.Length;
+            }
+        }
+
+        Directory.Delete(folder, recursive: true);
+        var org = Path.GetDirectoryName(folder)!;
+        if (Directory.Exists(org) && !Directory.EnumerateFileSystemEntries(org).Any())
+        {
+            Directory.Delete(org);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>
     /// Describes the model at a file or folder under an id without registering it: what <see cref="Add"/> would add.
     /// </summary>
     /// <exception cref="EngineException">Nothing is there, the id is invalid, or the files are not a model this server can run.</exception>

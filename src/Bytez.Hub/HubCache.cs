@@ -47,6 +47,38 @@ public sealed class HubCache
         Directory.CreateDirectory(folder, PrivateFolderMode);
     }
 
+    /// <summary>
+    /// Deletes a repository from the cache: its folder (blobs, snapshots, refs) and its lock files, as
+    /// <c>huggingface-cli delete-cache</c> does. Returns the bytes of the files deleted (links not counted), 0 when
+    /// the repository was not cached.
+    /// </summary>
+    /// <exception cref="HubException">The id is not a valid model id.</exception>
+    public long DeleteModel(string modelId)
+    {
+        var folder = RepoPath(modelId);
+        long bytes = 0;
+        if (Directory.Exists(folder))
+        {
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            {
+                if (file.LinkTarget is null)
+                {
+                    bytes += file.Length;
+                }
+            }
+
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var locks = Path.Combine(Root, ".locks", Path.GetFileName(folder));
+        if (Directory.Exists(locks))
+        {
+            Directory.Delete(locks, recursive: true);
+        }
+
+        return bytes;
+    }
+
     /// <summary>The repository's folder: <c>models--org--name</c> under the root (huggingface_hub's naming).</summary>
     /// <exception cref="HubException">The id is not a valid model id.</exception>
     public string RepoPath(string modelId)

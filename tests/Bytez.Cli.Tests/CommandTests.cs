@@ -14,7 +14,11 @@ public sealed class CommandTests
     [Theory]
     [InlineData("")]
     [InlineData("run")]
-    [InlineData("run org/name")]
+    [InlineData("pull")]
+    [InlineData("rm org")]
+    [InlineData("load org/name --max many")]
+    [InlineData("completion fish")]
+    [InlineData("keys frobnicate")]
     [InlineData("request not-a-model-id")]
     [InlineData("status org/../name")]
     [InlineData("run org/name hi --param no-equals-sign")]
@@ -55,7 +59,7 @@ public sealed class CommandTests
         var run = await Cli.RunAsync(["--help"], cancellationToken: Ct);
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "request", "status", "list", "run" })
+        foreach (var command in new[] { "serve", "pull, request", "add-model", "status", "list", "run", "ps", "load", "stop", "rm", "keys", "completion" })
         {
             Assert.Contains(command, run.Out, StringComparison.Ordinal);
         }
@@ -63,9 +67,25 @@ public sealed class CommandTests
 
     [Theory]
     [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("pull", "--help")]
+    [InlineData("request", "--help")]
+    [InlineData("add-model", "--help")]
+    [InlineData("status", "--help")]
     [InlineData("list", "--help")]
     [InlineData("run", "--help")]
-    public async Task RunAsync_HelpWithKeyInEnvironment_NeverPrintsTheKey(params string[] args)
+    [InlineData("ps", "--help")]
+    [InlineData("load", "--help")]
+    [InlineData("stop", "--help")]
+    [InlineData("rm", "--help")]
+    [InlineData("keys", "--help")]
+    [InlineData("keys", "create", "--help")]
+    [InlineData("keys", "list", "--help")]
+    [InlineData("keys", "revoke", "--help")]
+    [InlineData("keys", "rotate", "--help")]
+    [InlineData("keys", "audit", "--help")]
+    [InlineData("completion", "--help")]
+    public async Task RunAsync_HelpWithKeyInEnvironment_NamesTheVariableNeverItsValue(params string[] args)
     {
         const string secret = "sk-secret-value-4f8a2b";
 
@@ -73,7 +93,7 @@ public sealed class CommandTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.DoesNotContain(secret, run.Out + run.Err, StringComparison.Ordinal);
-        Assert.Contains("(from BYTEZ_KEY)", run.Out, StringComparison.Ordinal);
+        Assert.Contains("(default: $BYTEZ_KEY; its value is never shown)", run.Out, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -83,6 +103,18 @@ public sealed class CommandTests
     [InlineData("run", "org/name", "hello", "--stream")]
     [InlineData("request", "org/name")]
     [InlineData("request", "org/name", "--no-wait")]
+    [InlineData("pull", "org/name")]
+    [InlineData("add-model", "org/name")]
+    [InlineData("ps")]
+    [InlineData("load", "org/name")]
+    [InlineData("load", "org/name", "--no-wait")]
+    [InlineData("stop", "org/name")]
+    [InlineData("rm", "org/name")]
+    [InlineData("keys", "list")]
+    [InlineData("keys", "create", "x")]
+    [InlineData("keys", "revoke", "key_1")]
+    [InlineData("keys", "rotate", "key_1")]
+    [InlineData("keys", "audit")]
     public async Task RunAsync_ConnectionRefused_SaysServerCannotBeReachedAndExits1(params string[] args)
     {
         var host = Cli.ClosedAddress();

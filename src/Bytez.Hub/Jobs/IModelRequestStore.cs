@@ -21,4 +21,7 @@ public interface IModelRequestStore
 
     /// <summary>Replaces the stored job of <paramref name="job"/>'s model id with it.</summary>
     Task SaveAsync(ModelRequestJob job, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the job of a model id (after its model was removed); <see langword="false"/> when there was none.</summary>
+    Task<bool> DeleteAsync(string modelId, CancellationToken cancellationToken);
 }

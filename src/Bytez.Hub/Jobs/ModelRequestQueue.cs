@@ -177,6 +177,20 @@ public sealed partial class ModelRequestQueue : IAsyncDisposable
         return ModelIds.IsValid(modelId) && await _store.FindAsync(modelId, cancellationToken).ConfigureAwait(false) is { } job ? job.ToStatus() : null;
     }
 
+    /// <summary>
+    /// Forgets the finished job of a model whose files were removed, so it leaves <see cref="ListAsync"/>; an
+    /// unfinished job is kept (cancel it first) and gives <see langword="false"/>, as does a model without a job.
+    /// </summary>
+    public async Task<bool> ForgetAsync(string modelId, CancellationToken cancellationToken)
+    {
+        if (!ModelIds.IsValid(modelId) || _active.ContainsKey(modelId))
+        {
+            return false;
+        }
+
+        return await _store.DeleteAsync(modelId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the workers; running jobs stay unfinished in the store and resume at the next start.</summary>
     public async ValueTask DisposeAsync()
     {

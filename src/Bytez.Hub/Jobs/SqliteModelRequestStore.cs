@@ -110,6 +110,25 @@ public sealed class SqliteModelRequestStore : IModelRequestStore
         }
     }
 
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string modelId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM model_requests WHERE model_key = $key";
+            command.Parameters.AddWithValue("$key", Key(modelId));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task SaveCoreAsync(ModelRequestJob job, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace Bytez.Server.Auth;
 /// <summary>
 /// The one place that decides which scope a route needs, from the matched endpoint's route pattern and the method:
 /// <c>models:request</c> to request or cancel a download (<c>POST/DELETE request/{org}/{model}</c>, v1
-/// <c>/model/job</c>); <c>clusters:manage</c> to load, update or shut down a cluster (<c>PUT/PATCH/DELETE
+/// <c>/model/job</c>) or to delete a model's files (<c>DELETE {org}/{model}/files</c>); <c>clusters:manage</c> to load, update or shut down a cluster (<c>PUT/PATCH/DELETE
 /// {org}/{model}</c>, v1 <c>/model/load</c> and <c>/model/delete</c>); <c>run</c> to run a model (<c>POST
 /// {org}/{model}</c>, v1 <c>/model/run</c>, every OpenAI, Anthropic, rerank, TEI, tokenizer and MCP route except the
 /// model listings); <c>admin</c> for the admin API. Reading lists and states needs only a valid key.
@@ -36,6 +36,8 @@ public static class RouteScopes
         {
             case BytezServer.ApiPrefix + "/request/{org}/{name}":
                 return HttpMethods.IsGet(method) ? null : ApiKeyScopes.ModelsRequest;
+            case BytezServer.ApiPrefix + ModelFilesApi.Route:
+                return ApiKeyScopes.ModelsRequest;
             case BytezServer.ApiPrefix + "/{org}/{name}":
                 return HttpMethods.IsGet(method) ? null : HttpMethods.IsPost(method) ? ApiKeyScopes.Run : ApiKeyScopes.ClustersManage;
             case V1Api.Prefix + "/job":

@@ -65,6 +65,7 @@ public static partial class BytezServer
         api.MapListApi();
         api.MapRequestApi();
         api.MapClusterApi();
+        api.MapModelFilesApi();
         api.MapRunApi();
         api.MapTokenizerApi();
         app.MapGroup(V1Api.Prefix).MapV1Api();

@@ -44,6 +44,7 @@ public static class HubServices
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<IModelInstaller, HubModelInstaller>();
         services.AddSingleton<ModelRequestQueue>();
+        services.AddSingleton<ModelRemover>();
         services.AddHostedService<ModelRequestService>();
         return services;
     }

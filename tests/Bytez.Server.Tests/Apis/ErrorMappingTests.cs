@@ -106,6 +106,8 @@ public sealed class ErrorMappingTests
         public Task<IReadOnlyList<ModelRequestJob>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
 
         public Task SaveAsync(ModelRequestJob job, CancellationToken cancellationToken) => inner.SaveAsync(job, cancellationToken);
+
+        public Task<bool> DeleteAsync(string modelId, CancellationToken cancellationToken) => inner.DeleteAsync(modelId, cancellationToken);
     }
 }
 
