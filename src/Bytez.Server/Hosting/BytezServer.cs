@@ -9,6 +9,7 @@ using Bytez.Server.Apis.Tokenizer;
 using Bytez.Server.Auth;
 using Bytez.Server.Mcp;
 using Bytez.Server.Observability;
+using Bytez.Server.Playground;
 
 namespace Bytez.Server.Hosting;
 
@@ -74,6 +75,7 @@ public static partial class BytezServer
         app.MapMcpApi();
         app.MapKeysApi();
         app.MapBytezObservability();
+        app.MapPlayground();
 
         ReportStart(app);
         return app;
