@@ -63,10 +63,11 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     public ConcurrentDictionary<IPage, List<string>> Problems { get; } = new();
 
     /// <summary>Saves a screenshot of the page and a line of the report.</summary>
-    public async Task ScreenshotAsync(IPage page, string name, string what)
+    public async Task ScreenshotAsync(IPage page, string name, string what, bool fullPage = false)
     {
         var file = Path.Combine(OutputFolder, name + ".png");
-        await page.ScreenshotAsync(new() { Path = file, Type = ScreenshotType.Png });
+        // A key's secret never goes into a picture.
+        await page.ScreenshotAsync(new() { Path = file, Type = ScreenshotType.Png, FullPage = fullPage, Mask = [page.Locator(".secret")] });
         _report.Enqueue($"## {name}\n\n{what}\n\n![{name}]({name}.png)\n");
         if (Environment.GetEnvironmentVariable("BYTEZ_UPDATE_SCREENSHOTS") == "1" && RepositoryRoot() is { } root)
         {

@@ -25,6 +25,18 @@ public sealed class PlaygroundServer : IAsyncDisposable
     /// <summary>The tiny ONNX decoder.</summary>
     public const string OnnxModel = "local/tiny-onnx";
 
+    /// <summary>A tiny token classifier (dslim/bert-base-NER's labels).</summary>
+    public const string NerModel = "tiny/ner";
+
+    /// <summary>A tiny extractive question-answering model.</summary>
+    public const string QaModel = "tiny/qa";
+
+    /// <summary>A tiny DETR-shaped detector (labels red, green, blue).</summary>
+    public const string DetectorModel = "tiny/detector";
+
+    /// <summary>The models the server starts with.</summary>
+    public const int ModelCount = 7;
+
     /// <summary>The repository the fake hub publishes.</summary>
     public const string HubModel = "playground-org/tiny-decoder";
 
@@ -53,11 +65,15 @@ public sealed class PlaygroundServer : IAsyncDisposable
             Path.Combine(files, "slow.gguf"),
             new GgufTinyOptions { Layers = 8, EmbeddingLength = 256, Heads = 8, KeyValueHeads = 4, FeedForwardLength = 1024, ContextLength = 4096 });
         var onnx = OnnxDecoderModelWriter.Write(Path.Combine(files, "tiny-onnx"), new OnnxDecoderModelOptions { ContextLength = 512 });
+        var ner = TokenClassificationModelWriter.Write(Path.Combine(files, "ner"));
+        var qa = QuestionAnsweringModelWriter.Write(Path.Combine(files, "qa"));
+        var detector = ObjectDetectorModelWriter.Write(Path.Combine(files, "detector"), pixelMask: true, shortestEdge: 64, longestEdge: 128);
         var minilm = EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, EmbeddedModels.MiniLM).Path;
         var models = Path.Combine(root, "models");
         foreach (var (path, id, task) in new[]
         {
             (minilm, EmbeddingModel, "feature-extraction"), (gguf.Path, GgufModel, null), (slow.Path, SlowModel, null), (onnx.Folder, OnnxModel, null),
+            (ner.Folder, NerModel, "token-classification"), (qa.Folder, QaModel, "question-answering"), (detector.Folder, DetectorModel, "object-detection"),
         })
         {
             using var output = new StringWriter();

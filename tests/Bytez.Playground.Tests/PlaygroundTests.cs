@@ -9,8 +9,8 @@ namespace Bytez.Playground.Tests;
 [Collection(PlaygroundCollection.Name)]
 public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
 {
-    // The four models the server starts with, and the one a test requests from the hub once it has.
-    private static Regex AllModels() => new("^([45]) of \\1 models$");
+    // The models the server starts with, and the one a test requests from the hub once it has.
+    private static Regex AllModels() => new($"^({PlaygroundServer.ModelCount}|{PlaygroundServer.ModelCount + 1}) of \\1 models$");
 
     private async Task NoProblemsAsync(IPage page)
     {
@@ -83,11 +83,13 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         Assert.Equal(1.0, m[4], 3);
         Assert.Equal(m[1], m[3], 3); // symmetric
         Assert.True(m[1] > m[2] + 0.2, $"cat/kitten ({m[1]}) should be far closer than cat/stock market ({m[2]})");
+        await Expect(page.Locator(".model-head .badge")).ToHaveTextAsync("running, 1 instance"); // the run loaded it
+        await fixture.ScreenshotAsync(page, "model-embeddings", "An embedding model: three sentences and their cosine similarities.", fullPage: true);
         await page.GetByText("The same request as code").ClickAsync();
         await Expect(page.Locator(".snippets")).ToContainTextAsync($"/models/v2/{PlaygroundServer.EmbeddingModel}");
         await Expect(page.Locator(".snippets")).ToContainTextAsync("client.Model(\"local/minilm\")");
         await Expect(page.Locator(".snippets")).ToContainTextAsync("sdk.model(\"local/minilm\")");
-        await fixture.ScreenshotAsync(page, "model-embeddings", "An embedding model: three sentences, their cosine similarities, and the same request as curl, C# and bytez.js.");
+        await fixture.ScreenshotAsync(page, "model-code", "The same request as curl, C# (our SDK) and bytez.js, under every model form.");
         await NoProblemsAsync(page);
     }
 
@@ -110,7 +112,7 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await Expect(stop).ToBeDisabledAsync();
         await page.WaitForTimeoutAsync(500);
         Assert.Equal(stoppedAt, await output.InnerTextAsync()); // nothing arrives after Stop
-        await fixture.ScreenshotAsync(page, "model-generation", "A chat model streaming its answer, stopped with the Stop button.");
+        await fixture.ScreenshotAsync(page, "model-generation", "A chat model streaming its answer, stopped with the Stop button.", fullPage: true);
         await NoProblemsAsync(page);
     }
 
@@ -127,6 +129,51 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await Expect(page.Locator(".conversation .msg.assistant")).ToHaveCountAsync(1);
         await Expect(page.Locator(".snippets")).ToContainTextAsync("\"seed\": 7");
         await Expect(page.Locator(".snippets")).ToContainTextAsync("StreamAsync(input, parameters)");
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task Ner_HighlightsTheEntitiesInTheText()
+    {
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.NerModel);
+        await page.GetByLabel("Text").FillAsync("johnny lives in paris");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        var marks = page.Locator("#result mark");
+        await Expect(marks).ToHaveCountAsync(2);
+        await Expect(marks.Nth(0)).ToHaveTextAsync("johnnyPER");
+        await Expect(marks.Nth(1)).ToHaveTextAsync("parisLOC");
+        await Expect(page.Locator("#result p").First).ToHaveTextAsync("johnnyPER lives in parisLOC");
+        await fixture.ScreenshotAsync(page, "model-ner", "Token classification: the entities highlighted in the text, with their labels.");
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task QuestionAnswering_MarksTheAnswerInTheContext()
+    {
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.QaModel);
+        await page.GetByLabel("Question").FillAsync("what is the capital of france?");
+        await page.GetByLabel("Context").FillAsync("the capital is paris, france.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Expect(page.Locator("#result strong")).ToHaveTextAsync("paris, france");
+        await Expect(page.Locator("#result mark")).ToHaveTextAsync("paris, france");
+        await Expect(page.Locator("#result p").Nth(1)).ToHaveTextAsync("the capital is paris, france.");
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task ObjectDetection_DrawsTheBoxesOverTheImage()
+    {
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.DetectorModel);
+        await page.GetByLabel("Image file").SetInputFilesAsync(new FilePayload { Name = "red.png", MimeType = "image/png", Buffer = VisionTaskServer.RedPng });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Expect(page.Locator("#result li").First).ToHaveTextAsync(new Regex("^red [0-9.]+ at \\(10, 7\\) – \\(30, 22\\)$"));
+        var canvas = page.Locator("canvas[role=img]");
+        await Expect(canvas).ToBeVisibleAsync();
+        // The box's left edge (x = 10) is drawn in the box colour over the red picture; inside the box the picture shows.
+        var edge = await canvas.EvaluateAsync<int[]>("c => Array.from(c.getContext('2d').getImageData(10, 19, 1, 1).data)");
+        var inside = await canvas.EvaluateAsync<int[]>("c => Array.from(c.getContext('2d').getImageData(20, 19, 1, 1).data)");
+        Assert.Equal([255, 59, 48], edge[..3]);
+        Assert.Equal([255, 0, 0], inside[..3]);
         await NoProblemsAsync(page);
     }
 
@@ -188,6 +235,7 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         var page = await fixture.OpenAsync(hash: "#/keys");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Keys", Level = 1 })).ToBeVisibleAsync();
         await page.GetByLabel("Name").FillAsync("playground test");
+        await Expect(page.GetByLabel("run", new() { Exact = true })).ToBeCheckedAsync();
         await page.GetByLabel("models:request").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         var secret = await page.Locator(".secret").InnerTextAsync();
@@ -195,6 +243,7 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         var row = page.Locator("tr[data-key]", new() { HasText = "playground test" });
         await Expect(row).ToContainTextAsync("run, models:request");
         await Expect(row).ToContainTextAsync("active");
+        await Expect(page.GetByLabel("run", new() { Exact = true })).ToBeCheckedAsync(); // the form is ready for the next key
         Assert.DoesNotContain(secret, await page.Locator("table").InnerTextAsync(), StringComparison.Ordinal);
 
         // The new key works with the API.
@@ -203,7 +252,7 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
             Assert.True((await client.GetAsync("list/models", TestContext.Current.CancellationToken)).IsSuccessStatusCode);
         }
 
-        await fixture.ScreenshotAsync(page, "keys", "Keys (admin): a key just created, its secret shown once, the list and the usage table when the server has one.");
+        await fixture.ScreenshotAsync(page, "keys", "Keys (admin): a key just created, its secret shown once, the list and the usage table when the server has one.", fullPage: true);
         page.Dialog += (_, d) => d.AcceptAsync();
         await row.GetByRole(AriaRole.Button, new() { Name = "Revoke playground test" }).ClickAsync();
         await Expect(row).ToContainTextAsync("revoked");

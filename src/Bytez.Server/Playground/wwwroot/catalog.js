@@ -57,7 +57,7 @@ export async function render(main) {
       h('h2', t, h('span.n', ` (${groups.get(t).length})`)),
       h('table.cards.catalog-table',
         h('caption.sr', `Models of the task ${t}`),
-        h('thead', h('tr', h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col' }, 'Parameters'), h('th', { scope: 'col' }, 'RAM'), h('th', { scope: 'col' }, 'State'))),
+        h('thead', h('tr', h('th', { scope: 'col' }, 'Model'), h('th.num', { scope: 'col' }, 'Parameters'), h('th.num', { scope: 'col' }, 'RAM'), h('th', { scope: 'col' }, 'State'))),
         h('tbody', groups.get(t).map((m) => {
           const s = stateOf(m.modelId, byCluster, byRequest);
           return h('tr', { 'data-model': m.modelId },

@@ -8,7 +8,7 @@ export function cosine(a, b) {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-export async function render(root, { modelId, snippets }) {
+export async function render(root, { modelId, snippets, ran }) {
   const text = h('textarea#sentences', { rows: 5, required: true },
     'A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today.');
   const out = h('div.output#similarity', { 'aria-live': 'polite' });
@@ -37,7 +37,7 @@ export async function render(root, { modelId, snippets }) {
               td.style.setProperty('--s', Math.max(0, c).toFixed(3));
               return td;
             })))))));
-    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; }
+    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; ran(); }
   } } },
   field('Sentences, one a line', text, 'each line is embedded; the matrix compares every pair'),
   h('div.buttons', run));

@@ -17,12 +17,13 @@ function slider(name, label, min, max, step, value, hint) {
   range.addEventListener('input', () => { num.value = range.value; });
   num.addEventListener('input', () => { range.value = num.value; });
   const wrap = field(label, range, hint);
-  wrap.append(num);
+  wrap.classList.add('slider');
+  range.after(num);
   wrap.value = () => Number(num.value);
   return wrap;
 }
 
-export async function render(root, { modelId, task, snippets }) {
+export async function render(root, { modelId, task, snippets, ran }) {
   const chat = task === 'chat';
   const conversation = [];
   const system = h('textarea#system', { rows: 2, placeholder: 'optional' });
@@ -32,7 +33,8 @@ export async function render(root, { modelId, task, snippets }) {
   const seed = h('input#p-seed', { type: 'number', step: 1, placeholder: 'random' });
   const sliders = SAMPLING.map((s) => slider(...s));
   const samplingBox = h('fieldset.sampling', { disabled: true }, h('legend', 'Sampling'), sliders, field('Seed', seed, 'integer: the same seed gives the same sample'));
-  sample.addEventListener('change', () => { samplingBox.disabled = !sample.checked; });
+  const samplingPanel = h('details.sampling-panel', h('summary', 'Sampling parameters'), samplingBox);
+  sample.addEventListener('change', () => { samplingBox.disabled = !sample.checked; if (sample.checked) samplingPanel.open = true; });
   const streaming = h('input#p-stream', { type: 'checkbox', checked: true });
   const run = h('button', { type: 'submit' }, chat ? 'Send' : 'Generate');
   const stop = h('button#stop', { type: 'button', disabled: true }, 'Stop');
@@ -83,6 +85,7 @@ export async function render(root, { modelId, task, snippets }) {
     } finally {
       run.disabled = false; stop.disabled = true; controller = null;
       out.setAttribute('aria-busy', 'false');
+      ran();
     }
     if (chat && text) {
       conversation.push({ role: 'user', content: b.messages.at(-1).content }, { role: 'assistant', content: text });
@@ -96,7 +99,7 @@ export async function render(root, { modelId, task, snippets }) {
   h('fieldset', h('legend', 'Generation'), maxNew,
     h('div.check', sample, h('label', { for: 'p-do_sample' }, 'Sample (do_sample); otherwise greedy')),
     h('div.check', streaming, h('label', { for: 'p-stream' }, 'Stream tokens as they are generated'))),
-  samplingBox,
+  samplingPanel,
   h('div.buttons', run, stop, clear));
   stop.addEventListener('click', () => controller && controller.abort());
   if (clear) clear.addEventListener('click', () => { conversation.length = 0; drawLog(); out.textContent = ''; prompt.focus(); });

@@ -52,7 +52,7 @@ function drawBoxes(canvas, img, detections) {
 
 const labelsList = (labels) => h('ul.bars', labels.map((l) => h('li', h('meter', { min: 0, max: 1, value: l.score, 'aria-label': l.label }), h('span', `${l.label} ${l.score.toFixed(3)}`))));
 
-export async function render(root, { modelId, task, snippets }) {
+export async function render(root, { modelId, task, snippets, ran }) {
   const audio = task.startsWith('audio') || task === 'automatic-speech-recognition';
   const file = h('input#media-file', { type: 'file', accept: audio ? 'audio/*' : 'image/*' });
   const preview = h('div.canvas-wrap');
@@ -112,7 +112,7 @@ export async function render(root, { modelId, task, snippets }) {
       else if (Array.isArray(output) && output[0] && 'label' in output[0]) fill(out, labelsList(output));
       else if (Array.isArray(output) && output[0] && 'generated_text' in output[0]) fill(out, h('p', output[0].generated_text));
       else fill(out, h('pre', JSON.stringify(output, null, 2)));
-    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; }
+    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; ran(); }
   } } },
   field(audio ? 'Audio file' : 'Image file', file, audio ? 'WAV, FLAC, MP3 or OGG; or record from the microphone' : 'PNG, JPEG, GIF, WebP or BMP'),
   h('div.buttons', record, run));

@@ -18,7 +18,7 @@ export function highlight(text, spans) {
   return out;
 }
 
-export async function render(root, { modelId, task, snippets }) {
+export async function render(root, { modelId, task, snippets, ran }) {
   const qa = task === 'question-answering';
   const ner = task === 'token-classification' || task === 'ner';
   const question = h('input#question', { type: 'text', value: 'Who wrote the program?' });
@@ -48,7 +48,7 @@ export async function render(root, { modelId, task, snippets }) {
         const labels = Array.isArray(output[0]) ? output[0] : output;
         fill(out, h('ul.bars', labels.map((l) => h('li', h('meter', { min: 0, max: 1, value: l.score, 'aria-label': l.label }), h('span', `${l.label} ${l.score.toFixed(3)}`)))));
       }
-    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; }
+    } catch (err) { fill(out, errorBox(err)); } finally { run.disabled = false; ran(); }
   } } },
   qa ? field('Question', question) : null,
   field(qa ? 'Context' : 'Text', text),

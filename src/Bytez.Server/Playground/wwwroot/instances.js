@@ -2,8 +2,8 @@
 import { v2 } from './api.js';
 import { h, fill, errorBox, gb, field, redraw } from './ui.js';
 
-/** Load / shut down buttons for one model; `after` runs when a call ended. */
-export function clusterButtons(modelId, after) {
+/** Load / shut down buttons for one model (`only` limits them to one); `after` runs when a call ended. */
+export function clusterButtons(modelId, after, only) {
   const msg = h('span.action-msg', { role: 'status' });
   const act = (label, method, body) => h('button', { type: 'button', 'data-action': label.toLowerCase(), on: { click: async (e) => {
     const b = e.currentTarget;
@@ -15,8 +15,8 @@ export function clusterButtons(modelId, after) {
     } catch (err) {
       fill(msg, errorBox(err));
     } finally { b.disabled = false; if (after) after(); }
-  } } }, label + (label === 'Load' ? '' : ''));
-  return h('div.buttons', act('Load', 'PUT', {}), act('Shut down', 'DELETE'), msg);
+  } } }, label);
+  return h('div.buttons', only === 'shut down' ? null : act('Load', 'PUT', {}), only === 'load' ? null : act('Shut down', 'DELETE'), msg);
 }
 
 const budget = Number(document.querySelector('meta[name="bytez-memory-budget"]')?.content) || 0;
@@ -42,7 +42,7 @@ export async function render(main) {
     if (!clusters.length) fill(table, h('p.empty', 'No clusters: no model is loaded. Load one below or run a model.'));
     else fill(table, h('table.clusters.cards',
       h('caption.sr', 'Clusters'),
-      h('thead', h('tr', ['Model', 'Status', 'Instances', 'Capacity (min / desired / max)', 'Memory', 'Inferences', 'Last inference', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', h('tr', ['Model', 'Status', 'Instances', 'Capacity (min / desired / max)', 'Memory', 'Inferences', 'Last inference', 'Actions'].map((t, i) => h(i >= 2 && i <= 5 ? 'th.num' : 'th', { scope: 'col' }, t)))),
       h('tbody', clusters.map((c) => h('tr', { 'data-model': c.modelId },
         h('td', h('a', { href: '#/model/' + c.modelId }, c.modelId)),
         h('td', { 'data-label': 'Status' }, h('span.badge.' + ({ running: 'running', loading: 'loading', failed: 'failed' }[c.status] || 'idle'), c.status), c.failure ? h('div.reason', c.failure) : null),
@@ -51,7 +51,7 @@ export async function render(main) {
         h('td.num', { 'data-label': 'Memory' }, gb(c.instances * (ram.get(c.modelId.toLowerCase()) || 0))),
         h('td.num', { 'data-label': 'Inferences' }, String(c.inferences)),
         h('td', { 'data-label': 'Last inference' }, c.lastInference ? new Date(c.lastInference).toLocaleTimeString() : '–'),
-        h('td', clusterButtons(c.modelId, draw)))))));
+        h('td', clusterButtons(c.modelId, draw, c.instances > 0 || c.status === 'loading' ? 'shut down' : null)))))));
     });
     redraw(pick, models, () => {
       const chosen = pick.value;

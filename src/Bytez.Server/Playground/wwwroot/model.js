@@ -59,7 +59,7 @@ export async function render(main, modelId) {
   const loader = forms[info.task];
   if (loader) {
     const form = await loader();
-    await form.render(body, { modelId, task: info.task, snippets });
+    await form.render(body, { modelId, task: info.task, snippets, ran: refresh });
   } else {
     genericForm(body, modelId, snippets);
   }

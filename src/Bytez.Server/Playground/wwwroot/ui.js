@@ -14,6 +14,7 @@ export function h(spec, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k === 'on') for (const [e, f] of Object.entries(v)) el.addEventListener(e, f);
+    else if (k === 'checked') el.defaultChecked = el.checked = !!v; // form.reset() goes back to it
     else if (k in el && k !== 'list' && typeof v !== 'string') el[k] = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
