@@ -63,11 +63,19 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     public ConcurrentDictionary<IPage, List<string>> Problems { get; } = new();
 
     /// <summary>Saves a screenshot of the page and a line of the report.</summary>
-    public async Task ScreenshotAsync(IPage page, string name, string what, bool fullPage = false)
+    public async Task ScreenshotAsync(IPage page, string name, string what, bool fullPage = false, ILocator? element = null)
     {
         var file = Path.Combine(OutputFolder, name + ".png");
         // A key's secret never goes into a picture.
-        await page.ScreenshotAsync(new() { Path = file, Type = ScreenshotType.Png, FullPage = fullPage, Mask = [page.Locator(".secret")] });
+        if (element is not null)
+        {
+            await element.ScreenshotAsync(new() { Path = file, Type = ScreenshotType.Png, Mask = [page.Locator(".secret")] });
+        }
+        else
+        {
+            await page.ScreenshotAsync(new() { Path = file, Type = ScreenshotType.Png, FullPage = fullPage, Mask = [page.Locator(".secret")] });
+        }
+
         _report.Enqueue($"## {name}\n\n{what}\n\n![{name}]({name}.png)\n");
         if (Environment.GetEnvironmentVariable("BYTEZ_UPDATE_SCREENSHOTS") == "1" && RepositoryRoot() is { } root)
         {

@@ -89,7 +89,7 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await Expect(page.Locator(".snippets")).ToContainTextAsync($"/models/v2/{PlaygroundServer.EmbeddingModel}");
         await Expect(page.Locator(".snippets")).ToContainTextAsync("client.Model(\"local/minilm\")");
         await Expect(page.Locator(".snippets")).ToContainTextAsync("sdk.model(\"local/minilm\")");
-        await fixture.ScreenshotAsync(page, "model-code", "The same request as curl, C# (our SDK) and bytez.js, under every model form.");
+        await fixture.ScreenshotAsync(page, "model-code", "The same request as curl, C# (our SDK) and bytez.js, under every model form.", element: page.Locator(".snippets"));
         await NoProblemsAsync(page);
     }
 
