@@ -34,6 +34,12 @@ public sealed class PlaygroundServer : IAsyncDisposable
     /// <summary>A tiny DETR-shaped detector (labels red, green, blue).</summary>
     public const string DetectorModel = "tiny/detector";
 
+    /// <summary>A model folder whose GGUF header cannot be read (listed by <c>list/failed</c>).</summary>
+    public const string BrokenModel = "broken/sum-overflow";
+
+    /// <summary>A second hub repository, for cancelling a download.</summary>
+    public const string HubModelToCancel = "playground-org/cancelled-decoder";
+
     /// <summary>The models the server starts with.</summary>
     public const int ModelCount = 7;
 
@@ -87,8 +93,10 @@ public sealed class PlaygroundServer : IAsyncDisposable
             }
         }
 
+        MalformedModels.WriteGgufWithElementSumOverflow(Path.Combine(models, "broken", "sum-overflow", "model.gguf"));
         var hub = await FakeHub.StartAsync();
         hub.AddOnnxDecoder(HubModel);
+        hub.AddOnnxDecoder(HubModelToCancel);
         var server = await TestServer.StartAsync(new Dictionary<string, string?>
         {
             ["Bytez:ModelsPath"] = models,

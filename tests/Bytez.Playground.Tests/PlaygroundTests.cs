@@ -31,6 +31,9 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         // Other tests may have run it (a run loads an instance).
         await Expect(row.Locator(".badge")).ToHaveTextAsync(new Regex("^(not loaded|running, 1 instance)$"));
 
+        // A folder that could not be read is named with the reason.
+        await Expect(page.Locator("section.task", new() { HasText = "Models that could not be read" })).ToContainTextAsync(PlaygroundServer.BrokenModel);
+
         await page.GetByLabel("Search").FillAsync("gguf");
         await Expect(page.Locator("p.count")).ToHaveTextAsync(new Regex("^2 of [0-9]+ models$"));
         await Expect(page.Locator($"tr[data-model='{PlaygroundServer.EmbeddingModel}']")).ToHaveCountAsync(0);
@@ -227,6 +230,29 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await page.GetByRole(AriaRole.Link, new() { Name = "Models" }).ClickAsync();
         await Expect(page.Locator($"tr[data-model='{PlaygroundServer.HubModel}']")).ToBeVisibleAsync();
         await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task Requests_Cancel_ShowsTheJobFailedWithTheReason()
+    {
+        fixture.Server.Hub.BytesPerSecond = 32 * 1024;
+        try
+        {
+            var page = await fixture.OpenAsync(hash: "#/requests");
+            await page.GetByLabel("Hugging Face model id").FillAsync(PlaygroundServer.HubModelToCancel);
+            await page.GetByLabel("Hugging Face model id").PressAsync("Enter");
+            var job = page.Locator($"article.job[data-model='{PlaygroundServer.HubModelToCancel}']");
+            await Expect(job).ToHaveAttributeAsync("data-state", "downloading");
+            await job.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await Expect(job).ToHaveAttributeAsync("data-state", "failed");
+            await Expect(job.Locator(".reason")).ToHaveTextAsync("Cancelled");
+            await Expect(job.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToHaveCountAsync(0);
+            await NoProblemsAsync(page);
+        }
+        finally
+        {
+            fixture.Server.Hub.BytesPerSecond = 0;
+        }
     }
 
     [Fact]
