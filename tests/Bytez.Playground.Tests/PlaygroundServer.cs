@@ -34,6 +34,9 @@ public sealed class PlaygroundServer : IAsyncDisposable
     /// <summary>A tiny DETR-shaped detector (labels red, green, blue).</summary>
     public const string DetectorModel = "tiny/detector";
 
+    /// <summary>A tiny CTC speech model that hears letters as tones.</summary>
+    public const string SpeechModel = "tiny/speech";
+
     /// <summary>A model folder whose GGUF header cannot be read (listed by <c>list/failed</c>).</summary>
     public const string BrokenModel = "broken/sum-overflow";
 
@@ -41,7 +44,7 @@ public sealed class PlaygroundServer : IAsyncDisposable
     public const string HubModelToCancel = "playground-org/cancelled-decoder";
 
     /// <summary>The models the server starts with.</summary>
-    public const int ModelCount = 7;
+    public const int ModelCount = 8;
 
     /// <summary>The repository the fake hub publishes.</summary>
     public const string HubModel = "playground-org/tiny-decoder";
@@ -74,12 +77,14 @@ public sealed class PlaygroundServer : IAsyncDisposable
         var ner = TokenClassificationModelWriter.Write(Path.Combine(files, "ner"));
         var qa = QuestionAnsweringModelWriter.Write(Path.Combine(files, "qa"));
         var detector = ObjectDetectorModelWriter.Write(Path.Combine(files, "detector"), pixelMask: true, shortestEdge: 64, longestEdge: 128);
+        var speech = CtcSpeechModelWriter.Write(Path.Combine(files, "speech"));
         var minilm = EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, EmbeddedModels.MiniLM).Path;
         var models = Path.Combine(root, "models");
         foreach (var (path, id, task) in new[]
         {
             (minilm, EmbeddingModel, "feature-extraction"), (gguf.Path, GgufModel, null), (slow.Path, SlowModel, null), (onnx.Folder, OnnxModel, null),
             (ner.Folder, NerModel, "token-classification"), (qa.Folder, QaModel, "question-answering"), (detector.Folder, DetectorModel, "object-detection"),
+            (speech.Folder, SpeechModel, "automatic-speech-recognition"),
         })
         {
             using var output = new StringWriter();

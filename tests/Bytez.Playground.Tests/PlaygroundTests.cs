@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Bytez.Testing;
+using Bytez.Testing.TinyModels;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -177,6 +178,26 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         var inside = await canvas.EvaluateAsync<int[]>("c => Array.from(c.getContext('2d').getImageData(20, 19, 1, 1).data)");
         Assert.Equal([255, 59, 48], edge[..3]);
         Assert.Equal([255, 0, 0], inside[..3]);
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task SpeechRecognition_AnUploadedWav_GivesTheTranscript()
+    {
+        // "HI BOB" as the tiny model's letter tones.
+        float[] hiBob =
+        [
+            .. CtcSpeechModel.Tone('H', 3), .. CtcSpeechModel.Tone('I', 3), .. CtcSpeechModel.Silence(2), .. CtcSpeechModel.Tone('|', 2),
+            .. CtcSpeechModel.Tone('B', 3), .. CtcSpeechModel.Tone('O', 3), .. CtcSpeechModel.Tone('B', 3),
+        ];
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.SpeechModel);
+        await page.GetByLabel("Audio file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "hi-bob.wav", MimeType = "audio/wav", Buffer = Bytez.Media.Audio.WavEncoder.EncodeFloat32(hiBob, 16000),
+        });
+        await Expect(page.Locator("audio[controls]")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Expect(page.Locator("#result")).ToHaveTextAsync("HI BOB");
         await NoProblemsAsync(page);
     }
 
