@@ -22,6 +22,8 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(OutputFolder);
+        // The machine may be busy (models load on first use): wait for what a person waits for.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await Browser.StartAsync();
         Server = await PlaygroundServer.StartAsync();
     }

@@ -59,6 +59,27 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
     }
 
     [Fact]
+    public async Task Keyboard_SkipLinkAndNavigation_MoveFocusToTheContent()
+    {
+        var page = await fixture.OpenAsync();
+        await page.ReloadAsync(); // the key stays for the tab
+        await Expect(page.Locator("p.count")).ToHaveTextAsync(AllModels());
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("main")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByLabel("Search")).ToBeFocusedAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Instances" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instances", Level = 1 })).ToBeFocusedAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Instances" })).ToHaveAttributeAsync("aria-current", "page");
+        Assert.Equal("Instances · Bytez", await page.TitleAsync());
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
     public async Task WrongKey_IsRefusedWithTheServersError_AndNotKept()
     {
         var page = await fixture.OpenAsync(key: null);

@@ -17,6 +17,7 @@ const state = document.getElementById('key-state');
 const forget = document.getElementById('key-forget');
 let cleanup = null;
 let generation = 0;
+let shown = 0; // pages shown: the first load leaves focus where the browser puts it
 
 function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -45,7 +46,7 @@ async function show() {
   if (mine !== generation) { if (typeof done === 'function') done(); return; }
   cleanup = typeof done === 'function' ? done : null;
   document.title = (main.querySelector('h1')?.textContent || 'Playground') + ' · Bytez';
-  focusHeading(main);
+  if (shown++) focusHeading(main);
 }
 
 function showKeyState() {
@@ -83,6 +84,8 @@ forget.addEventListener('click', () => {
   show();
 });
 
+// The skip link moves focus without touching the hash (the hash is the router's).
+document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
 window.addEventListener('hashchange', show);
 showKeyState();
 show();
