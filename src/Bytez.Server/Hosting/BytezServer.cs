@@ -9,6 +9,7 @@ using Bytez.Server.Apis.Tokenizer;
 using Bytez.Server.Auth;
 using Bytez.Server.Mcp;
 using Bytez.Server.Observability;
+using Bytez.Server.Playground;
 using Bytez.Server.Usage;
 
 namespace Bytez.Server.Hosting;
@@ -79,6 +80,7 @@ public static partial class BytezServer
         app.MapKeysApi();
         app.MapUsageApi();
         app.MapBytezObservability();
+        app.MapPlayground();
 
         ReportStart(app);
         return app;
