@@ -20,7 +20,7 @@ internal sealed class LlamaDecoderSequence : IDecoderSequence
     private readonly LlamaCppInstance _instance;
     private readonly Lock _lock = new();
     private readonly List<int> _tokens = [];
-    private LlamaSharedContext _context;
+    private LlamaSharedContext _context; // may change at the first feed, to the context where the prompt's prefix is cached
     private bool _feeding;
 
     public LlamaDecoderSequence(LlamaCppInstance instance, LlamaSharedContext context)
@@ -38,9 +38,6 @@ internal sealed class LlamaDecoderSequence : IDecoderSequence
 
     /// <summary>The llama.cpp sequence id in the context; -1 until the first feed takes one.</summary>
     internal int SequenceId { get; private set; } = -1;
-
-    /// <summary>The context the sequence decodes in (may change at the first feed, to where its prefix is cached).</summary>
-    internal LlamaSharedContext Context => _context;
 
     /// <summary>Whether the first decode must first drop the id's cells from the sequence's length on; written by the runner.</summary>
     internal bool TrimPending { get; set; }

@@ -187,6 +187,29 @@ public sealed class PrefixCacheTests(TinyLlamaFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task GenerationPieces_ReportTheCachedPromptTokens()
+    {
+        using var cached = await LoadAsync(cache: true);
+        var reuse = new Reuse(cached);
+        int[] prompt = UserTurn("Name the ship.");
+        var first = new List<GenerationPiece>();
+        var second = new List<GenerationPiece>();
+        await foreach (var piece in TextGenerator.GenerateAsync(cached, prompt, Settings(sample: false), cancellationToken: Ct))
+        {
+            first.Add(piece);
+        }
+
+        await foreach (var piece in TextGenerator.GenerateAsync(cached, prompt, Settings(sample: false), cancellationToken: Ct))
+        {
+            second.Add(piece);
+        }
+
+        Assert.All(first, p => Assert.Equal(0, p.CachedPromptTokens));
+        Assert.All(second, p => Assert.Equal(prompt.Length - 1, p.CachedPromptTokens));
+        Assert.Equal(prompt.Length - 1, reuse.Tokens);
+    }
+
+    [Fact]
     public async Task SharedPrefixShorterThanTheMinimum_NotReused()
     {
         int[] a = UserTurn("Which ship passed the rocks at midnight?");
