@@ -261,7 +261,11 @@ public sealed class GenerationMetricsTests(GenerationFixture fixture) : IClassFi
         Assert.Contains("bytez_batch_size", text, StringComparison.Ordinal);
         Assert.Contains("bytez_queue_time_seconds", text, StringComparison.Ordinal);
     }
+}
 
+/// <summary>The llama.cpp prefix cache shows up in the Prometheus metrics (its own server: scrapes are cached for 300 ms).</summary>
+public sealed class PrefixCacheMetricsTests(GenerationFixture fixture) : IClassFixture<GenerationFixture>
+{
     [Fact]
     public async Task Metrics_SameLongPromptTwice_PrefixCacheHitAndReusedTokensCounted()
     {
