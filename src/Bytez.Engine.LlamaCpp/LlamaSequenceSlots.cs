@@ -28,9 +28,6 @@ internal sealed class LlamaSequenceSlots
     /// <summary>Whether another sequence can reserve a place.</summary>
     public bool HasRoom => _rented + _reserved < Sequences;
 
-    /// <summary>Whether no sequence is live or reserved.</summary>
-    public bool IsIdle => _rented == 0 && _reserved == 0;
-
     /// <summary>Cached prefixes kept now.</summary>
     public int CachedCount => _cached.Count;
 
