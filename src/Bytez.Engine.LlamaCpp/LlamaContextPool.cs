@@ -19,7 +19,6 @@ namespace Bytez.Engine.LlamaCpp;
 /// </remarks>
 internal sealed unsafe class LlamaSharedContext : IDisposable
 {
-    private readonly SortedSet<int> _freeSequenceIds;
     private readonly LLamaBatch _batch = new();
     private readonly LlamaCppInstance _instance;
     private readonly bool _continuous;
@@ -27,6 +26,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
     private readonly Lock _lock = new();
     private readonly List<LlamaFeed> _pending = [];
     private readonly HashSet<int> _awaited = [];
+    private readonly List<(int Source, int Destination)> _copies = [];
     private readonly ManualResetEventSlim _arrival = new(false);
     private long _order;
     private long _lastDecodeEnded;
@@ -75,7 +75,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
         Sequences = (int)Handle.MaxSeq;
         SequenceCapacity = (int)(Handle.ContextSize / Handle.MaxSeq);
         BatchSize = (int)Handle.BatchSize;
-        _freeSequenceIds = new SortedSet<int>(Enumerable.Range(0, Sequences));
+        Slots = new LlamaSequenceSlots(Sequences);
     }
 
     /// <summary>The native context.</summary>
@@ -93,25 +93,21 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
     /// <summary>The most tokens one decode takes.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Takes the lowest free sequence id (llama.cpp groups consecutive ids best); the caller holds the pool's lock.</summary>
-    public bool TryRent(out int sequenceId)
+    /// <summary>What each sequence id holds (live, cached prefix, clean); guarded by the pool's lock.</summary>
+    public LlamaSequenceSlots Slots { get; }
+
+    /// <summary>
+    /// Queues a copy of the cells of sequence <paramref name="source"/> (a cached prefix) to <paramref name="destination"/>
+    /// (an id just taken), made before any later change to the cache: at the start of the next decode or leave. The
+    /// caller holds the pool's lock, so the copy is queued before anyone can take or evict the source.
+    /// </summary>
+    public void QueueCopy(int source, int destination)
     {
-        if (_freeSequenceIds.Count == 0)
+        lock (_lock)
         {
-            sequenceId = -1;
-            return false;
+            _copies.Add((source, destination));
         }
-
-        sequenceId = _freeSequenceIds.Min;
-        _freeSequenceIds.Remove(sequenceId);
-        return true;
     }
-
-    /// <summary>Returns a sequence id; the caller holds the pool's lock.</summary>
-    public void Return(int sequenceId) => _freeSequenceIds.Add(sequenceId);
-
-    /// <summary>Whether every sequence id is free; the caller holds the pool's lock.</summary>
-    public bool IsIdle => _freeSequenceIds.Count == Sequences;
 
     /// <summary>Whether the context has been disposed.</summary>
     public bool IsDisposed => _disposed;
@@ -174,6 +170,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
         {
             if (!_disposed)
             {
+                ApplyCopies();
                 Handle.MemorySequenceRemove((LLamaSeqId)sequence.SequenceId, -1, -1);
             }
         }
@@ -185,6 +182,15 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
         foreach (LlamaFeed feed in dropped)
         {
             feed.Fail(new ObjectDisposedException(nameof(IDisposable), "The sequence was disposed while it was being fed."));
+        }
+    }
+
+    /// <summary>A sequence leaves with its cells kept (a cached prefix): it is no longer waited for; it has no feed pending.</summary>
+    public void Forget(LlamaDecoderSequence sequence)
+    {
+        lock (_lock)
+        {
+            _awaited.Remove(sequence.SequenceId);
         }
     }
 
@@ -318,6 +324,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
                 }
                 else
                 {
+                    ApplyCopies();
                     foreach (LlamaFeed feed in cancelled)
                     {
                         Handle.MemorySequenceRemove((LLamaSeqId)feed.Sequence.SequenceId, feed.Start, -1);
@@ -454,6 +461,14 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
             (LlamaFeed feed, int count) = entries[e];
             ReadOnlySpan<int> tokens = feed.Tokens.Span;
             logitIndex[e] = -1;
+            if (feed.Fed == 0 && feed.Sequence.TrimPending)
+            {
+                // A sequence's first feed: its id may hold older cells past the prefix it reuses (a cached prefix
+                // taken, copied or evicted); they go before its positions are written.
+                Handle.MemorySequenceRemove((LLamaSeqId)feed.Sequence.SequenceId, feed.Start, -1);
+                feed.Sequence.TrimPending = false;
+            }
+
             for (int k = 0; k < count; k++)
             {
                 int at = feed.Fed + k;
@@ -532,6 +547,29 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
                 DecodeResult.NoKvSlot => new EngineException(EngineErrorKind.Overloaded, "llama.cpp found no free cache slot for the sequence."),
                 _ => new EngineException(EngineErrorKind.Internal, $"llama.cpp failed to decode ({result}, code {(int)result})."),
             }));
+        }
+    }
+
+    /// <summary>Makes the queued prefix copies, in the order they were queued; the caller holds <see cref="Gate"/>.</summary>
+    private void ApplyCopies()
+    {
+        (int Source, int Destination)[] copies;
+        lock (_lock)
+        {
+            if (_copies.Count == 0)
+            {
+                return;
+            }
+
+            copies = [.. _copies];
+            _copies.Clear();
+        }
+
+        foreach ((int source, int destination) in copies)
+        {
+            // Across the streams of a non-unified cache llama.cpp copies whole buffers (the cells' bookkeeping now, the
+            // data at the start of the next decode), so the whole range is given; the tail is trimmed at the first feed.
+            Handle.MemorySequenceCopy((LLamaSeqId)source, (LLamaSeqId)destination, -1, -1);
         }
     }
 

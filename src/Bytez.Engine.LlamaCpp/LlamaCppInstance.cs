@@ -13,8 +13,10 @@ namespace Bytez.Engine.LlamaCpp;
 /// <see cref="IDecoderSequence"/>s of this instance rent (<see cref="LlamaCppOptions.SequencesPerContext"/> per
 /// context). Thread-safe: sequences may be created, fed and disposed from any thread. Concurrent feeds of sequences in
 /// the same context are merged into one llama.cpp decode (continuous batching; see <see cref="LlamaCppOptions.ContinuousBatching"/>).
+/// Finished sequences leave their cells as cached prompt prefixes that later sequences starting with the same tokens
+/// reuse (see <see cref="LlamaCppOptions.PrefixCache"/>).
 /// </summary>
-public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingInstance
+public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingInstance, IPrefixCachingInstance
 {
     private readonly LLamaWeights _weights;
     private readonly LlamaCppOptions _options;
@@ -44,6 +46,10 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingIns
         _tokenizer = new LlamaCppTokenizer(
             weights, header.GetArray<string>("tokenizer.ggml.tokens"), header.GetBoolean("tokenizer.ggml.add_space_prefix") ?? true);
         ChatTemplate = header.GetString("tokenizer.chat_template");
+        // Trimming a sequence's cells back to a prefix needs a plain attention cache: recurrent state (Mamba, hybrids)
+        // cannot be cut at a position, and a sliding window keeps too few old cells to continue from an earlier one.
+        PrefixCacheSupported = !weights.NativeHandle.IsRecurrent && weights.NativeHandle.SWACount == 0
+            && !header.Metadata.Keys.Any(k => k.StartsWith(arch + ".ssm.", StringComparison.Ordinal));
         long? pad = header.GetInteger("tokenizer.ggml.padding_token_id");
         Defaults = new GenerationDefaults
         {
@@ -83,6 +89,30 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingIns
     /// </summary>
     public Action<int>? BatchObserver { get; set; }
 
+    /// <inheritdoc />
+    public Action<int>? PrefixReuseObserver { get; set; }
+
+    /// <summary>
+    /// Whether the model's cache can be cut back to a prefix (a transformer without a sliding window; not recurrent),
+    /// so that <see cref="LlamaCppOptions.PrefixCache"/> applies to it.
+    /// </summary>
+    public bool PrefixCacheSupported { get; }
+
+    /// <summary>Whether finished sequences are kept as cached prefixes now (the option, read at each use, and the model allows it).</summary>
+    internal bool PrefixCacheEnabled => _options.PrefixCache && PrefixCacheSupported;
+
+    /// <summary>Cached prefixes kept now, over all contexts.</summary>
+    public int CachedPrefixCount
+    {
+        get
+        {
+            lock (_poolLock)
+            {
+                return _contexts.Sum(c => c.Slots.CachedCount);
+            }
+        }
+    }
+
     /// <summary>Test hook: given the sequence ids of a decode, a result to report instead of decoding, or <see langword="null"/> to decode.</summary>
     internal Func<IReadOnlyList<int>, LLama.Native.DecodeResult?>? DecodeFault { get; set; }
 
@@ -106,17 +136,17 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingIns
             ObjectDisposedException.ThrowIf(_disposed, this);
             foreach (LlamaSharedContext context in _contexts)
             {
-                if (context.TryRent(out int id))
+                if (context.Slots.TryReserve())
                 {
-                    return new LlamaDecoderSequence(this, context, id);
+                    return new LlamaDecoderSequence(this, context);
                 }
             }
 
             LlamaSharedContext created = CreateContext();
             _contexts.Add(created);
             LogContextCreated(_logger, Model.Id, _contexts.Count);
-            return created.TryRent(out int first)
-                ? new LlamaDecoderSequence(this, created, first)
+            return created.Slots.TryReserve()
+                ? new LlamaDecoderSequence(this, created)
                 : throw new InvalidOperationException("A new llama.cpp context has no sequence id.");
         }
     }
@@ -145,13 +175,89 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingIns
         _weights.Dispose();
     }
 
-    internal void Release(LlamaSharedContext context, int sequenceId)
+    /// <summary>
+    /// Gives a sequence created in <paramref name="reserved"/> its sequence id at its first feed, <paramref name="prompt"/>:
+    /// with the prefix cache on, the cached prefix (in any context with room) sharing the most tokens with the prompt,
+    /// when at least <see cref="LlamaCppOptions.PrefixCacheMinTokens"/> and never the prompt's last token (its logits
+    /// are needed). A prefix that holds more than is shared is copied to a clean id when there is one (it stays cached
+    /// for others); else taken over. Without a hit, a clean id, or the least recently used cached prefix's.
+    /// </summary>
+    /// <returns>The context, the id, and how many of the prompt's tokens are already in the id's cells.</returns>
+    internal (LlamaSharedContext Context, int Id, int Reused) Bind(LlamaSharedContext reserved, ReadOnlySpan<int> prompt)
+    {
+        int reused;
+        lock (_poolLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed || reserved.IsDisposed, this);
+            int min = Math.Max(1, _options.PrefixCacheMinTokens);
+            if (PrefixCacheEnabled && prompt.Length - 1 >= min)
+            {
+                LlamaSharedContext? best = null;
+                (int Id, int Shared, int CachedLength) match = (-1, 0, 0);
+                foreach (LlamaSharedContext context in _contexts)
+                {
+                    if (!ReferenceEquals(context, reserved) && !context.Slots.HasRoom)
+                    {
+                        continue;
+                    }
+
+                    var candidate = context.Slots.BestMatch(prompt, prompt.Length - 1);
+                    if (candidate.Shared > match.Shared || (candidate.Shared == match.Shared && ReferenceEquals(context, reserved)))
+                    {
+                        (best, match) = (context, candidate);
+                    }
+                }
+
+                if (best is not null && match.Shared >= min)
+                {
+                    if (!ReferenceEquals(best, reserved))
+                    {
+                        reserved.Slots.Unreserve();
+                        best.Slots.TryReserve();
+                    }
+
+                    if (match.Shared < match.CachedLength && best.Slots.TryTakeClean(out int clean))
+                    {
+                        best.QueueCopy(match.Id, clean);
+                        best.Slots.Touch(match.Id);
+                        reused = match.Shared;
+                        LogPrefixCopied(_logger, Model.Id, reused, prompt.Length);
+                        PrefixReuseObserver?.Invoke(reused);
+                        return (best, clean, reused);
+                    }
+
+                    best.Slots.TakeCached(match.Id);
+                    reused = match.Shared;
+                    LogPrefixTaken(_logger, Model.Id, reused, prompt.Length);
+                    PrefixReuseObserver?.Invoke(reused);
+                    return (best, match.Id, reused);
+                }
+            }
+
+            return (reserved, reserved.Slots.TakeAny(), 0);
+        }
+    }
+
+    /// <summary>Gives back the place of a sequence that never took an id.</summary>
+    internal void Unreserve(LlamaSharedContext context)
     {
         lock (_poolLock)
         {
             if (!context.IsDisposed)
             {
-                context.Return(sequenceId);
+                context.Slots.Unreserve();
+            }
+        }
+    }
+
+    /// <summary>Frees a sequence's id: a cached prefix of <paramref name="tokens"/> (the id's cells kept), or clean when <see langword="null"/>.</summary>
+    internal void Release(LlamaSharedContext context, int sequenceId, int[]? tokens)
+    {
+        lock (_poolLock)
+        {
+            if (!context.IsDisposed)
+            {
+                context.Slots.Return(sequenceId, tokens);
             }
         }
     }
@@ -236,6 +342,12 @@ public sealed partial class LlamaCppInstance : IGenerativeInstance, IBatchingIns
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {ModelId} from {Path} in {Milliseconds} ms (context {ContextLength}, vocabulary {VocabularySize})")]
     private static partial void LogLoaded(ILogger logger, string modelId, string path, long milliseconds, int contextLength, int vocabularySize);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{ModelId}: prefix cache hit, {Reused} of {PromptTokens} prompt tokens reused (cached prefix taken over)")]
+    private static partial void LogPrefixTaken(ILogger logger, string modelId, int reused, int promptTokens);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{ModelId}: prefix cache hit, {Reused} of {PromptTokens} prompt tokens reused (cached prefix copied)")]
+    private static partial void LogPrefixCopied(ILogger logger, string modelId, int reused, int promptTokens);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{ModelId}: opened llama.cpp context #{Count}")]
     private static partial void LogContextCreated(ILogger logger, string modelId, int count);

@@ -58,6 +58,20 @@ public sealed class LlamaCppOptions
     /// </summary>
     public bool PreciseAttention { get; set; }
 
+    /// <summary>
+    /// Keeps the key/value cells of finished sequences as cached prompt prefixes and starts each new sequence from the
+    /// cached one that shares the longest prefix with its prompt (default <see langword="true"/>), as llama-server's
+    /// <c>cache_prompt</c> does: the second turn of a chat decodes only the new turn, prompts with the same system
+    /// prompt skip it. Outputs are the same as without the cache (up to the rounding of a differently batched prompt).
+    /// The prefixes live in the cells each context already allocates (<see cref="SequencesPerContext"/> sequences),
+    /// so the cache costs no memory beyond the model's; the least recently used prefix is evicted when a new sequence
+    /// needs its id. Not used for recurrent or sliding-window models. Read each time a sequence starts or ends.
+    /// </summary>
+    public bool PrefixCache { get; set; } = true;
+
+    /// <summary>The fewest prompt tokens worth reusing from the prefix cache (default 16): shorter shared prefixes are decoded again.</summary>
+    public int PrefixCacheMinTokens { get; set; } = 16;
+
     /// <summary>Threads to use after resolving <see langword="null"/>.</summary>
     public int EffectiveThreads => Threads ?? (Environment.ProcessorCount <= 4 ? Environment.ProcessorCount : Environment.ProcessorCount / 2);
 
@@ -82,6 +96,11 @@ public sealed class LlamaCppOptions
         if (BatchWait < TimeSpan.Zero || BatchWait > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(BatchWait), BatchWait, "BatchWait must be between zero and one second.");
+        }
+
+        if (PrefixCacheMinTokens < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PrefixCacheMinTokens), PrefixCacheMinTokens, "PrefixCacheMinTokens must be at least 1.");
         }
 
         if (SequencesPerContext is < 1 or > 256)

@@ -9,24 +9,38 @@ namespace Bytez.Engine.LlamaCpp;
 /// batching). Prompts longer than the batch size are fed in several decodes; a failed or cancelled feed leaves the
 /// sequence as it was before the call.
 /// </summary>
+/// <remarks>
+/// The sequence reserves a place in a context when it is created and takes its sequence id at the first feed, when
+/// the prompt is known: with the prefix cache, the id of a finished sequence whose tokens start the prompt (or a copy
+/// of its cells), so only the rest of the prompt is decoded. When it is disposed, its cells stay as a cached prefix
+/// for later sequences (<see cref="LlamaCppOptions.PrefixCache"/>).
+/// </remarks>
 internal sealed class LlamaDecoderSequence : IDecoderSequence
 {
     private readonly LlamaCppInstance _instance;
-    private readonly LlamaSharedContext _context;
+    private readonly Lock _lock = new();
+    private readonly List<int> _tokens = [];
+    private LlamaSharedContext _context; // may change at the first feed, to the context where the prompt's prefix is cached
+    private bool _feeding;
 
-    public LlamaDecoderSequence(LlamaCppInstance instance, LlamaSharedContext context, int sequenceId)
+    public LlamaDecoderSequence(LlamaCppInstance instance, LlamaSharedContext context)
     {
         _instance = instance;
         _context = context;
-        SequenceId = sequenceId;
         Logits = new float[instance.VocabularySize];
     }
 
     /// <inheritdoc />
     public int Length { get; internal set; }
 
-    /// <summary>The llama.cpp sequence id in the context.</summary>
-    internal int SequenceId { get; }
+    /// <inheritdoc />
+    public int ReusedTokens { get; private set; }
+
+    /// <summary>The llama.cpp sequence id in the context; -1 until the first feed takes one.</summary>
+    internal int SequenceId { get; private set; } = -1;
+
+    /// <summary>Whether the first decode must first drop the id's cells from the sequence's length on; written by the runner.</summary>
+    internal bool TrimPending { get; set; }
 
     /// <summary>The logits of the last feed, written by the context's runner.</summary>
     internal float[] Logits { get; }
@@ -57,19 +71,77 @@ internal sealed class LlamaDecoderSequence : IDecoderSequence
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return await _context.Submit(new LlamaFeed(_context, this, tokens, Length, cancellationToken)).ConfigureAwait(false);
-    }
-
-    /// <summary>Leaves the context between decodes: clears this sequence's cells and frees its id.</summary>
-    public void Dispose()
-    {
-        if (IsDisposed)
+        lock (_lock)
         {
-            return;
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            if (SequenceId < 0)
+            {
+                // The first feed (the prompt): take an id, with the cached prefix it shares with the prompt, if any.
+                (LlamaSharedContext context, int id, int reused) = _instance.Bind(_context, tokens.Span);
+                _context = context;
+                SequenceId = id;
+                TrimPending = true;
+                ReusedTokens = reused;
+                Length = reused;
+                _tokens.AddRange(tokens.Span[..reused]);
+                tokens = tokens[reused..];
+            }
+
+            _feeding = true;
         }
 
-        IsDisposed = true;
-        _context.Leave(this);
-        _instance.Release(_context, SequenceId);
+        try
+        {
+            ReadOnlyMemory<float> logits = await _context.Submit(new LlamaFeed(_context, this, tokens, Length, cancellationToken)).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _tokens.AddRange(tokens.Span);
+            }
+
+            return logits;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _feeding = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Leaves the context between decodes: the cells stay as a cached prefix when the prefix cache is on and no feed
+    /// is under way; else they are cleared. Frees the id either way.
+    /// </summary>
+    public void Dispose()
+    {
+        bool keep;
+        lock (_lock)
+        {
+            if (IsDisposed)
+            {
+                return;
+            }
+
+            IsDisposed = true;
+            if (SequenceId < 0)
+            {
+                _instance.Unreserve(_context);
+                return;
+            }
+
+            keep = !_feeding && _tokens.Count > 0 && _instance.PrefixCacheEnabled;
+        }
+
+        if (keep)
+        {
+            _context.Forget(this);
+        }
+        else
+        {
+            _context.Leave(this);
+        }
+
+        _instance.Release(_context, SequenceId, keep ? [.. _tokens] : null);
     }
 }

@@ -280,12 +280,12 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
         var alone = await AloneAsync(instance, prompts, _ => 12);
         var sequences = prompts.Select(_ => instance.CreateSequence()).ToList();
         var sizes = new ConcurrentBag<int>();
-        int culprit = ((LlamaDecoderSequence)sequences[1]).SequenceId;
         bool failing = false;
         try
         {
             var runs = prompts.Select(_ => new Run()).ToArray();
             var logits = await Task.WhenAll(sequences.Select((s, i) => s.ForwardAsync(prompts[i], Ct).AsTask()));
+            int culprit = ((LlamaDecoderSequence)sequences[1]).SequenceId; // taken at the first feed
             for (int i = 0; i < 4; i++)
             {
                 runs[i].Add(logits[i].Span);

@@ -262,3 +262,28 @@ public sealed class GenerationMetricsTests(GenerationFixture fixture) : IClassFi
         Assert.Contains("bytez_queue_time_seconds", text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The llama.cpp prefix cache shows up in the Prometheus metrics (its own server: scrapes are cached for 300 ms).</summary>
+public sealed class PrefixCacheMetricsTests(GenerationFixture fixture) : IClassFixture<GenerationFixture>
+{
+    [Fact]
+    public async Task Metrics_SameLongPromptTwice_PrefixCacheHitAndReusedTokensCounted()
+    {
+        using var client = fixture.Generation.Server.CreateHttpClient();
+        using var scrape = new HttpClient { BaseAddress = fixture.Generation.Server.BaseAddress };
+        static (double Hits, double Tokens) Counts(MetricsExposition e) =>
+            (e.Named("bytez_prefix_cache_hits_total").Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.GgufModel).Sum(s => s.Value),
+             e.Named("bytez_prefix_cache_tokens_total").Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.GgufModel).Sum(s => s.Value));
+        var before = Counts(await MetricsExposition.ScrapeUntilAsync(scrape, "metrics", _ => true));
+
+        // A prompt unlike any other test's, longer than the minimum worth reusing (16 tokens): the second request
+        // reuses all of it but its last token.
+        const string body = """{"input": "The keeper of the northern lighthouse wrote down every ship, its flag and the hour", "params": {"max_new_tokens": 3}}""";
+        await PostAsync(client, GenerationServer.GgufModel, body);
+        await PostAsync(client, GenerationServer.GgufModel, body);
+
+        var after = Counts(await MetricsExposition.ScrapeUntilAsync(scrape, "metrics", e => Counts(e).Hits > before.Hits));
+        Assert.True(after.Hits >= before.Hits + 1, $"hits {before.Hits} -> {after.Hits}");
+        Assert.True(after.Tokens - before.Tokens >= 16, $"reused tokens {before.Tokens} -> {after.Tokens}");
+    }
+}

@@ -89,6 +89,7 @@ internal static class GenerationBenchmark
             // --- The server, with every model registered as add-model does ---------------------------------------------
             Log("Starting the server...");
             await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id))).ConfigureAwait(false);
+            server.LlamaCpp.PrefixCache = false; // every pass feeds the same prompt: measure its whole prefill, as the direct side does
             var results = new List<GenerationModelResult>();
             foreach (var model in models)
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Bytez.Engine;
 using Bytez.Engine.Generation;
 
 namespace Bytez.Bench.Generation;
@@ -11,11 +12,16 @@ namespace Bytez.Bench.Generation;
 /// directly through LLamaSharp's low-level API (<see cref="LlamaDirectLoop"/>) with the engine's threads and batch size,
 /// (2) our engine's decoder sequence on the server's own instance (<see cref="IDecoderSequence.ForwardAsync"/> + argmax:
 /// the runtime below the sampler), (3) our server over HTTP through the SDK, all on the same token ids, passes
-/// interleaved.
+/// interleaved (the prefix cache off for (2) and (3), which repeat one prompt); then (4) a chat's first and second turn
+/// through the server with the prefix cache on: a ~1,000-token history, then the same history, the reply and a new
+/// question, time to first token of each.
 /// </summary>
 internal static class RealGgufBenchmark
 {
     public const int PromptTokens = 512;
+
+    /// <summary>The history of the chat of row (4), in the server's tokens (at least).</summary>
+    public const int HistoryTokens = 1000;
 
     private const string PromptSource =
         "The history of the lighthouse keeper's island is long and curious. Ships passed the rocks every night, and the " +
@@ -87,9 +93,9 @@ internal static class RealGgufBenchmark
                 new("(1')", $"llama.cpp direct, the same loop in a context shaped as the engine's ({sequences} sequences × {instance.ContextLength} cells, kv_unified off; sequence 0 used; not a ratio base)",
                     () => Task.FromResult(directShaped.Run(prompt, newTokens))),
                 new("(2)", "engine: the server's instance, IDecoderSequence.ForwardAsync + argmax (no sampler, no detokenizer)",
-                    () => EngineAsync(instance, prompt, newTokens, banned)),
+                    () => WithoutPrefixCache(server, () => EngineAsync(instance, prompt, newTokens, banned))),
                 new("(3)", $"server: HTTP streaming through the SDK (prompt as text, {serverPromptTokens} tokens after the server's tokenization; prefill = prompt tokens / time to first token)",
-                    () => ServerAsync(server, id, promptText, serverPromptTokens, newTokens)),
+                    () => WithoutPrefixCache(server, () => ServerAsync(server, id, promptText, serverPromptTokens, newTokens))),
             };
 
             Log($"{shape.Name} {quant}: {rows.Count} rows × ({warmups} warm-up + {passes} passes), {prompt.Length}-token prompt, {newTokens} new tokens...");
@@ -111,8 +117,26 @@ internal static class RealGgufBenchmark
                 }
             }
 
+            Log($"(4) chat turns: {warmups} warm-up + {passes} passes...");
+            var history = new StringBuilder();
+            while (instance.Tokenizer.Encode(history.ToString(), addSpecialTokens: true).Length < HistoryTokens)
+            {
+                history.Append(PromptSource);
+            }
+
+            var turns = new List<ChatTurns>();
+            for (int p = -warmups; p < passes; p++)
+            {
+                Harness.Settle();
+                var turn = await ChatTurnsAsync(server, id, instance, history.ToString(), p + warmups, newTokens).ConfigureAwait(false);
+                if (p >= 0)
+                {
+                    turns.Add(turn);
+                }
+            }
+
             var markdown = Report(shape, quant, file, rows, prompt.Length, newTokens, passes, threads, batch, instance.ContextLength,
-                engineLoadMs, directLoadMs, total.Elapsed.TotalSeconds);
+                engineLoadMs, directLoadMs, total.Elapsed.TotalSeconds, turns);
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
@@ -134,6 +158,56 @@ internal static class RealGgufBenchmark
         }
 #endif
     }
+
+#if !BENCH_NO_HTTP
+    /// <summary>Runs a pass with the server's prefix cache off (rows that repeat one prompt measure its whole prefill).</summary>
+    private static async Task<PrefillDecodeRun> WithoutPrefixCache(Http.GenerationServer server, Func<Task<PrefillDecodeRun>> pass)
+    {
+        server.LlamaCpp.PrefixCache = false;
+        try
+        {
+            return await pass().ConfigureAwait(false);
+        }
+        finally
+        {
+            server.LlamaCpp.PrefixCache = true;
+        }
+    }
+
+    /// <summary>
+    /// (4): a new chat (its first words numbered by <paramref name="pass"/>, so no earlier pass's prefix matches) with a
+    /// long history, streamed through the server; then its second turn, the first turn's prompt and reply followed by
+    /// a new question. The prefix cache keeps the first turn's cells, so the second decodes only what is new.
+    /// </summary>
+    private static async Task<ChatTurns> ChatTurnsAsync(Http.GenerationServer server, string id, IGenerativeInstance instance, string history, int pass, int n)
+    {
+        var cache = (IPrefixCachingInstance)instance;
+        var observer = cache.PrefixReuseObserver;
+        int reused = 0;
+        cache.PrefixReuseObserver = tokens =>
+        {
+            reused = tokens;
+            observer?.Invoke(tokens);
+        };
+        try
+        {
+            string first = string.Create(CultureInfo.InvariantCulture, $"Chat number {pass} of the keepers' log.\n") + history +
+                "\nUser: What did the keeper write down for each ship?\nAssistant:";
+            var one = await server.StreamAsync(id, first, n, 1).ConfigureAwait(false);
+            int firstReused = reused;
+            reused = 0;
+            string second = first + one.Text + "\nUser: And what did the supply boat bring in winter?\nAssistant:";
+            var two = await server.StreamAsync(id, second, n, 1).ConfigureAwait(false);
+            return new ChatTurns(
+                instance.Tokenizer.Encode(first, addSpecialTokens: true).Length, one.FirstMs, firstReused,
+                instance.Tokenizer.Encode(second, addSpecialTokens: true).Length, two.FirstMs, reused);
+        }
+        finally
+        {
+            cache.PrefixReuseObserver = observer;
+        }
+    }
+#endif
 
     private static async Task<PrefillDecodeRun> EngineAsync(IGenerativeInstance instance, int[] prompt, int n, HashSet<int> banned)
     {
@@ -177,7 +251,7 @@ internal static class RealGgufBenchmark
     }
 
     private static string Report(RealGgufShape shape, string quant, string file, List<Row> rows, int promptTokens, int newTokens, int passes,
-        int threads, int batch, int context, double engineLoadMs, double directLoadMs, double seconds)
+        int threads, int batch, int context, double engineLoadMs, double directLoadMs, double seconds, List<ChatTurns> turns)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -207,12 +281,28 @@ internal static class RealGgufBenchmark
             sb.AppendLine(c, $"| {row.Part} | {row.Name} | {p:F1} | {p / dp:F2} | {d:F1} | {d / dd:F2} |");
         }
 
+        if (turns.Count > 0)
+        {
+            double t1 = Stats.Median(turns.Select(t => t.FirstMs).ToList()), t2 = Stats.Median(turns.Select(t => t.SecondMs).ToList());
+            ChatTurns last = turns[^1];
+            sb.AppendLine();
+            sb.AppendLine(c, $"Chat turns through the server (HTTP streaming through the SDK, prefix cache on, {newTokens} new tokens a turn, median of {turns.Count} fresh chats):");
+            sb.AppendLine();
+            sb.AppendLine("| | turn | prompt tokens | reused from the cache | time to first token ms | × first turn |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|");
+            sb.AppendLine(c, $"| (4) | first: a {last.FirstTokens}-token history and a question | {last.FirstTokens} | {last.FirstReused} | {t1:F1} | 1.00 |");
+            sb.AppendLine(c, $"| (4') | second: the first turn, its reply and a new question | {last.SecondTokens} | {last.SecondReused} | {t2:F1} | {t2 / t1:F2} |");
+        }
+
         sb.AppendLine();
         sb.AppendLine(c, $"Run took {seconds:F0} s.");
         return sb.ToString();
     }
 
     private static void Log(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>One chat of row (4): each turn's prompt tokens, time to first token and tokens reused from the prefix cache.</summary>
+    private sealed record ChatTurns(int FirstTokens, double FirstMs, int FirstReused, int SecondTokens, double SecondMs, int SecondReused);
 
     private sealed class Row(string part, string name, Func<Task<PrefillDecodeRun>> pass)
     {

@@ -20,6 +20,9 @@ public sealed record GenerationUpdate
     /// <summary>The prompt's tokens.</summary>
     public int PromptTokens { get; init; }
 
+    /// <summary>Of <see cref="PromptTokens"/>, those whose key/value state came from the runtime's prefix cache instead of being computed (OpenAI's <c>cached_tokens</c>).</summary>
+    public int CachedPromptTokens { get; init; }
+
     /// <summary>Tokens the sequence has generated so far.</summary>
     public int GeneratedTokens { get; init; }
 

@@ -35,6 +35,12 @@ public interface IDecoderSequence : IDisposable
     int Length { get; }
 
     /// <summary>
+    /// Prompt tokens whose key/value state the first <see cref="ForwardAsync"/> took from a prefix cache instead of
+    /// computing it (0 without a cache hit, and for runtimes without a prefix cache).
+    /// </summary>
+    int ReusedTokens => 0;
+
+    /// <summary>
     /// Feeds <paramref name="tokens"/> (the whole prompt first, then one chosen token per step) and returns the
     /// logits (unnormalized, <see cref="IGenerativeInstance.VocabularySize"/> of them) for the token after the last
     /// one fed. The memory is valid until the next call.

@@ -29,6 +29,9 @@ public readonly record struct GenerationPiece(string Text, FinishReason? Finish,
     /// <summary>The prompt's tokens.</summary>
     public int PromptTokens { get; init; }
 
+    /// <summary>Of <see cref="PromptTokens"/>, those the runtime's prefix cache supplied (<see cref="IDecoderSequence.ReusedTokens"/>).</summary>
+    public int CachedPromptTokens { get; init; }
+
     /// <summary>
     /// The log-probabilities of the tokens generated since the previous piece, when <see cref="GenerationSettings.Logprobs"/>
     /// asks for them; else <see langword="null"/>. A token whose text is held back (part of a character) is reported
@@ -155,7 +158,10 @@ public static class TextGenerator
         // A piece with the tokens' log-probabilities gathered since the previous one.
         GenerationPiece Piece(string text, FinishReason? finish)
         {
-            var piece = new GenerationPiece(text, finish, generated) { PromptTokens = prompt.Length, Logprobs = logprobs is { Count: > 0 } ? [.. logprobs] : null };
+            var piece = new GenerationPiece(text, finish, generated)
+            {
+                PromptTokens = prompt.Length, CachedPromptTokens = sequence.ReusedTokens, Logprobs = logprobs is { Count: > 0 } ? [.. logprobs] : null,
+            };
             logprobs?.Clear();
             return piece;
         }

@@ -733,6 +733,11 @@ public sealed partial class ModelScheduler : IDisposable
                     batching.BatchObserver = size => Metrics.Batch(model.Id, size);
                 }
 
+                if (instance is IPrefixCachingInstance prefixes)
+                {
+                    prefixes.PrefixReuseObserver = tokens => Metrics.PrefixReused(model.Id, tokens);
+                }
+
                 Memory.Set(model.Id, measured);
                 Metrics.Loaded(model.Id);
                 LogLoaded(model.Id, runtime.Name, clock.Elapsed.TotalMilliseconds, measured / (1024.0 * 1024.0));

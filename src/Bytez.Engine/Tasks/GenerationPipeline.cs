@@ -204,7 +204,8 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
                 {
                     yield return new GenerationUpdate
                     {
-                        Index = i, Text = piece.Text, Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
+                        Index = i, Text = piece.Text, Finish = piece.Finish, PromptTokens = promptTokens, CachedPromptTokens = piece.CachedPromptTokens,
+                        GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
                     };
                     continue;
                 }
@@ -220,7 +221,8 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
                 yield return new GenerationUpdate
                 {
                     Index = i, Text = parts.Content, Reasoning = parts.Reasoning, ToolCalls = parts.ToolCalls.Count > 0 ? parts.ToolCalls : null,
-                    Finish = piece.Finish, PromptTokens = promptTokens, GeneratedTokens = piece.GeneratedTokens, Logprobs = piece.Logprobs,
+                    Finish = piece.Finish, PromptTokens = promptTokens, CachedPromptTokens = piece.CachedPromptTokens, GeneratedTokens = piece.GeneratedTokens,
+                    Logprobs = piece.Logprobs,
                 };
             }
         }

@@ -49,6 +49,8 @@ public static class ServerOptionTable
         new("Bytez:LlamaCpp:ContinuousBatching", Env("Bytez:LlamaCpp:ContinuousBatching"), "true", "merge concurrent decode steps into one llama_decode"),
         new("Bytez:LlamaCpp:BatchWait", Env("Bytez:LlamaCpp:BatchWait"), "00:00:00.001", "how long a decode waits for other streams' steps"),
         new("Bytez:LlamaCpp:PreciseAttention", Env("Bytez:LlamaCpp:PreciseAttention"), "false", "f32 KV cache and no flash attention (twice the cache memory)"),
+        new("Bytez:LlamaCpp:PrefixCache", Env("Bytez:LlamaCpp:PrefixCache"), "true", "reuse the KV cells of finished sequences for prompts that start with the same tokens"),
+        new("Bytez:LlamaCpp:PrefixCacheMinTokens", Env("Bytez:LlamaCpp:PrefixCacheMinTokens"), "16", "fewest shared prompt tokens worth reusing"),
         new("Bytez:OnnxDecoder:Variant", Env("Bytez:OnnxDecoder:Variant"), "full precision", "which ONNX decoder weights to load: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4"),
         new("Bytez:OnnxDecoder:ContinuousBatching", Env("Bytez:OnnxDecoder:ContinuousBatching"), "true", "merge concurrent decode steps of one ONNX decoder into one run"),
         new("Bytez:OnnxDecoder:MaxBatchSize", Env("Bytez:OnnxDecoder:MaxBatchSize"), "8", "most sequences in one batched step"),

@@ -52,6 +52,7 @@ internal sealed class ResponseObject
     public DateTimeOffset? CompletedAt { get; private set; }
 
     private int _inputTokens;
+    private int _cachedTokens;
     private int _outputTokens;
     private int _reasoningTokens;
     private FinishReason? _finish;
@@ -72,6 +73,7 @@ internal sealed class ResponseObject
     {
         ArgumentNullException.ThrowIfNull(update);
         _inputTokens = update.PromptTokens;
+        _cachedTokens = Math.Max(_cachedTokens, update.CachedPromptTokens);
         _outputTokens = Math.Max(_outputTokens, update.GeneratedTokens);
         _finish = update.Finish ?? _finish;
         if (update.Reasoning is { Length: > 0 } thinking)
@@ -301,7 +303,7 @@ internal sealed class ResponseObject
                 ? new JsonObject
                 {
                     ["input_tokens"] = _inputTokens,
-                    ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 },
+                    ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = _cachedTokens },
                     ["output_tokens"] = _outputTokens,
                     ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = _reasoningTokens },
                     ["total_tokens"] = _inputTokens + _outputTokens,
