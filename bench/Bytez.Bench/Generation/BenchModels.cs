@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bytez.Testing.TinyModels;
 
 namespace Bytez.Bench.Generation;
@@ -27,4 +30,111 @@ internal static class BenchModels
     public static (GgufTinyModel Gguf, OnnxDecoderModel Onnx) Write(string work) =>
         (GgufModelWriter.WriteTinyLlama(Path.Combine(work, "tiny-gguf", "tiny-llama-gpt2.gguf"), GgufOptions),
          OnnxDecoderModelWriter.Write(Path.Combine(work, "tiny-onnx"), OnnxOptions));
+
+    /// <summary>
+    /// SmolLM2-135M's exact shapes as a Llama ONNX decoder with random weights: 30 layers, hidden 576, MLP 1,536,
+    /// 9 heads / 3 key/value heads (head dim 64), vocabulary 49,152, embeddings tied, context 8,192; fp32 (~540 MB).
+    /// </summary>
+    public static OnnxDecoderModelOptions SmolLm2Options { get; } = new()
+    {
+        Architecture = OnnxDecoderArchitecture.Llama,
+        Layers = 30,
+        Hidden = 576,
+        IntermediateSize = 1536,
+        Heads = 9,
+        KeyValueHeads = 3,
+        VocabularySize = 49_152,
+        TiedEmbeddings = true,
+        ContextLength = 8192,
+    };
+
+    /// <summary>Bumped when the written files change, so an old cache folder is not reused.</summary>
+    private const string RealOnnxVersion = "v1";
+
+    /// <summary>
+    /// The SmolLM2-135M-shaped fp32 ONNX decoder under <paramref name="cache"/> in the onnx-community layout
+    /// (<c>onnx/model.onnx</c>, <c>config.json</c>, tokenizer files) plus a <c>genai_config.json</c> for ONNX Runtime
+    /// GenAI; written once (a few seconds, ~540 MB), reused afterwards. Returns the folder and the ONNX file.
+    /// </summary>
+    public static (string Folder, string OnnxPath) EnsureSmolLm2Onnx(string cache)
+    {
+        var folder = Path.Combine(cache, "bench", "smollm2-135m-shape-onnx-fp32-" + RealOnnxVersion);
+        var onnx = Path.Combine(folder, "onnx", "model.onnx");
+        var done = Path.Combine(folder, ".complete");
+        if (!File.Exists(done))
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            OnnxDecoderModelWriter.Write(folder, SmolLm2Options);
+            WriteGenAiConfig(folder, "onnx/model.onnx", SmolLm2Options);
+            File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
+        }
+
+        return (folder, onnx);
+    }
+
+    /// <summary>
+    /// Writes <c>genai_config.json</c> the way ONNX Runtime GenAI's model builder does for a Llama decoder: type
+    /// <c>llama</c>, the Optimum input/output names, greedy search, <c>past_present_share_buffer</c> off (the graph
+    /// concatenates its cache); the threads are set per run by the anchor, not here.
+    /// </summary>
+    public static void WriteGenAiConfig(string folder, string decoderFile, OnnxDecoderModelOptions o)
+    {
+        var kvHeads = o.KeyValueHeads ?? Math.Max(1, o.Heads / 2);
+        var eos = OnnxDecoderModelWriter.EndOfTextId;
+        var config = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "llama",
+                ["bos_token_id"] = eos,
+                ["eos_token_id"] = new JsonArray(eos, OnnxDecoderModelWriter.ImEndId),
+                ["pad_token_id"] = eos,
+                ["context_length"] = o.ContextLength,
+                ["vocab_size"] = OnnxDecoderModelWriter.VocabularyOf(o),
+                ["decoder"] = new JsonObject
+                {
+                    ["filename"] = decoderFile,
+                    ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = new JsonArray() },
+                    ["head_size"] = o.Hidden / o.Heads,
+                    ["hidden_size"] = o.Hidden,
+                    ["num_attention_heads"] = o.Heads,
+                    ["num_key_value_heads"] = kvHeads,
+                    ["num_hidden_layers"] = o.Layers,
+                    ["inputs"] = new JsonObject
+                    {
+                        ["input_ids"] = "input_ids",
+                        ["attention_mask"] = "attention_mask",
+                        ["position_ids"] = "position_ids",
+                        ["past_key_names"] = "past_key_values.%d.key",
+                        ["past_value_names"] = "past_key_values.%d.value",
+                    },
+                    ["outputs"] = new JsonObject
+                    {
+                        ["logits"] = "logits",
+                        ["present_key_names"] = "present.%d.key",
+                        ["present_value_names"] = "present.%d.value",
+                    },
+                },
+            },
+            ["search"] = new JsonObject
+            {
+                ["do_sample"] = false,
+                ["num_beams"] = 1,
+                ["num_return_sequences"] = 1,
+                ["max_length"] = Math.Min(o.ContextLength, 2048),
+                ["min_length"] = 0,
+                ["top_k"] = 1,
+                ["top_p"] = 1.0,
+                ["temperature"] = 1.0,
+                ["repetition_penalty"] = 1.0,
+                ["past_present_share_buffer"] = false,
+                ["early_stopping"] = true,
+            },
+        };
+        File.WriteAllText(Path.Combine(folder, "genai_config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+    }
 }

@@ -49,6 +49,18 @@ public sealed record OnnxDecoderModelOptions
     /// <summary>Key/value heads; <see langword="null"/> means <see cref="Heads"/> for GPT-2 and half of them for Llama.</summary>
     public int? KeyValueHeads { get; init; }
 
+    /// <summary>The MLP's inner width; <see langword="null"/> means 4 × <see cref="Hidden"/> for GPT-2 and 2 × for Llama.</summary>
+    public int? IntermediateSize { get; init; }
+
+    /// <summary>
+    /// The vocabulary (logits per position); <see langword="null"/> means the tiny tokenizer's own size. A larger value pads
+    /// the tokenizer with unreachable tokens <c>&lt;|extra_N|&gt;</c>, to reach a real model's shape.
+    /// </summary>
+    public int? VocabularySize { get; init; }
+
+    /// <summary>Tie the output projection to the token embedding (<c>lm_head</c> = the embedding transposed), as SmolLM2 does.</summary>
+    public bool TiedEmbeddings { get; init; }
+
     /// <summary>Positions (<c>n_positions</c> / <c>max_position_embeddings</c>).</summary>
     public int ContextLength { get; init; } = 128;
 
@@ -145,7 +157,7 @@ public static class OnnxDecoderModelWriter
             ["max_new_tokens"] = 32,
             ["transformers_version"] = "4.46.0",
         });
-        WriteJson(Path.Combine(folder, "tokenizer.json"), Tokenizer());
+        WriteJson(Path.Combine(folder, "tokenizer.json"), Tokenizer(VocabularyOf(options)));
         WriteJson(Path.Combine(folder, "tokenizer_config.json"), TokenizerConfig(options));
         WriteJson(Path.Combine(folder, "special_tokens_map.json"), new JsonObject
         {
@@ -153,8 +165,19 @@ public static class OnnxDecoderModelWriter
             ["eos_token"] = "<|endoftext|>",
             ["unk_token"] = "<|endoftext|>",
         });
-        return new OnnxDecoderModel(folder, onnxPath, VocabularySize, options);
+        return new OnnxDecoderModel(folder, onnxPath, VocabularyOf(options), options);
     }
+
+    /// <summary>The logits per position of a model built with <paramref name="options"/>.</summary>
+    public static int VocabularyOf(OnnxDecoderModelOptions options)
+    {
+        var size = options.VocabularySize ?? VocabularySize;
+        return size >= VocabularySize ? size : throw new ArgumentException($"VocabularySize must be at least {VocabularySize} (the tiny tokenizer's size).", nameof(options));
+    }
+
+    /// <summary>The MLP's inner width of a model built with <paramref name="options"/>.</summary>
+    public static int IntermediateOf(OnnxDecoderModelOptions options)
+        => options.IntermediateSize ?? (options.Architecture == OnnxDecoderArchitecture.Llama ? 2 : 4) * options.Hidden;
 
     /// <summary>GPT-2's table from bytes to the printable characters that spell them in byte-level BPE vocabularies.</summary>
     public static string[] BytesToUnicode()
@@ -176,17 +199,17 @@ public static class OnnxDecoderModelWriter
             ["architectures"] = new JsonArray("GPT2LMHeadModel"),
             ["model_type"] = "gpt2",
             ["activation_function"] = "gelu",
-            ["vocab_size"] = VocabularySize,
+            ["vocab_size"] = VocabularyOf(o),
             ["n_positions"] = o.ContextLength,
             ["n_ctx"] = o.ContextLength,
             ["n_embd"] = o.Hidden,
             ["n_head"] = o.Heads,
             ["n_layer"] = o.Layers,
-            ["n_inner"] = 4 * o.Hidden,
+            ["n_inner"] = IntermediateOf(o),
             ["layer_norm_epsilon"] = 1e-5,
             ["bos_token_id"] = EndOfTextId,
             ["eos_token_id"] = EndOfTextId,
-            ["tie_word_embeddings"] = false,
+            ["tie_word_embeddings"] = o.TiedEmbeddings,
             ["use_cache"] = o.KeyValueCache,
             ["torch_dtype"] = "float32",
             ["transformers_version"] = "4.46.0",
@@ -196,10 +219,10 @@ public static class OnnxDecoderModelWriter
             ["architectures"] = new JsonArray("LlamaForCausalLM"),
             ["model_type"] = "llama",
             ["hidden_act"] = "silu",
-            ["vocab_size"] = VocabularySize,
+            ["vocab_size"] = VocabularyOf(o),
             ["max_position_embeddings"] = o.ContextLength,
             ["hidden_size"] = o.Hidden,
-            ["intermediate_size"] = 2 * o.Hidden,
+            ["intermediate_size"] = IntermediateOf(o),
             ["num_attention_heads"] = o.Heads,
             ["num_key_value_heads"] = kvHeads,
             ["num_hidden_layers"] = o.Layers,
@@ -208,13 +231,13 @@ public static class OnnxDecoderModelWriter
             ["rope_theta"] = 10000.0,
             ["bos_token_id"] = EndOfTextId,
             ["eos_token_id"] = EndOfTextId,
-            ["tie_word_embeddings"] = false,
+            ["tie_word_embeddings"] = o.TiedEmbeddings,
             ["use_cache"] = o.KeyValueCache,
             ["torch_dtype"] = "float32",
             ["transformers_version"] = "4.46.0",
         };
 
-    private static JsonObject Tokenizer()
+    private static JsonObject Tokenizer(int size)
     {
         var bytes = BytesToUnicode();
         var vocab = new JsonObject();
@@ -234,6 +257,12 @@ public static class OnnxDecoderModelWriter
 
             vocab[left + right] = 256 + i;
             merges.Add($"{left} {right}");
+        }
+
+        // Padding up to a real model's vocabulary: plain vocabulary entries no merge reaches (ids after the specials).
+        for (var id = VocabularySize; id < size; id++)
+        {
+            vocab[$"<|extra_{id}|>"] = id;
         }
 
         var added = new JsonArray();
@@ -349,7 +378,8 @@ public static class OnnxDecoderModelWriter
         public ModelProto Build()
         {
             var d = _o.Hidden;
-            var vocab = VocabularySize;
+            var vocab = VocabularyOf(_o);
+            var inner = IntermediateOf(_o);
             Input("input_ids", Int64Type, "batch_size", "sequence_length");
             Input("attention_mask", Int64Type, "batch_size", "total_sequence_length");
             Input("position_ids", Int64Type, "batch_size", "sequence_length");
@@ -382,7 +412,8 @@ public static class OnnxDecoderModelWriter
             }
 
             // Embeddings.
-            var x = Node("Gather", [Weight("wte", [vocab, d], 1.0f), "input_ids"]);
+            var wte = Weight("wte", [vocab, d], 1.0f);
+            var x = Node("Gather", [wte, "input_ids"]);
             if (!Llama)
             {
                 x = Node("Add", [x, Node("Gather", [Weight("wpe", [_o.ContextLength, d], 0.5f), "position_ids"])]);
@@ -468,20 +499,22 @@ public static class OnnxDecoderModelWriter
                 string mlp;
                 if (Llama)
                 {
-                    var gate = Linear(h, p + "gate", d, 2 * d);
+                    var gate = Linear(h, p + "gate", d, inner);
                     var silu = Node("Mul", [gate, Node("Sigmoid", [gate])]);
-                    mlp = Linear(Node("Mul", [silu, Linear(h, p + "up", d, 2 * d)]), p + "down", 2 * d, d);
+                    mlp = Linear(Node("Mul", [silu, Linear(h, p + "up", d, inner)]), p + "down", inner, d);
                 }
                 else
                 {
-                    mlp = Linear(Node("Gelu", [Linear(h, p + "fc", d, 4 * d)]), p + "proj", 4 * d, d);
+                    mlp = Linear(Node("Gelu", [Linear(h, p + "fc", d, inner)]), p + "proj", inner, d);
                 }
 
                 x = Node("Add", [x, mlp]);
             }
 
             x = Norm(x, "ln_f");
-            var lmHead = Weight("lm_head", [d, vocab], 1f / MathF.Sqrt(d) * 2f);
+            var lmHead = _o.TiedEmbeddings
+                ? Node("Transpose", [wte], n => IntsAttr(n, "perm", [1, 0]))
+                : Weight("lm_head", [d, vocab], 1f / MathF.Sqrt(d) * 2f);
             if (_o.Float16Io)
             {
                 Node("Cast", [Node("MatMul", [x, lmHead])], n => IntAttr(n, "to", HalfType), "logits");
