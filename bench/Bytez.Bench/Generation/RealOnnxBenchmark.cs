@@ -84,10 +84,12 @@ internal static class RealOnnxBenchmark
                     () => Task.FromResult(genAi.Generate(prompt, n))));
             }
 
-            // The instance is asked for on every pass: the engine may have unloaded it (idle, memory) while other rows ran.
-            rows.Add(new("(2)", "engine in process: the server's instance, IDecoderSequence.ForwardAsync + argmax",
-                async () => await SequenceLoopAsync(
-                    (IGenerativeInstance)await engine.GetInstanceAsync(descriptor, CancellationToken.None).ConfigureAwait(false), prompt, n, banned).ConfigureAwait(false)));
+            // The engine's own loader and options, on an instance the scheduler does not manage: the server's instance
+            // can be unloaded by the idle sweep while a row that holds no lease runs on it (seen: a disposed instance,
+            // then a crash inside ONNX Runtime).
+            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions());
+            rows.Add(new("(2)", "engine in process: an instance from the engine's loader (server options), IDecoderSequence.ForwardAsync + argmax",
+                () => SequenceLoopAsync(own, prompt, n, banned)));
             rows.Add(new("(3)", "server: HTTP streaming through the SDK's StreamAsync (text prompt tokenized by the server)",
                 () => server.StreamAsync(ModelId, promptText, n, 1)));
 
