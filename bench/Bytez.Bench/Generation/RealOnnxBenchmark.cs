@@ -38,7 +38,9 @@ internal static class RealOnnxBenchmark
         var written = Stopwatch.StartNew();
         var (folder, onnxPath) = BenchModels.EnsureSmolLm2Onnx(cache);
         Log($"  ready in {written.Elapsed.TotalSeconds:F1} s: {onnxPath} ({new FileInfo(onnxPath).Length / 1e6:F0} MB)");
-        var work = Path.Combine(Path.GetTempPath(), "bytez-bench-onnx-real-" + Guid.NewGuid().ToString("N"));
+        // The server's home under the cache folder, not at the top of the temporary folder: in one run on the shared
+        // machine its models directory vanished mid-run (the watcher then drops a model only when its folder is gone).
+        var work = Path.Combine(cache, "work-onnx-real-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
         {
