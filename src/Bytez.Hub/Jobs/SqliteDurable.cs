@@ -8,6 +8,24 @@ namespace Bytez.Hub.Jobs;
 /// </summary>
 public static class SqliteDurable
 {
+    /// <summary>
+    /// The connection string of a store's database file (its folder created if needed): read-write-create, private
+    /// cache, pooled, 30 s command timeout.
+    /// </summary>
+    public static string ConnectionString(string fullPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fullPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
     /// <summary>Opens a connection with <c>synchronous = FULL</c> and a 30 s busy timeout; the caller disposes it.</summary>
     public static async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {

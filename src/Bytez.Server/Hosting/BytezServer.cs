@@ -1,5 +1,6 @@
 using Bytez.Engine;
 using Bytez.Server.Apis;
+using Bytez.Server.Apis.Admin;
 using Bytez.Server.Apis.Anthropic;
 using Bytez.Server.Apis.OpenAi;
 using Bytez.Server.Apis.Rerank;
@@ -36,7 +37,7 @@ public static partial class BytezServer
         StartupFailure.QuietHostFailure(builder.Logging, builder.Configuration, () => app?.Lifetime.ApplicationStarted.IsCancellationRequested == true);
         builder.Services.AddSingleton(options);
         builder.WebHost.ConfigureKestrel(kestrel => HttpLimits.Configure(kestrel.Limits, options.MaxRequestBodyBytes));
-        builder.Services.AddSingleton(ApiKeyStore.Create(options.Key, options.Home));
+        builder.Services.AddBytezApiKeys(options);
         builder.Services.AddBytezMedia(options);
         builder.Services.AddBytezEngine(options);
         builder.Services.AddBytezModelWatch(options);
@@ -54,7 +55,7 @@ public static partial class BytezServer
             c => c.Request.Path.StartsWithSegments(ApiPrefix) || c.Request.Path.StartsWithSegments(V1Api.Prefix)
                 || c.Request.Path.StartsWithSegments(FilesApi.Prefix) || OpenAiApi.IsOpenAiPath(c.Request.Path)
                 || RerankApi.IsRerankPath(c.Request.Path) || TeiApi.IsTeiPath(c.Request.Path) || TokenizerAliasesApi.IsAliasPath(c.Request.Path)
-                || McpApi.IsMcpPath(c.Request.Path),
+                || McpApi.IsMcpPath(c.Request.Path) || c.Request.Path.StartsWithSegments(KeysApi.AdminPrefix),
             api => api.UseMiddleware<ApiKeyMiddleware>());
 
         var api = app.MapGroup(ApiPrefix);
@@ -71,6 +72,7 @@ public static partial class BytezServer
         app.MapAnthropicApi();
         app.MapFilesApi();
         app.MapMcpApi();
+        app.MapKeysApi();
         app.MapBytezObservability();
 
         ReportStart(app);

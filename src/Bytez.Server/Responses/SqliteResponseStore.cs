@@ -31,15 +31,7 @@ public sealed class SqliteResponseStore : IResponseStore, IDisposable
         _options = options;
         _time = time;
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = SqliteDurable.ConnectionString(Path);
         Migrate();
     }
 
