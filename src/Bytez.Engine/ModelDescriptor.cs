@@ -53,6 +53,12 @@ public sealed record ModelDescriptor
     public IReadOnlyList<string> WeightFiles { get; init; } = [];
 
     /// <summary>
+    /// The precision variant these files were chosen as for a request (the transformers.js <c>dtype</c> name, such as
+    /// <c>q4</c>: see <see cref="ModelVariants"/>), or <see langword="null"/> for the format's own choice.
+    /// </summary>
+    public string? Variant { get; init; }
+
+    /// <summary>
     /// Whether two descriptors describe the same model and files: every property equal, <see cref="WeightFiles"/> by
     /// content (the generated record equality compared the lists by reference, so every rescan of the models directory
     /// saw each ONNX model as changed and unloaded its instances).
@@ -67,6 +73,7 @@ public sealed record ModelDescriptor
         && EstimatedRamBytes == other.EstimatedRamBytes
         && WeightBytes == other.WeightBytes
         && Format == other.Format
+        && Variant == other.Variant
         && WeightFiles.SequenceEqual(other.WeightFiles, StringComparer.Ordinal);
 
     /// <summary>A hash consistent with <see cref="Equals(ModelDescriptor)"/>.</summary>
@@ -81,6 +88,7 @@ public sealed record ModelDescriptor
         hash.Add(EstimatedRamBytes);
         hash.Add(WeightBytes);
         hash.Add(Format);
+        hash.Add(Variant);
         foreach (var file in WeightFiles)
         {
             hash.Add(file, StringComparer.Ordinal);

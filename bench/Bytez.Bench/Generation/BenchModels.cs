@@ -69,72 +69,10 @@ internal static class BenchModels
             }
 
             OnnxDecoderModelWriter.Write(folder, SmolLm2Options);
-            WriteGenAiConfig(folder, "onnx/model.onnx", SmolLm2Options);
+            OnnxDecoderModelWriter.WriteGenAiConfig(folder, "onnx/model.onnx", SmolLm2Options);
             File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
         }
 
         return (folder, onnx);
-    }
-
-    /// <summary>
-    /// Writes <c>genai_config.json</c> the way ONNX Runtime GenAI's model builder does for a Llama decoder: type
-    /// <c>llama</c>, the Optimum input/output names, greedy search, <c>past_present_share_buffer</c> off (the graph
-    /// concatenates its cache); the threads are set per run by the anchor, not here.
-    /// </summary>
-    public static void WriteGenAiConfig(string folder, string decoderFile, OnnxDecoderModelOptions o)
-    {
-        var kvHeads = o.KeyValueHeads ?? Math.Max(1, o.Heads / 2);
-        var eos = OnnxDecoderModelWriter.EndOfTextId;
-        var config = new JsonObject
-        {
-            ["model"] = new JsonObject
-            {
-                ["type"] = "llama",
-                ["bos_token_id"] = eos,
-                ["eos_token_id"] = new JsonArray(eos, OnnxDecoderModelWriter.ImEndId),
-                ["pad_token_id"] = eos,
-                ["context_length"] = o.ContextLength,
-                ["vocab_size"] = OnnxDecoderModelWriter.VocabularyOf(o),
-                ["decoder"] = new JsonObject
-                {
-                    ["filename"] = decoderFile,
-                    ["session_options"] = new JsonObject { ["log_id"] = "onnxruntime-genai", ["provider_options"] = new JsonArray() },
-                    ["head_size"] = o.Hidden / o.Heads,
-                    ["hidden_size"] = o.Hidden,
-                    ["num_attention_heads"] = o.Heads,
-                    ["num_key_value_heads"] = kvHeads,
-                    ["num_hidden_layers"] = o.Layers,
-                    ["inputs"] = new JsonObject
-                    {
-                        ["input_ids"] = "input_ids",
-                        ["attention_mask"] = "attention_mask",
-                        ["position_ids"] = "position_ids",
-                        ["past_key_names"] = "past_key_values.%d.key",
-                        ["past_value_names"] = "past_key_values.%d.value",
-                    },
-                    ["outputs"] = new JsonObject
-                    {
-                        ["logits"] = "logits",
-                        ["present_key_names"] = "present.%d.key",
-                        ["present_value_names"] = "present.%d.value",
-                    },
-                },
-            },
-            ["search"] = new JsonObject
-            {
-                ["do_sample"] = false,
-                ["num_beams"] = 1,
-                ["num_return_sequences"] = 1,
-                ["max_length"] = Math.Min(o.ContextLength, 2048),
-                ["min_length"] = 0,
-                ["top_k"] = 1,
-                ["top_p"] = 1.0,
-                ["temperature"] = 1.0,
-                ["repetition_penalty"] = 1.0,
-                ["past_present_share_buffer"] = false,
-                ["early_stopping"] = true,
-            },
-        };
-        File.WriteAllText(Path.Combine(folder, "genai_config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
     }
 }
