@@ -10,8 +10,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace Bytez.Bench.Generation;
 
 /// <summary>
-/// <c>generation-onnx-real</c>: one stream on the SmolLM2-135M-shaped fp32 ONNX decoder (random weights, written once
-/// into a cache folder), the same 512-token prompt and greedy decoding everywhere: (1) the bare ONNX Runtime loop,
+/// <c>generation-onnx-real</c>: one stream on the SmolLM2-135M-shaped ONNX decoder (random weights, written once into a
+/// cache folder; <c>--quant</c> fp32, int8 (dynamic, <c>model_quantized.onnx</c>) or q4 (MatMulNBits,
+/// <c>model_q4.onnx</c>)), the same 512-token prompt and greedy decoding everywhere: (1) the bare ONNX Runtime loop,
 /// (A) ONNX Runtime GenAI's generator loop on the same files, (2) our engine in process (the server's instance, its
 /// decoder sequence plus argmax), (3) our server over HTTP (SDK streaming). All rows use the engine's intra-op threads.
 /// Prompt processing = prompt tokens / time to first token; decode = tokens after the first / the time after it.
@@ -21,22 +22,30 @@ internal static class RealOnnxBenchmark
     private const string ModelId = "bench/smollm2-135m-shape-onnx";
     private const int PromptTokens = 512;
 
-    public static async Task<int> RunAsync(bool quick, string? cache, string? outputPath)
+    public static async Task<int> RunAsync(bool quick, string quant, string? cache, string? outputPath)
     {
 #if BENCH_NO_HTTP
         _ = quick;
+        _ = quant;
         _ = cache;
         _ = outputPath;
         await Task.CompletedTask.ConfigureAwait(false);
         Console.Error.WriteLine("generation-onnx-real needs the server and the SDK; build without -p:BenchHttp=false.");
         return 2;
 #else
+        if (!BenchModels.OnnxQuantizations.TryGetValue(quant, out var weights))
+        {
+            Console.Error.WriteLine($"--quant {quant}: expected one of {string.Join(", ", BenchModels.OnnxQuantizations.Keys)}.");
+            return 2;
+        }
+
+        var dtype = OnnxDecoderModelWriter.DtypeOf(weights);
         var total = Stopwatch.StartNew();
         var settings = quick ? new GenerationRunSettings(Quick: true, Passes: 1, Warmups: 1, NewTokens: 16) : new GenerationRunSettings(Quick: false, Passes: 5, Warmups: 1, NewTokens: 64);
         cache ??= Path.Combine(Path.GetTempPath(), "bytez-bench-models");
-        Log($"Writing (once) the SmolLM2-135M-shaped ONNX decoder into {cache}...");
+        Log($"Writing (once) the SmolLM2-135M-shaped ONNX decoder ({quant}) into {cache}...");
         var written = Stopwatch.StartNew();
-        var (folder, onnxPath) = BenchModels.EnsureSmolLm2Onnx(cache);
+        var (folder, onnxPath) = BenchModels.EnsureSmolLm2Onnx(cache, weights);
         Log($"  ready in {written.Elapsed.TotalSeconds:F1} s: {onnxPath} ({new FileInfo(onnxPath).Length / 1e6:F0} MB)");
         // The server's home under the cache folder, not at the top of the temporary folder: in one run on the shared
         // machine its models directory vanished mid-run (the watcher then drops a model only when its folder is gone).
@@ -47,7 +56,9 @@ internal static class RealOnnxBenchmark
             Log("Starting the server...");
             await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)]).ConfigureAwait(false);
             var engine = server.Engine;
-            var descriptor = engine.Catalog.Find(ModelId) ?? throw new InvalidOperationException($"The server's catalog has no {ModelId}.");
+            // The variant as a request's params.dtype picks it: its own descriptor (org/name:q4) and instance.
+            var listed = engine.Catalog.Find(ModelId) ?? throw new InvalidOperationException($"The server's catalog has no {ModelId}.");
+            var descriptor = Bytez.Engine.ModelVariants.Select(listed, dtype);
             var loading = Stopwatch.StartNew();
             var instance = (IGenerativeInstance)await engine.GetInstanceAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
             Log($"  engine loaded the model in {loading.Elapsed.TotalSeconds:F1} s");
@@ -90,16 +101,21 @@ internal static class RealOnnxBenchmark
             // can be unloaded by the idle sweep while a row that holds no lease runs on it (seen: a disposed instance,
             // then a crash inside ONNX Runtime).
             using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions());
+            if (own.ModelPath != onnxPath)
+            {
+                throw new InvalidOperationException($"The engine loaded {own.ModelPath}, not {onnxPath}.");
+            }
+
             rows.Add(new("(2)", "engine in process: an instance from the engine's loader (server options), IDecoderSequence.ForwardAsync + argmax",
                 () => SequenceLoopAsync(own, prompt, n, banned)));
             rows.Add(new("(3)", "server: HTTP streaming through the SDK's StreamAsync (text prompt tokenized by the server)",
-                () => server.StreamAsync(ModelId, promptText, n, 1)));
+                () => server.StreamAsync(ModelId, promptText, n, 1, dtype)));
 
             Log($"{rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), prompt {prompt.Length} tokens, {n} new tokens...");
             await GenerationBenchmark.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
             genAi?.Dispose();
 
-            var markdown = Report(settings, descriptor.ParameterCount, folder, onnxPath, threads, prompt.Length, genAiStatus, rows, instance, total.Elapsed.TotalSeconds);
+            var markdown = Report(settings, quant, descriptor.ParameterCount, folder, onnxPath, threads, prompt.Length, genAiStatus, rows, instance, total.Elapsed.TotalSeconds);
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
@@ -122,16 +138,16 @@ internal static class RealOnnxBenchmark
 #endif
     }
 
-    private static string Report(GenerationRunSettings settings, long parameters, string folder, string onnxPath, int threads, int promptTokens, string genAiStatus,
+    private static string Report(GenerationRunSettings settings, string quant, long parameters, string folder, string onnxPath, int threads, int promptTokens, string genAiStatus,
         List<GenerationScenario> rows, IGenerativeInstance instance, double seconds)
     {
         var inv = CultureInfo.InvariantCulture;
         var o = BenchModels.SmolLm2Options;
         var md = new StringBuilder();
-        md.AppendLine(inv, $"## Generation at SmolLM2-135M size, ONNX fp32 ({(settings.Quick ? "QUICK smoke run on a shared, noisy machine — not a measurement" : "full run")})");
+        md.AppendLine(inv, $"## Generation at SmolLM2-135M size, ONNX {quant} ({(settings.Quick ? "QUICK smoke run on a shared, noisy machine — not a measurement" : "full run")})");
         md.AppendLine();
         md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, ONNX Runtime GenAI 0.18.0 ({genAiStatus}); load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-        md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/model.onnx`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings; {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
+        md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/{Path.GetFileName(onnxPath)}`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings (std 0.02); {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
         md.AppendLine(inv, $"- One stream, greedy, prompt {promptTokens} tokens, exactly {settings.NewTokens} new tokens (end-of-sequence masked; GenAI: `min_length`); {threads} intra-op thread(s) on every row (the engine's default); {settings.Warmups} warm-up, median of {settings.Passes} pass(es), rows interleaved. Prompt processing = prompt tokens / time to first token.");
         md.AppendLine();
         md.AppendLine("| row | path | TTFT ms | prompt tok/s | decode tok/s | decode vs (1) | greedy tokens equal (1) |");
