@@ -47,6 +47,31 @@ public sealed class OnnxDecoderVariantTests : IDisposable
         Assert.True(ours.Distinct().Count() > 3, $"greedy ids should vary to make the comparison meaningful: {string.Join(' ', ours)}");
     }
 
+    [Fact]
+    public async Task Load_EachVariant_GreedyTextEqualsTransformersJs()
+    {
+        // transformers.js picks the file by its dtype and feeds the cache in the type the graph declares.
+        var model = _folder.Write("m", Tiny);
+        var variants = new[] { OnnxDecoderWeights.Float32, OnnxDecoderWeights.Float16, OnnxDecoderWeights.Int8, OnnxDecoderWeights.Q4, OnnxDecoderWeights.Q4F16 };
+        foreach (var weights in variants.Skip(1))
+        {
+            OnnxDecoderModelWriter.WriteVariant(model.Folder, Tiny with { Weights = weights, Float16Io = weights is OnnxDecoderWeights.Float16 or OnnxDecoderWeights.Q4F16 });
+        }
+
+        const string Prompt = "the weather in the north";
+        var options = new System.Text.Json.Nodes.JsonObject { ["max_new_tokens"] = NewTokens, ["min_new_tokens"] = NewTokens, ["do_sample"] = false, ["return_full_text"] = false };
+        var oracle = await TransformersJs.RunAsync(_folder.Root,
+            [.. variants.Select(w => new TransformersJsRequest("text-generation", "m", Prompt, (System.Text.Json.Nodes.JsonObject)options.DeepClone(), OnnxDecoderModelWriter.DtypeOf(w)))],
+            TestContext.Current.CancellationToken);
+
+        for (var i = 0; i < variants.Length; i++)
+        {
+            using var instance = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { Variant = OnnxDecoderModelWriter.DtypeOf(variants[i]) });
+            var ours = instance.Tokenizer.Decode(await GreedyAsync(instance, instance.Tokenizer.Encode(Prompt, addSpecialTokens: true)), true);
+            Assert.Equal(oracle[i][0].GetProperty("generated_text").GetString(), ours);
+        }
+    }
+
     [Theory]
     [InlineData(OnnxDecoderWeights.Float16, 0.999)]
     [InlineData(OnnxDecoderWeights.Int8, 0.95)]
