@@ -18,7 +18,12 @@ namespace Bytez.Engine.Onnx;
 /// <c>vocab.json</c> instead of the preprocessor file). The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
-public sealed class OnnxModelFormat : IModelFormat
+/// <param name="decoderVariant">
+/// The decoder weight variant the runtime is configured to load (<see cref="OnnxDecoderOptions.Variant"/>): a decoder
+/// folder is described by that file (its size is the memory estimate) when it has it, else by full precision or the
+/// first variant present.
+/// </param>
+public sealed class OnnxModelFormat(string? decoderVariant = null) : IModelFormat
 {
     /// <summary>Bytes added to the weights for the runtime and caches in the memory estimate of a decoder: 128 MiB.</summary>
     public const long DecoderOverheadBytes = 128L << 20;
@@ -44,7 +49,7 @@ public sealed class OnnxModelFormat : IModelFormat
         }
     }
 
-    private static ModelDescriptor? Describe(string id, string path, string? task)
+    private ModelDescriptor? Describe(string id, string path, string? task)
     {
         if (OnnxSeq2SeqLoader.IsSeq2SeqFolder(path) && OnnxSeq2SeqLoader.FindFiles(path) is { } seq2seq)
         {
@@ -62,7 +67,9 @@ public sealed class OnnxModelFormat : IModelFormat
             };
         }
 
-        if (OnnxDecoderLoader.IsDecoderFolder(path) && OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null) is { } decoder)
+        if (OnnxDecoderLoader.IsDecoderFolder(path)
+            && ((string.IsNullOrWhiteSpace(decoderVariant) ? null : OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, decoderVariant))
+                ?? OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null)) is { } decoder)
         {
             var file = decoder[0];
             return new ModelDescriptor

@@ -96,7 +96,7 @@ public sealed class InferenceEngine
     public ValueTask<TaskOutput> RunAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (model, pipeline) = Resolve(modelId);
+        var (model, pipeline) = Resolve(modelId, request);
         if (pipeline is IStreamingTaskPipeline)
         {
             UsageScope.ThrowIfGenerationRefused();
@@ -198,7 +198,7 @@ public sealed class InferenceEngine
     public ValueTask<int> CountPromptTokensAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (model, pipeline) = Resolve(modelId);
+        var (model, pipeline) = Resolve(modelId, request);
         if (pipeline is not Tasks.GenerationPipeline generation)
         {
             throw EngineException.BadInput(
@@ -320,7 +320,7 @@ public sealed class InferenceEngine
     public ValueTask<IAsyncEnumerable<string>> StartStreamAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (model, pipeline) = Resolve(modelId);
+        var (model, pipeline) = Resolve(modelId, request);
         if (pipeline is not IStreamingTaskPipeline streaming)
         {
             throw EngineException.BadInput(
@@ -342,7 +342,7 @@ public sealed class InferenceEngine
     public ValueTask<IAsyncEnumerable<GenerationUpdate>> StartGenerationAsync(string modelId, RunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (model, pipeline) = Resolve(modelId);
+        var (model, pipeline) = Resolve(modelId, request);
         if (pipeline is not IGenerationTaskPipeline generation)
         {
             throw EngineException.BadInput(
@@ -526,9 +526,18 @@ public sealed class InferenceEngine
         _ => "error",
     };
 
-    private (ModelDescriptor Model, ITaskPipeline Pipeline) Resolve(string modelId)
+    /// <summary>
+    /// The model (its variant when the request's <c>params.dtype</c> names one: <see cref="ModelVariants"/>) and the
+    /// pipeline of its task.
+    /// </summary>
+    private (ModelDescriptor Model, ITaskPipeline Pipeline) Resolve(string modelId, RunRequest? request = null)
     {
         var model = FindModel(modelId);
+        if (ModelVariants.Requested(request?.Params) is { } variant)
+        {
+            model = ModelVariants.Select(model, variant);
+        }
+
         if (!TryFindPipeline(model.Task, out var pipeline))
         {
             throw EngineException.NotSupported(

@@ -52,6 +52,51 @@ public sealed record ModelDescriptor
     /// </summary>
     public IReadOnlyList<string> WeightFiles { get; init; } = [];
 
+    /// <summary>
+    /// The precision variant these files were chosen as for a request (the transformers.js <c>dtype</c> name, such as
+    /// <c>q4</c>: see <see cref="ModelVariants"/>), or <see langword="null"/> for the format's own choice.
+    /// </summary>
+    public string? Variant { get; init; }
+
+    /// <summary>
+    /// Whether two descriptors describe the same model and files: every property equal, <see cref="WeightFiles"/> by
+    /// content (the generated record equality compared the lists by reference, so every rescan of the models directory
+    /// saw each ONNX model as changed and unloaded its instances).
+    /// </summary>
+    public bool Equals(ModelDescriptor? other) =>
+        other is not null
+        && Id == other.Id
+        && Task == other.Task
+        && Path == other.Path
+        && Source == other.Source
+        && ParameterCount == other.ParameterCount
+        && EstimatedRamBytes == other.EstimatedRamBytes
+        && WeightBytes == other.WeightBytes
+        && Format == other.Format
+        && Variant == other.Variant
+        && WeightFiles.SequenceEqual(other.WeightFiles, StringComparer.Ordinal);
+
+    /// <summary>A hash consistent with <see cref="Equals(ModelDescriptor)"/>.</summary>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Id);
+        hash.Add(Task);
+        hash.Add(Path);
+        hash.Add(Source);
+        hash.Add(ParameterCount);
+        hash.Add(EstimatedRamBytes);
+        hash.Add(WeightBytes);
+        hash.Add(Format);
+        hash.Add(Variant);
+        foreach (var file in WeightFiles)
+        {
+            hash.Add(file, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
+
     /// <summary>The first of <see cref="WeightFiles"/> as a full path, or <see langword="null"/> when none is recorded.</summary>
     public string? MainWeightFile => WeightFiles.Count == 0 ? null : System.IO.Path.Combine(Path, WeightFiles[0].Replace('/', System.IO.Path.DirectorySeparatorChar));
 }

@@ -7,7 +7,8 @@ namespace Bytez.Engine.Tests;
 /// <summary>
 /// How the catalog follows the models directory: real folders on disk and the real store, scanned on a clock the test
 /// moves. The model format is a collaborator made for these tests: a folder with <c>model.txt</c> holding its task,
-/// and an empty <c>model.txt</c> is a file still being copied (unreadable).
+/// and an empty <c>model.txt</c> is a file still being copied (unreadable); like the real formats it records its weight
+/// file in a new list at every scan.
 /// </summary>
 public sealed class ModelDirectoryWatcherTests : IDisposable
 {
@@ -99,6 +100,23 @@ public sealed class ModelDirectoryWatcherTests : IDisposable
         Assert.Empty(changes.Removed);
     }
 
+    [Fact]
+    public async Task Rescan_NothingChanged_LoadedInstanceStays()
+    {
+        using var scheduler = new ModelScheduler([new TextRuntime()], new ModelMemoryRecords(null), new SchedulerOptions { IdleSweepInterval = TimeSpan.Zero }, _metrics, _time);
+        using var watcher = new ModelDirectoryWatcher(_store, _catalog, scheduler, new ModelWatchOptions { Events = false, RescanInterval = TimeSpan.Zero }, _time);
+        Write("org/served", "chat");
+        watcher.Refresh();
+        using (await scheduler.AcquireAsync(_catalog.Find("org/served")!, TestContext.Current.CancellationToken))
+        {
+        }
+
+        var changes = watcher.Refresh();
+
+        Assert.Empty(changes.Updated);
+        Assert.Equal(1, scheduler.Get("org/served")?.Instances);
+    }
+
     public void Dispose()
     {
         _scheduler.Dispose();
@@ -116,6 +134,25 @@ public sealed class ModelDirectoryWatcherTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "model.txt"), task);
     }
 
+    /// <summary>Loads any model of this format as an instance that holds nothing.</summary>
+    private sealed class TextRuntime : IModelRuntime
+    {
+        public string Name => "text";
+
+        public bool CanLoad(ModelDescriptor model) => true;
+
+        public ValueTask<IModelInstance> LoadAsync(ModelDescriptor model, CancellationToken cancellationToken) => ValueTask.FromResult<IModelInstance>(new Instance(model));
+
+        private sealed class Instance(ModelDescriptor model) : IModelInstance
+        {
+            public ModelDescriptor Model => model;
+
+            public void Dispose()
+            {
+            }
+        }
+    }
+
     private sealed class TextFormat : IModelFormat
     {
         public string Name => "text";
@@ -131,7 +168,7 @@ public sealed class ModelDirectoryWatcherTests : IDisposable
             var content = File.ReadAllText(file).Trim();
             return content.Length == 0
                 ? throw EngineException.BadInput($"{file} is empty.")
-                : new ModelDescriptor { Id = id, Task = task ?? content, Path = path };
+                : new ModelDescriptor { Id = id, Task = task ?? content, Path = path, WeightFiles = ["model.txt"] };
         }
     }
 }

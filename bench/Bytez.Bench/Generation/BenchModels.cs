@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bytez.Testing.TinyModels;
 
 namespace Bytez.Bench.Generation;
@@ -27,4 +30,70 @@ internal static class BenchModels
     public static (GgufTinyModel Gguf, OnnxDecoderModel Onnx) Write(string work) =>
         (GgufModelWriter.WriteTinyLlama(Path.Combine(work, "tiny-gguf", "tiny-llama-gpt2.gguf"), GgufOptions),
          OnnxDecoderModelWriter.Write(Path.Combine(work, "tiny-onnx"), OnnxOptions));
+
+    /// <summary>
+    /// SmolLM2-135M's exact shapes as a Llama ONNX decoder with random weights: 30 layers, hidden 576, MLP 1,536,
+    /// 9 heads / 3 key/value heads (head dim 64), vocabulary 49,152, embeddings tied, context 8,192; fp32 (~540 MB).
+    /// The embedding's standard deviation is 0.02 (transformers' initializer range): with 1, the tied head made greedy
+    /// decoding repeat one token, and the equality of greedy ids said little.
+    /// </summary>
+    public static OnnxDecoderModelOptions SmolLm2Options { get; } = new()
+    {
+        Architecture = OnnxDecoderArchitecture.Llama,
+        Layers = 30,
+        Hidden = 576,
+        IntermediateSize = 1536,
+        Heads = 9,
+        KeyValueHeads = 3,
+        VocabularySize = 49_152,
+        TiedEmbeddings = true,
+        EmbeddingStd = 0.02f,
+        ContextLength = 8192,
+    };
+
+    /// <summary>The quantizations <c>generation-onnx-real --quant</c> takes, by name: the file onnx-community names it by and how the writer stores it.</summary>
+    public static IReadOnlyDictionary<string, OnnxDecoderWeights> OnnxQuantizations { get; } = new Dictionary<string, OnnxDecoderWeights>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fp32"] = OnnxDecoderWeights.Float32,
+        ["int8"] = OnnxDecoderWeights.Int8,
+        ["q4"] = OnnxDecoderWeights.Q4,
+    };
+
+    /// <summary>Bumped when the written files change, so an old cache folder is not reused.</summary>
+    private const string RealOnnxVersion = "v2";
+
+    /// <summary>
+    /// The SmolLM2-135M-shaped ONNX decoder under <paramref name="cache"/> in the onnx-community layout
+    /// (<c>onnx/model.onnx</c>, <c>config.json</c>, tokenizer files) with the variant file of <paramref name="weights"/>
+    /// beside it (<c>onnx/model_quantized.onnx</c>, <c>onnx/model_q4.onnx</c>) and a <c>genai_config.json</c> naming that
+    /// file for ONNX Runtime GenAI; each file written once (seconds, ~540 MB for fp32), reused afterwards. Call it before
+    /// the server starts: files written under a watched folder mid-run would be rescanned. Returns the folder and the file.
+    /// </summary>
+    public static (string Folder, string OnnxPath) EnsureSmolLm2Onnx(string cache, OnnxDecoderWeights weights = OnnxDecoderWeights.Float32)
+    {
+        var folder = Path.Combine(cache, "bench", "smollm2-135m-shape-onnx-" + RealOnnxVersion);
+        var options = SmolLm2Options with { Weights = weights };
+        var onnx = Path.Combine(folder, "onnx", OnnxDecoderModelWriter.FileNameOf(options));
+        var done = Path.Combine(folder, ".complete");
+        if (!File.Exists(done))
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            OnnxDecoderModelWriter.Write(folder, SmolLm2Options);
+            File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
+        }
+
+        var variantDone = Path.Combine(folder, ".complete" + OnnxDecoderModelWriter.SuffixOf(weights));
+        if (!File.Exists(variantDone))
+        {
+            OnnxDecoderModelWriter.WriteVariant(folder, options);
+            File.WriteAllText(variantDone, DateTime.UtcNow.ToString("O"));
+        }
+
+        OnnxDecoderModelWriter.WriteGenAiConfig(folder, "onnx/" + Path.GetFileName(onnx), options);
+        return (folder, onnx);
+    }
 }

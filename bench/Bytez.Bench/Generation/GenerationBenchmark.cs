@@ -351,7 +351,7 @@ internal static class GenerationBenchmark
     }
 
     /// <summary>Warm-ups, then the passes round-robin with the order rotated each pass (as <see cref="Harness"/> does).</summary>
-    private static async Task RunInterleavedAsync(IReadOnlyList<GenerationScenario> rows, GenerationRunSettings settings)
+    internal static async Task RunInterleavedAsync(IReadOnlyList<GenerationScenario> rows, GenerationRunSettings settings)
     {
         foreach (var row in rows)
         {

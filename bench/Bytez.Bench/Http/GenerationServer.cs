@@ -68,7 +68,7 @@ internal sealed class GenerationServer : IAsyncDisposable
     }
 
     /// <summary>One streamed request through the SDK's <c>StreamAsync</c>: greedy, exactly <paramref name="newTokens"/> new tokens, prompt not echoed.</summary>
-    public async Task<GenerationRun> StreamAsync(string modelId, string prompt, int newTokens, int tokensAtFirst)
+    public async Task<GenerationRun> StreamAsync(string modelId, string prompt, int newTokens, int tokensAtFirst, string? dtype = null)
     {
         var parameters = new ModelParameters
         {
@@ -77,6 +77,12 @@ internal sealed class GenerationServer : IAsyncDisposable
             DoSample = false,
             ReturnFullText = false,
         };
+        if (dtype is not null)
+        {
+            // The ONNX weight variant (params.dtype), through the SDK's bag of other parameters.
+            parameters.AdditionalProperties["dtype"] = System.Text.Json.JsonSerializer.SerializeToElement(dtype, Bytez.Protocol.ProtocolJsonContext.Default.String);
+        }
+
         var clock = new StreamClock();
         var text = new StringBuilder();
         await foreach (var piece in _client.Model(modelId).StreamAsync(prompt, parameters).ConfigureAwait(false))

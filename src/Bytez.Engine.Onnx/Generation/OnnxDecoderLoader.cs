@@ -92,7 +92,9 @@ public static class OnnxDecoderLoader
             throw EngineException.NotFound($"The model folder {folder} does not exist.");
         }
 
-        var onnx = FindModelFile(folder, decoderOptions.Variant);
+        // A variant asked for by a request (ModelVariants) wins over the configured one.
+        var variant = model.Variant ?? decoderOptions.Variant;
+        var onnx = FindModelFile(folder, variant);
         var missing = new List<string>();
         foreach (var file in new[] { "config.json", "tokenizer.json" })
         {
@@ -104,9 +106,9 @@ public static class OnnxDecoderLoader
 
         if (onnx is null)
         {
-            missing.Add(decoderOptions.Variant is null
+            missing.Add(variant is null
                 ? "onnx/model.onnx (or onnx/decoder_model_merged.onnx, with or without a precision suffix)"
-                : $"onnx/model{SuffixOf(decoderOptions.Variant)}.onnx (or onnx/decoder_model_merged{SuffixOf(decoderOptions.Variant)}.onnx) for the variant '{decoderOptions.Variant}'"
+                : $"onnx/model{SuffixOf(variant)}.onnx (or onnx/decoder_model_merged{SuffixOf(variant)}.onnx) for the variant '{variant}'"
                     + AvailableVariants(folder));
         }
 

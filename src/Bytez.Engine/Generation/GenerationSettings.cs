@@ -20,6 +20,7 @@ public sealed record GenerationSettings
         "bos_token_id", "use_cache", "num_beams", "enable_thinking", "length_penalty", "early_stopping", "forced_bos_token_id",
         "forced_eos_token_id", "suppress_tokens", "begin_suppress_tokens", "decoder_start_token_id", "logprobs", "top_logprobs",
         "tools", "tool_choice", "parallel_tool_calls", "response_format", "presence_penalty", "frequency_penalty",
+        ModelVariants.Parameter,
     ];
 
     /// <summary>
@@ -28,7 +29,7 @@ public sealed record GenerationSettings
     /// </summary>
     public static IReadOnlyList<string> DecoderOnly { get; } =
         ["return_full_text", "enable_thinking", "stop", "stop_strings", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format",
-         "presence_penalty", "frequency_penalty"];
+         "presence_penalty", "frequency_penalty", ModelVariants.Parameter];
 
     /// <summary>Known Hugging Face parameters that this server does not implement (a request using them is refused).</summary>
     public static IReadOnlyDictionary<string, string> NotImplemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -298,6 +299,7 @@ public sealed record GenerationSettings
         "frequency_penalty" => s with { FrequencyPenalty = Number(v, name, -2, 2, minExclusive: false, rangeText: "from -2 to 2") },
         "no_repeat_ngram_size" => s with { NoRepeatNgramSize = Int(v, name, 0, int.MaxValue) },
         "seed" => s with { Seed = Long(v, name) },
+        ModelVariants.Parameter => s, // read by the engine when it picks the instance (ModelVariants)
         "stop" or "stop_strings" => s with { StopStrings = [.. s.StopStrings, .. Strings(v, name)] },
         "return_full_text" => s with { ReturnFullText = Bool(v, name) },
         "num_return_sequences" => s with { NumReturnSequences = Int(v, name, 1, 16) },

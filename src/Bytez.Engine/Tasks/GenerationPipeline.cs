@@ -83,6 +83,8 @@ public sealed class GenerationPipeline : IGenerationTaskPipeline
             new("response_format", "object", "text", "Structured output enforced while decoding: {\"type\": \"json_object\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\"}}."),
             new("presence_penalty", "number from -2 to 2", "0", "OpenAI's presence penalty: subtracted from the logit of every token already generated (the prompt does not count)."),
             new("frequency_penalty", "number from -2 to 2", "0", "OpenAI's frequency penalty: subtracted from a token's logit once per time it was already generated."),
+            new(ModelVariants.Parameter, "\"fp32\", \"fp16\", \"q8\", \"int8\", \"uint8\", \"q4\", \"q4f16\" or \"bnb4\"", "the catalog's file (full precision when present)",
+                "ONNX models: which weight file of the folder runs the request (transformers.js dtype names: onnx/model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, ...); each variant is its own instance."),
         ],
         Output = "a string (a continued text) or {\"role\": \"assistant\", \"content\"} (a chat); a list of them for num_return_sequences > 1",
         RepositoryFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"],

@@ -10,7 +10,8 @@ namespace Bytez.Testing.TinyModels;
 /// <param name="Model">The model id (<c>org/name</c>) under the models root.</param>
 /// <param name="Input">The input: a text (or a list); <c>{question, context}</c>; <c>{text, labels}</c>; <c>{query, documents}</c>.</param>
 /// <param name="Options">The pipeline's call options (<c>top_k</c>, <c>aggregation_strategy</c>, <c>multi_label</c>, ...), or <see langword="null"/>.</param>
-public sealed record TransformersJsRequest(string Task, string Model, JsonNode? Input, JsonObject? Options = null);
+/// <param name="Dtype">The precision variant transformers.js loads (<c>fp32</c>, <c>fp16</c>, <c>q8</c>, <c>q4</c>, <c>q4f16</c>, ...); <see langword="null"/> means fp32.</param>
+public sealed record TransformersJsRequest(string Task, string Model, JsonNode? Input, JsonObject? Options = null, string? Dtype = null);
 
 /// <summary>
 /// Runs Hugging Face's own JavaScript pipelines (<c>@huggingface/transformers</c> 4.3.1 on <c>onnxruntime-node</c>,
@@ -56,6 +57,7 @@ public static class TransformersJs
                 ["model"] = r.Model,
                 ["input"] = r.Input?.DeepClone(),
                 ["options"] = r.Options?.DeepClone(),
+                ["dtype"] = r.Dtype,
             }).ToArray()),
         };
         await File.WriteAllTextAsync(file, body.ToJsonString(), cancellationToken);

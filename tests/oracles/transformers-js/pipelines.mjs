@@ -13,7 +13,9 @@
 // document, one batch through AutoModelForSequenceClassification, sigmoid of the one logit, sorted by score
 // (input {query, documents}; output [{corpus_id, score, logit}]). And the tokenizer alone: tokenize (input {text,
 // add_special_tokens}; output {ids, tokens, decoded}) and apply-chat-template (input {messages, tools?,
-// add_generation_prompt?}; output the prompt text), for the tokenizer utility routes.
+// add_generation_prompt?}; output the prompt text), for the tokenizer utility routes. And text-generation (the
+// default branch: input a text, options such as {max_new_tokens, do_sample, return_full_text}). A request's optional
+// "dtype" loads that precision variant (transformers.js's own file choice: onnx/model_q4.onnx, ...); fp32 otherwise.
 import { readFileSync } from 'node:fs';
 import { pipeline, env, AutoTokenizer, AutoModelForSequenceClassification } from '@huggingface/transformers';
 
@@ -23,23 +25,24 @@ env.allowLocalModels = true;
 env.localModelPath = root.endsWith('/') ? root : root + '/';
 
 const loaded = new Map();
-async function load(task, model) {
-    const key = task + '\u0000' + model;
+async function load(task, model, dtype) {
+    dtype = dtype ?? 'fp32';
+    const key = task + '\u0000' + model + '\u0000' + dtype;
     if (!loaded.has(key)) {
         loaded.set(key, task === 'tokenize' || task === 'apply-chat-template'
             ? AutoTokenizer.from_pretrained(model)
             : task === 'text-ranking'
             ? Promise.all([
                 AutoTokenizer.from_pretrained(model),
-                AutoModelForSequenceClassification.from_pretrained(model, { dtype: 'fp32', device: 'cpu' }),
+                AutoModelForSequenceClassification.from_pretrained(model, { dtype, device: 'cpu' }),
             ])
-            : pipeline(task, model, { dtype: 'fp32', device: 'cpu' }));
+            : pipeline(task, model, { dtype, device: 'cpu' }));
     }
     return loaded.get(key);
 }
 
-async function run({ task, model, input, options }) {
-    const loadedModel = await load(task, model);
+async function run({ task, model, input, options, dtype }) {
+    const loadedModel = await load(task, model, dtype);
     options = options ?? {};
     switch (task) {
         case 'question-answering':

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Bytez.Engine.Generation;
+using Bytez.Engine.Onnx.Generation;
+using Bytez.Testing.TinyModels;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Bytez.Bench.Generation;
+
+/// <summary>
+/// <c>generation-onnx-real</c>: one stream on the SmolLM2-135M-shaped ONNX decoder (random weights, written once into a
+/// cache folder; <c>--quant</c> fp32, int8 (dynamic, <c>model_quantized.onnx</c>) or q4 (MatMulNBits,
+/// <c>model_q4.onnx</c>)), the same 512-token prompt and greedy decoding everywhere: (1) the bare ONNX Runtime loop,
+/// (A) ONNX Runtime GenAI's generator loop on the same files, (2) our engine in process (the server's instance, its
+/// decoder sequence plus argmax), (3) our server over HTTP (SDK streaming). All rows use the engine's intra-op threads.
+/// Prompt processing = prompt tokens / time to first token; decode = tokens after the first / the time after it.
+/// </summary>
+internal static class RealOnnxBenchmark
+{
+    private const string ModelId = "bench/smollm2-135m-shape-onnx";
+    private const int PromptTokens = 512;
+
+    public static async Task<int> RunAsync(bool quick, string quant, string? cache, string? outputPath)
+    {
+#if BENCH_NO_HTTP
+        _ = quick;
+        _ = quant;
+        _ = cache;
+        _ = outputPath;
+        await Task.CompletedTask.ConfigureAwait(false);
+        Console.Error.WriteLine("generation-onnx-real needs the server and the SDK; build without -p:BenchHttp=false.");
+        return 2;
+#else
+        if (!BenchModels.OnnxQuantizations.TryGetValue(quant, out var weights))
+        {
+            Console.Error.WriteLine($"--quant {quant}: expected one of {string.Join(", ", BenchModels.OnnxQuantizations.Keys)}.");
+            return 2;
+        }
+
+        var dtype = OnnxDecoderModelWriter.DtypeOf(weights);
+        var total = Stopwatch.StartNew();
+        var settings = quick ? new GenerationRunSettings(Quick: true, Passes: 1, Warmups: 1, NewTokens: 16) : new GenerationRunSettings(Quick: false, Passes: 5, Warmups: 1, NewTokens: 64);
+        cache ??= Path.Combine(Path.GetTempPath(), "bytez-bench-models");
+        Log($"Writing (once) the SmolLM2-135M-shaped ONNX decoder ({quant}) into {cache}...");
+        var written = Stopwatch.StartNew();
+        var (folder, onnxPath) = BenchModels.EnsureSmolLm2Onnx(cache, weights);
+        Log($"  ready in {written.Elapsed.TotalSeconds:F1} s: {onnxPath} ({new FileInfo(onnxPath).Length / 1e6:F0} MB)");
+        // The server's home under the cache folder, not at the top of the temporary folder: in one run on the shared
+        // machine its models directory vanished mid-run (the watcher then drops a model only when its folder is gone).
+        var work = Path.Combine(cache, "work-onnx-real-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            Log("Starting the server...");
+            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)]).ConfigureAwait(false);
+            var engine = server.Engine;
+            // The variant as a request's params.dtype picks it: its own descriptor (org/name:q4) and instance.
+            var listed = engine.Catalog.Find(ModelId) ?? throw new InvalidOperationException($"The server's catalog has no {ModelId}.");
+            var descriptor = Bytez.Engine.ModelVariants.Select(listed, dtype);
+            var loading = Stopwatch.StartNew();
+            var instance = (IGenerativeInstance)await engine.GetInstanceAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
+            Log($"  engine loaded the model in {loading.Elapsed.TotalSeconds:F1} s");
+            var threads = server.Onnx.IntraOpThreads;
+            var n = settings.NewTokens;
+
+            // A prompt of exactly 512 tokens: letters no merge of the tiny tokenizer joins, one byte token each.
+            var random = new Random(42);
+            const string letters = "bcdfgkmpquvwxyz";
+            var promptText = new string([.. Enumerable.Range(0, PromptTokens).Select(_ => letters[random.Next(letters.Length)])]);
+            var prompt = instance.Tokenizer.Encode(promptText, addSpecialTokens: true);
+            var banned = (instance.Defaults.EosTokenIds ?? instance.Tokenizer.EosTokenIds).ToHashSet();
+
+            using var bare = new BareOnnxDecoder(onnxPath, threads);
+            OnnxGenAiDecoder? genAi = null;
+            string genAiStatus;
+            try
+            {
+                genAi = new OnnxGenAiDecoder(folder, threads);
+                genAiStatus = "loaded";
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                genAiStatus = $"FAILED to load: {e.GetType().Name}: {e.Message}";
+                Log($"  ONNX Runtime GenAI {genAiStatus}");
+            }
+
+            var rows = new List<GenerationScenario>
+            {
+                new("(1)", $"bare ONNX Runtime loop (BareOnnxDecoder: InferenceSession, KV cache fed back, argmax), {threads} intra-op thread(s)",
+                    () => Task.FromResult(bare.Generate(prompt, n, banned, _ => string.Empty, 1)), isBaseline: true),
+            };
+            if (genAi is not null)
+            {
+                rows.Add(new("(A)", $"ONNX Runtime GenAI 0.18.0 generator loop (AppendTokens, GenerateNextToken; greedy), {threads} intra-op thread(s)",
+                    () => Task.FromResult(genAi.Generate(prompt, n))));
+            }
+
+            // The engine's own loader and options, on an instance the scheduler does not manage: the server's instance
+            // can be unloaded by the idle sweep while a row that holds no lease runs on it (seen: a disposed instance,
+            // then a crash inside ONNX Runtime).
+            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions());
+            if (own.ModelPath != onnxPath)
+            {
+                throw new InvalidOperationException($"The engine loaded {own.ModelPath}, not {onnxPath}.");
+            }
+
+            rows.Add(new("(2)", "engine in process: an instance from the engine's loader (server options), IDecoderSequence.ForwardAsync + argmax",
+                () => SequenceLoopAsync(own, prompt, n, banned)));
+            rows.Add(new("(3)", "server: HTTP streaming through the SDK's StreamAsync (text prompt tokenized by the server)",
+                () => server.StreamAsync(ModelId, promptText, n, 1, dtype)));
+
+            Log($"{rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), prompt {prompt.Length} tokens, {n} new tokens...");
+            await GenerationBenchmark.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
+            genAi?.Dispose();
+
+            var markdown = Report(settings, quant, descriptor.ParameterCount, folder, onnxPath, threads, prompt.Length, genAiStatus, rows, instance, total.Elapsed.TotalSeconds);
+            Console.WriteLine(markdown);
+            if (outputPath is not null)
+            {
+                await File.WriteAllTextAsync(outputPath, markdown).ConfigureAwait(false);
+                Log($"Wrote {outputPath}");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+#endif
+    }
+
+    private static string Report(GenerationRunSettings settings, string quant, long parameters, string folder, string onnxPath, int threads, int promptTokens, string genAiStatus,
+        List<GenerationScenario> rows, IGenerativeInstance instance, double seconds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var o = BenchModels.SmolLm2Options;
+        var md = new StringBuilder();
+        md.AppendLine(inv, $"## Generation at SmolLM2-135M size, ONNX {quant} ({(settings.Quick ? "QUICK smoke run on a shared, noisy machine — not a measurement" : "full run")})");
+        md.AppendLine();
+        md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, ONNX Runtime GenAI 0.18.0 ({genAiStatus}); load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/{Path.GetFileName(onnxPath)}`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings (std 0.02); {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
+        md.AppendLine(inv, $"- One stream, greedy, prompt {promptTokens} tokens, exactly {settings.NewTokens} new tokens (end-of-sequence masked; GenAI: `min_length`); {threads} intra-op thread(s) on every row (the engine's default); {settings.Warmups} warm-up, median of {settings.Passes} pass(es), rows interleaved. Prompt processing = prompt tokens / time to first token.");
+        md.AppendLine();
+        md.AppendLine("| row | path | TTFT ms | prompt tok/s | decode tok/s | decode vs (1) | greedy tokens equal (1) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---|");
+        var baseline = rows.First(r => r.IsBaseline);
+        var reference = baseline.First?.Ids;
+        var referenceText = reference is null ? null : instance.Tokenizer.Decode([.. reference], true);
+        foreach (var row in rows)
+        {
+            if (row.Error is not null)
+            {
+                md.AppendLine(inv, $"| {row.Part} | {row.Name} | — | — | — | — | FAILED: {row.Error} |");
+                continue;
+            }
+
+            string equal;
+            if (row == baseline)
+            {
+                equal = "(reference)";
+            }
+            else if (row.First?.Ids is { } ids)
+            {
+                equal = reference is not null && ids.SequenceEqual(reference) ? "yes (ids)" : $"NO: first difference at token {FirstDifference(ids, reference)}";
+            }
+            else
+            {
+                equal = row.First?.Text == referenceText ? "yes (text)" : "NO (text differs)";
+            }
+
+            md.AppendLine(inv, $"| {row.Part} | {row.Name} | {row.FirstMs:F0} | {promptTokens * 1000.0 / row.FirstMs:F0} | {row.DecodeTokensPerSecond:F1} | {row.DecodeTokensPerSecond / baseline.DecodeTokensPerSecond:F2}× | {equal} |");
+        }
+
+        md.AppendLine();
+        if (reference is not null)
+        {
+            md.AppendLine(inv, $"Reference greedy ids (1): {string.Join(' ', reference)}; distinct: {reference.Distinct().Count()}.");
+            md.AppendLine();
+        }
+
+        md.AppendLine(inv, $"Run time {seconds:F0} s.");
+        return md.ToString();
+    }
+
+    private static int FirstDifference(IReadOnlyList<int> a, IReadOnlyList<int>? b)
+    {
+        if (b is null)
+        {
+            return 0;
+        }
+
+        var i = 0;
+        while (i < a.Count && i < b.Count && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static async Task<GenerationRun> SequenceLoopAsync(IGenerativeInstance instance, int[] prompt, int n, HashSet<int> banned)
+    {
+        var clock = new StreamClock();
+        var ids = new List<int>(n);
+        using var sequence = instance.CreateSequence();
+        var logits = await sequence.ForwardAsync(prompt, CancellationToken.None).ConfigureAwait(false);
+        var next = new int[1];
+        while (true)
+        {
+            var span = logits.Span;
+            var best = -1;
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (!banned.Contains(i) && (best < 0 || span[i] > span[best]))
+                {
+                    best = i;
+                }
+            }
+
+            ids.Add(best);
+            clock.Token();
+            if (ids.Count == n)
+            {
+                break;
+            }
+
+            next[0] = best;
+            logits = await sequence.ForwardAsync(next, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return clock.Finish(ids.Count, string.Empty, ids, 1);
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine(message);
+}
