@@ -18,10 +18,16 @@ namespace Bytez.Engine.Onnx;
 /// <c>vocab.json</c> instead of the preprocessor file). The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
-public sealed class OnnxModelFormat : IModelFormat
+/// <param name="decoderOptions">
+/// The decoder options the server loads decoders with; their prefix cache budget is part of a decoder's memory
+/// estimate (<see cref="OnnxDecoderOptions.Default"/> when <see langword="null"/>).
+/// </param>
+public sealed class OnnxModelFormat(OnnxDecoderOptions? decoderOptions = null) : IModelFormat
 {
     /// <summary>Bytes added to the weights for the runtime and caches in the memory estimate of a decoder: 128 MiB.</summary>
     public const long DecoderOverheadBytes = 128L << 20;
+
+    private readonly long _decoderExtraBytes = DecoderOverheadBytes + (decoderOptions ?? OnnxDecoderOptions.Default).PrefixCacheReservedBytes;
 
     /// <inheritdoc />
     public string Name => "onnx (Hugging Face layout)";
@@ -44,7 +50,7 @@ public sealed class OnnxModelFormat : IModelFormat
         }
     }
 
-    private static ModelDescriptor? Describe(string id, string path, string? task)
+    private ModelDescriptor? Describe(string id, string path, string? task)
     {
         if (OnnxSeq2SeqLoader.IsSeq2SeqFolder(path) && OnnxSeq2SeqLoader.FindFiles(path) is { } seq2seq)
         {
@@ -72,7 +78,7 @@ public sealed class OnnxModelFormat : IModelFormat
                 Path = path,
                 ParameterCount = OnnxParameterCounter.Count(file),
                 WeightBytes = WeightBytes(file),
-                EstimatedRamBytes = WeightBytes(file) + DecoderOverheadBytes,
+                EstimatedRamBytes = WeightBytes(file) + _decoderExtraBytes,
                 WeightFiles = Relative(path, decoder),
             };
         }

@@ -31,6 +31,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _loads;
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _refusals;
+    private readonly Counter<long> _prefixCacheHits;
+    private readonly Counter<long> _prefixCacheReusedTokens;
 
     /// <summary>
     /// Creates the instruments on a new meter (from <paramref name="meterFactory"/> when given, so hosts and tests can
@@ -52,6 +54,8 @@ public sealed class EngineMetrics : IDisposable
         _loads = _meter.CreateCounter<long>("bytez.instance.loads", "{instance}", "Instances loaded.");
         _evictions = _meter.CreateCounter<long>("bytez.instance.evictions", "{instance}", "Instances unloaded, by reason (memory, idle, shutdown).");
         _refusals = _meter.CreateCounter<long>("bytez.refusals", "{request}", "Requests refused, by reason (queue_full, memory).");
+        _prefixCacheHits = _meter.CreateCounter<long>("bytez.prefix_cache.hits", "{prompt}", "Prompts that started from a cached key/value prefix, by model and runtime.");
+        _prefixCacheReusedTokens = _meter.CreateCounter<long>("bytez.prefix_cache.reused_tokens", "{token}", "Prompt tokens not fed because their key/value cache was kept, by model and runtime.");
     }
 
     /// <summary>The meter, for observable instruments registered by other components.</summary>
@@ -112,6 +116,14 @@ public sealed class EngineMetrics : IDisposable
     /// <summary>Records a refused request and why.</summary>
     public void Refused(string modelId, string reason) =>
         _refusals.Add(1, new TagList { { "model", ModelLabel(modelId) }, { "reason", reason } });
+
+    /// <summary>Records a prompt that started from <paramref name="reusedTokens"/> cached tokens on <paramref name="runtime"/> (onnx, llama.cpp).</summary>
+    public void PrefixCacheHit(string modelId, string runtime, int reusedTokens)
+    {
+        var tags = new TagList { { "model", ModelLabel(modelId) }, { "runtime", runtime } };
+        _prefixCacheHits.Add(1, tags);
+        _prefixCacheReusedTokens.Add(reusedTokens, tags);
+    }
 
     /// <summary>The <c>model</c> label of an id: the id for a catalog model, <see cref="OtherModel"/> for any other.</summary>
     public string ModelLabel(string modelId) => modelId is { Length: > 0 } && _isCatalogModel(modelId) ? modelId : OtherModel;

@@ -733,6 +733,14 @@ public sealed partial class ModelScheduler : IDisposable
                     batching.BatchObserver = size => Metrics.Batch(model.Id, size);
                 }
 
+                if (instance is IPrefixCachingInstance caching)
+                {
+                    // The prefix cache fills after the load: its budget is part of what the instance takes.
+                    measured += Math.Max(0, caching.PrefixCacheBudgetBytes);
+                    var label = caching.PrefixCacheRuntime;
+                    caching.PrefixCacheObserver = tokens => Metrics.PrefixCacheHit(model.Id, label, tokens);
+                }
+
                 Memory.Set(model.Id, measured);
                 Metrics.Loaded(model.Id);
                 LogLoaded(model.Id, runtime.Name, clock.Elapsed.TotalMilliseconds, measured / (1024.0 * 1024.0));
