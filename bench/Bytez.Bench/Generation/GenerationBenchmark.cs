@@ -44,10 +44,11 @@ internal static class GenerationBenchmark
     public const string Prompt =
         "The quick brown fox jumps over the lazy dog. Once upon a time, in a small town by the sea, there lived an old fisherman who";
 
-    public static async Task<int> RunAsync(GenerationRunSettings settings, string? ggufPath, string? onnxFolder, string? outputPath)
+    public static async Task<int> RunAsync(GenerationRunSettings settings, string? ggufPath, string? onnxFolder, string? outputPath, bool prefixOnly = false)
     {
 #if BENCH_NO_HTTP
         _ = settings;
+        _ = prefixOnly;
         _ = ggufPath;
         _ = onnxFolder;
         _ = outputPath;
@@ -88,7 +89,14 @@ internal static class GenerationBenchmark
 
             // --- The server, with every model registered as add-model does ---------------------------------------------
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id))).ConfigureAwait(false);
+            if (prefixOnly)
+            {
+                models.Clear();
+            }
+
+            var prefixModel = PrefixCacheBenchmark.Write(work, settings.Quick);
+            await using var server = await Http.GenerationServer.StartAsync(
+                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)).Append((prefixModel.Folder, PrefixCacheBenchmark.ModelId))).ConfigureAwait(false);
             var results = new List<GenerationModelResult>();
             foreach (var model in models)
             {
@@ -96,8 +104,10 @@ internal static class GenerationBenchmark
                 results.Add(await MeasureModelAsync(server, model, settings).ConfigureAwait(false));
             }
 
+            Log("Prefix caching: second chat turns...");
+            var prefixSection = await PrefixCacheBenchmark.MeasureAsync(server, settings).ConfigureAwait(false);
             var report = new GenerationReport(settings, results, total.Elapsed.TotalSeconds, server.BaseAddress);
-            var markdown = report.ToMarkdown();
+            var markdown = (results.Count > 0 ? report.ToMarkdown() : string.Empty) + Environment.NewLine + prefixSection;
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
