@@ -94,9 +94,10 @@ internal static class GenerationBenchmark
                 models.Clear();
             }
 
-            var prefixModel = PrefixCacheBenchmark.Write(work, settings.Quick);
+            // Every pass feeds the same prompt: the ONNX prefix cache is off here so that each pass measures the whole
+            // prefill, as the direct side does. The second-turn rows run on a server of their own with it on (the default).
             await using var server = await Http.GenerationServer.StartAsync(
-                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)).Append((prefixModel.Folder, PrefixCacheBenchmark.ModelId))).ConfigureAwait(false);
+                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)), "--Bytez:OnnxDecoder:PrefixCaching=false").ConfigureAwait(false);
             var results = new List<GenerationModelResult>();
             foreach (var model in models)
             {
@@ -105,7 +106,13 @@ internal static class GenerationBenchmark
             }
 
             Log("Prefix caching: second chat turns...");
-            var prefixSection = await PrefixCacheBenchmark.MeasureAsync(server, settings).ConfigureAwait(false);
+            var prefixModel = PrefixCacheBenchmark.Write(work, settings.Quick);
+            string prefixSection;
+            await using (var prefixServer = await Http.GenerationServer.StartAsync(Path.Combine(work, "prefix-home"), [(prefixModel.Folder, PrefixCacheBenchmark.ModelId)]).ConfigureAwait(false))
+            {
+                prefixSection = await PrefixCacheBenchmark.MeasureAsync(prefixServer, settings).ConfigureAwait(false);
+            }
+
             var report = new GenerationReport(settings, results, total.Elapsed.TotalSeconds, server.BaseAddress);
             var markdown = (results.Count > 0 ? report.ToMarkdown() : string.Empty) + Environment.NewLine + prefixSection;
             Console.WriteLine(markdown);
@@ -216,7 +223,7 @@ internal static class GenerationBenchmark
             {
                 // The same runtime-only loop on a second instance loaded without the continuous-batching scheduler, to
                 // tell the scheduler's per-step hand-off from the rest of the runtime.
-                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false });
+                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false, PrefixCaching = false });
                 disposables.Add(unbatched);
                 rows.Add(new("(2)", "engine: the same runtime-only loop on an instance loaded with `ContinuousBatching = false`",
                     () => SequenceLoopAsync(unbatched, n, banned, k)));

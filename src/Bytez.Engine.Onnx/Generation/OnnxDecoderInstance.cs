@@ -108,7 +108,7 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
     public string PrefixCacheRuntime => "onnx";
 
     /// <inheritdoc />
-    public Action<int>? PrefixCacheObserver { get; set; }
+    public Action<int>? PrefixReuseObserver { get; set; }
 
     /// <summary>Bytes of key/value cache the prefix cache holds now (at most <see cref="PrefixCacheBudgetBytes"/>).</summary>
     public long PrefixCacheBytes => PrefixCache?.Bytes ?? 0;
@@ -183,7 +183,7 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
     {
         try
         {
-            PrefixCacheObserver?.Invoke(reused);
+            PrefixReuseObserver?.Invoke(reused);
         }
 #pragma warning disable CA1031 // A metrics callback must not fail a run.
         catch (Exception)

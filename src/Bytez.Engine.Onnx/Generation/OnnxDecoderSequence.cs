@@ -30,6 +30,9 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
 
     public int Length { get; private set; }
 
+    /// <summary>Prompt tokens the first call took from the instance's prefix cache instead of feeding them (0 without a hit).</summary>
+    public int ReusedTokens { get; private set; }
+
     /// <summary>The logits of the last call (valid until the next).</summary>
     internal float[] Logits { get; }
 
@@ -122,6 +125,7 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
 
         if (reused > 0)
         {
+            ReusedTokens = reused;
             cache.CountHit(reused);
             _instance.ReportPrefixHit(reused);
         }

@@ -118,7 +118,7 @@ public sealed class EngineMetrics : IDisposable
         _refusals.Add(1, new TagList { { "model", ModelLabel(modelId) }, { "reason", reason } });
 
     /// <summary>Records a prompt that started from <paramref name="reusedTokens"/> cached tokens on <paramref name="runtime"/> (onnx, llama.cpp).</summary>
-    public void PrefixCacheHit(string modelId, string runtime, int reusedTokens)
+    public void PrefixReused(string modelId, int reusedTokens, string runtime)
     {
         var tags = new TagList { { "model", ModelLabel(modelId) }, { "runtime", runtime } };
         _prefixCacheHits.Add(1, tags);

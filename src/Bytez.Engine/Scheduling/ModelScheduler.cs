@@ -738,7 +738,7 @@ public sealed partial class ModelScheduler : IDisposable
                     // The prefix cache fills after the load: its budget is part of what the instance takes.
                     measured += Math.Max(0, caching.PrefixCacheBudgetBytes);
                     var label = caching.PrefixCacheRuntime;
-                    caching.PrefixCacheObserver = tokens => Metrics.PrefixCacheHit(model.Id, label, tokens);
+                    caching.PrefixReuseObserver = tokens => Metrics.PrefixReused(model.Id, tokens, label);
                 }
 
                 Memory.Set(model.Id, measured);

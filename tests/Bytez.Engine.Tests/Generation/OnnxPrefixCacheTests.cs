@@ -36,7 +36,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
         using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
         Assert.True(cached.IsPrefixCaching);
         var observed = new ConcurrentBag<int>();
-        cached.PrefixCacheObserver = observed.Add;
+        cached.PrefixReuseObserver = observed.Add;
         var settings = Settings(sampled);
 
         var turn1 = Chat(cached, "You are a terse assistant who answers in riddles.", "What is the tallest mountain?");
@@ -194,7 +194,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
         var model = Write(OnnxDecoderArchitecture.Llama);
         using var off = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
         var observed = new ConcurrentBag<int>();
-        off.PrefixCacheObserver = observed.Add;
+        off.PrefixReuseObserver = observed.Add;
         Assert.False(off.IsPrefixCaching);
         Assert.Equal(0, off.PrefixCacheBudgetBytes);
         var turn1 = Chat(off, "You are a terse assistant who answers in riddles.", "What is the tallest mountain?");
