@@ -97,7 +97,7 @@ internal static class GenerationBenchmark
             // Every pass feeds the same prompt: the ONNX prefix cache is off here so that each pass measures the whole
             // prefill, as the direct side does. The second-turn rows run on a server of their own with it on (the default).
             await using var server = await Http.GenerationServer.StartAsync(
-                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)), "--Bytez:OnnxDecoder:PrefixCaching=false").ConfigureAwait(false);
+                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)), "--Bytez:OnnxDecoder:PrefixCache=false").ConfigureAwait(false);
             var results = new List<GenerationModelResult>();
             foreach (var model in models)
             {
@@ -223,7 +223,7 @@ internal static class GenerationBenchmark
             {
                 // The same runtime-only loop on a second instance loaded without the continuous-batching scheduler, to
                 // tell the scheduler's per-step hand-off from the rest of the runtime.
-                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false, PrefixCaching = false });
+                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false, PrefixCache = false });
                 disposables.Add(unbatched);
                 rows.Add(new("(2)", "engine: the same runtime-only loop on an instance loaded with `ContinuousBatching = false`",
                     () => SequenceLoopAsync(unbatched, n, banned, k)));

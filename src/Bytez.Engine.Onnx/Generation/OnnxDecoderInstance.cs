@@ -7,7 +7,7 @@ namespace Bytez.Engine.Onnx.Generation;
 /// A decoder-only language model on ONNX Runtime, loaded by <see cref="OnnxDecoderLoader"/>. One session is shared by
 /// all sequences (ONNX Runtime runs concurrent calls on one session); each sequence owns its key/value cache. With
 /// <see cref="OnnxDecoderOptions.ContinuousBatching"/>, the single-token steps that sequences submit at the same time run
-/// as one batch (see <see cref="IsBatching"/>); prompts run alone. With <see cref="OnnxDecoderOptions.PrefixCaching"/>, the
+/// as one batch (see <see cref="IsBatching"/>); prompts run alone. With <see cref="OnnxDecoderOptions.PrefixCache"/>, the
 /// key/value caches of the sequences' tokens are kept (<see cref="PrefixCache"/>) and a prompt that starts with tokens
 /// kept is fed only the rest. Thread-safe; a sequence itself is used by one caller at a time.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
         ContextLength = config.ContextLength ?? ReadModelMaxLength(model.Path) ?? 2048;
         MaxBatchSize = options.MaxBatchSize;
         Scheduler = options.ContinuousBatching && DecoderBatchScheduler.CanBatch(signature) ? new DecoderBatchScheduler(this, options) : null;
-        PrefixCache = options.PrefixCaching && signature.HasCache && options.PrefixCacheBytes > 0
+        PrefixCache = options.PrefixCache && signature.HasCache && options.PrefixCacheBytes > 0
             ? new PrefixCache(signature, options.PrefixCacheBytes, options.PrefixCacheMinTokens) : null;
     }
 
@@ -95,7 +95,7 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
     public Action<int>? BatchObserver { get; set; }
 
     /// <summary>
-    /// Whether prompts start from cached key/value prefixes: <see cref="OnnxDecoderOptions.PrefixCaching"/> is on, its
+    /// Whether prompts start from cached key/value prefixes: <see cref="OnnxDecoderOptions.PrefixCache"/> is on, its
     /// budget is above zero and the graph has a key/value cache.
     /// </summary>
     public bool IsPrefixCaching => PrefixCache is not null;

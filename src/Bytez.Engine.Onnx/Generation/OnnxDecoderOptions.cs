@@ -39,7 +39,7 @@ public sealed record OnnxDecoderOptions
     /// of a chat) starts from their cache and is fed only the rest. The tokens generated are the same as without it (the
     /// logits equal up to float rounding). Only graphs with a key/value cache use it; beam search does not.
     /// </summary>
-    public bool PrefixCaching { get; init; } = true;
+    public bool PrefixCache { get; init; } = true;
 
     /// <summary>
     /// The most bytes of key/value cache the prefix cache of one instance keeps (default 256 MiB; the least recently
@@ -55,7 +55,7 @@ public sealed record OnnxDecoderOptions
     public int PrefixCacheMinTokens { get; init; } = 16;
 
     /// <summary>The bytes <see cref="PrefixCacheBytes"/> adds to an instance's memory: 0 when prefix caching is off.</summary>
-    internal long PrefixCacheReservedBytes => PrefixCaching ? PrefixCacheBytes : 0;
+    internal long PrefixCacheReservedBytes => PrefixCache ? PrefixCacheBytes : 0;
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>

@@ -48,7 +48,7 @@ public static class ServerOptionTable
         new("Bytez:OnnxDecoder:Variant", Env("Bytez:OnnxDecoder:Variant"), "full precision", "which ONNX decoder weights to load: fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4"),
         new("Bytez:OnnxDecoder:ContinuousBatching", Env("Bytez:OnnxDecoder:ContinuousBatching"), "true", "merge concurrent decode steps of one ONNX decoder into one run"),
         new("Bytez:OnnxDecoder:MaxBatchSize", Env("Bytez:OnnxDecoder:MaxBatchSize"), "8", "most sequences in one batched step"),
-        new("Bytez:OnnxDecoder:PrefixCaching", Env("Bytez:OnnxDecoder:PrefixCaching"), "true", "keep the key/value cache of prompt prefixes and reuse it for prompts that start with them"),
+        new("Bytez:OnnxDecoder:PrefixCache", Env("Bytez:OnnxDecoder:PrefixCache"), "true", "keep the key/value cache of prompt prefixes and reuse it for prompts that start with them"),
         new("Bytez:OnnxDecoder:PrefixCacheBytes", Env("Bytez:OnnxDecoder:PrefixCacheBytes"), "268435456", "most bytes of prefix cache per ONNX decoder instance (counted in its memory)"),
         new("Bytez:OnnxDecoder:PrefixCacheMinTokens", Env("Bytez:OnnxDecoder:PrefixCacheMinTokens"), "16", "fewest tokens a cached prefix must share with a prompt to be used"),
         new("Bytez:Scheduler:MemoryBudgetBytes", Env("Bytez:Scheduler:MemoryBudgetBytes"), "70 % of memory", "memory all loaded instances may take, in bytes"),

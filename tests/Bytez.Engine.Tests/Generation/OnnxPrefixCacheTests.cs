@@ -33,7 +33,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
     {
         var model = Write(architecture, merged);
         using var cached = OnnxDecoderTestFolder.Load(model);
-        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
+        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false });
         Assert.True(cached.IsPrefixCaching);
         var observed = new ConcurrentBag<int>();
         cached.PrefixReuseObserver = observed.Add;
@@ -62,7 +62,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
     {
         var model = Write(architecture);
         using var cached = OnnxDecoderTestFolder.Load(model);
-        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
+        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false });
         const string system = "You are a helpful assistant. Keep every answer short and kind.";
         var a = Chat(cached, system, "Name a red fruit.");
         var b = Chat(cached, system, "Which planet is closest to the sun?");
@@ -82,7 +82,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var model = Write(OnnxDecoderArchitecture.Llama);
         using var cached = OnnxDecoderTestFolder.Load(model);
-        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false, ContinuousBatching = false });
+        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false, ContinuousBatching = false });
         Assert.True(cached.IsBatching);
         var sizes = new ConcurrentBag<int>();
         cached.BatchObserver = sizes.Add;
@@ -128,7 +128,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
         // Room for one conversation only: keeping the second drops the first.
         var budget = longest * BytesPerToken(probe) + (BytesPerToken(probe) / 2);
         using var cached = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCacheBytes = budget });
-        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
+        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false });
         var settings = Settings(sampled: false);
         var a1Out = await AssertSameAsync(cached, plain, a1, settings);
         Assert.Equal(1, cached.PrefixCacheEntries);
@@ -192,7 +192,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
     public async Task GenerateAsync_PrefixCachingOff_ReusesNothingAndKeepsNothing()
     {
         var model = Write(OnnxDecoderArchitecture.Llama);
-        using var off = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
+        using var off = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false });
         var observed = new ConcurrentBag<int>();
         off.PrefixReuseObserver = observed.Add;
         Assert.False(off.IsPrefixCaching);
@@ -211,7 +211,7 @@ public sealed class OnnxPrefixCacheTests : IDisposable
     {
         var model = Write(OnnxDecoderArchitecture.Gpt2);
         using var cached = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCacheMinTokens = 40 });
-        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCaching = false });
+        using var plain = OnnxDecoderTestFolder.Load(model, new OnnxDecoderOptions { PrefixCache = false });
         var a = Chat(cached, "Short system.", "First question here?");
         var b = Chat(cached, "Short system.", "Another one?");
         Assert.InRange(b.AsSpan().CommonPrefixLength(a), 16, 39);
