@@ -18,15 +18,19 @@ namespace Bytez.Engine.Onnx;
 /// <c>vocab.json</c> instead of the preprocessor file). The files chosen are recorded in the
 /// descriptor (<see cref="ModelDescriptor.WeightFiles"/>).
 /// </summary>
-/// <param name="decoderVariant">
-/// The decoder weight variant the runtime is configured to load (<see cref="OnnxDecoderOptions.Variant"/>): a decoder
-/// folder is described by that file (its size is the memory estimate) when it has it, else by full precision or the
-/// first variant present.
+/// <param name="decoderOptions">
+/// The decoder options the server loads decoders with (<see cref="OnnxDecoderOptions.Default"/> when
+/// <see langword="null"/>): their prefix cache budget is part of a decoder's memory estimate, and their
+/// <see cref="OnnxDecoderOptions.Variant"/> is the weight variant a decoder folder is described by (that file, its size
+/// the estimate, when the folder has it; else full precision or the first variant present).
 /// </param>
-public sealed class OnnxModelFormat(string? decoderVariant = null) : IModelFormat
+public sealed class OnnxModelFormat(OnnxDecoderOptions? decoderOptions = null) : IModelFormat
 {
     /// <summary>Bytes added to the weights for the runtime and caches in the memory estimate of a decoder: 128 MiB.</summary>
     public const long DecoderOverheadBytes = 128L << 20;
+
+    private readonly long _decoderExtraBytes = DecoderOverheadBytes + (decoderOptions ?? OnnxDecoderOptions.Default).PrefixCacheReservedBytes;
+    private readonly string? _decoderVariant = decoderOptions?.Variant;
 
     /// <inheritdoc />
     public string Name => "onnx (Hugging Face layout)";
@@ -68,7 +72,7 @@ public sealed class OnnxModelFormat(string? decoderVariant = null) : IModelForma
         }
 
         if (OnnxDecoderLoader.IsDecoderFolder(path)
-            && ((string.IsNullOrWhiteSpace(decoderVariant) ? null : OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, decoderVariant))
+            && ((string.IsNullOrWhiteSpace(_decoderVariant) ? null : OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, _decoderVariant))
                 ?? OnnxLayout.FindWeightsIn(path, OnnxFamily.Decoder, null)) is { } decoder)
         {
             var file = decoder[0];
@@ -79,7 +83,7 @@ public sealed class OnnxModelFormat(string? decoderVariant = null) : IModelForma
                 Path = path,
                 ParameterCount = OnnxParameterCounter.Count(file),
                 WeightBytes = WeightBytes(file),
-                EstimatedRamBytes = WeightBytes(file) + DecoderOverheadBytes,
+                EstimatedRamBytes = WeightBytes(file) + _decoderExtraBytes,
                 WeightFiles = Relative(path, decoder),
             };
         }

@@ -273,7 +273,7 @@ public sealed class PrefixCacheMetricsTests(GenerationFixture fixture) : IClassF
         using var scrape = new HttpClient { BaseAddress = fixture.Generation.Server.BaseAddress };
         static (double Hits, double Tokens) Counts(MetricsExposition e) =>
             (e.Named("bytez_prefix_cache_hits_total").Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.GgufModel).Sum(s => s.Value),
-             e.Named("bytez_prefix_cache_tokens_total").Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.GgufModel).Sum(s => s.Value));
+             e.Named("bytez_prefix_cache_reused_tokens_total").Where(s => s.Labels.GetValueOrDefault("model") == GenerationServer.GgufModel).Sum(s => s.Value));
         var before = Counts(await MetricsExposition.ScrapeUntilAsync(scrape, "metrics", _ => true));
 
         // A prompt unlike any other test's, longer than the minimum worth reusing (16 tokens): the second request

@@ -27,12 +27,12 @@ public sealed class MemoryStressTests
                 ids.Add(id);
             }
 
-            // Each tiny decoder is estimated at its weights plus 128 MiB, so a 300 MB budget holds two of them.
+            // Each tiny decoder is estimated at its weights plus 128 MiB plus its 256 MiB prefix cache, so a 900 MB budget holds two of them.
             await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
             {
                 ["Bytez:ModelsPath"] = models,
                 ["Bytez:EmbeddedModels"] = "false",
-                ["Bytez:Scheduler:MemoryBudgetBytes"] = "300000000",
+                ["Bytez:Scheduler:MemoryBudgetBytes"] = "900000000",
                 ["Bytez:Onnx:IntraOpThreads"] = "1",
             });
             var scheduler = server.Services.GetRequiredService<InferenceEngine>().Scheduler;

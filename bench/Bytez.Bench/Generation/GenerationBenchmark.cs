@@ -44,10 +44,11 @@ internal static class GenerationBenchmark
     public const string Prompt =
         "The quick brown fox jumps over the lazy dog. Once upon a time, in a small town by the sea, there lived an old fisherman who";
 
-    public static async Task<int> RunAsync(GenerationRunSettings settings, string? ggufPath, string? onnxFolder, string? outputPath)
+    public static async Task<int> RunAsync(GenerationRunSettings settings, string? ggufPath, string? onnxFolder, string? outputPath, bool prefixOnly = false)
     {
 #if BENCH_NO_HTTP
         _ = settings;
+        _ = prefixOnly;
         _ = ggufPath;
         _ = onnxFolder;
         _ = outputPath;
@@ -88,7 +89,15 @@ internal static class GenerationBenchmark
 
             // --- The server, with every model registered as add-model does ---------------------------------------------
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id))).ConfigureAwait(false);
+            if (prefixOnly)
+            {
+                models.Clear();
+            }
+
+            // Every pass feeds the same prompt: the ONNX prefix cache is off here so that each pass measures the whole
+            // prefill, as the direct side does. The second-turn rows run on a server of their own with it on (the default).
+            await using var server = await Http.GenerationServer.StartAsync(
+                Path.Combine(work, "home"), models.Select(m => (m.Path, m.Id)), "--Bytez:OnnxDecoder:PrefixCache=false").ConfigureAwait(false);
             server.LlamaCpp.PrefixCache = false; // every pass feeds the same prompt: measure its whole prefill, as the direct side does
             var results = new List<GenerationModelResult>();
             foreach (var model in models)
@@ -97,8 +106,16 @@ internal static class GenerationBenchmark
                 results.Add(await MeasureModelAsync(server, model, settings).ConfigureAwait(false));
             }
 
+            Log("Prefix caching: second chat turns...");
+            var prefixModel = PrefixCacheBenchmark.Write(work, settings.Quick);
+            string prefixSection;
+            await using (var prefixServer = await Http.GenerationServer.StartAsync(Path.Combine(work, "prefix-home"), [(prefixModel.Folder, PrefixCacheBenchmark.ModelId)]).ConfigureAwait(false))
+            {
+                prefixSection = await PrefixCacheBenchmark.MeasureAsync(prefixServer, settings).ConfigureAwait(false);
+            }
+
             var report = new GenerationReport(settings, results, total.Elapsed.TotalSeconds, server.BaseAddress);
-            var markdown = report.ToMarkdown();
+            var markdown = (results.Count > 0 ? report.ToMarkdown() : string.Empty) + Environment.NewLine + prefixSection;
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
@@ -207,7 +224,7 @@ internal static class GenerationBenchmark
             {
                 // The same runtime-only loop on a second instance loaded without the continuous-batching scheduler, to
                 // tell the scheduler's per-step hand-off from the rest of the runtime.
-                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false });
+                var unbatched = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { ContinuousBatching = false, PrefixCache = false });
                 disposables.Add(unbatched);
                 rows.Add(new("(2)", "engine: the same runtime-only loop on an instance loaded with `ContinuousBatching = false`",
                     () => SequenceLoopAsync(unbatched, n, banned, k)));

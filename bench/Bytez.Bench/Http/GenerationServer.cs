@@ -46,8 +46,11 @@ internal sealed class GenerationServer : IAsyncDisposable
     /// <summary>The ONNX Runtime options the server registered.</summary>
     public Bytez.Engine.Onnx.OnnxRuntimeOptions Onnx { get; }
 
-    /// <summary>Registers the models (as <c>add-model</c> does) under a fresh models directory in <paramref name="home"/>, then starts the server.</summary>
-    public static async Task<GenerationServer> StartAsync(string home, IEnumerable<(string Path, string Id)> models)
+    /// <summary>
+    /// Registers the models (as <c>add-model</c> does) under a fresh models directory in <paramref name="home"/>, then starts
+    /// the server, with <paramref name="settings"/> (<c>--Section:Key=value</c>) added to its command line.
+    /// </summary>
+    public static async Task<GenerationServer> StartAsync(string home, IEnumerable<(string Path, string Id)> models, params string[] settings)
     {
         var modelsRoot = Path.Combine(home, "models");
         var store = EngineServices.CreateStore(new BytezServerOptions { Home = home, ModelsPath = modelsRoot });
@@ -60,7 +63,7 @@ internal sealed class GenerationServer : IAsyncDisposable
         string[] args =
         [
             "--urls", "http://127.0.0.1:0", $"--Bytez:Home={home}", $"--Bytez:ModelsPath={modelsRoot}", $"--Bytez:Key={key}",
-            "--Bytez:EmbeddedModels=false",
+            "--Bytez:EmbeddedModels=false", .. settings,
         ];
         var (app, baseAddress) = await BenchServerHost.StartAsync(args).ConfigureAwait(false);
         var client = new BytezClient(new BytezClientOptions { ApiKey = key, BaseAddress = baseAddress, Timeout = TimeSpan.FromHours(1) });

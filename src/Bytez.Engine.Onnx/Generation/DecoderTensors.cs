@@ -55,6 +55,36 @@ internal static class DecoderTensors
         }
     }
 
+    /// <summary>
+    /// Copies positions <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> of row
+    /// <paramref name="sourceRow"/> of a cache tensor [rows, heads, sourceColumns, headDim] into a new single-row tensor
+    /// [1, heads, length, headDim] of <paramref name="type"/>, which the caller owns.
+    /// </summary>
+    public static OrtValue CopyPositions(
+        OrtValue source, int sourceRow, int sourceColumns, int start, int length, int heads, int headDim, TensorElementType type)
+    {
+        var target = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [1, heads, length, headDim]);
+        try
+        {
+            var from = source.GetTensorMutableRawData();
+            var to = target.GetTensorMutableRawData();
+            var width = (long)headDim * ElementSize(type);
+            for (var h = 0; h < heads; h++)
+            {
+                var src = (((long)sourceRow * heads + h) * sourceColumns + start) * width;
+                var dst = h * length * width;
+                from.Slice(checked((int)src), checked((int)(length * width))).CopyTo(to.Slice(checked((int)dst), checked((int)(length * width))));
+            }
+
+            return target;
+        }
+        catch
+        {
+            target.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Copies the logits of the last position of batch row <paramref name="row"/> into <paramref name="target"/> as float32.</summary>
     public static void CopyLastLogits(OrtValue logits, TensorElementType type, int row, int rows, float[] target)
     {

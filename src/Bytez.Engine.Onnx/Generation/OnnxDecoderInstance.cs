@@ -7,10 +7,11 @@ namespace Bytez.Engine.Onnx.Generation;
 /// A decoder-only language model on ONNX Runtime, loaded by <see cref="OnnxDecoderLoader"/>. One session is shared by
 /// all sequences (ONNX Runtime runs concurrent calls on one session); each sequence owns its key/value cache. With
 /// <see cref="OnnxDecoderOptions.ContinuousBatching"/>, the single-token steps that sequences submit at the same time run
-/// as one batch (see <see cref="IsBatching"/>); prompts run alone. Thread-safe; a sequence itself is used by one caller
-/// at a time.
+/// as one batch (see <see cref="IsBatching"/>); prompts run alone. With <see cref="OnnxDecoderOptions.PrefixCache"/>, the
+/// key/value caches of the sequences' tokens are kept (<see cref="PrefixCache"/>) and a prompt that starts with tokens
+/// kept is fed only the rest. Thread-safe; a sequence itself is used by one caller at a time.
 /// </summary>
-public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance, IBeamSearchInstance
+public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance, IBeamSearchInstance, IPrefixCachingInstance
 {
     private readonly InferenceSession _session;
     private int _disposed;
@@ -31,6 +32,8 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
         ContextLength = config.ContextLength ?? ReadModelMaxLength(model.Path) ?? 2048;
         MaxBatchSize = options.MaxBatchSize;
         Scheduler = options.ContinuousBatching && DecoderBatchScheduler.CanBatch(signature) ? new DecoderBatchScheduler(this, options) : null;
+        PrefixCache = options.PrefixCache && signature.HasCache && options.PrefixCacheBytes > 0
+            ? new PrefixCache(signature, options.PrefixCacheBytes, options.PrefixCacheMinTokens) : null;
     }
 
     /// <inheritdoc />
@@ -91,7 +94,37 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
     /// </summary>
     public Action<int>? BatchObserver { get; set; }
 
+    /// <summary>
+    /// Whether prompts start from cached key/value prefixes: <see cref="OnnxDecoderOptions.PrefixCache"/> is on, its
+    /// budget is above zero and the graph has a key/value cache.
+    /// </summary>
+    public bool IsPrefixCaching => PrefixCache is not null;
+
+    /// <inheritdoc />
+    /// <remarks>The whole <see cref="OnnxDecoderOptions.PrefixCacheBytes"/> while prefix caching is on, else 0.</remarks>
+    public long PrefixCacheBudgetBytes => PrefixCache?.BudgetBytes ?? 0;
+
+    /// <inheritdoc />
+    public string PrefixCacheRuntime => "onnx";
+
+    /// <inheritdoc />
+    public Action<int>? PrefixReuseObserver { get; set; }
+
+    /// <summary>Bytes of key/value cache the prefix cache holds now (at most <see cref="PrefixCacheBudgetBytes"/>).</summary>
+    public long PrefixCacheBytes => PrefixCache?.Bytes ?? 0;
+
+    /// <summary>Prefixes the prefix cache holds now.</summary>
+    public int PrefixCacheEntries => PrefixCache?.Count ?? 0;
+
+    /// <summary>Prompts that started from a cached prefix since the load.</summary>
+    public long PrefixCacheHits => PrefixCache?.Hits ?? 0;
+
+    /// <summary>Prompt tokens not fed since the load because their cache was kept.</summary>
+    public long PrefixCacheReusedTokens => PrefixCache?.ReusedTokens ?? 0;
+
     internal DecoderSignature Signature { get; }
+
+    internal PrefixCache? PrefixCache { get; }
 
     internal DecoderBatchScheduler? Scheduler { get; }
 
@@ -146,12 +179,26 @@ public sealed class OnnxDecoderInstance : IGenerativeInstance, IBatchingInstance
         }
     }
 
+    internal void ReportPrefixHit(int reused)
+    {
+        try
+        {
+            PrefixReuseObserver?.Invoke(reused);
+        }
+#pragma warning disable CA1031 // A metrics callback must not fail a run.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Scheduler?.Dispose();
+            PrefixCache?.Dispose();
             _session.Dispose();
         }
     }

@@ -3,7 +3,7 @@ namespace Bytez.Engine.Onnx.Generation;
 /// <summary>Options of loading an ONNX decoder folder, beside the runtime's <see cref="OnnxRuntimeOptions"/>.</summary>
 public sealed record OnnxDecoderOptions
 {
-    /// <summary>The defaults: full precision when the folder has it; continuous batching of up to 8 sequences.</summary>
+    /// <summary>The defaults: full precision when the folder has it; continuous batching of up to 8 sequences; prefix caching in 256 MiB.</summary>
     public static OnnxDecoderOptions Default { get; } = new();
 
     /// <summary>
@@ -33,6 +33,30 @@ public sealed record OnnxDecoderOptions
     /// </summary>
     public TimeSpan MaxBatchWait { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Prefix caching (default on): the key/value cache of each sequence's prompt, and of its prompt and generated tokens
+    /// when it ends, is kept, and a new sequence whose prompt starts with tokens kept (a system prompt, the earlier turns
+    /// of a chat) starts from their cache and is fed only the rest. The tokens generated are the same as without it (the
+    /// logits equal up to float rounding). Only graphs with a key/value cache use it; beam search does not.
+    /// </summary>
+    public bool PrefixCache { get; init; } = true;
+
+    /// <summary>
+    /// The most bytes of key/value cache the prefix cache of one instance keeps (default 256 MiB; the least recently
+    /// used prefixes are dropped first). Counted in the memory of each instance of a decoder model (its estimate and
+    /// the figure measured at load). 0 keeps nothing.
+    /// </summary>
+    public long PrefixCacheBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// The fewest tokens a cached prefix must share with a prompt to be used, and a sequence must hold to be kept
+    /// (default 16; at least 1).
+    /// </summary>
+    public int PrefixCacheMinTokens { get; init; } = 16;
+
+    /// <summary>The bytes <see cref="PrefixCacheBytes"/> adds to an instance's memory: 0 when prefix caching is off.</summary>
+    internal long PrefixCacheReservedBytes => PrefixCache ? PrefixCacheBytes : 0;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -40,5 +64,7 @@ public sealed record OnnxDecoderOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBatchWait, TimeSpan.FromSeconds(1), nameof(MaxBatchWait));
+        ArgumentOutOfRangeException.ThrowIfNegative(PrefixCacheBytes, nameof(PrefixCacheBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PrefixCacheMinTokens, 1, nameof(PrefixCacheMinTokens));
     }
 }

@@ -17,7 +17,7 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
     private readonly OnnxDecoderInstance _instance;
     private readonly DecoderSignature _sig;
     private readonly RunOptions _runOptions = new();
-    private long[] _tokens = new long[64]; // every token fed, for recomputation without a cache
+    private int[] _tokens = new int[64]; // every token fed: recomputation without a cache, the prefix cache
     private volatile bool _disposed;
 
     public OnnxDecoderSequence(OnnxDecoderInstance instance)
@@ -29,6 +29,9 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
     }
 
     public int Length { get; private set; }
+
+    /// <summary>Prompt tokens the first call took from the instance's prefix cache instead of feeding them (0 without a hit).</summary>
+    public int ReusedTokens { get; private set; }
 
     /// <summary>The logits of the last call (valid until the next).</summary>
     internal float[] Logits { get; }
@@ -77,11 +80,69 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
 
         if (count == 1 && Length > 0 && _instance.Scheduler is { } scheduler)
         {
+            Remember(span);
             return scheduler.StepAsync(this, span[0], cancellationToken);
         }
 
-        RunAlone(span, cancellationToken);
+        if (Length == 0 && _instance.PrefixCache is { } cache && _sig.HasCache)
+        {
+            StartPrompt(cache, span, cancellationToken);
+        }
+        else
+        {
+            RunAlone(span, cancellationToken);
+        }
+
         return ValueTask.FromResult<ReadOnlyMemory<float>>(Logits);
+    }
+
+    /// <summary>
+    /// The first call with the prefix cache on: starts from the longest cached prefix of the prompt (all but its last
+    /// token at most), feeds the rest, and keeps the prompt's cache for later prompts that start with it.
+    /// </summary>
+    private void StartPrompt(PrefixCache cache, ReadOnlySpan<int> prompt, CancellationToken cancellationToken)
+    {
+        var reused = 0;
+        if (cache.Find(prompt, out var found) is { } block)
+        {
+            reused = found;
+            Remember(prompt[..reused]);
+            Advance(block, 0, 0, reused);
+        }
+
+        try
+        {
+            RunAlone(prompt[reused..], cancellationToken);
+        }
+        catch
+        {
+            // As before the call: empty.
+            Block?.Release();
+            Block = null;
+            Length = 0;
+            throw;
+        }
+
+        if (reused > 0)
+        {
+            ReusedTokens = reused;
+            cache.CountHit(reused);
+            _instance.ReportPrefixHit(reused);
+        }
+
+        cache.Add(_tokens.AsSpan(0, Length), Block!, Row, Pad);
+    }
+
+    /// <summary>Writes tokens about to be fed after the <see cref="Length"/> held (they count once the run succeeds).</summary>
+    private void Remember(ReadOnlySpan<int> tokens)
+    {
+        var total = Length + tokens.Length;
+        if (_tokens.Length < total)
+        {
+            Array.Resize(ref _tokens, Math.Max(total, _tokens.Length * 2));
+        }
+
+        tokens.CopyTo(_tokens.AsSpan(Length));
     }
 
     /// <summary>Feeds <paramref name="tokens"/> in a run of this sequence alone; on success the sequence holds them.</summary>
@@ -91,18 +152,7 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
         var total = Length + count;
         var start = _sig.HasCache ? Length : 0;
         var fed = total - start;
-        if (!_sig.HasCache)
-        {
-            if (_tokens.Length < total)
-            {
-                Array.Resize(ref _tokens, Math.Max(total, _tokens.Length * 2));
-            }
-
-            for (var i = 0; i < count; i++)
-            {
-                _tokens[Length + i] = tokens[i];
-            }
-        }
+        Remember(tokens);
 
         var session = _instance.Session;
         var inputs = new OrtValue[_sig.InputNames.Length];
@@ -112,9 +162,7 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
         try
         {
             var n = 0;
-            inputs[n++] = _sig.HasCache
-                ? DecoderTensors.Index(_sig.InputIdsType, [1, fed], tokens.ToArray(), static (t, i) => t[i])
-                : DecoderTensors.Index(_sig.InputIdsType, [1, fed], _tokens, static (t, i) => t[i]);
+            inputs[n++] = DecoderTensors.Index(_sig.InputIdsType, [1, fed], (_tokens, start), static (t, i) => t._tokens[t.start + i]);
             if (_sig.AttentionMaskType is { } maskType)
             {
                 inputs[n++] = DecoderTensors.Index(maskType, [1, total], 0, static (_, _) => 1);
@@ -221,6 +269,12 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
 
         _disposed = true;
         _instance.Scheduler?.Leave(this);
+        if (Block is { } block && _instance.PrefixCache is { } cache)
+        {
+            // The prompt and the tokens generated after it: the next turn of a chat starts with them.
+            cache.Add(_tokens.AsSpan(0, Length), block, Row, Pad);
+        }
+
         Block?.Release();
         Block = null;
         _runOptions.Dispose();

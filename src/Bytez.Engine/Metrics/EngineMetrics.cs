@@ -33,8 +33,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _loads;
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _refusals;
-    private readonly Counter<long> _prefixHits;
-    private readonly Counter<long> _prefixTokens;
+    private readonly Counter<long> _prefixCacheHits;
+    private readonly Counter<long> _prefixCacheReusedTokens;
 
     /// <summary>
     /// Creates the instruments on a new meter (from <paramref name="meterFactory"/> when given, so hosts and tests can
@@ -56,8 +56,8 @@ public sealed class EngineMetrics : IDisposable
         _loads = _meter.CreateCounter<long>("bytez.instance.loads", "{instance}", "Instances loaded.");
         _evictions = _meter.CreateCounter<long>("bytez.instance.evictions", "{instance}", "Instances unloaded, by reason (memory, idle, shutdown).");
         _refusals = _meter.CreateCounter<long>("bytez.refusals", "{request}", "Requests refused, by reason (queue_full, memory).");
-        _prefixHits = _meter.CreateCounter<long>("bytez.prefix_cache.hits", "{sequence}", "Sequences that started from a cached prompt prefix.");
-        _prefixTokens = _meter.CreateCounter<long>("bytez.prefix_cache.tokens", "{token}", "Prompt tokens reused from the prefix cache instead of being computed.");
+        _prefixCacheHits = _meter.CreateCounter<long>("bytez.prefix_cache.hits", "{prompt}", "Prompts that started from a cached key/value prefix, by model and runtime.");
+        _prefixCacheReusedTokens = _meter.CreateCounter<long>("bytez.prefix_cache.reused_tokens", "{token}", "Prompt tokens not fed because their key/value cache was kept, by model and runtime.");
     }
 
     /// <summary>The meter, for observable instruments registered by other components.</summary>
@@ -121,12 +121,12 @@ public sealed class EngineMetrics : IDisposable
     public void Refused(string modelId, string reason) =>
         _refusals.Add(1, new TagList { { "model", ModelLabel(modelId) }, { "reason", reason } });
 
-    /// <summary>Records a prefix cache hit: a sequence that started with <paramref name="reusedTokens"/> prompt tokens already computed.</summary>
-    public void PrefixReused(string modelId, int reusedTokens)
+    /// <summary>Records a prompt that started from <paramref name="reusedTokens"/> cached tokens on <paramref name="runtime"/> (onnx, llama.cpp).</summary>
+    public void PrefixReused(string modelId, int reusedTokens, string runtime)
     {
-        var model = new KeyValuePair<string, object?>("model", ModelLabel(modelId));
-        _prefixHits.Add(1, model);
-        _prefixTokens.Add(reusedTokens, model);
+        var tags = new TagList { { "model", ModelLabel(modelId) }, { "runtime", runtime } };
+        _prefixCacheHits.Add(1, tags);
+        _prefixCacheReusedTokens.Add(reusedTokens, tags);
     }
 
     /// <summary>The <c>model</c> label of an id: the id for a catalog model, <see cref="OtherModel"/> for any other.</summary>

@@ -733,9 +733,12 @@ public sealed partial class ModelScheduler : IDisposable
                     batching.BatchObserver = size => Metrics.Batch(model.Id, size);
                 }
 
-                if (instance is IPrefixCachingInstance prefixes)
+                if (instance is IPrefixCachingInstance caching)
                 {
-                    prefixes.PrefixReuseObserver = tokens => Metrics.PrefixReused(model.Id, tokens);
+                    // The prefix cache fills after the load: its budget is part of what the instance takes.
+                    measured += Math.Max(0, caching.PrefixCacheBudgetBytes);
+                    var label = caching.PrefixCacheRuntime;
+                    caching.PrefixReuseObserver = tokens => Metrics.PrefixReused(model.Id, tokens, label);
                 }
 
                 Memory.Set(model.Id, measured);

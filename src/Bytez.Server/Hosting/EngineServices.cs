@@ -32,7 +32,7 @@ public static partial class EngineServices
     public static ModelStore CreateStore(BytezServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new ModelStore(options.ResolvedModelsPath, [new OnnxModelFormat(options.OnnxDecoder.Variant), new GgufModelFormat(options.LlamaCpp)]);
+        return new ModelStore(options.ResolvedModelsPath, [new OnnxModelFormat(options.OnnxDecoder), new GgufModelFormat(options.LlamaCpp)]);
     }
 
     /// <summary>Adds the engine and fills the catalog: the embedded models (installed on first start) and every model in the store.</summary>

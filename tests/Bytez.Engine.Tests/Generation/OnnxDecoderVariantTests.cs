@@ -177,8 +177,8 @@ public sealed class OnnxDecoderVariantTests : IDisposable
     {
         var model = WriteAll();
 
-        var q4 = new OnnxModelFormat("q4").TryDescribe("test/all", model.Folder, null)!;
-        var absent = new OnnxModelFormat("bnb4").TryDescribe("test/all", model.Folder, null)!;
+        var q4 = new OnnxModelFormat(OnnxDecoderOptions.Default with { Variant = "q4" }).TryDescribe("test/all", model.Folder, null)!;
+        var absent = new OnnxModelFormat(OnnxDecoderOptions.Default with { Variant = "bnb4" }).TryDescribe("test/all", model.Folder, null)!;
 
         Assert.Equal(["onnx/model_q4.onnx"], q4.WeightFiles);
         Assert.Equal(OnnxModelFormat.WeightBytes(Path.Combine(model.Folder, "onnx", "model_q4.onnx")), q4.WeightBytes);
