@@ -153,7 +153,10 @@ public sealed class PrefixCacheTests(TinyLlamaFixture fixture) : IClassFixture<T
         }
 
         Assert.Equal(3, reuse.Hits);
-        Assert.Equal(prompts.Sum(p => p.AsSpan().CommonPrefixLength(warm)), reuse.Tokens);
+        // Each stream reuses at least the warm chat's shared part; one that binds after another stream has finished may
+        // reuse that stream's longer prefix instead (the prompts diverge inside the question, so within them).
+        int Longest(int[] p) => Math.Min(p.Length - 1, prompts.Where(q => q != p).Select(q => p.AsSpan().CommonPrefixLength(q)).Append(p.AsSpan().CommonPrefixLength(warm)).Max());
+        Assert.InRange(reuse.Tokens, prompts.Sum(p => p.AsSpan().CommonPrefixLength(warm)), prompts.Sum(Longest));
         Assert.Equal(1, cached.ContextCount);
     }
 
