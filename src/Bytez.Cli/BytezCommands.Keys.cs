@@ -7,12 +7,12 @@ internal sealed partial class BytezCommands
 {
     private static readonly string[] Scopes = [ApiKeyScope.Run, ApiKeyScope.ModelsRequest, ApiKeyScope.ClustersManage, ApiKeyScope.Admin];
 
-    /// <summary><c>bytez keys create|list|revoke|rotate|audit</c>: the server's admin API of keys (needs an admin key).</summary>
+    /// <summary><c>bytez keys create|list|limits|revoke|rotate|audit</c>: the server's admin API of keys (needs an admin key).</summary>
     private Command KeysCommand()
     {
         var command = new Command("keys", "Create, list, revoke and rotate the server's API keys (needs a key with the admin scope)")
         {
-            KeysCreateCommand(), KeysListCommand(), KeysRevokeCommand(), KeysRotateCommand(), KeysAuditCommand(),
+            KeysCreateCommand(), KeysListCommand(), KeysLimitsCommand(), KeysRevokeCommand(), KeysRotateCommand(), KeysAuditCommand(),
         };
         return command;
     }
@@ -33,8 +33,12 @@ internal sealed partial class BytezCommands
             Description = "A model id pattern the key may use (Qwen/*), repeat for more (default: every model)",
             Arity = ArgumentArity.OneOrMore,
         };
+        var limits = new KeyLimitOptions();
         var json = new Option<bool>("--json") { Description = "Print the new key and its record as JSON" };
-        var command = new Command("create", "Create a key and print its secret, the only time it is shown") { name, scopes, expires, models, json };
+        var command = new Command("create", "Create a key and print its secret, the only time it is shown")
+        {
+            name, scopes, expires, models, limits.Concurrent, limits.RequestsPerMinute, limits.TokensPerDay, json,
+        };
         command.SetAction((parse, ct) => WithClientAsync(parse, async (client, host) =>
         {
             var given = parse.GetValue(scopes);
@@ -46,6 +50,7 @@ internal sealed partial class BytezCommands
                     Scopes = given is { Length: > 0 } ? given : [ApiKeyScope.Run],
                     ExpiresAt = parse.GetValue(expires),
                     AllowedModels = allowed is { Length: > 0 } ? allowed : null,
+                    Limits = limits.AnyGiven(parse) ? limits.Over(parse, new ApiKeyLimits()) : null,
                 },
                 ct).ConfigureAwait(false);
             return await WriteNewKeyAsync(created, parse.GetValue(json), host).ConfigureAwait(false);
@@ -68,6 +73,55 @@ internal sealed partial class BytezCommands
             await _out.WriteLineAsync(parse.GetValue(json)
                 ? Format.Json(keys.Output!, CliJsonContext.Default.IReadOnlyListApiKeyInfo)
                 : KeyTable(keys.Output!)).ConfigureAwait(false);
+            return Program.Success;
+        }, ct));
+        return command;
+    }
+
+    private Command KeysLimitsCommand()
+    {
+        var id = new Argument<string>("id") { Description = "The key's id (bytez keys list shows it)" };
+        var limits = new KeyLimitOptions();
+        var json = JsonOption();
+        var command = new Command(
+            "limits",
+            "Show a key's limits, or change the ones given (a number, 0 for no limit, or 'default' for the server's default); the others are kept")
+        {
+            id, limits.Concurrent, limits.RequestsPerMinute, limits.TokensPerDay, json,
+        };
+        command.SetAction((parse, ct) => WithClientAsync(parse, async (client, host) =>
+        {
+            var keyId = parse.GetValue(id)!;
+            var keys = await client.Admin.ListKeysAsync(ct).ConfigureAwait(false);
+            if (!keys.IsSuccess)
+            {
+                return await FailAsync(keys.Error, keys.StatusCode, host).ConfigureAwait(false);
+            }
+
+            var key = keys.Output!.FirstOrDefault(k => k.Id == keyId);
+            if (key is null)
+            {
+                await _err.WriteLineAsync($"No key '{keyId}' (bytez keys list shows the ids).").ConfigureAwait(false);
+                return Program.Failure;
+            }
+
+            if (limits.AnyGiven(parse))
+            {
+                // The SDK sets the whole limits: the ones not given are sent as the key holds them now.
+                var changed = await client.Admin.SetKeyLimitsAsync(keyId, limits.Over(parse, key.Limits), ct).ConfigureAwait(false);
+                if (!changed.IsSuccess)
+                {
+                    return await FailAsync(changed.Error, changed.StatusCode, host).ConfigureAwait(false);
+                }
+
+                key = changed.Output!;
+            }
+
+            await _out.WriteLineAsync(parse.GetValue(json)
+                ? Format.Json(key.Limits, CliJsonContext.Default.ApiKeyLimits)
+                : $"{key.Id} ({key.Name}): concurrent requests {ShowLimit(key.Limits.ConcurrentRequests)}, "
+                  + $"requests per minute {ShowLimit(key.Limits.RequestsPerMinute)}, "
+                  + $"generated tokens per day {ShowLimit(key.Limits.GeneratedTokensPerDay)}").ConfigureAwait(false);
             return Program.Success;
         }, ct));
         return command;
@@ -164,7 +218,7 @@ internal sealed partial class BytezCommands
             return "No keys.";
         }
 
-        var rows = new List<string[]> { new[] { "ID", "NAME", "PREFIX", "SCOPES", "MODELS", "CREATED", "EXPIRES", "LAST USED", "REVOKED" } };
+        var rows = new List<string[]> { new[] { "ID", "NAME", "PREFIX", "SCOPES", "MODELS", "CONCURRENT", "REQ/MIN", "TOKENS/DAY", "CREATED", "EXPIRES", "LAST USED", "REVOKED" } };
         rows.AddRange(keys.Select(k => new[]
         {
             k.Id,
@@ -172,6 +226,9 @@ internal sealed partial class BytezCommands
             k.Prefix + "…",
             string.Join(",", k.Scopes),
             k.AllowedModels.Count == 0 ? "*" : string.Join(",", k.AllowedModels),
+            ShowLimit(k.Limits.ConcurrentRequests),
+            ShowLimit(k.Limits.RequestsPerMinute),
+            ShowLimit(k.Limits.GeneratedTokensPerDay),
             Format.Time(k.CreatedAt),
             k.ExpiresAt is { } expires ? Format.Time(expires) : "-",
             k.LastUsedAt is { } used ? Format.Time(used) : "-",
@@ -181,6 +238,14 @@ internal sealed partial class BytezCommands
         Format.Table(writer, rows);
         return writer.ToString().TrimEnd('\n');
     }
+
+    /// <summary>A key's limit as the tables show it: the number, <c>none</c> for 0, <c>default</c> for the server's default.</summary>
+    internal static string ShowLimit(long? value) => value switch
+    {
+        null => "default",
+        0 => "none",
+        { } v => v.ToString(CultureInfo.InvariantCulture),
+    };
 
     internal static string AuditTable(IReadOnlyList<ApiKeyAuditRecord> rows)
     {

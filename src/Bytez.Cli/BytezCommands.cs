@@ -58,6 +58,7 @@ internal sealed partial class BytezCommands
             StopCommand(),
             RemoveCommand(),
             KeysCommand(),
+            UsageCommand(),
             CompletionCommand(),
         };
 

@@ -7,6 +7,8 @@ namespace Bytez.Cli;
 [JsonSerializable(typeof(RemovedModel))]
 [JsonSerializable(typeof(NewApiKey))]
 [JsonSerializable(typeof(ApiKeyInfo))]
+[JsonSerializable(typeof(ApiKeyLimits))]
+[JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyAuditRecord>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

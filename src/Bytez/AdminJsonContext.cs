@@ -6,6 +6,7 @@ namespace Bytez;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApiKeyCreateOptions))]
 [JsonSerializable(typeof(ApiKeyInfo))]
+[JsonSerializable(typeof(ApiKeyLimits))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyInfo>))]
 [JsonSerializable(typeof(NewApiKey))]
 [JsonSerializable(typeof(IReadOnlyList<ApiKeyAuditRecord>))]

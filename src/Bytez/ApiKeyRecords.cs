@@ -35,6 +35,32 @@ public sealed record ApiKeyCreateOptions
 
     /// <summary>Model id patterns the key may use (<c>Qwen/*</c>); <see langword="null"/> for every model.</summary>
     [JsonPropertyName("allowedModels")] public IReadOnlyList<string>? AllowedModels { get; init; }
+
+    /// <summary>The key's own limits; <see langword="null"/> for the server's defaults on every limit.</summary>
+    [JsonPropertyName("limits")] public ApiKeyLimits? Limits { get; init; }
+}
+
+/// <summary>
+/// The limits of one key (the <c>limits</c> object of the key API). For each limit, <see langword="null"/> takes the
+/// server's default (<c>Bytez:Keys:Limits</c>), 0 lifts the limit for this key, any other number overrides the default.
+/// Beyond a limit the server answers 429 with <c>Retry-After</c>.
+/// </summary>
+public sealed record ApiKeyLimits
+{
+    /// <summary>Requests of the key served at once; <see langword="null"/> for the default, 0 for no limit.</summary>
+    [JsonPropertyName("concurrentRequests")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public int? ConcurrentRequests { get; init; }
+
+    /// <summary>Requests of the key admitted per minute (a fixed one-minute window); <see langword="null"/> for the default, 0 for no limit.</summary>
+    [JsonPropertyName("requestsPerMinute")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Tokens the key's generations may produce per UTC day; <see langword="null"/> for the default, 0 for no limit.</summary>
+    [JsonPropertyName("generatedTokensPerDay")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public long? GeneratedTokensPerDay { get; init; }
 }
 
 /// <summary>A key as the server lists it: its id, name, visible prefix, scopes and times; never its secret.</summary>
@@ -54,6 +80,9 @@ public sealed record ApiKeyInfo
 
     /// <summary>The model id patterns the key may use; empty for every model.</summary>
     [JsonPropertyName("allowedModels")] public IReadOnlyList<string> AllowedModels { get; init; } = [];
+
+    /// <summary>The key's own limits as stored (each <see langword="null"/> takes the server's default, 0 is no limit).</summary>
+    [JsonPropertyName("limits")] public ApiKeyLimits Limits { get; init; } = new();
 
     /// <summary>When the key was created.</summary>
     [JsonPropertyName("createdAt")] public DateTimeOffset CreatedAt { get; init; }

@@ -64,6 +64,25 @@ public sealed class BytezAdminClient
         return Envelope.Typed(result, AdminJsonContext.Default.NewApiKey);
     }
 
+    /// <summary>
+    /// Sets a key's limits (<c>PATCH /admin/v1/keys/{id}/limits</c>) without rotating it; they hold from its next
+    /// request. All three limits are sent, so the call sets the whole of them: a <see langword="null"/> limit goes back
+    /// to the server's default, 0 lifts it. To change one limit only, pass the others as
+    /// <see cref="ApiKeyInfo.Limits"/> holds them.
+    /// </summary>
+    /// <param name="id">The key's id (<see cref="ApiKeyInfo.Id"/>).</param>
+    /// <param name="limits">The key's limits.</param>
+    /// <param name="cancellationToken">Cancels the call; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The key's record with its new limits, or an error (404 for an unknown or revoked key, 400 for a negative limit).</returns>
+    public async Task<BytezResult<ApiKeyInfo>> SetKeyLimitsAsync(string id, ApiKeyLimits limits, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentNullException.ThrowIfNull(limits);
+        var body = JsonSerializer.SerializeToUtf8Bytes(limits, AdminJsonContext.Default.ApiKeyLimits);
+        var result = await _client.SendAdminAsync(HttpMethod.Patch, KeyAddress(id, "/limits"), body, cancellationToken).ConfigureAwait(false);
+        return Envelope.Typed(result, AdminJsonContext.Default.ApiKeyInfo);
+    }
+
     /// <summary>Reads the newest rows of the key audit log (<c>GET /admin/v1/keys/audit</c>).</summary>
     /// <param name="limit">How many rows, 1 to 10000; <see langword="null"/> for the server's default (100).</param>
     /// <param name="cancellationToken">Cancels the call; cancelling throws <see cref="OperationCanceledException"/>.</param>

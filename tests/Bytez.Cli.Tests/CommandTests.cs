@@ -84,6 +84,8 @@ public sealed class CommandTests
     [InlineData("keys", "revoke", "--help")]
     [InlineData("keys", "rotate", "--help")]
     [InlineData("keys", "audit", "--help")]
+    [InlineData("keys", "limits", "--help")]
+    [InlineData("usage", "--help")]
     [InlineData("completion", "--help")]
     public async Task RunAsync_HelpWithKeyInEnvironment_NamesTheVariableNeverItsValue(params string[] args)
     {
@@ -115,6 +117,8 @@ public sealed class CommandTests
     [InlineData("keys", "revoke", "key_1")]
     [InlineData("keys", "rotate", "key_1")]
     [InlineData("keys", "audit")]
+    [InlineData("keys", "limits", "key_1", "--concurrent", "2")]
+    [InlineData("usage")]
     public async Task RunAsync_ConnectionRefused_SaysServerCannotBeReachedAndExits1(params string[] args)
     {
         var host = Cli.ClosedAddress();

@@ -108,12 +108,69 @@ public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<Serv
     [InlineData("keys", "create", "x", "--scope", "root")]
     [InlineData("keys", "revoke")]
     [InlineData("keys", "audit", "--limit", "0")]
+    [InlineData("keys", "create", "x", "--concurrent", "-1")]
+    [InlineData("keys", "create", "x", "--requests-per-minute", "many")]
+    [InlineData("keys", "limits", "key_1", "--tokens-per-day", "1.5")]
     public async Task Keys_BadCommandLine_Exits2(params string[] args)
     {
         var run = await RunAsync(args);
 
         Assert.Equal(2, run.ExitCode);
         Assert.EndsWith("Run 'bytez --help' for usage.\n", run.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_WithLimits_ListShowsThem_TheKeyGets429BeyondItsRequestsPerMinute()
+    {
+        var secret = (await RunAsync("keys", "create", "limited cli", "--concurrent", "3", "--requests-per-minute", "2", "--tokens-per-day", "0")).Out.TrimEnd('\n');
+        var list = await RunAsync("keys", "list");
+        var listJson = await RunAsync("keys", "list", "--json");
+
+        var first = await RunWithKeyAsync(secret, "list");
+        var second = await RunWithKeyAsync(secret, "list");
+        var third = await RunWithKeyAsync(secret, "list");
+
+        Assert.Equal(0, list.ExitCode);
+        var header = list.Out.Split('\n')[0];
+        Assert.Matches(@"\bCONCURRENT\s+REQ/MIN\s+TOKENS/DAY\b", header);
+        var row = Assert.Single(list.Out.Split('\n'), l => l.Contains("limited cli", StringComparison.Ordinal));
+        Assert.Matches(@"\s3\s+2\s+none\s", row);
+        using var listed = JsonDocument.Parse(listJson.Out);
+        var limits = listed.RootElement.EnumerateArray().Single(k => k.GetProperty("name").GetString() == "limited cli").GetProperty("limits");
+        Assert.Equal((3, 2, 0L), (limits.GetProperty("concurrentRequests").GetInt32(), limits.GetProperty("requestsPerMinute").GetInt32(), limits.GetProperty("generatedTokensPerDay").GetInt64()));
+        Assert.Equal((0, 0), (first.ExitCode, second.ExitCode));
+        Assert.Equal(1, third.ExitCode);
+        Assert.StartsWith("Rate limit exceeded: this key may make 2 requests per minute", third.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Limits_ChangesOnlyTheGivenOnes_DefaultGoesBack_ZeroLifts()
+    {
+        var secret = (await RunAsync("keys", "create", "limits cli", "--concurrent", "4", "--requests-per-minute", "1")).Out.TrimEnd('\n');
+        var id = await IdOfAsync("limits cli");
+        Assert.Equal(0, (await RunWithKeyAsync(secret, "list")).ExitCode);
+        Assert.Equal(1, (await RunWithKeyAsync(secret, "list")).ExitCode);
+
+        var shown = await RunAsync("keys", "limits", id);
+        var changed = await RunAsync("keys", "limits", id, "--requests-per-minute", "0", "--tokens-per-day", "500");
+        var afterChange = await RunWithKeyAsync(secret, "list");
+        var back = await RunAsync("keys", "limits", id, "--concurrent", "default", "--json");
+        var unknown = await RunAsync("keys", "limits", "key_nope", "--concurrent", "1");
+        var tooMany = await RunAsync("keys", "limits", id, "--concurrent", "2000000");
+
+        Assert.Equal(0, shown.ExitCode);
+        Assert.Equal($"{id} (limits cli): concurrent requests 4, requests per minute 1, generated tokens per day default\n", shown.Out);
+        Assert.Equal(0, changed.ExitCode);
+        Assert.Equal($"{id} (limits cli): concurrent requests 4, requests per minute none, generated tokens per day 500\n", changed.Out);
+        Assert.Equal(0, afterChange.ExitCode);
+        Assert.Equal(0, back.ExitCode);
+        using var json = JsonDocument.Parse(back.Out);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("concurrentRequests").ValueKind);
+        Assert.Equal((0, 500L), (json.RootElement.GetProperty("requestsPerMinute").GetInt32(), json.RootElement.GetProperty("generatedTokensPerDay").GetInt64()));
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("No key 'key_nope'", unknown.Err, StringComparison.Ordinal);
+        Assert.Equal(1, tooMany.ExitCode);
+        Assert.Contains("concurrentRequests", tooMany.Err, StringComparison.Ordinal);
     }
 
     private async Task<string> IdOfAsync(string name)

@@ -117,4 +117,62 @@ public sealed class AdminClientConformanceTests(ServerFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.BadRequest, result.StatusCode);
         Assert.Contains("root", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CreateKey_WithLimits_RecordShowsThem_TheKeyIsHeldToItsRequestsPerMinute()
+    {
+        using var admin = Client();
+        var created = (await admin.Admin.CreateKeyAsync(
+            new ApiKeyCreateOptions
+            {
+                Name = "limited script",
+                Scopes = [ApiKeyScope.Run],
+                Limits = new ApiKeyLimits { ConcurrentRequests = 3, RequestsPerMinute = 2 },
+            },
+            Ct)).EnsureSuccess().Output!;
+        using var user = Client(created.Key);
+
+        var first = await user.List.TasksAsync(Ct);
+        var second = await user.List.TasksAsync(Ct);
+        var third = await user.List.TasksAsync(Ct);
+        var listed = Assert.Single((await admin.Admin.ListKeysAsync(Ct)).EnsureSuccess().Output!, k => k.Id == created.Record.Id);
+
+        Assert.Equal(new ApiKeyLimits { ConcurrentRequests = 3, RequestsPerMinute = 2, GeneratedTokensPerDay = null }, created.Record.Limits);
+        Assert.Equal(created.Record.Limits, listed.Limits);
+        Assert.True(first.IsSuccess && second.IsSuccess, first.Error ?? second.Error);
+        Assert.Equal((HttpStatusCode)429, third.StatusCode);
+        Assert.StartsWith("Rate limit exceeded", third.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetKeyLimits_SetsTheWholeLimits_NullGoesBackToTheDefault_ZeroLiftsTheLimit()
+    {
+        using var admin = Client();
+        var created = (await admin.Admin.CreateKeyAsync(
+            new ApiKeyCreateOptions
+            {
+                Name = "limits changed",
+                Scopes = [ApiKeyScope.Run],
+                Limits = new ApiKeyLimits { ConcurrentRequests = 3, RequestsPerMinute = 1, GeneratedTokensPerDay = 1000 },
+            },
+            Ct)).EnsureSuccess().Output!;
+        using var user = Client(created.Key);
+        Assert.True((await user.List.TasksAsync(Ct)).IsSuccess);
+        Assert.Equal((HttpStatusCode)429, (await user.List.TasksAsync(Ct)).StatusCode);
+
+        var changed = (await admin.Admin.SetKeyLimitsAsync(created.Record.Id, new ApiKeyLimits { RequestsPerMinute = 0 }, Ct)).EnsureSuccess().Output!;
+        var afterChange = await user.List.TasksAsync(Ct);
+        var listed = Assert.Single((await admin.Admin.ListKeysAsync(Ct)).EnsureSuccess().Output!, k => k.Id == created.Record.Id);
+        var unknown = await admin.Admin.SetKeyLimitsAsync("no-such-key", new ApiKeyLimits(), Ct);
+        var negative = await admin.Admin.SetKeyLimitsAsync(created.Record.Id, new ApiKeyLimits { ConcurrentRequests = -1 }, Ct);
+        var audit = (await admin.Admin.GetKeyAuditAsync(1000, Ct)).EnsureSuccess().Output!;
+
+        Assert.Equal(new ApiKeyLimits { ConcurrentRequests = null, RequestsPerMinute = 0, GeneratedTokensPerDay = null }, changed.Limits);
+        Assert.Equal(changed.Limits, listed.Limits);
+        Assert.True(afterChange.IsSuccess, afterChange.Error);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+        Assert.Contains("concurrentRequests", negative.Error, StringComparison.Ordinal);
+        Assert.Contains(audit, a => a.KeyId == created.Record.Id && a.Action == "limits" && a.Detail!.EndsWith("-> concurrentRequests=default; requestsPerMinute=unlimited; generatedTokensPerDay=default", StringComparison.Ordinal));
+    }
 }
