@@ -43,6 +43,9 @@ public sealed class PlaygroundServer : IAsyncDisposable
     /// <summary>A second hub repository, for cancelling a download.</summary>
     public const string HubModelToCancel = "playground-org/cancelled-decoder";
 
+    /// <summary>The scheduler's memory budget (shown as "7.3 GB" by the instances view).</summary>
+    public const long MemoryBudgetBytes = 7_300_000_000;
+
     /// <summary>The models the server starts with.</summary>
     public const int ModelCount = 8;
 
@@ -112,6 +115,7 @@ public sealed class PlaygroundServer : IAsyncDisposable
             ["Bytez:LlamaCpp:Threads"] = "1",
             ["Bytez:Onnx:IntraOpThreads"] = "1",
             ["Bytez:Onnx:Sessions"] = "1",
+            ["Bytez:Scheduler:MemoryBudgetBytes"] = MemoryBudgetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         return new PlaygroundServer(root, hub, server);
     }

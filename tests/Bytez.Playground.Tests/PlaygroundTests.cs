@@ -233,7 +233,8 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await Expect(row).ToContainTextAsync("running");
         await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("1");
         await Expect(page.Locator("#memory-meter")).ToBeVisibleAsync();
-        await Expect(page.Locator(".memory")).ToContainTextAsync("budget");
+        await Expect(page.Locator(".memory")).ToContainTextAsync("of the 7.3 GB budget"); // from the keyed GET status
+        await Expect(page.Locator("#memory-meter")).ToHaveAttributeAsync("max", PlaygroundServer.MemoryBudgetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await fixture.ScreenshotAsync(page, "instances", "Instances: a loaded model with its capacity and memory against the budget; load and shut down.");
 
         // The catalog shows the instance.
