@@ -81,7 +81,8 @@ internal sealed partial class BytezCommands
             ProcessTerminationTimeout = null,
             EnableDefaultExceptionHandler = false,
         };
-        return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return await CommandName.TryWriteHelpAsync(parsed, configuration, _out, cancellationToken).ConfigureAwait(false)
+            ?? await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
     // ---- pull (request) --------------------------------------------------------------------------------------

@@ -24,8 +24,11 @@ public sealed class Browser : IAsyncDisposable
     /// <summary>The browser context (one profile).</summary>
     public IBrowserContext Context { get; }
 
-    /// <summary>Starts Chromium; fails with what to install when it is missing.</summary>
-    public static async Task<Browser> StartAsync()
+    /// <summary>
+    /// Starts Chromium; fails with what to install when it is missing. Its microphone is a fake device that plays
+    /// <paramref name="microphoneWav"/> once from when a page opens it (then silence), and pages may use it unasked.
+    /// </summary>
+    public static async Task<Browser> StartAsync(byte[] microphoneWav)
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -35,6 +38,8 @@ public sealed class Browser : IAsyncDisposable
 
         var playwright = await Playwright.CreateAsync();
         var profile = Directory.CreateTempSubdirectory("bytez-chromium-").FullName;
+        var microphone = Path.Combine(profile, "microphone.wav");
+        await File.WriteAllBytesAsync(microphone, microphoneWav);
         var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = ChromiumPath,
@@ -43,6 +48,7 @@ public sealed class Browser : IAsyncDisposable
             [
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", $"--use-file-for-fake-audio-capture={microphone}%noloop",
             ],
             ViewportSize = new ViewportSize { Width = 1100, Height = 760 },
             ColorScheme = ColorScheme.Light,

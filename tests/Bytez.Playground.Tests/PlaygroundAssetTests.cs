@@ -53,6 +53,33 @@ public sealed class PlaygroundAssetTests(PlaygroundFixture fixture)
     }
 
     [Fact]
+    public async Task Page_IsStatic_AndTheMemoryBudgetNeedsTheKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var anonymous = new HttpClient { BaseAddress = fixture.Server.Server.BaseAddress };
+        var html = await anonymous.GetStringAsync("/", ct);
+        var budget = PlaygroundServer.MemoryBudgetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.DoesNotContain(budget, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("budget", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(
+            System.Text.Encoding.UTF8.GetBytes(html),
+            await anonymous.GetByteArrayAsync("/", ct)); // the same bytes every time: nothing rendered per request
+
+        using var noKey = fixture.Server.Server.CreateHttpClient(authorization: null);
+        using var refused = await noKey.GetAsync("status", ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.DoesNotContain(budget, await refused.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+
+        using var client = fixture.Server.Server.CreateHttpClient();
+        using var status = await client.GetAsync("status", ct);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        using var json = System.Text.Json.JsonDocument.Parse(await status.Content.ReadAsStringAsync(ct));
+        var output = json.RootElement.GetProperty("output");
+        Assert.Equal(PlaygroundServer.MemoryBudgetBytes, output.GetProperty("memoryBudget").GetInt64());
+        Assert.InRange(output.GetProperty("memoryUsed").GetInt64(), 0, PlaygroundServer.MemoryBudgetBytes);
+    }
+
+    [Fact]
     public async Task Api_StillNeedsTheKey()
     {
         using var client = fixture.Server.Server.CreateHttpClient(authorization: null);

@@ -18,13 +18,26 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     /// <summary>Where screenshots and the report go: the test output's <c>playground</c> folder, and docs/playground when <c>BYTEZ_UPDATE_SCREENSHOTS=1</c>.</summary>
     public static string OutputFolder { get; } = Path.Combine(AppContext.BaseDirectory, "playground");
 
+    /// <summary>
+    /// What the fake microphone says: "HI BOB" as the tiny speech model's letter tones (10 frames each, 0.2 s), after
+    /// 0.3 s of silence and before 0.5 s more.
+    /// </summary>
+    public static float[] MicrophoneSpeech { get; } =
+    [
+        .. Bytez.Testing.TinyModels.CtcSpeechModel.Silence(15), .. Tones("HI"), .. Bytez.Testing.TinyModels.CtcSpeechModel.Silence(5),
+        .. Bytez.Testing.TinyModels.CtcSpeechModel.Tone('|', 10), .. Tones("BOB"), .. Bytez.Testing.TinyModels.CtcSpeechModel.Silence(25),
+    ];
+
+    private static float[] Tones(string letters) =>
+        [.. letters.SelectMany(c => Bytez.Testing.TinyModels.CtcSpeechModel.Tone(c, 10))];
+
     /// <summary>Starts the server and Chromium.</summary>
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(OutputFolder);
         // The machine may be busy (models load on first use): wait for what a person waits for.
         Assertions.SetDefaultExpectTimeout(30_000);
-        Browser = await Browser.StartAsync();
+        Browser = await Browser.StartAsync(Bytez.Media.Audio.WavEncoder.EncodeFloat32(MicrophoneSpeech, 16000));
         Server = await PlaygroundServer.StartAsync();
     }
 

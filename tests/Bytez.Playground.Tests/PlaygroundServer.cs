@@ -37,14 +37,23 @@ public sealed class PlaygroundServer : IAsyncDisposable
     /// <summary>A tiny CTC speech model that hears letters as tones.</summary>
     public const string SpeechModel = "tiny/speech";
 
+    /// <summary>A tiny text classifier (NEGATIVE, POSITIVE: "good" adds to POSITIVE, "bad" to NEGATIVE).</summary>
+    public const string TextClassifierModel = "tiny/sentiment";
+
+    /// <summary>A tiny image classifier (red, green, blue: a picture's dominant mean colour).</summary>
+    public const string ImageClassifierModel = "tiny/colours";
+
     /// <summary>A model folder whose GGUF header cannot be read (listed by <c>list/failed</c>).</summary>
     public const string BrokenModel = "broken/sum-overflow";
 
     /// <summary>A second hub repository, for cancelling a download.</summary>
     public const string HubModelToCancel = "playground-org/cancelled-decoder";
 
+    /// <summary>The scheduler's memory budget (shown as "7.3 GB" by the instances view).</summary>
+    public const long MemoryBudgetBytes = 7_300_000_000;
+
     /// <summary>The models the server starts with.</summary>
-    public const int ModelCount = 8;
+    public const int ModelCount = 10;
 
     /// <summary>The repository the fake hub publishes.</summary>
     public const string HubModel = "playground-org/tiny-decoder";
@@ -78,13 +87,16 @@ public sealed class PlaygroundServer : IAsyncDisposable
         var qa = QuestionAnsweringModelWriter.Write(Path.Combine(files, "qa"));
         var detector = ObjectDetectorModelWriter.Write(Path.Combine(files, "detector"), pixelMask: true, shortestEdge: 64, longestEdge: 128);
         var speech = CtcSpeechModelWriter.Write(Path.Combine(files, "speech"));
+        var sentiment = TextClassificationModelWriter.Write(Path.Combine(files, "sentiment"));
+        var colours = ImageClassifierModelWriter.Write(Path.Combine(files, "colours"), imageSize: 32);
         var minilm = EmbeddedModels.EnsureExtracted(TestServer.SharedModelsPath, EmbeddedModels.MiniLM).Path;
         var models = Path.Combine(root, "models");
         foreach (var (path, id, task) in new[]
         {
             (minilm, EmbeddingModel, "feature-extraction"), (gguf.Path, GgufModel, null), (slow.Path, SlowModel, null), (onnx.Folder, OnnxModel, null),
             (ner.Folder, NerModel, "token-classification"), (qa.Folder, QaModel, "question-answering"), (detector.Folder, DetectorModel, "object-detection"),
-            (speech.Folder, SpeechModel, "automatic-speech-recognition"),
+            (speech.Folder, SpeechModel, "automatic-speech-recognition"), (sentiment.Folder, TextClassifierModel, "text-classification"),
+            (colours.Folder, ImageClassifierModel, "image-classification"),
         })
         {
             using var output = new StringWriter();
@@ -112,6 +124,7 @@ public sealed class PlaygroundServer : IAsyncDisposable
             ["Bytez:LlamaCpp:Threads"] = "1",
             ["Bytez:Onnx:IntraOpThreads"] = "1",
             ["Bytez:Onnx:Sessions"] = "1",
+            ["Bytez:Scheduler:MemoryBudgetBytes"] = MemoryBudgetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         return new PlaygroundServer(root, hub, server);
     }

@@ -223,6 +223,59 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
     }
 
     [Fact]
+    public async Task SpeechRecognition_ARecordingFromTheMicrophone_GivesTheTranscript()
+    {
+        // Chromium's fake microphone plays "HI BOB" once from when the page opens it (PlaygroundFixture.MicrophoneSpeech).
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.SpeechModel);
+        var record = page.Locator("#record");
+        await Expect(record).ToHaveTextAsync("Record");
+        await record.ClickAsync();
+        await Expect(record).ToHaveTextAsync("Stop recording");
+        var seconds = PlaygroundFixture.MicrophoneSpeech.Length / 16000.0;
+        await page.WaitForTimeoutAsync((float)((seconds * 1000) + 500));
+        await record.ClickAsync();
+        await Expect(record).ToHaveTextAsync("Record");
+        await Expect(page.Locator(".canvas-wrap audio[controls]")).ToBeVisibleAsync();
+        await Expect(page.Locator(".canvas-wrap .note")).ToHaveTextAsync("recording.wav");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        await Expect(page.Locator("#result")).ToHaveTextAsync("HI BOB");
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task TextClassification_ShowsEveryLabelAsABar()
+    {
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.TextClassifierModel);
+        await page.GetByLabel("Text", new() { Exact = true }).FillAsync("the movie was good");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        // "good" adds 3 to POSITIVE and -2 to NEGATIVE: softmax gives 1 / (1 + e^-5) = 0.993 and 0.007.
+        var bars = page.Locator("#result ul.bars li");
+        await Expect(bars).ToHaveCountAsync(2);
+        await Expect(bars.Nth(0)).ToHaveTextAsync("POSITIVE 0.993");
+        await Expect(bars.Nth(1)).ToHaveTextAsync("NEGATIVE 0.007");
+        await Expect(bars.Nth(0).Locator("meter")).ToHaveAttributeAsync("aria-label", "POSITIVE");
+        Assert.Equal(0.9933, await bars.Nth(0).Locator("meter").EvaluateAsync<double>("m => m.value"), 3);
+        Assert.Equal(0.0067, await bars.Nth(1).Locator("meter").EvaluateAsync<double>("m => m.value"), 3);
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
+    public async Task ImageClassification_ShowsTheLabelsOfThePicture()
+    {
+        var page = await fixture.OpenAsync(hash: "#/model/" + PlaygroundServer.ImageClassifierModel);
+        await page.GetByLabel("Image file").SetInputFilesAsync(new FilePayload { Name = "red.png", MimeType = "image/png", Buffer = VisionTaskServer.RedPng });
+        await Expect(page.Locator(".canvas-wrap img[alt='red.png']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run" }).ClickAsync();
+        // A pure red picture has logits [1, -1, -1]: red 1 / (1 + 2e^-2) = 0.787, green and blue 0.107 each.
+        var bars = page.Locator("#result ul.bars li");
+        await Expect(bars).ToHaveCountAsync(3);
+        await Expect(bars.Nth(0)).ToHaveTextAsync("red 0.787");
+        await Expect(bars.Nth(1)).ToHaveTextAsync(new Regex("^(green|blue) 0\\.107$"));
+        await Expect(bars.Nth(2)).ToHaveTextAsync(new Regex("^(green|blue) 0\\.107$"));
+        await NoProblemsAsync(page);
+    }
+
+    [Fact]
     public async Task Instances_LoadAndShutDown()
     {
         var page = await fixture.OpenAsync(hash: "#/instances");
@@ -233,7 +286,8 @@ public sealed partial class PlaygroundTests(PlaygroundFixture fixture)
         await Expect(row).ToContainTextAsync("running");
         await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("1");
         await Expect(page.Locator("#memory-meter")).ToBeVisibleAsync();
-        await Expect(page.Locator(".memory")).ToContainTextAsync("budget");
+        await Expect(page.Locator(".memory")).ToContainTextAsync("of the 7.3 GB budget"); // from the keyed GET status
+        await Expect(page.Locator("#memory-meter")).ToHaveAttributeAsync("max", PlaygroundServer.MemoryBudgetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await fixture.ScreenshotAsync(page, "instances", "Instances: a loaded model with its capacity and memory against the budget; load and shut down.");
 
         // The catalog shows the instance.

@@ -66,6 +66,7 @@ public static partial class BytezServer
         api.MapListApi();
         api.MapRequestApi();
         api.MapClusterApi();
+        api.MapStatusApi();
         api.MapModelFilesApi();
         api.MapRunApi();
         api.MapTokenizerApi();

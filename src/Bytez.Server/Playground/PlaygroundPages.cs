@@ -1,9 +1,6 @@
 using System.Collections.Frozen;
-using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
-using Bytez.Engine;
 using Microsoft.Net.Http.Headers;
 
 namespace Bytez.Server.Playground;
@@ -11,7 +8,8 @@ namespace Bytez.Server.Playground;
 /// <summary>
 /// The web playground: <c>GET /</c> answers its one HTML page and <c>GET /playground/{file}</c> its scripts and
 /// style sheet, all embedded in this assembly (nothing is fetched from elsewhere, so it works offline). No key is
-/// needed for these files: they hold no data; the page asks for the key and sends it to the API itself. Every answer
+/// needed for these files: they are static and hold no data (the memory budget comes from the keyed
+/// <c>GET /models/v2/status</c>); the page asks for the key and sends it to the API itself. Every answer
 /// carries an ETag (revalidated with <c>If-None-Match</c>, 304), <c>Cache-Control: no-cache</c> (a new server
 /// version is seen at once) and a strict Content-Security-Policy (scripts, styles and connections to this origin only;
 /// no inline script).
@@ -34,24 +32,22 @@ public static class PlaygroundPages
     public static IEndpointRouteBuilder MapPlayground(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/", (HttpContext context, InferenceEngine engine) => ServeAsync(context, "index.html", engine));
-        app.MapGet(AssetPrefix + "/{file}", (HttpContext context, string file, InferenceEngine engine) => ServeAsync(context, file, engine));
+        app.MapGet("/", (HttpContext context) => ServeAsync(context, "index.html"));
+        app.MapGet(AssetPrefix + "/{file}", (HttpContext context, string file) => ServeAsync(context, file));
         return app;
     }
 
     /// <summary>The names of the embedded files (for tests and the size budget).</summary>
     public static IReadOnlyCollection<string> FileNames => Assets.Value.Keys;
 
-    private static Task ServeAsync(HttpContext context, string file, InferenceEngine engine)
+    private static Task ServeAsync(HttpContext context, string file)
     {
-        if (!Assets.Value.TryGetValue(file, out var asset))
+        if (!Assets.Value.TryGetValue(file, out var body))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask; // the status code page answers it in the envelope
         }
 
-        // The page carries the scheduler's memory budget (no API route reports it) for the instances view.
-        var body = asset.Name == "index.html" ? Page(asset, engine.Scheduler.BudgetBytes) : asset;
         var headers = context.Response.Headers;
         headers.ETag = body.ETag;
         headers.CacheControl = "no-cache";
@@ -70,19 +66,6 @@ public static class PlaygroundPages
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body.Bytes, context.RequestAborted).AsTask();
     }
 
-    private static Asset? _page;
-
-    private static Asset Page(Asset template, long budget)
-    {
-        if (_page is { } page && page.Budget == budget)
-        {
-            return page;
-        }
-
-        var text = Encoding.UTF8.GetString(template.Bytes).Replace("{{memoryBudget}}", budget.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        return _page = Asset.Create(template.Name, Encoding.UTF8.GetBytes(text), budget);
-    }
-
     private static FrozenDictionary<string, Asset> LoadAssets()
     {
         var assembly = typeof(PlaygroundPages).Assembly;
@@ -93,16 +76,16 @@ public static class PlaygroundPages
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var file = name[ResourcePrefix.Length..];
-            assets[file] = Asset.Create(file, copy.ToArray(), 0);
+            assets[file] = Asset.Create(file, copy.ToArray());
         }
 
         return assets.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private sealed record Asset(string Name, byte[] Bytes, string ETag, string ContentType, long Budget)
+    private sealed record Asset(string Name, byte[] Bytes, string ETag, string ContentType)
     {
-        public static Asset Create(string name, byte[] bytes, long budget) => new(
-            name, bytes, "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..20] + "\"", TypeOf(name), budget);
+        public static Asset Create(string name, byte[] bytes) => new(
+            name, bytes, "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..20] + "\"", TypeOf(name));
 
         private static string TypeOf(string name) => Path.GetExtension(name) switch
         {

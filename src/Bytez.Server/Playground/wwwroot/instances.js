@@ -19,8 +19,6 @@ export function clusterButtons(modelId, after, only) {
   return h('div.buttons', only === 'shut down' ? null : act('Load', 'PUT', {}), only === 'load' ? null : act('Shut down', 'DELETE'), msg);
 }
 
-const budget = Number(document.querySelector('meta[name="bytez-memory-budget"]')?.content) || 0;
-
 export async function render(main) {
   const summary = h('div.memory');
   const table = h('div');
@@ -29,12 +27,14 @@ export async function render(main) {
   fill(main, h('h1', 'Instances'), summary, table, h('h2', 'Load a model'), loadRow);
 
   const draw = async () => {
-    let clusters, models;
+    let clusters, models, status;
     try {
-      [clusters, models] = await Promise.all([v2('list/clusters'), v2('list/models')]);
+      [clusters, models, status] = await Promise.all([v2('list/clusters'), v2('list/models'), v2('status')]);
     } catch (e) { fill(table, errorBox(e)); return; }
     const ram = new Map(models.map((m) => [m.modelId.toLowerCase(), m.ramRequired || 0]));
-    const used = clusters.reduce((s, c) => s + c.instances * (ram.get(c.modelId.toLowerCase()) || 0) * 1e9, 0);
+    // The scheduler's own figures (GET /models/v2/status, keyed): its budget and what the loaded instances take.
+    const budget = status.memoryBudget || 0;
+    const used = status.memoryUsed || 0;
     fill(summary,
       h('p', `Memory of loaded instances: ${gb(used / 1e9)}` + (budget ? ` of the ${gb(budget / 1e9)} budget` : '')),
       budget ? h('meter#memory-meter', { min: 0, max: budget, value: used, high: budget * 0.85, 'aria-label': 'Memory used of the budget' }) : null);
