@@ -17,12 +17,35 @@ internal static class TestModels
 
     public static ModelDescriptor ArcticXs => Descriptors.Value.Single(d => d.Id == EmbeddedModels.ArcticXs.Id);
 
-    /// <summary>A fresh folder under the temp directory, for tests that write.</summary>
+    private static readonly Lazy<string> RunFolder = new(CreateRunFolder, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// A fresh folder under this test run's temp folder, for tests that write. The run's folder is deleted when the
+    /// test process exits (best effort; a folder of a run that crashed is left to the temp directory's own cleaning).
+    /// </summary>
     public static string NewTempFolder(string name)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "bytez-tests", $"{name}-{Guid.NewGuid():N}");
+        var folder = Path.Combine(RunFolder.Value, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         return folder;
+    }
+
+    private static string CreateRunFolder()
+    {
+        var run = Path.Combine(Path.GetTempPath(), "bytez-tests", $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(run);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(run, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // best effort: a file still held open stays until the temp directory is cleaned
+            }
+        };
+        return run;
     }
 
     /// <summary>

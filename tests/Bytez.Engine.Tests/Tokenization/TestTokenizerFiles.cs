@@ -24,13 +24,8 @@ internal static class TestTokenizerFiles
 
     public static string Gpt2() => Gpt2Json.Value;
 
-    /// <summary>A fresh folder under the temp directory.</summary>
-    public static string NewTempFolder(string name)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "bytez-tests", $"{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        return folder;
-    }
+    /// <summary>A fresh folder under the test run's temp folder (<see cref="TestModels.NewTempFolder"/>).</summary>
+    public static string NewTempFolder(string name) => TestModels.NewTempFolder(name);
 
     public static string Gpt2ArrayMerges() => Gpt2Vocabulary.Load().ToTokenizerJson(mergesAsArrays: true);
 
