@@ -82,6 +82,45 @@ internal sealed class LlamaDirectLoop : IDisposable
         return new PrefillDecodeRun(prompt.Count, Harness.Milliseconds(start, prefilled), Harness.Milliseconds(prefilled, Stopwatch.GetTimestamp()), ids);
     }
 
+    /// <summary>
+    /// <paramref name="streams"/> sequences (at most the context's <c>n_seq_max</c>) decoded together as llama.cpp batches
+    /// them: each sequence's <paramref name="prompt"/> prefilled, then one batch of one token per sequence per step,
+    /// greedy, <paramref name="newTokens"/> tokens each. Returns the tokens generated (all sequences).
+    /// </summary>
+    public int RunBatched(IReadOnlyList<int> prompt, int newTokens, int streams)
+    {
+        _context.MemoryClear(true);
+        var last = new int[streams];
+        for (int s = 0; s < streams; s++)
+        {
+            _batch.Clear();
+            for (int i = 0; i < prompt.Count; i++)
+            {
+                _batch.Add((LLamaToken)prompt[i], i, (LLamaSeqId)s, i == prompt.Count - 1);
+            }
+
+            Check(_context.Decode(_batch));
+            last[s] = Argmax(_batch.TokenCount - 1);
+        }
+
+        for (int pos = prompt.Count; pos < prompt.Count + newTokens - 1; pos++)
+        {
+            _batch.Clear();
+            for (int s = 0; s < streams; s++)
+            {
+                _batch.Add((LLamaToken)last[s], pos, (LLamaSeqId)s, true);
+            }
+
+            Check(_context.Decode(_batch));
+            for (int s = 0; s < streams; s++)
+            {
+                last[s] = Argmax(s);
+            }
+        }
+
+        return streams * newTokens;
+    }
+
     public void Dispose()
     {
         _context.Dispose();
