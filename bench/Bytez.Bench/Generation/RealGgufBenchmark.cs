@@ -327,6 +327,7 @@ internal static class RealGgufBenchmark
         {
             var same = directIds.Zip(engineIds).TakeWhile(p => p.First == p.Second).Count();
             sb.AppendLine(c, $"- greedy ids, engine vs direct: first {same} of {directIds.Count} equal");
+            sb.AppendLine(c, $"- direct's greedy ids vary: {directIds.Distinct().Count()} distinct of {directIds.Count} ({string.Join(' ', directIds.Take(16))}{(directIds.Count > 16 ? " ..." : string.Empty)})");
         }
 
         sb.AppendLine();
