@@ -58,12 +58,14 @@ internal static class ServerMeasures
         return times;
     }
 
-    /// <summary>This process's resident memory (VmRSS from <c>/proc/self/status</c>) in MB, after a full collection; NaN where there is no /proc.</summary>
+    /// <summary>This process's resident memory (VmRSS from <c>/proc/self/status</c>) in MB, after an aggressive full collection; NaN where there is no /proc.</summary>
     public static double ResidentMegabytes()
     {
-        GC.Collect();
+        // Aggressive: the collector decommits the memory it freed, so garbage from before (the model writer's) does
+        // not stay in the resident set and blur the deltas.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
         try
         {
             var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
