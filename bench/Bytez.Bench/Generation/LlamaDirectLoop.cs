@@ -25,8 +25,10 @@ internal sealed class LlamaDirectLoop : IDisposable
     /// </summary>
     public LlamaDirectLoop(string ggufPath, uint contextSize, uint batchSize, int threads, uint sequences = 1)
     {
+        var clock = Stopwatch.StartNew();
         var parameters = new ModelParams(ggufPath) { GpuLayerCount = 0 };
         _weights = LLamaWeights.LoadFromFile(parameters);
+        WeightsLoadMs = clock.Elapsed.TotalMilliseconds;
         var p = LLamaContextParams.Default();
         p.n_ctx = contextSize * sequences;
         p.n_seq_max = sequences;
@@ -37,9 +39,27 @@ internal sealed class LlamaDirectLoop : IDisposable
         p.kv_unified = false;
         p.no_perf = true;
         p.embeddings = false;
+        clock.Restart();
         _context = SafeLLamaContextHandle.Create(_weights.NativeHandle, p);
+        ContextMs = clock.Elapsed.TotalMilliseconds;
         var vocab = _weights.Vocab;
         _banned = Enumerable.Range(0, vocab.Count).Where(i => ((LLamaToken)i).IsEndOfGeneration(vocab)).ToHashSet();
+    }
+
+    /// <summary>Time of <c>llama_model_load</c> (memory-mapped, LLamaSharp's default) in the constructor, ms.</summary>
+    public double WeightsLoadMs { get; }
+
+    /// <summary>Time of the context's creation (its key/value cache allocated) in the constructor, ms.</summary>
+    public double ContextMs { get; }
+
+    /// <summary>Reads <paramref name="path"/> once, so that the loads compared next all find it in the page cache.</summary>
+    public static void WarmPageCache(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var buffer = new byte[1 << 20];
+        while (stream.Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
     }
 
     /// <summary>llama.cpp's own tokenization of <paramref name="text"/> (no BOS).</summary>
@@ -80,6 +100,45 @@ internal sealed class LlamaDirectLoop : IDisposable
         }
 
         return new PrefillDecodeRun(prompt.Count, Harness.Milliseconds(start, prefilled), Harness.Milliseconds(prefilled, Stopwatch.GetTimestamp()), ids);
+    }
+
+    /// <summary>
+    /// <paramref name="streams"/> sequences (at most the context's <c>n_seq_max</c>) decoded together as llama.cpp batches
+    /// them: each sequence's <paramref name="prompt"/> prefilled, then one batch of one token per sequence per step,
+    /// greedy, <paramref name="newTokens"/> tokens each. Returns the tokens generated (all sequences).
+    /// </summary>
+    public int RunBatched(IReadOnlyList<int> prompt, int newTokens, int streams)
+    {
+        _context.MemoryClear(true);
+        var last = new int[streams];
+        for (int s = 0; s < streams; s++)
+        {
+            _batch.Clear();
+            for (int i = 0; i < prompt.Count; i++)
+            {
+                _batch.Add((LLamaToken)prompt[i], i, (LLamaSeqId)s, i == prompt.Count - 1);
+            }
+
+            Check(_context.Decode(_batch));
+            last[s] = Argmax(_batch.TokenCount - 1);
+        }
+
+        for (int pos = prompt.Count; pos < prompt.Count + newTokens - 1; pos++)
+        {
+            _batch.Clear();
+            for (int s = 0; s < streams; s++)
+            {
+                _batch.Add((LLamaToken)last[s], pos, (LLamaSeqId)s, true);
+            }
+
+            Check(_context.Decode(_batch));
+            for (int s = 0; s < streams; s++)
+            {
+                last[s] = Argmax(s);
+            }
+        }
+
+        return streams * newTokens;
     }
 
     public void Dispose()

@@ -47,6 +47,36 @@ internal sealed class OnnxGenAiDecoder : IDisposable
         return clock.Finish(ids.Count, string.Empty, ids, 1);
     }
 
+    /// <summary>
+    /// GenAI's own batch: <paramref name="batch"/> copies of <paramref name="prompt"/> in one generator
+    /// (<c>batch_size</c> search option, the prompts appended as one flat array of batch × length ids), greedy,
+    /// <paramref name="newTokens"/> tokens each. Returns the tokens generated (all sequences).
+    /// </summary>
+    public int GenerateBatch(int[] prompt, int newTokens, int batch)
+    {
+        using var parameters = new GeneratorParams(_model);
+        parameters.SetSearchOption("batch_size", batch);
+        parameters.SetSearchOption("max_length", prompt.Length + newTokens);
+        parameters.SetSearchOption("min_length", prompt.Length + newTokens);
+        parameters.SetSearchOption("do_sample", false);
+        using var generator = new Generator(_model, parameters);
+        var ids = new int[prompt.Length * batch];
+        for (int b = 0; b < batch; b++)
+        {
+            prompt.CopyTo(ids, b * prompt.Length);
+        }
+
+        generator.AppendTokens(ids);
+        int steps = 0;
+        while (!generator.IsDone() && steps < newTokens)
+        {
+            generator.GenerateNextToken();
+            steps++;
+        }
+
+        return steps * batch;
+    }
+
     public void Dispose()
     {
         _model.Dispose();

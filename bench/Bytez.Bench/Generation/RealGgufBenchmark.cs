@@ -63,13 +63,17 @@ internal static class RealGgufBenchmark
             await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(file, id)]).ConfigureAwait(false);
             var engine = server.Engine;
             var descriptor = engine.Catalog.Find(id) ?? throw new InvalidOperationException($"The server's catalog has no {id}.");
+            LlamaDirectLoop.WarmPageCache(file);
+            var memory = new Memory { Started = ServerMeasures.ResidentMegabytes() };
             var loadClock = Stopwatch.StartNew();
             var instance = (IGenerativeInstance)await engine.GetInstanceAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
             var engineLoadMs = loadClock.Elapsed.TotalMilliseconds;
+            memory.EngineLoaded = ServerMeasures.ResidentMegabytes();
             int threads = server.LlamaCpp.EffectiveThreads, batch = server.LlamaCpp.BatchSize;
             loadClock.Restart();
             using var direct = new LlamaDirectLoop(file, (uint)instance.ContextLength, (uint)batch, threads);
             var directLoadMs = loadClock.Elapsed.TotalMilliseconds;
+            memory.DirectLoaded = ServerMeasures.ResidentMegabytes();
             var sequences = server.LlamaCpp.SequencesPerContext;
             using var directShaped = new LlamaDirectLoop(file, (uint)instance.ContextLength, (uint)batch, threads, (uint)sequences);
 
@@ -124,6 +128,59 @@ internal static class RealGgufBenchmark
                 history.Append(PromptSource);
             }
 
+            // (5) K concurrent streams on a short prompt (decode-dominated), through the server and llama.cpp direct
+            // with K sequences in one batch; (6) time to first token of sequential 512-token requests through the server.
+            var shortText = promptText[..Math.Min(promptText.Length, 64)];
+            var shortPrompt = direct.Tokenize(shortText);
+            Log($"(5) aggregate tokens/s of {string.Join('/', ServerMeasures.StreamCounts)} streams, {newTokens} new tokens after a {shortPrompt.Length}-token prompt...");
+            Dictionary<int, double> serverStreams, directStreams;
+            server.LlamaCpp.PrefixCache = false;
+            try
+            {
+                serverStreams = await ServerMeasures.AggregatesAsync(passes, async () => (await server.StreamAsync(id, shortText, newTokens, 1).ConfigureAwait(false)).Tokens).ConfigureAwait(false);
+            }
+            finally
+            {
+                server.LlamaCpp.PrefixCache = true;
+            }
+
+            using (var batched = new LlamaDirectLoop(file, (uint)(shortPrompt.Length + newTokens + 16), (uint)batch, threads, (uint)ServerMeasures.StreamCounts.Max()))
+            {
+                var k = 0;
+                directStreams = [];
+                foreach (var streams in ServerMeasures.StreamCounts)
+                {
+                    var rates = new List<double>();
+                    for (int p = -1; p < passes; p++)
+                    {
+                        Harness.Settle();
+                        var start = Stopwatch.GetTimestamp();
+                        k = batched.RunBatched(shortPrompt, newTokens, streams);
+                        if (p >= 0)
+                        {
+                            rates.Add(k * 1000.0 / Harness.Milliseconds(start, Stopwatch.GetTimestamp()));
+                        }
+                    }
+
+                    directStreams[streams] = Stats.Median(rates);
+                }
+
+                memory.DirectBatched = ServerMeasures.ResidentMegabytes();
+            }
+
+            int ttftRequests = quick ? 5 : 30;
+            Log($"(6) time to first token: {ttftRequests} sequential {serverPromptTokens}-token requests, prefix cache off...");
+            List<double> ttft;
+            server.LlamaCpp.PrefixCache = false;
+            try
+            {
+                ttft = await ServerMeasures.FirstTokenTimesAsync(ttftRequests, async _ => (await server.StreamAsync(id, promptText, 2, 1).ConfigureAwait(false)).FirstMs).ConfigureAwait(false);
+            }
+            finally
+            {
+                server.LlamaCpp.PrefixCache = true;
+            }
+
             var turns = new List<ChatTurns>();
             for (int p = -warmups; p < passes; p++)
             {
@@ -135,8 +192,10 @@ internal static class RealGgufBenchmark
                 }
             }
 
+            memory.AfterRuns = ServerMeasures.ResidentMegabytes();
             var markdown = Report(shape, quant, file, rows, prompt.Length, newTokens, passes, threads, batch, instance.ContextLength,
-                engineLoadMs, directLoadMs, total.Elapsed.TotalSeconds, turns);
+                engineLoadMs, directLoadMs, total.Elapsed.TotalSeconds, turns) +
+                Extra(quick, shortPrompt.Length, newTokens, passes, serverStreams, directStreams, serverPromptTokens, ttft, memory, engineLoadMs, directShaped);
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
@@ -269,6 +328,7 @@ internal static class RealGgufBenchmark
         {
             var same = directIds.Zip(engineIds).TakeWhile(p => p.First == p.Second).Count();
             sb.AppendLine(c, $"- greedy ids, engine vs direct: first {same} of {directIds.Count} equal");
+            sb.AppendLine(c, $"- direct's greedy ids vary: {directIds.Distinct().Count()} distinct of {directIds.Count} ({string.Join(' ', directIds.Take(16))}{(directIds.Count > 16 ? " ..." : string.Empty)})");
         }
 
         sb.AppendLine();
@@ -300,6 +360,43 @@ internal static class RealGgufBenchmark
     }
 
     private static void Log(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>Rows (5) to (8): concurrent streams, time to first token, resident memory, load time.</summary>
+    private static string Extra(bool quick, int shortTokens, int newTokens, int passes, Dictionary<int, double> server, Dictionary<int, double> direct,
+        int promptTokens, List<double> ttft, Memory memory, double engineLoadMs, LlamaDirectLoop shaped)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine(c, $"Concurrent streams{(quick ? " (smoke, loaded machine — not a measurement)" : string.Empty)}: aggregate tokens/s = all streams' tokens / wall clock, a {shortTokens}-token prompt and {newTokens} new tokens per stream, greedy, prefix cache off, median of {passes} passes after a warm-up; (×) = over 1 stream:");
+        sb.AppendLine();
+        sb.AppendLine("| | path | 1 stream tok/s | 4 streams tok/s | 8 streams tok/s |");
+        sb.AppendLine("|---|---|---:|---:|---:|");
+        sb.AppendLine(c, $"| (5) | llama.cpp direct: K sequences (n_seq_max {ServerMeasures.StreamCounts.Max()}) in one llama_batch per step | {ServerMeasures.Cell(direct, 1)} | {ServerMeasures.Cell(direct, 4)} | {ServerMeasures.Cell(direct, 8)} |");
+        sb.AppendLine(c, $"| (5') | server: K concurrent SDK streams | {ServerMeasures.Cell(server, 1)} | {ServerMeasures.Cell(server, 4)} | {ServerMeasures.Cell(server, 8)} |");
+        sb.AppendLine();
+        sb.AppendLine(c, $"| | measure | value |");
+        sb.AppendLine("|---|---|---:|");
+        sb.AppendLine(c, $"| (6) | time to first token through the server, {ttft.Count} sequential {promptTokens}-token requests, prefix cache off: p50 / p99 ms | {Stats.Percentile(ttft, 0.5):F0} / {Stats.Percentile(ttft, 0.99):F0} |");
+        sb.AppendLine(c, $"| (7) | resident memory of the bench process (server in process; VmRSS MB): started / + engine load / + llama.cpp direct (2 contexts) / total with the 8-sequence direct context / total after the runs | {memory.Started:F0} / +{memory.EngineLoaded - memory.Started:F0} / +{memory.DirectLoaded - memory.EngineLoaded:F0} / {memory.DirectBatched:F0} / {memory.AfterRuns:F0} |");
+        double directMs = shaped.WeightsLoadMs + shaped.ContextMs;
+        sb.AppendLine(c, $"| (8) | load, the file in the page cache for both: engine (first GetInstanceAsync) / llama.cpp direct as shaped as the engine's, (1'): llama_model_load (mmap) {shaped.WeightsLoadMs:F0} ms + its context {shaped.ContextMs:F0} ms; ratio (aim ≤ 1.1 for qwen2.5-0.5b) | {engineLoadMs:F0} / {directMs:F0} = {engineLoadMs / directMs:F2}× |");
+        return sb.ToString();
+    }
+
+    /// <summary>Resident memory (MB) at the points of row (7).</summary>
+    private sealed class Memory
+    {
+        public double Started { get; init; }
+
+        public double EngineLoaded { get; set; }
+
+        public double DirectLoaded { get; set; }
+
+        public double DirectBatched { get; set; }
+
+        public double AfterRuns { get; set; }
+    }
 
     /// <summary>One chat of row (4): each turn's prompt tokens, time to first token and tokens reused from the prefix cache.</summary>
     private sealed record ChatTurns(int FirstTokens, double FirstMs, int FirstReused, int SecondTokens, double SecondMs, int SecondReused);

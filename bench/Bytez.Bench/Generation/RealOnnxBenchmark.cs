@@ -54,13 +54,16 @@ internal static class RealOnnxBenchmark
         try
         {
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)]).ConfigureAwait(false);
+            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)], "--Bytez:OnnxDecoder:PrefixCache=false").ConfigureAwait(false);
             var engine = server.Engine;
             // The variant as a request's params.dtype picks it: its own descriptor (org/name:q4) and instance.
             var listed = engine.Catalog.Find(ModelId) ?? throw new InvalidOperationException($"The server's catalog has no {ModelId}.");
             var descriptor = Bytez.Engine.ModelVariants.Select(listed, dtype);
+            var memoryStarted = ServerMeasures.ResidentMegabytes();
             var loading = Stopwatch.StartNew();
             var instance = (IGenerativeInstance)await engine.GetInstanceAsync(descriptor, CancellationToken.None).ConfigureAwait(false);
+            var engineLoadMs = loading.Elapsed.TotalMilliseconds;
+            var memoryEngine = ServerMeasures.ResidentMegabytes();
             Log($"  engine loaded the model in {loading.Elapsed.TotalSeconds:F1} s");
             var threads = server.Onnx.IntraOpThreads;
             var n = settings.NewTokens;
@@ -73,11 +76,16 @@ internal static class RealOnnxBenchmark
             var banned = (instance.Defaults.EosTokenIds ?? instance.Tokenizer.EosTokenIds).ToHashSet();
 
             using var bare = new BareOnnxDecoder(onnxPath, threads);
+            var memoryBare = ServerMeasures.ResidentMegabytes();
             OnnxGenAiDecoder? genAi = null;
             string genAiStatus;
+            double genAiLoadMs = double.NaN, memoryGenAi = double.NaN;
             try
             {
+                loading.Restart();
                 genAi = new OnnxGenAiDecoder(folder, threads);
+                genAiLoadMs = loading.Elapsed.TotalMilliseconds;
+                memoryGenAi = ServerMeasures.ResidentMegabytes();
                 genAiStatus = "loaded";
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -100,7 +108,7 @@ internal static class RealOnnxBenchmark
             // The engine's own loader and options, on an instance the scheduler does not manage: the server's instance
             // can be unloaded by the idle sweep while a row that holds no lease runs on it (seen: a disposed instance,
             // then a crash inside ONNX Runtime).
-            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions());
+            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { PrefixCache = false });
             if (own.ModelPath != onnxPath)
             {
                 throw new InvalidOperationException($"The engine loaded {own.ModelPath}, not {onnxPath}.");
@@ -113,9 +121,55 @@ internal static class RealOnnxBenchmark
 
             Log($"{rows.Count} rows × ({settings.Warmups} warm-up + {settings.Passes} passes), prompt {prompt.Length} tokens, {n} new tokens...");
             await GenerationBenchmark.RunInterleavedAsync(rows, settings).ConfigureAwait(false);
-            genAi?.Dispose();
 
-            var markdown = Report(settings, quant, descriptor.ParameterCount, folder, onnxPath, threads, prompt.Length, genAiStatus, rows, instance, total.Elapsed.TotalSeconds);
+            // (5) K concurrent streams on a short prompt through the server, and GenAI's own batch of K; (6) time to
+            // first token of sequential 512-token requests through the server (its prefix cache off for the whole run).
+            const int shortTokens = 16;
+            var shortText = promptText[..shortTokens];
+            var shortPrompt = instance.Tokenizer.Encode(shortText, addSpecialTokens: true);
+            Log($"(5) aggregate tokens/s of {string.Join('/', ServerMeasures.StreamCounts)} streams, {n} new tokens after a {shortPrompt.Length}-token prompt...");
+            var serverStreams = await ServerMeasures.AggregatesAsync(settings.Passes, async () => (await server.StreamAsync(ModelId, shortText, n, 1, dtype).ConfigureAwait(false)).Tokens).ConfigureAwait(false);
+            Dictionary<int, double>? genAiStreams = null;
+            string genAiBatch = genAi is null ? "GenAI did not load" : "GenAI 0.18 batch (batch_size, prompts appended as one flat array)";
+            if (genAi is not null)
+            {
+                try
+                {
+                    genAiStreams = [];
+                    foreach (var k in ServerMeasures.StreamCounts)
+                    {
+                        var rates = new List<double>();
+                        for (int p = -1; p < settings.Passes; p++)
+                        {
+                            Harness.Settle();
+                            var start = Stopwatch.GetTimestamp();
+                            var made = genAi.GenerateBatch(shortPrompt, n, k);
+                            if (p >= 0)
+                            {
+                                rates.Add(made * 1000.0 / Harness.Milliseconds(start, Stopwatch.GetTimestamp()));
+                            }
+                        }
+
+                        genAiStreams[k] = Stats.Median(rates);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    genAiStreams = null;
+                    genAiBatch = $"GenAI 0.18 batch FAILED: {e.GetType().Name}: {e.Message}";
+                    Log("  " + genAiBatch);
+                }
+            }
+
+            genAi?.Dispose();
+            int ttftRequests = settings.Quick ? 5 : 30;
+            Log($"(6) time to first token: {ttftRequests} sequential {prompt.Length}-token requests, prefix cache off...");
+            var ttft = await ServerMeasures.FirstTokenTimesAsync(ttftRequests, async _ => (await server.StreamAsync(ModelId, promptText, 2, 1, dtype).ConfigureAwait(false)).FirstMs).ConfigureAwait(false);
+            var memoryAfter = ServerMeasures.ResidentMegabytes();
+            var extra = Extra(settings, shortPrompt.Length, serverStreams, genAiStreams, genAiBatch, prompt.Length, ttft,
+                [memoryStarted, memoryEngine, memoryBare, memoryGenAi, memoryAfter], engineLoadMs, genAiLoadMs);
+
+            var markdown = Report(settings, quant, descriptor.ParameterCount, folder, onnxPath, threads, prompt.Length, genAiStatus, rows, instance, total.Elapsed.TotalSeconds) + extra;
             Console.WriteLine(markdown);
             if (outputPath is not null)
             {
@@ -147,7 +201,7 @@ internal static class RealOnnxBenchmark
         md.AppendLine(inv, $"## Generation at SmolLM2-135M size, ONNX {quant} ({(settings.Quick ? "QUICK smoke run on a shared, noisy machine — not a measurement" : "full run")})");
         md.AppendLine();
         md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, ONNX Runtime GenAI 0.18.0 ({genAiStatus}); load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-        md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/{Path.GetFileName(onnxPath)}`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings (std 0.02); {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
+        md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/{Path.GetFileName(onnxPath)}`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings (std {o.EmbeddingStd}; attention-output and MLP-down weights × {o.ResidualOutputScale:F3}); {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
         md.AppendLine(inv, $"- One stream, greedy, prompt {promptTokens} tokens, exactly {settings.NewTokens} new tokens (end-of-sequence masked; GenAI: `min_length`); {threads} intra-op thread(s) on every row (the engine's default); {settings.Warmups} warm-up, median of {settings.Passes} pass(es), rows interleaved. Prompt processing = prompt tokens / time to first token.");
         md.AppendLine();
         md.AppendLine("| row | path | TTFT ms | prompt tok/s | decode tok/s | decode vs (1) | greedy tokens equal (1) |");
@@ -241,4 +295,26 @@ internal static class RealOnnxBenchmark
     }
 
     private static void Log(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>Rows (5) to (8): concurrent streams, time to first token, resident memory, load time.</summary>
+    private static string Extra(GenerationRunSettings settings, int shortTokens, Dictionary<int, double> server, Dictionary<int, double>? genAi, string genAiBatch,
+        int promptTokens, List<double> ttft, double[] memory, double engineLoadMs, double genAiLoadMs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine(c, $"Concurrent streams{(settings.Quick ? " (smoke, loaded machine — not a measurement)" : string.Empty)}: aggregate tokens/s = all streams' tokens / wall clock, a {shortTokens}-token prompt and {settings.NewTokens} new tokens per stream, greedy, median of {settings.Passes} pass(es) after a warm-up; (×) = over 1 stream:");
+        sb.AppendLine();
+        sb.AppendLine("| | path | 1 stream tok/s | 4 streams tok/s | 8 streams tok/s |");
+        sb.AppendLine("|---|---|---:|---:|---:|");
+        sb.AppendLine(c, $"| (5) | {genAiBatch} | {ServerMeasures.Cell(genAi, 1)} | {ServerMeasures.Cell(genAi, 4)} | {ServerMeasures.Cell(genAi, 8)} |");
+        sb.AppendLine(c, $"| (5') | server: K concurrent SDK streams (continuous batching of the decode steps) | {ServerMeasures.Cell(server, 1)} | {ServerMeasures.Cell(server, 4)} | {ServerMeasures.Cell(server, 8)} |");
+        sb.AppendLine();
+        sb.AppendLine("| | measure | value |");
+        sb.AppendLine("|---|---|---:|");
+        sb.AppendLine(c, $"| (6) | time to first token through the server, {ttft.Count} sequential {promptTokens}-token requests, prefix cache off: p50 / p99 ms | {Stats.Percentile(ttft, 0.5):F0} / {Stats.Percentile(ttft, 0.99):F0} |");
+        sb.AppendLine(c, $"| (7) | resident memory of the bench process (server in process; VmRSS MB): started / + engine load / + bare session / + GenAI model / total after the runs (GenAI disposed, the engine's own row-(2) instance still loaded) | {memory[0]:F0} / +{memory[1] - memory[0]:F0} / +{memory[2] - memory[1]:F0} / +{memory[3] - memory[2]:F0} / {memory[4]:F0} |");
+        sb.AppendLine(c, $"| (8) | load: engine (first GetInstanceAsync) / ONNX Runtime GenAI (new Model) ms, ratio | {engineLoadMs:F0} / {genAiLoadMs:F0} = {engineLoadMs / genAiLoadMs:F2}× |");
+        return sb.ToString();
+    }
 }

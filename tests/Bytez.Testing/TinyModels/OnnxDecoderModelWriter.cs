@@ -91,6 +91,13 @@ public sealed record OnnxDecoderModelOptions
     /// </summary>
     public float EmbeddingStd { get; init; } = 1f;
 
+    /// <summary>
+    /// A factor on the random weights of the projections that write into the residual stream (attention output and
+    /// MLP down projection; default 1). GPT-2 initializes them at 1/√(2 × layers), so that a deep stack of random
+    /// layers does not drown the token's own embedding and greedy decoding of random weights varies with the input.
+    /// </summary>
+    public float ResidualOutputScale { get; init; } = 1f;
+
     /// <summary>Keep the cache and the logits in float16 at the graph's edge (as fp16 exports do); the math stays float32.</summary>
     public bool Float16Io { get; init; }
 
@@ -668,7 +675,7 @@ public static class OnnxDecoderModelWriter
                 var probs = Node("Softmax", [Node("Where", [mask, scores, minus])], n => IntAttr(n, "axis", -1));
                 var context = Node("Reshape", [Node("MatMul", [probs, v5]), mergeGroups]);
                 context = Node("Reshape", [Node("Transpose", [context], n => IntsAttr(n, "perm", [0, 2, 1, 3])), mergeHeads]);
-                x = Node("Add", [x, Linear(context, p + "o", d, d)]);
+                x = Node("Add", [x, Linear(context, p + "o", d, d, _o.ResidualOutputScale)]);
 
                 h = Norm(x, p + "ln2");
                 string mlp;
@@ -676,11 +683,11 @@ public static class OnnxDecoderModelWriter
                 {
                     var gate = Linear(h, p + "gate", d, inner);
                     var silu = Node("Mul", [gate, Node("Sigmoid", [gate])]);
-                    mlp = Linear(Node("Mul", [silu, Linear(h, p + "up", d, inner)]), p + "down", inner, d);
+                    mlp = Linear(Node("Mul", [silu, Linear(h, p + "up", d, inner)]), p + "down", inner, d, _o.ResidualOutputScale);
                 }
                 else
                 {
-                    mlp = Linear(Node("Gelu", [Linear(h, p + "fc", d, inner)]), p + "proj", inner, d);
+                    mlp = Linear(Node("Gelu", [Linear(h, p + "fc", d, inner)]), p + "proj", inner, d, _o.ResidualOutputScale);
                 }
 
                 x = Node("Add", [x, mlp]);
@@ -739,9 +746,9 @@ public static class OnnxDecoderModelWriter
             return Node("Mul", [Node("Mul", [x, inv]), gain]);
         }
 
-        private string Linear(string x, string name, int inputs, int outputs)
+        private string Linear(string x, string name, int inputs, int outputs, float scale = 1f)
         {
-            var y = MatMul(x, name + ".w", Draw([inputs, outputs], 1f / MathF.Sqrt(inputs)), inputs, outputs);
+            var y = MatMul(x, name + ".w", Draw([inputs, outputs], scale / MathF.Sqrt(inputs)), inputs, outputs);
             return Llama ? y : Node("Add", [y, Weight(name + ".b", [outputs], 0.1f)]);
         }
 
