@@ -15,8 +15,8 @@ public sealed class LlamaCppOptions
     public int MaxContextLength { get; set; } = 4096;
 
     /// <summary>
-    /// Threads llama.cpp uses for one decode; <see langword="null"/> (the default) means every logical processor on
-    /// machines with up to 4, half of them above (about one per physical core where cores run two threads). Measured on
+    /// Threads llama.cpp uses for one decode; <see langword="null"/> (the default) means one per physical core this process
+    /// may use (<see cref="MachineCores.Physical"/>, llama.cpp's own default rule). Measured on
     /// 2 cores: with 2 threads one stream ran 1.17x faster than with 1, and 8 batched streams reached 2.56x one stream (1.78x with 1 thread). ggml's threads spin
     /// while they wait for each other, so more threads than free cores makes every step much slower, not faster: lower
     /// it when other work shares the machine.
@@ -73,7 +73,7 @@ public sealed class LlamaCppOptions
     public int PrefixCacheMinTokens { get; set; } = 16;
 
     /// <summary>Threads to use after resolving <see langword="null"/>.</summary>
-    public int EffectiveThreads => Threads ?? (Environment.ProcessorCount <= 4 ? Environment.ProcessorCount : Environment.ProcessorCount / 2);
+    public int EffectiveThreads => Threads ?? MachineCores.Physical;
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()

@@ -15,8 +15,9 @@ public sealed class OnnxRuntimeOptions
 
     /// <summary>
     /// Threads each session uses inside one operator (ONNX Runtime intra-op threads). Default 1. Applies to the sessions
-    /// of encoder and embedding pools (see <see cref="Sessions"/>), to the ONNX decoder's session, and to the sessions
-    /// an encoder-decoder instance runs concurrent requests on (see <see cref="Seq2SeqThreads"/>).
+    /// of encoder and embedding pools (see <see cref="Sessions"/>) and to the sessions an encoder-decoder instance runs
+    /// concurrent requests on (see <see cref="Seq2SeqThreads"/>); an ONNX decoder's one session has its own
+    /// (<see cref="Generation.OnnxDecoderOptions.Threads"/>).
     /// </summary>
     public int IntraOpThreads { get; set; } = 1;
 

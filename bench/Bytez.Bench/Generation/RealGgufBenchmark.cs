@@ -29,7 +29,7 @@ internal static class RealGgufBenchmark
         "the storms came from the north and the light had to burn without rest; in summer the fishermen came to trade " +
         "bread, salt and news for the oil and the rope that the supply boat brought twice a month. ";
 
-    public static async Task<int> RunAsync(bool quick, string modelName, string quant, string? cache, string? outputPath)
+    public static async Task<int> RunAsync(bool quick, string modelName, string quant, string? cache, string? outputPath, int? threadsOverride = null)
     {
 #if BENCH_NO_HTTP
         _ = (quick, modelName, quant, cache, outputPath);
@@ -60,7 +60,7 @@ internal static class RealGgufBenchmark
         {
             const string id = "bench/real-gguf";
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(file, id)]).ConfigureAwait(false);
+            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(file, id)], threadsOverride is { } t ? [$"--Bytez:LlamaCpp:Threads={t}"] : []).ConfigureAwait(false);
             var engine = server.Engine;
             var descriptor = engine.Catalog.Find(id) ?? throw new InvalidOperationException($"The server's catalog has no {id}.");
             LlamaDirectLoop.WarmPageCache(file);

@@ -22,13 +22,14 @@ internal static class RealOnnxBenchmark
     private const string ModelId = "bench/smollm2-135m-shape-onnx";
     private const int PromptTokens = 512;
 
-    public static async Task<int> RunAsync(bool quick, string quant, string? cache, string? outputPath)
+    public static async Task<int> RunAsync(bool quick, string quant, string? cache, string? outputPath, int? threadsOverride = null)
     {
 #if BENCH_NO_HTTP
         _ = quick;
         _ = quant;
         _ = cache;
         _ = outputPath;
+        _ = threadsOverride;
         await Task.CompletedTask.ConfigureAwait(false);
         Console.Error.WriteLine("generation-onnx-real needs the server and the SDK; build without -p:BenchHttp=false.");
         return 2;
@@ -54,7 +55,8 @@ internal static class RealOnnxBenchmark
         try
         {
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)], "--Bytez:OnnxDecoder:PrefixCache=false").ConfigureAwait(false);
+            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(folder, ModelId)],
+                [.. ThreadSettings(threadsOverride), "--Bytez:OnnxDecoder:PrefixCache=false"]).ConfigureAwait(false);
             var engine = server.Engine;
             // The variant as a request's params.dtype picks it: its own descriptor (org/name:q4) and instance.
             var listed = engine.Catalog.Find(ModelId) ?? throw new InvalidOperationException($"The server's catalog has no {ModelId}.");
@@ -65,7 +67,7 @@ internal static class RealOnnxBenchmark
             var engineLoadMs = loading.Elapsed.TotalMilliseconds;
             var memoryEngine = ServerMeasures.ResidentMegabytes();
             Log($"  engine loaded the model in {loading.Elapsed.TotalSeconds:F1} s");
-            var threads = server.Onnx.IntraOpThreads;
+            var threads = server.OnnxDecoder.EffectiveThreads;
             var n = settings.NewTokens;
 
             // A prompt of exactly 512 tokens: letters no merge of the tiny tokenizer joins, one byte token each.
@@ -202,7 +204,7 @@ internal static class RealOnnxBenchmark
         md.AppendLine();
         md.AppendLine(inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}, ONNX Runtime GenAI 0.18.0 ({genAiStatus}); load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         md.AppendLine(inv, $"- Model: random weights, SmolLM2-135M's shapes as a Llama ONNX decoder in the onnx-community layout (`onnx/{Path.GetFileName(onnxPath)}`, Optimum I/O names, `genai_config.json` beside it): {o.Layers} layers, hidden {o.Hidden}, MLP {o.IntermediateSize}, {o.Heads} heads / {o.KeyValueHeads} KV heads, vocabulary {OnnxDecoderModelWriter.VocabularyOf(o):N0}, tied embeddings (std {o.EmbeddingStd}; attention-output and MLP-down weights × {o.ResidualOutputScale:F3}); {parameters / 1e6:F1} M parameters, {new FileInfo(onnxPath).Length / 1e6:F0} MB (cache `{folder}`, never committed)");
-        md.AppendLine(inv, $"- One stream, greedy, prompt {promptTokens} tokens, exactly {settings.NewTokens} new tokens (end-of-sequence masked; GenAI: `min_length`); {threads} intra-op thread(s) on every row (the engine's default); {settings.Warmups} warm-up, median of {settings.Passes} pass(es), rows interleaved. Prompt processing = prompt tokens / time to first token.");
+        md.AppendLine(inv, $"- One stream, greedy, prompt {promptTokens} tokens, exactly {settings.NewTokens} new tokens (end-of-sequence masked; GenAI: `min_length`); {threads} intra-op thread(s) on every row (the engine's decoder threads); {settings.Warmups} warm-up, median of {settings.Passes} pass(es), rows interleaved. Prompt processing = prompt tokens / time to first token.");
         md.AppendLine();
         md.AppendLine("| row | path | TTFT ms | prompt tok/s | decode tok/s | decode vs (1) | greedy tokens equal (1) |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---|");
@@ -317,4 +319,7 @@ internal static class RealOnnxBenchmark
         sb.AppendLine(c, $"| (8) | load: engine (first GetInstanceAsync) / ONNX Runtime GenAI (new Model) ms, ratio | {engineLoadMs:F0} / {genAiLoadMs:F0} = {engineLoadMs / genAiLoadMs:F2}× |");
         return sb.ToString();
     }
+
+    /// <summary>The server's command-line setting for <c>--threads</c>, none when the engine's default is measured.</summary>
+    private static string[] ThreadSettings(int? threads) => threads is { } t ? [$"--Bytez:OnnxDecoder:Threads={t}"] : [];
 }

@@ -30,6 +30,7 @@ internal sealed class GenerationServer : IAsyncDisposable
         Engine = app.Services.GetRequiredService<InferenceEngine>();
         LlamaCpp = app.Services.GetRequiredService<Bytez.Engine.LlamaCpp.LlamaCppOptions>();
         Onnx = app.Services.GetRequiredService<Bytez.Engine.Onnx.OnnxRuntimeOptions>();
+        OnnxDecoder = app.Services.GetRequiredService<Bytez.Engine.Onnx.Generation.OnnxDecoderOptions>();
     }
 
     public Uri BaseAddress { get; }
@@ -45,6 +46,9 @@ internal sealed class GenerationServer : IAsyncDisposable
 
     /// <summary>The ONNX Runtime options the server registered.</summary>
     public Bytez.Engine.Onnx.OnnxRuntimeOptions Onnx { get; }
+
+    /// <summary>The ONNX decoder options the server registered.</summary>
+    public Bytez.Engine.Onnx.Generation.OnnxDecoderOptions OnnxDecoder { get; }
 
     /// <summary>
     /// Registers the models (as <c>add-model</c> does) under a fresh models directory in <paramref name="home"/>, then starts

@@ -128,7 +128,7 @@ public static class OnnxDecoderLoader
         var tokenizer = CreateTokenizer(folder, tokenizerOptions);
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var sessionOptions = OnnxSessions.CreateOptions(options);
+        using var sessionOptions = OnnxSessions.CreateOptions(options, intraOpThreads: decoderOptions.EffectiveThreads);
 
         var session = OnnxSessions.Open(onnx!, sessionOptions);
 

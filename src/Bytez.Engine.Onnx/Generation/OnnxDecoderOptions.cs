@@ -23,6 +23,17 @@ public sealed record OnnxDecoderOptions
     /// </summary>
     public bool ContinuousBatching { get; init; } = true;
 
+    /// <summary>
+    /// Intra-op threads of the decoder's session; <see langword="null"/> (the default) means one per physical core
+    /// (<see cref="MachineCores.Physical"/>). A decoder instance runs one session whose steps carry every sequence at once
+    /// (continuous batching), so its runs take every core, as ONNX Runtime GenAI's do; measured in docs/benchmarks.md
+    /// ("Threads of the decoders").
+    /// </summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Intra-op threads after resolving <see langword="null"/>.</summary>
+    public int EffectiveThreads => Threads ?? MachineCores.Physical;
+
     /// <summary>The most sequences in one batched step (default 8; at least 1).</summary>
     public int MaxBatchSize { get; init; } = 8;
 
@@ -61,6 +72,11 @@ public sealed record OnnxDecoderOptions
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
     {
+        if (Threads is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be between 1 and 1024 (or unset for one per physical core).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBatchWait, TimeSpan.FromSeconds(1), nameof(MaxBatchWait));
