@@ -21,10 +21,13 @@ internal sealed record RealGgufShape(
         "smollm2-135m", "llama", "smollm", Layers: 30, Hidden: 576, Intermediate: 1536, Heads: 9, KeyValueHeads: 3,
         Vocabulary: 49_152, RopeTheta: 100_000f, RmsEpsilon: 1e-5f, QkvBias: false, ContextLength: 2048);
 
-    /// <summary><c>Qwen/Qwen2.5-0.5B</c>: Qwen2, 24 layers, hidden 896, 14 heads / 2 KV heads, q/k/v biases, tied embeddings.</summary>
+    /// <summary>
+    /// <c>Qwen/Qwen2.5-0.5B</c>: Qwen2, 24 layers, hidden 896, 14 heads / 2 KV heads, q/k/v biases, tied embeddings, its
+    /// real trained context of 32,768 (the engine keeps 4,096 per sequence, its <c>MaxContextLength</c>).
+    /// </summary>
     public static RealGgufShape Qwen25_05B { get; } = new(
         "qwen2.5-0.5b", "qwen2", "qwen2", Layers: 24, Hidden: 896, Intermediate: 4864, Heads: 14, KeyValueHeads: 2,
-        Vocabulary: 151_936, RopeTheta: 1_000_000f, RmsEpsilon: 1e-6f, QkvBias: true, ContextLength: 2048);
+        Vocabulary: 151_936, RopeTheta: 1_000_000f, RmsEpsilon: 1e-6f, QkvBias: true, ContextLength: 32_768);
 
     /// <summary>Every shape, by <see cref="Name"/>.</summary>
     public static IReadOnlyList<RealGgufShape> All { get; } = [SmolLm2_135M, Qwen25_05B];
@@ -49,14 +52,20 @@ internal sealed record RealGgufShape(
 /// Random-weight GGUF models of real shapes (<see cref="RealGgufShape"/>): written as F16 by a streaming GGUF writer
 /// (norms and biases F32, as llama.cpp's converter keeps 1-D tensors), then quantized to Q8_0 and Q4_K_M by llama.cpp's
 /// own quantizer through <see cref="LLamaQuantizer"/>. Files go to a cache folder and are reused when present.
-/// Vocabulary: GPT-2's real byte-level BPE tokens and merges, cut or padded (with <c>[PADn]</c> tokens of type
-/// UNUSED, as llama.cpp's converter pads Qwen) to the shape's size, plus <c>&lt;|endoftext|&gt;</c>,
+/// Vocabulary: GPT-2's real byte-level BPE tokens and merges, cut or padded (with <c>[PADn]</c> tokens) to the shape's
+/// size, plus <c>&lt;|endoftext|&gt;</c>,
 /// <c>&lt;|im_start|&gt;</c>, <c>&lt;|im_end|&gt;</c> as control tokens.
 /// </summary>
 internal static class RealGgufModels
 {
-    /// <summary>Bump when the written files change, so stale caches are not reused.</summary>
-    private const string Version = "v2";
+    /// <summary>
+    /// Bump when the written files change, so stale caches are not reused. v3: the padding tokens are NORMAL, not UNUSED
+    /// (v2's random Qwen-shaped model generated padding first, which detokenizes to nothing, so the server's first text
+    /// came several tokens late and its time to first token was not comparable with the other rows'). v4: the Qwen shape
+    /// has its real context (32,768): a generated padding token's text re-tokenizes into several tokens, and the chat's
+    /// second turn outgrew 2,048.
+    /// </summary>
+    private const string Version = "v4";
 
     /// <summary>
     /// Standard deviation of the random token embedding (the head is tied to it), with the attention output and FFN
@@ -67,7 +76,7 @@ internal static class RealGgufModels
     /// </summary>
     internal const float EmbeddingStd = 0.002f;
 
-    private const int TypeNormal = 1, TypeControl = 3, TypeUnused = 5;
+    private const int TypeNormal = 1, TypeControl = 3;
     private const uint GgmlF32 = 0, GgmlF16 = 1;
     private const int Alignment = 32;
 
@@ -250,7 +259,11 @@ internal static class RealGgufModels
         Pad(w, stream.Position - start);
     }
 
-    /// <summary>GPT-2's tokens (end-of-text aside) cut to fit, then the three control tokens, then UNUSED padding.</summary>
+    /// <summary>
+    /// GPT-2's tokens (end-of-text aside) cut to fit, then the three control tokens, then padding as NORMAL tokens (no
+    /// merge makes them, so text never tokenizes to them; generated, they detokenize to their own text, as a trained
+    /// model's tokens do, rather than to nothing as an UNUSED one).
+    /// </summary>
     private static (List<string> Tokens, List<int> Types, List<string> Merges) Vocabulary(int size)
     {
         var gpt2 = Gpt2Vocabulary.Load();
@@ -267,7 +280,7 @@ internal static class RealGgufModels
         for (int i = tokens.Count; i < size; i++)
         {
             tokens.Add(string.Create(CultureInfo.InvariantCulture, $"[PAD{i}]"));
-            types.Add(TypeUnused);
+            types.Add(TypeNormal);
         }
 
         // Only the merges whose result is a token kept (GPT-2's merges are ordered as its tokens, so a cut keeps a prefix).

@@ -110,7 +110,7 @@ internal static class RealOnnxBenchmark
             // The engine's own loader and options, on an instance the scheduler does not manage: the server's instance
             // can be unloaded by the idle sweep while a row that holds no lease runs on it (seen: a disposed instance,
             // then a crash inside ONNX Runtime).
-            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, new OnnxDecoderOptions { PrefixCache = false });
+            using var own = OnnxDecoderLoader.Load(descriptor, server.Onnx, server.OnnxDecoder with { PrefixCache = false });
             if (own.ModelPath != onnxPath)
             {
                 throw new InvalidOperationException($"The engine loaded {own.ModelPath}, not {onnxPath}.");

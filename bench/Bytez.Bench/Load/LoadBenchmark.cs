@@ -26,20 +26,23 @@ internal static partial class LoadBenchmark
     private static readonly int[] BareBatches = [8, 16];
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(LoadRunSettings settings, string? outputPath)
+    public static async Task<int> RunAsync(LoadRunSettings settings, string? outputPath, bool embeddingsOnly = false)
     {
         var total = Stopwatch.StartNew();
         var md = new StringBuilder();
         md.AppendLine("### Result: instances, batching and load" + (settings.Quick ? " (quick smoke run: not for quoting)" : " (full run)"));
         md.AppendLine();
-        md.AppendLine(Inv, $"- Command: `dotnet run -c Release --project bench/Bytez.Bench -- load{(settings.Quick ? " --quick" : string.Empty)}`");
+        md.AppendLine(Inv, $"- Command: `dotnet run -c Release --project bench/Bytez.Bench -- load{(settings.Quick ? " --quick" : string.Empty)}{(embeddingsOnly ? " --embeddings-only" : string.Empty)}`");
         md.AppendLine(Inv, $"- Machine: {Environment.ProcessorCount} cores, {Machine.CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
         md.AppendLine("- Client and servers share the machine's cores (everything in one process, loopback HTTP/1.1, one `BytezClient` per simulated client or stream).");
         var totalLine = md.Length;
 
         await EmbeddingsAsync(settings, md).ConfigureAwait(false);
-        await GenerationAsync(settings, md).ConfigureAwait(false);
-        await ColdStartAsync(settings, md).ConfigureAwait(false);
+        if (!embeddingsOnly)
+        {
+            await GenerationAsync(settings, md).ConfigureAwait(false);
+            await ColdStartAsync(settings, md).ConfigureAwait(false);
+        }
 
         md.Insert(totalLine, string.Create(Inv, $"- Total run time {total.Elapsed.TotalSeconds:F0} s.{Environment.NewLine}"));
         var markdown = md.ToString();
