@@ -90,6 +90,11 @@ internal static class RealGgufBenchmark
             var serverPromptTokens = instance.Tokenizer.Encode(promptText, addSpecialTokens: true).Length;
             var banned = instance.Tokenizer.EosTokenIds.ToHashSet();
 
+            // The short prompt of rows (1s)-(3s) and (5): decode-dominated, with little to attend to.
+            var shortText = promptText[..Math.Min(promptText.Length, 64)];
+            var shortPrompt = direct.Tokenize(shortText);
+            var serverShortTokens = instance.Tokenizer.Encode(shortText, addSpecialTokens: true).Length;
+
             var rows = new List<Row>
             {
                 new("(1)", $"llama.cpp direct (LLamaSharp low-level: one LLamaBatch of the prompt, then 1-token llama_decode + argmax), {threads} threads, n_batch = n_ubatch {batch}",
@@ -100,6 +105,14 @@ internal static class RealGgufBenchmark
                     () => WithoutPrefixCache(server, () => EngineAsync(instance, prompt, newTokens, banned))),
                 new("(3)", $"server: HTTP streaming through the SDK (prompt as text, {serverPromptTokens} tokens after the server's tokenization; prefill = prompt tokens / time to first token)",
                     () => WithoutPrefixCache(server, () => ServerAsync(server, id, promptText, serverPromptTokens, newTokens))),
+                new("(1s)", $"as (1), a {shortPrompt.Length}-token prompt (decode with little to attend to; compare the short rows with each other)",
+                    () => Task.FromResult(direct.Run(shortPrompt, newTokens))),
+                new("(1's)", $"as (1'), the engine-shaped context, a {shortPrompt.Length}-token prompt",
+                    () => Task.FromResult(directShaped.Run(shortPrompt, newTokens))),
+                new("(2s)", $"as (2), the engine, a {shortPrompt.Length}-token prompt",
+                    () => WithoutPrefixCache(server, () => EngineAsync(instance, shortPrompt, newTokens, banned))),
+                new("(3s)", $"as (3), the server, a {serverShortTokens}-token prompt",
+                    () => WithoutPrefixCache(server, () => ServerAsync(server, id, shortText, serverShortTokens, newTokens))),
             };
 
             Log($"{shape.Name} {quant}: {rows.Count} rows × ({warmups} warm-up + {passes} passes), {prompt.Length}-token prompt, {newTokens} new tokens...");
@@ -130,8 +143,6 @@ internal static class RealGgufBenchmark
 
             // (5) K concurrent streams on a short prompt (decode-dominated), through the server and llama.cpp direct
             // with K sequences in one batch; (6) time to first token of sequential 512-token requests through the server.
-            var shortText = promptText[..Math.Min(promptText.Length, 64)];
-            var shortPrompt = direct.Tokenize(shortText);
             Log($"(5) aggregate tokens/s of {string.Join('/', ServerMeasures.StreamCounts)} streams, {newTokens} new tokens after a {shortPrompt.Length}-token prompt...");
             Dictionary<int, double> serverStreams, directStreams;
             server.LlamaCpp.PrefixCache = false;
