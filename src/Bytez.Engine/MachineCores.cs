@@ -31,14 +31,14 @@ public static class MachineCores
     {
         ArgumentNullException.ThrowIfNull(siblingLists);
         logical = Math.Max(1, logical);
-        var cores = siblingLists.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Count();
-        var cpus = siblingLists.Count(s => s.Trim().Length > 0);
-        if (cores == 0 || cpus < cores)
+        var cpus = siblingLists.Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+        var cores = cpus.Distinct(StringComparer.Ordinal).Count();
+        if (cores == 0)
         {
             return logical;
         }
 
-        var threadsPerCore = Math.Max(1, (int)Math.Round(cpus / (double)cores, MidpointRounding.AwayFromZero));
+        var threadsPerCore = Math.Max(1, (int)Math.Round(cpus.Count / (double)cores, MidpointRounding.AwayFromZero));
         return Math.Max(1, logical / threadsPerCore);
     }
 

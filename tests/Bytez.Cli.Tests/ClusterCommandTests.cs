@@ -10,10 +10,7 @@ public sealed class ClusterCommandTests(ServerFixture fixture) : IClassFixture<S
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string Host => fixture.Server.BaseAddress.AbsoluteUri.TrimEnd('/');
-
-    private Task<CliRun> RunAsync(params string[] args) =>
-        Cli.RunAsync([.. args, "--host", Host, "--key", TestServer.Key], cancellationToken: Ct);
+    private Task<CliRun> RunAsync(params string[] args) => fixture.RunAsync(args);
 
     [Fact]
     public async Task LoadPsStop_Embedding_LoadsShowsAndShutsTheClusterDown()

@@ -6,14 +6,9 @@ namespace Bytez.Cli.Tests;
 /// <summary><c>bytez keys</c> against the real server's admin API.</summary>
 public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private Task<CliRun> RunAsync(params string[] args) => fixture.RunAsync(args);
 
-    private string Host => fixture.Server.BaseAddress.AbsoluteUri.TrimEnd('/');
-
-    private Task<CliRun> RunAsync(params string[] args) => RunWithKeyAsync(TestServer.Key, args);
-
-    private Task<CliRun> RunWithKeyAsync(string key, params string[] args) =>
-        Cli.RunAsync([.. args, "--host", Host, "--key", key], cancellationToken: Ct);
+    private Task<CliRun> RunWithKeyAsync(string key, params string[] args) => fixture.RunWithKeyAsync(key, args);
 
     [Fact]
     public async Task Create_PrintsTheSecretOnce_ListNeverShowsIt()
@@ -47,7 +42,7 @@ public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<Serv
     public async Task Revoke_KeyIsRefusedOnItsNextCommand()
     {
         var secret = (await RunAsync("keys", "create", "to revoke")).Out.TrimEnd('\n');
-        var id = await IdOfAsync("to revoke");
+        var id = await fixture.KeyIdAsync("to revoke");
         Assert.Equal(0, (await RunWithKeyAsync(secret, "list")).ExitCode);
 
         var revoke = await RunAsync("keys", "revoke", id);
@@ -64,7 +59,7 @@ public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<Serv
     public async Task Rotate_PrintsANewSecret_TheOldOneStopsWorking()
     {
         var old = (await RunAsync("keys", "create", "to rotate")).Out.TrimEnd('\n');
-        var id = await IdOfAsync("to rotate");
+        var id = await fixture.KeyIdAsync("to rotate");
 
         var rotate = await RunAsync("keys", "rotate", id);
         var audit = await RunAsync("keys", "audit", "--json", "--limit", "1000");
@@ -147,7 +142,7 @@ public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<Serv
     public async Task Limits_ChangesOnlyTheGivenOnes_DefaultGoesBack_ZeroLifts()
     {
         var secret = (await RunAsync("keys", "create", "limits cli", "--concurrent", "4", "--requests-per-minute", "1")).Out.TrimEnd('\n');
-        var id = await IdOfAsync("limits cli");
+        var id = await fixture.KeyIdAsync("limits cli");
         Assert.Equal(0, (await RunWithKeyAsync(secret, "list")).ExitCode);
         Assert.Equal(1, (await RunWithKeyAsync(secret, "list")).ExitCode);
 
@@ -171,12 +166,5 @@ public sealed class KeysCommandTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.StartsWith("No key 'key_nope'", unknown.Err, StringComparison.Ordinal);
         Assert.Equal(1, tooMany.ExitCode);
         Assert.Contains("concurrentRequests", tooMany.Err, StringComparison.Ordinal);
-    }
-
-    private async Task<string> IdOfAsync(string name)
-    {
-        var list = await RunAsync("keys", "list", "--json");
-        using var keys = JsonDocument.Parse(list.Out);
-        return keys.RootElement.EnumerateArray().Single(k => k.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
     }
 }

@@ -8,9 +8,27 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     public TestServer Server { get; private set; } = null!;
 
+    /// <summary>The server's address as <c>--host</c> takes it.</summary>
+    public string Host => Server.BaseAddress.AbsoluteUri.TrimEnd('/');
+
     public async ValueTask InitializeAsync() => Server = await TestServer.StartAsync();
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    /// <summary>Runs the CLI with <paramref name="args"/> against this server with its admin key.</summary>
+    internal Task<CliRun> RunAsync(params string[] args) => RunWithKeyAsync(TestServer.Key, args);
+
+    /// <summary>Runs the CLI with <paramref name="args"/> against this server with <paramref name="key"/>.</summary>
+    internal Task<CliRun> RunWithKeyAsync(string key, params string[] args) =>
+        Cli.RunAsync([.. args, "--host", Host, "--key", key], cancellationToken: TestContext.Current.CancellationToken);
+
+    /// <summary>The id of the key named <paramref name="name"/>, read through <c>bytez keys list --json</c>.</summary>
+    public async Task<string> KeyIdAsync(string name)
+    {
+        var list = await RunAsync("keys", "list", "--json");
+        using var keys = JsonDocument.Parse(list.Out);
+        return keys.RootElement.EnumerateArray().Single(k => k.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+    }
 }
 
 /// <summary>The commands end to end against the real server.</summary>
@@ -21,10 +39,9 @@ public sealed class ServerCommandTests(ServerFixture fixture) : IClassFixture<Se
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private string Host => fixture.Server.BaseAddress.AbsoluteUri.TrimEnd('/');
+    private string Host => fixture.Host;
 
-    private Task<CliRun> RunAsync(params string[] args) =>
-        Cli.RunAsync([.. args, "--host", Host, "--key", TestServer.Key], cancellationToken: Ct);
+    private Task<CliRun> RunAsync(params string[] args) => fixture.RunAsync(args);
 
     [Fact]
     public async Task List_RealServer_ShowsEmbeddedModelsAsTable()

@@ -6,21 +6,16 @@ namespace Bytez.Cli.Tests;
 /// <summary><c>bytez usage</c> against the real server's metering: what a key ran, as the CLI shows it.</summary>
 public sealed class UsageCommandTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private Task<CliRun> RunAsync(params string[] args) => fixture.RunAsync(args);
 
-    private string Host => fixture.Server.BaseAddress.AbsoluteUri.TrimEnd('/');
-
-    private Task<CliRun> RunAsync(params string[] args) => RunWithKeyAsync(TestServer.Key, args);
-
-    private Task<CliRun> RunWithKeyAsync(string key, params string[] args) =>
-        Cli.RunAsync([.. args, "--host", Host, "--key", key], cancellationToken: Ct);
+    private Task<CliRun> RunWithKeyAsync(string key, params string[] args) => fixture.RunWithKeyAsync(key, args);
 
     [Fact]
     public async Task Usage_TotalsEqualTheRequestsMade_ByKeyAndModel()
     {
         const string miniLm = "sentence-transformers/all-MiniLM-L6-v2";
         var secret = (await RunAsync("keys", "create", "usage cli")).Out.TrimEnd('\n');
-        var id = await IdOfAsync("usage cli");
+        var id = await fixture.KeyIdAsync("usage cli");
         for (var i = 0; i < 3; i++)
         {
             var run = await RunWithKeyAsync(secret, "run", miniLm, $"text {i}");
@@ -64,12 +59,5 @@ public sealed class UsageCommandTests(ServerFixture fixture) : IClassFixture<Ser
 
         Assert.Equal(2, run.ExitCode);
         Assert.EndsWith("Run 'bytez --help' for usage.\n", run.Err, StringComparison.Ordinal);
-    }
-
-    private async Task<string> IdOfAsync(string name)
-    {
-        var list = await RunAsync("keys", "list", "--json");
-        using var keys = JsonDocument.Parse(list.Out);
-        return keys.RootElement.EnumerateArray().Single(k => k.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
     }
 }
