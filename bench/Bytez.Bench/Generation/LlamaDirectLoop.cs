@@ -15,7 +15,7 @@ internal sealed class LlamaDirectLoop : IDisposable
 {
     private readonly LLamaWeights _weights;
     private readonly SafeLLamaContextHandle _context;
-    private readonly HashSet<int> _banned;
+    private readonly bool[] _banned; // end-of-generation ids, skipped by the argmax
     private readonly LLamaBatch _batch = new();
 
     /// <summary>
@@ -43,7 +43,7 @@ internal sealed class LlamaDirectLoop : IDisposable
         _context = SafeLLamaContextHandle.Create(_weights.NativeHandle, p);
         ContextMs = clock.Elapsed.TotalMilliseconds;
         var vocab = _weights.Vocab;
-        _banned = Enumerable.Range(0, vocab.Count).Where(i => ((LLamaToken)i).IsEndOfGeneration(vocab)).ToHashSet();
+        _banned = Enumerable.Range(0, vocab.Count).Select(i => ((LLamaToken)i).IsEndOfGeneration(vocab)).ToArray();
     }
 
     /// <summary>Time of <c>llama_model_load</c> (memory-mapped, LLamaSharp's default) in the constructor, ms.</summary>
@@ -153,7 +153,7 @@ internal sealed class LlamaDirectLoop : IDisposable
         int best = -1;
         for (int i = 0; i < logits.Length; i++)
         {
-            if (!_banned.Contains(i) && (best < 0 || logits[i] > logits[best]))
+            if (!_banned[i] && (best < 0 || logits[i] > logits[best]))
             {
                 best = i;
             }

@@ -45,6 +45,36 @@ internal static class ServerMeasures
         return runs.ToDictionary(r => r.Key, r => Stats.Median(r.Value));
     }
 
+    /// <summary>
+    /// The median over <paramref name="passes"/> of each path's aggregate tokens/s at each of <see cref="StreamCounts"/>,
+    /// after one warm-up each; the paths and stream counts are interleaved within every pass (the order rotated from
+    /// pass to pass), so that drift of a noisy machine falls on every path alike.
+    /// </summary>
+    /// <param name="passes">Measured passes.</param>
+    /// <param name="paths">Each path's name and its measure: aggregate tokens/s of K streams.</param>
+    public static async Task<Dictionary<string, Dictionary<int, double>>> InterleavedAggregatesAsync(
+        int passes, IReadOnlyList<(string Name, Func<int, Task<double>> Aggregate)> paths)
+    {
+        var cells = paths.SelectMany(p => StreamCounts.Select(k => (p.Name, p.Aggregate, K: k))).ToList();
+        var runs = cells.ToDictionary(c => (c.Name, c.K), _ => new List<double>());
+        foreach (var cell in cells)
+        {
+            await cell.Aggregate(cell.K).ConfigureAwait(false);
+        }
+
+        for (int p = 0; p < passes; p++)
+        {
+            for (int i = 0; i < cells.Count; i++)
+            {
+                var cell = cells[(i + (p * paths.Count)) % cells.Count];
+                Harness.Settle();
+                runs[(cell.Name, cell.K)].Add(await cell.Aggregate(cell.K).ConfigureAwait(false));
+            }
+        }
+
+        return paths.ToDictionary(p => p.Name, p => StreamCounts.ToDictionary(k => k, k => Stats.Median(runs[(p.Name, k)])));
+    }
+
     /// <summary>Times to first token of <paramref name="count"/> sequential requests (after one warm-up), in ms.</summary>
     public static async Task<List<double>> FirstTokenTimesAsync(int count, Func<int, Task<double>> request)
     {
