@@ -5,7 +5,7 @@ namespace Bytez.Bench;
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Bytez.Bench -- embeddings [--quick] [--out file.md]</c>: the side-by-side
 /// embedding benchmark. <c>-- generation [--quick] [--gguf file] [--onnx folder] [--prefix-only] [--out file.md]</c>: tokens/s and time
-/// to first token, direct runtime vs engine vs server, and the second chat turn's time to first token with the ONNX prefix cache (alone with <c>--prefix-only</c>). <c>-- generation-onnx-real [--quick] [--quant fp32|int8|q4] [--threads n] [--cache folder] [--out file.md]</c>: one stream on a SmolLM2-135M-shaped ONNX decoder (fp32, dynamic int8 or MatMulNBits q4), bare ONNX Runtime vs ONNX Runtime GenAI vs engine vs server. <c>-- generation-real [--quick] [--model name] [--quant f16|q8_0|q4_k_m] [--threads n] [--cache folder] [--out file.md]</c>: prompt processing and decode tokens/s on random-weight GGUF models of real shapes, llama.cpp direct vs engine vs server. <c>-- load [--quick] [--embeddings-only] [--out file.md]</c>: concurrent clients and
+/// to first token, direct runtime vs engine vs server, and the second chat turn's time to first token with the ONNX prefix cache (alone with <c>--prefix-only</c>). <c>-- generation-onnx-real [--quick] [--quant fp32|int8|q4] [--threads n] [--cache folder] [--out file.md]</c>: one stream on a SmolLM2-135M-shaped ONNX decoder (fp32, dynamic int8 or MatMulNBits q4), bare ONNX Runtime vs ONNX Runtime GenAI vs engine vs server. <c>-- generation-real [--quick] [--model name] [--quant f16|q8_0|q4_k_m] [--threads n] [--streams-only] [--cache folder] [--out file.md]</c>: prompt processing and decode tokens/s on random-weight GGUF models of real shapes, llama.cpp direct vs engine vs server (with <c>--streams-only</c>: the concurrent-stream rows alone). <c>-- load [--quick] [--embeddings-only] [--out file.md]</c>: concurrent clients and
 /// streams with batching on and off, and cold starts. <c>-- download [--quick] [--out file.md]</c>: one large file from the
 /// fake hub, bare HttpClient vs our downloader vs curl. <c>-- soak [--minutes N] [--out file.md]</c>: the server in its own
 /// process under a mixed load, its memory and threads sampled, then idle unload. <c>-- text-tasks [--quick] [--classifier-only | --seq2seq-only] [--cache folder] [--out file.md]</c>: text-classification and
@@ -20,7 +20,7 @@ internal static class Program
             Console.Error.WriteLine("usage: Bytez.Bench embeddings [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench generation [--quick] [--gguf model.gguf] [--onnx model-folder] [--prefix-only] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench generation-onnx-real [--quick] [--quant fp32|int8|q4] [--threads n] [--cache folder] [--out results.md]");
-            Console.Error.WriteLine("       Bytez.Bench generation-real [--quick] [--model smollm2-135m|qwen2.5-0.5b] [--quant f16|q8_0|q4_k_m] [--threads n] [--cache folder] [--out results.md]");
+            Console.Error.WriteLine("       Bytez.Bench generation-real [--quick] [--model smollm2-135m|qwen2.5-0.5b] [--quant f16|q8_0|q4_k_m] [--threads n] [--streams-only] [--cache folder] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench load [--quick] [--embeddings-only] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench openai-overhead [--quick] [--out results.md]");
             Console.Error.WriteLine("       Bytez.Bench download [--quick] [--out results.md]");
@@ -49,7 +49,7 @@ internal static class Program
                 return await Generation.RealOnnxBenchmark.RunAsync(quick, Option(args, "--quant") ?? "fp32", Option(args, "--cache"), output, Threads(args)).ConfigureAwait(false);
             case "generation-real":
                 return await Generation.RealGgufBenchmark.RunAsync(
-                    quick, Option(args, "--model") ?? "smollm2-135m", Option(args, "--quant") ?? "q8_0", Option(args, "--cache"), output, Threads(args)).ConfigureAwait(false);
+                    quick, Option(args, "--model") ?? "smollm2-135m", Option(args, "--quant") ?? "q8_0", Option(args, "--cache"), output, Threads(args), args.Contains("--streams-only")).ConfigureAwait(false);
 #if !BENCH_NO_HTTP
             case "load":
                 return await Load.LoadBenchmark.RunAsync(quick ? Load.LoadRunSettings.QuickRun : Load.LoadRunSettings.Full, output, args.Contains("--embeddings-only")).ConfigureAwait(false);

@@ -21,7 +21,7 @@ internal sealed class LlamaDirectLoop : IDisposable
     /// <summary>
     /// Loads the weights and makes one context from llama.cpp's default context parameters (as the engine does), with
     /// <paramref name="sequences"/> sequences of <paramref name="contextSize"/> cells each (<c>kv_unified</c> off, as the
-    /// engine); only sequence 0 is used.
+    /// engine); <see cref="Run"/> uses sequence 0, <see cref="RunBatched"/> the first K.
     /// </summary>
     public LlamaDirectLoop(string ggufPath, uint contextSize, uint batchSize, int threads, uint sequences = 1)
     {

@@ -29,10 +29,10 @@ internal static class RealGgufBenchmark
         "the storms came from the north and the light had to burn without rest; in summer the fishermen came to trade " +
         "bread, salt and news for the oil and the rope that the supply boat brought twice a month. ";
 
-    public static async Task<int> RunAsync(bool quick, string modelName, string quant, string? cache, string? outputPath, int? threadsOverride = null)
+    public static async Task<int> RunAsync(bool quick, string modelName, string quant, string? cache, string? outputPath, int? threadsOverride = null, bool streamsOnly = false)
     {
 #if BENCH_NO_HTTP
-        _ = (quick, modelName, quant, cache, outputPath);
+        _ = (quick, modelName, quant, cache, outputPath, threadsOverride, streamsOnly);
         await Task.CompletedTask.ConfigureAwait(false);
         Console.Error.WriteLine("generation-real needs the server and the SDK; build without -p:BenchHttp=false.");
         return 2;
@@ -60,7 +60,7 @@ internal static class RealGgufBenchmark
         {
             const string id = "bench/real-gguf";
             Log("Starting the server...");
-            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(file, id)], threadsOverride is { } t ? [$"--Bytez:LlamaCpp:Threads={t}"] : []).ConfigureAwait(false);
+            await using var server = await Http.GenerationServer.StartAsync(Path.Combine(work, "home"), [(file, id)], [.. threadsOverride is { } t ? [$"--Bytez:LlamaCpp:Threads={t}"] : Array.Empty<string>(), .. Environment.GetEnvironmentVariable("BYTEZ_BENCH_SERVER_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? []]).ConfigureAwait(false);
             var engine = server.Engine;
             var descriptor = engine.Catalog.Find(id) ?? throw new InvalidOperationException($"The server's catalog has no {id}.");
             LlamaDirectLoop.WarmPageCache(file);
@@ -114,6 +114,11 @@ internal static class RealGgufBenchmark
                 new("(3s)", $"as (3), the server, a {serverShortTokens}-token prompt",
                     () => WithoutPrefixCache(server, () => ServerAsync(server, id, shortText, serverShortTokens, newTokens))),
             };
+
+            if (streamsOnly)
+            {
+                rows.Clear(); // only (5): the concurrency rows
+            }
 
             Log($"{shape.Name} {quant}: {rows.Count} rows × ({warmups} warm-up + {passes} passes), {prompt.Length}-token prompt, {newTokens} new tokens...");
             foreach (var row in rows)
@@ -169,6 +174,19 @@ internal static class RealGgufBenchmark
                 {
                     server.LlamaCpp.PrefixCache = true;
                 }
+            }
+
+            if (streamsOnly)
+            {
+                var streamsTable = Extra(quick, shortPrompt.Length, newTokens, passes, streamRates, sequences, instance.ContextLength, serverPromptTokens, [], memory, engineLoadMs, directShaped);
+                streamsTable = streamsTable[..streamsTable.IndexOf("| | measure |", StringComparison.Ordinal)];
+                Console.WriteLine(streamsTable);
+                if (outputPath is not null)
+                {
+                    await File.WriteAllTextAsync(outputPath, streamsTable).ConfigureAwait(false);
+                }
+
+                return 0;
             }
 
             int ttftRequests = quick ? 5 : 30;
