@@ -19,6 +19,9 @@ namespace Bytez.Engine.LlamaCpp;
 /// </remarks>
 internal sealed unsafe class LlamaSharedContext : IDisposable
 {
+    /// <summary>The longest a decode waits for the streams of the previous one because that one took long.</summary>
+    private static readonly long MaximumRejoinWaitTicks = Stopwatch.Frequency / 50; // 20 ms
+
     private readonly LLamaBatch _batch = new();
     private readonly LlamaCppInstance _instance;
     private readonly bool _continuous;
@@ -30,6 +33,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
     private readonly ManualResetEventSlim _arrival = new(false);
     private long _order;
     private long _lastDecodeEnded;
+    private long _lastDecodeTicks; // how long the last decode took: the streams it answered get as long to come back
     private bool _running;
     private volatile LlamaFeed[] _decoding = [];
     private GCHandle _self;
@@ -145,6 +149,16 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
 
         return feed.Task;
     }
+
+    /// <summary>
+    /// How long (in <see cref="Stopwatch"/> ticks) the next decode waits for the streams the previous one answered:
+    /// <paramref name="batchWait"/>, or as long as that decode took when longer, up to 20 ms; never when
+    /// <paramref name="batchWait"/> is zero. On a real model the streams' turnaround (sampling a large vocabulary,
+    /// writing the piece) takes milliseconds, and a decode without them costs nearly what one with them costs and
+    /// leaves them for a second one.
+    /// </summary>
+    internal static long RejoinWait(long batchWait, long lastDecode) =>
+        batchWait <= 0 ? 0 : Math.Max(batchWait, Math.Min(lastDecode, MaximumRejoinWaitTicks));
 
     /// <summary>A sequence leaves: its pending feeds are dropped, its cells cleared; between decodes.</summary>
     public void Leave(LlamaDecoderSequence sequence)
@@ -276,7 +290,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
                 if (_awaited.Count > 0 && _batchWaitTicks > 0)
                 {
                     // Streams that finished a step are still choosing their next token: give them a moment to join.
-                    wait = _batchWaitTicks - (Stopwatch.GetTimestamp() - _lastDecodeEnded);
+                    wait = RejoinWait(_batchWaitTicks, _lastDecodeTicks) - (Stopwatch.GetTimestamp() - _lastDecodeEnded);
                     if (wait <= 0)
                     {
                         _awaited.Clear(); // whoever did not come in time is not waited for until its next step
@@ -308,6 +322,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
             }
 
             Gate.Wait();
+            var decodeStarted = Stopwatch.GetTimestamp();
             try
             {
                 if (_disposed)
@@ -347,6 +362,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
             lock (_lock)
             {
                 _lastDecodeEnded = Stopwatch.GetTimestamp();
+                _lastDecodeTicks = _lastDecodeEnded - decodeStarted;
                 foreach (Entry entry in entries)
                 {
                     LlamaFeed feed = entry.Feed;

@@ -47,7 +47,7 @@ public static class ServerOptionTable
         new("Bytez:LlamaCpp:BatchSize", Env("Bytez:LlamaCpp:BatchSize"), "512", "most prompt tokens fed in one decode"),
         new("Bytez:LlamaCpp:SequencesPerContext", Env("Bytez:LlamaCpp:SequencesPerContext"), "8", "sequences sharing one llama.cpp context"),
         new("Bytez:LlamaCpp:ContinuousBatching", Env("Bytez:LlamaCpp:ContinuousBatching"), "true", "merge concurrent decode steps into one llama_decode"),
-        new("Bytez:LlamaCpp:BatchWait", Env("Bytez:LlamaCpp:BatchWait"), "00:00:00.001", "how long a decode waits for other streams' steps"),
+        new("Bytez:LlamaCpp:BatchWait", Env("Bytez:LlamaCpp:BatchWait"), "00:00:00.001", "the least a decode waits for other streams' steps (as long as the last decode took, up to 20 ms)"),
         new("Bytez:LlamaCpp:PreciseAttention", Env("Bytez:LlamaCpp:PreciseAttention"), "false", "f32 KV cache and no flash attention (twice the cache memory)"),
         new("Bytez:LlamaCpp:PrefixCache", Env("Bytez:LlamaCpp:PrefixCache"), "true", "reuse the KV cells of finished sequences for prompts that start with the same tokens"),
         new("Bytez:LlamaCpp:PrefixCacheMinTokens", Env("Bytez:LlamaCpp:PrefixCacheMinTokens"), "16", "fewest shared prompt tokens worth reusing"),
