@@ -79,9 +79,12 @@ public sealed class PlaygroundServer : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory("bytez-playground-").FullName;
         var files = Path.Combine(root, "files");
         var gguf = GgufModelWriter.WriteTinyLlama(Path.Combine(files, "tiny.gguf"), new GgufTinyOptions { ContextLength = 1024 });
+        // Slow enough that its greedy answer to "Hello!" streams for seconds (1,024 tokens in about 10 s here): the smaller
+        // one it replaced reached its end-of-sequence token after about 100 tokens, which a busy CI machine's browser
+        // could miss entirely before the test looked at the first piece.
         var slow = GgufModelWriter.WriteTinyLlama(
             Path.Combine(files, "slow.gguf"),
-            new GgufTinyOptions { Layers = 8, EmbeddingLength = 256, Heads = 8, KeyValueHeads = 4, FeedForwardLength = 1024, ContextLength = 4096 });
+            new GgufTinyOptions { Layers = 8, EmbeddingLength = 512, Heads = 8, KeyValueHeads = 4, FeedForwardLength = 2048, ContextLength = 4096 });
         var onnx = OnnxDecoderModelWriter.Write(Path.Combine(files, "tiny-onnx"), new OnnxDecoderModelOptions { ContextLength = 512 });
         var ner = TokenClassificationModelWriter.Write(Path.Combine(files, "ner"));
         var qa = QuestionAnsweringModelWriter.Write(Path.Combine(files, "qa"));
