@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Bytez.Engine.Generation;
 using LLama.Native;
 
 namespace Bytez.Engine.LlamaCpp;
@@ -19,13 +20,10 @@ namespace Bytez.Engine.LlamaCpp;
 /// </remarks>
 internal sealed unsafe class LlamaSharedContext : IDisposable
 {
-    /// <summary>The longest a decode waits for the streams of the previous one because that one took long.</summary>
-    private static readonly long MaximumRejoinWaitTicks = Stopwatch.Frequency / 50; // 20 ms
-
     private readonly LLamaBatch _batch = new();
     private readonly LlamaCppInstance _instance;
     private readonly bool _continuous;
-    private readonly long _batchWaitTicks;
+    private readonly TimeSpan _batchWait;
     private readonly Lock _lock = new();
     private readonly List<LlamaFeed> _pending = [];
     private readonly HashSet<int> _awaited = [];
@@ -33,7 +31,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
     private readonly ManualResetEventSlim _arrival = new(false);
     private long _order;
     private long _lastDecodeEnded;
-    private long _lastDecodeTicks; // how long the last decode took: the streams it answered get as long to come back
+    private TimeSpan _lastDecode; // how long the last decode took: the streams it answered get as long to come back
     private bool _running;
     private volatile LlamaFeed[] _decoding = [];
     private GCHandle _self;
@@ -43,7 +41,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
     {
         _instance = instance;
         _continuous = options.ContinuousBatching;
-        _batchWaitTicks = (long)(options.BatchWait.TotalSeconds * Stopwatch.Frequency);
+        _batchWait = options.BatchWait;
         _self = GCHandle.Alloc(this, GCHandleType.Normal);
         try
         {
@@ -149,16 +147,6 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
 
         return feed.Task;
     }
-
-    /// <summary>
-    /// How long (in <see cref="Stopwatch"/> ticks) the next decode waits for the streams the previous one answered:
-    /// <paramref name="batchWait"/>, or as long as that decode took when longer, up to 20 ms; never when
-    /// <paramref name="batchWait"/> is zero. On a real model the streams' turnaround (sampling a large vocabulary,
-    /// writing the piece) takes milliseconds, and a decode without them costs nearly what one with them costs and
-    /// leaves them for a second one.
-    /// </summary>
-    internal static long RejoinWait(long batchWait, long lastDecode) =>
-        batchWait <= 0 ? 0 : Math.Max(batchWait, Math.Min(lastDecode, MaximumRejoinWaitTicks));
 
     /// <summary>A sequence leaves: its pending feeds are dropped, its cells cleared; between decodes.</summary>
     public void Leave(LlamaDecoderSequence sequence)
@@ -278,7 +266,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
             cancelled.Clear();
             outcomes.Clear();
             sizes.Clear();
-            long wait = 0;
+            var wait = TimeSpan.Zero;
             lock (_lock)
             {
                 if (_disposed || _pending.Count == 0)
@@ -287,24 +275,24 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
                     return;
                 }
 
-                if (_awaited.Count > 0 && _batchWaitTicks > 0)
+                if (_awaited.Count > 0 && _batchWait > TimeSpan.Zero)
                 {
                     // Streams that finished a step are still choosing their next token: give them a moment to join.
-                    wait = RejoinWait(_batchWaitTicks, _lastDecodeTicks) - (Stopwatch.GetTimestamp() - _lastDecodeEnded);
-                    if (wait <= 0)
+                    wait = StepRejoin.Wait(_batchWait, _lastDecode) - Stopwatch.GetElapsedTime(_lastDecodeEnded);
+                    if (wait <= TimeSpan.Zero)
                     {
                         _awaited.Clear(); // whoever did not come in time is not waited for until its next step
                     }
                 }
 
-                if (own is not null && (own.IsCompleted || wait > 0))
+                if (own is not null && (own.IsCompleted || wait > TimeSpan.Zero))
                 {
                     // Our caller's feed is done (or would wait): pass the runner role on so the caller goes on at once.
                     ThreadPool.UnsafeQueueUserWorkItem(static c => c.Run(null), this, preferLocal: false);
                     return;
                 }
 
-                if (wait > 0)
+                if (wait > TimeSpan.Zero)
                 {
                     _arrival.Reset();
                 }
@@ -314,10 +302,10 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
                 }
             }
 
-            if (wait > 0)
+            if (wait > TimeSpan.Zero)
             {
                 // Whole milliseconds, rounded up (a shorter timeout would return at once and spin).
-                _arrival.Wait((int)Math.Ceiling(wait * 1000.0 / Stopwatch.Frequency));
+                _arrival.Wait((int)Math.Ceiling(wait.TotalMilliseconds));
                 continue;
             }
 
@@ -362,7 +350,7 @@ internal sealed unsafe class LlamaSharedContext : IDisposable
             lock (_lock)
             {
                 _lastDecodeEnded = Stopwatch.GetTimestamp();
-                _lastDecodeTicks = _lastDecodeEnded - decodeStarted;
+                _lastDecode = Stopwatch.GetElapsedTime(decodeStarted, _lastDecodeEnded);
                 foreach (Entry entry in entries)
                 {
                     LlamaFeed feed = entry.Feed;

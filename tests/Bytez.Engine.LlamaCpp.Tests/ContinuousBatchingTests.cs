@@ -64,18 +64,6 @@ public sealed class ContinuousBatchingTests(TinyLlamaFixture fixture, ITestOutpu
         Assert.True(sizes.Count < 8 * 48, $"{sizes.Count} decodes for {8 * 48} steps: nothing was merged");
     }
 
-    [Theory]
-    [InlineData(1.0, 0.2, 1.0)]   // a tiny model's decode: BatchWait
-    [InlineData(1.0, 7.5, 7.5)]   // a real model's decode: as long as it took
-    [InlineData(1.0, 150.0, 20.0)] // a long one (a prompt, eight streams of a large model): at most 20 ms
-    [InlineData(50.0, 7.5, 50.0)] // a longer BatchWait is kept
-    [InlineData(0.0, 7.5, 0.0)]   // zero never waits
-    public void RejoinWait_IsBatchWaitOrTheLastDecodesTimeUpTo20Ms(double batchWaitMs, double lastDecodeMs, double expectedMs)
-    {
-        static long Ticks(double ms) => (long)(ms * Stopwatch.Frequency / 1000);
-        Assert.Equal(Ticks(expectedMs), LlamaSharedContext.RejoinWait(Ticks(batchWaitMs), Ticks(lastDecodeMs)), tolerance: 1);
-    }
-
     [Fact]
     public async Task ForwardAsync_SteppedInLockstep_EveryDecodeCarriesAllStreams()
     {

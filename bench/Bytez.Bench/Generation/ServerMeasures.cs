@@ -25,25 +25,8 @@ internal static class ServerMeasures
     }
 
     /// <summary>The median over <paramref name="passes"/> of <see cref="AggregateAsync"/> for each of <see cref="StreamCounts"/>, after one warm-up each.</summary>
-    public static async Task<Dictionary<int, double>> AggregatesAsync(int passes, Func<Task<int>> stream)
-    {
-        var runs = StreamCounts.ToDictionary(k => k, _ => new List<double>());
-        foreach (var k in StreamCounts)
-        {
-            await AggregateAsync(k, stream).ConfigureAwait(false);
-        }
-
-        for (int p = 0; p < passes; p++)
-        {
-            foreach (var k in StreamCounts)
-            {
-                Harness.Settle();
-                runs[k].Add(await AggregateAsync(k, stream).ConfigureAwait(false));
-            }
-        }
-
-        return runs.ToDictionary(r => r.Key, r => Stats.Median(r.Value));
-    }
+    public static async Task<Dictionary<int, double>> AggregatesAsync(int passes, Func<Task<int>> stream) =>
+        (await InterleavedAggregatesAsync(passes, [("server", k => AggregateAsync(k, stream))]).ConfigureAwait(false))["server"];
 
     /// <summary>
     /// The median over <paramref name="passes"/> of each path's aggregate tokens/s at each of <see cref="StreamCounts"/>,

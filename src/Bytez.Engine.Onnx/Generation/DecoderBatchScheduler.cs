@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Bytez.Engine.Generation;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Bytez.Engine.Onnx.Generation;
@@ -26,7 +27,6 @@ internal sealed class DecoderBatchScheduler : IDisposable
     private const int SkippedWaitsAfterLate = 4;
     private const int InlineStepsBetweenYields = 16;
     private static readonly TimeSpan MinimumRejoinWait = TimeSpan.FromMilliseconds(1);
-    private static readonly TimeSpan MaximumRejoinWait = TimeSpan.FromMilliseconds(20);
 
     private readonly OnnxDecoderInstance _instance;
     private readonly DecoderSignature _sig;
@@ -260,7 +260,7 @@ internal sealed class DecoderBatchScheduler : IDisposable
     private void Gather()
     {
         var start = Stopwatch.GetTimestamp();
-        var rejoin = _lastRun < MinimumRejoinWait ? MinimumRejoinWait : _lastRun > MaximumRejoinWait ? MaximumRejoinWait : _lastRun;
+        var rejoin = StepRejoin.Wait(MinimumRejoinWait, _lastRun);
         while (_queue.Count < _maxBatch)
         {
             var missing = AnyExpectedMissing();
